@@ -1,0 +1,35 @@
+import type { JobsOptions } from "bullmq";
+import { z } from "zod";
+
+/**
+ * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
+ * that fits (compile time and run time); workers validate again. Payloads carry ids, never
+ * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
+ */
+export const jobCatalog = {
+  /** A scheduled tick that moves unpublished rows of the events table to the domain-events queue. */
+  "outbox-relay": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
+  /** One job per domain event, job id = event id, so a relay that runs twice enqueues once. */
+  "domain-events": {
+    payload: z.object({
+      eventId: z.string().regex(/^evt_[0-9a-f]{32}$/),
+      tenantId: z.string().min(1),
+      type: z.string().min(1),
+    }),
+    concurrency: 10,
+    options: {
+      attempts: 10,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+} as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
+
+export type QueueName = keyof typeof jobCatalog;
+export type JobPayload<Q extends QueueName> = z.infer<(typeof jobCatalog)[Q]["payload"]>;
+export const queueNames = Object.keys(jobCatalog) as QueueName[];

@@ -1,0 +1,33 @@
+import { and, eq } from "drizzle-orm";
+import type { Database } from "../../src/db/client.js";
+import { type EventRow, events } from "../../src/db/schema/index.js";
+import type { JobPayload } from "../catalog.js";
+
+/**
+ * Something that reacts to domain events after they are committed: webhook delivery, notifications,
+ * analytics. Each later module registers its own; a subscriber must be idempotent, because an event
+ * can be handed to it more than once.
+ */
+export type EventSubscriber = {
+  readonly name: string;
+  wants(type: string): boolean;
+  handle(event: EventRow): Promise<void>;
+};
+
+export type DispatchResult = { status: "dispatched"; subscribers: string[] } | { status: "event_missing" };
+
+export async function dispatchDomainEvent(
+  db: Database,
+  subscribers: readonly EventSubscriber[],
+  job: JobPayload<"domain-events">,
+): Promise<DispatchResult> {
+  const [event] = await db
+    .select()
+    .from(events)
+    .where(and(eq(events.id, job.eventId), eq(events.tenantId, job.tenantId)));
+  if (!event) return { status: "event_missing" };
+  const interested = subscribers.filter((s) => s.wants(event.type));
+  // One failing subscriber fails the job so it is retried; the others must tolerate the repeat.
+  for (const subscriber of interested) await subscriber.handle(event);
+  return { status: "dispatched", subscribers: interested.map((s) => s.name) };
+}

@@ -1,0 +1,44 @@
+import { type JobsOptions, Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
+
+/** The queues of the catalog, opened once per process, and the one typed way to put a job on them. */
+export class Producer {
+  readonly queues: { readonly [Q in QueueName]: Queue };
+
+  constructor(connection: Redis, prefix: string) {
+    this.queues = Object.fromEntries(
+      queueNames.map((name) => [
+        name,
+        new Queue(name, { connection, prefix, defaultJobOptions: jobCatalog[name].options }),
+      ]),
+    ) as { [Q in QueueName]: Queue };
+  }
+
+  /** Validates the payload against the catalog before it reaches Redis. */
+  async enqueue<Q extends QueueName>(
+    queue: Q,
+    payload: JobPayload<Q>,
+    options: JobsOptions & { jobId?: string } = {},
+  ): Promise<string> {
+    const data = jobCatalog[queue].payload.parse(payload);
+    const job = await this.queues[queue].add(queue, data, options);
+    if (!job.id) throw new Error(`queue ${queue} returned a job without id`);
+    return job.id;
+  }
+
+  async enqueueBulk<Q extends QueueName>(
+    queue: Q,
+    jobs: ReadonlyArray<{ payload: JobPayload<Q>; options?: JobsOptions & { jobId?: string } }>,
+  ): Promise<void> {
+    if (jobs.length === 0) return;
+    const schema = jobCatalog[queue].payload;
+    await this.queues[queue].addBulk(
+      jobs.map((j) => ({ name: queue, data: schema.parse(j.payload), opts: j.options ?? {} })),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(Object.values(this.queues).map((q) => q.close()));
+  }
+}

@@ -1,0 +1,53 @@
+import { type Job, UnrecoverableError, Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../src/logger.js";
+import type { Metrics } from "../src/metrics.js";
+import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
+
+/** One handler per queue of the catalog: a queue without a handler is a compile error. */
+export type JobHandlers = { [Q in QueueName]: (payload: JobPayload<Q>, job: Job) => Promise<unknown> };
+
+export type WorkerPool = { readonly workers: readonly Worker[]; close(): Promise<void> };
+
+/**
+ * Starts one BullMQ worker per queue. Each payload is validated again before its handler runs; one
+ * that does not fit the catalog can never succeed, so it fails at once without retries.
+ */
+export function startWorkers(options: {
+  connection: Redis;
+  prefix: string;
+  handlers: JobHandlers;
+  logger: Logger;
+  metrics: Metrics;
+  queues?: readonly QueueName[];
+}): WorkerPool {
+  const { connection, prefix, handlers, logger, metrics } = options;
+  const workers = (options.queues ?? queueNames).map((name) => {
+    const entry = jobCatalog[name];
+    const handler = handlers[name] as (payload: unknown, job: Job) => Promise<unknown>;
+    const worker = new Worker(
+      name,
+      async (job) => {
+        const parsed = entry.payload.safeParse(job.data);
+        if (!parsed.success)
+          throw new UnrecoverableError(`payload does not fit ${name}: ${parsed.error.message}`);
+        return handler(parsed.data, job);
+      },
+      { connection, prefix, concurrency: entry.concurrency, autorun: true },
+    );
+    worker.on("completed", () => metrics.jobsProcessed.inc({ queue: name, outcome: "completed" }));
+    worker.on("failed", (job, err) => {
+      metrics.jobsProcessed.inc({ queue: name, outcome: "failed" });
+      logger.error({ err, queue: name, jobId: job?.id, attempt: job?.attemptsMade }, "job failed");
+    });
+    worker.on("error", (err) => logger.error({ err, queue: name }, "worker error"));
+    return worker;
+  });
+  return {
+    workers,
+    // Worker.close waits for the jobs in hand to finish; jobs not started stay in the queue.
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

@@ -1,0 +1,131 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireScope } from "../auth/middleware.js";
+import type { Principal } from "../auth/principal.js";
+import type { Database } from "../db/client.js";
+import { errors } from "../errors.js";
+import type { Actor } from "../events/catalog.js";
+import type { HubEnv } from "../http/env.js";
+import { adminSecurity, apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
+import { apiKeySchema, apiKeyView, createdApiKeySchema, keyIdParam, newApiKeyFields } from "./schemas.js";
+import { createApiKey, listApiKeys, revokeApiKey } from "./service.js";
+
+const security = apiKeySecurity;
+const tags = ["API keys"];
+const adminScope = requireScope("admin");
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/api/v1/me",
+  tags,
+  security,
+  summary: "The calling key: its tenant and scopes",
+  responses: {
+    200: {
+      description: "The authenticated key",
+      content: json(
+        z.object({
+          data: z.object({ tenantId: z.string(), keyId: z.string(), scopes: z.array(z.string()) }),
+        }),
+      ),
+    },
+    ...errorResponses("v1", [401]),
+  },
+});
+
+const listRoute = createRoute({
+  method: "get",
+  path: "/api/v1/api-keys",
+  tags,
+  security,
+  middleware: [adminScope],
+  summary: "List the calling tenant's API keys (scope admin)",
+  request: { query: paginationQuery({ perPage: 20, maxPerPage: 100 }) },
+  responses: {
+    200: {
+      description: "A page of keys",
+      content: json(z.object({ data: z.array(apiKeySchema), pagination: paginationSchema })),
+    },
+    ...errorResponses("v1", [400, 401, 403]),
+  },
+});
+
+const createKeyRoute = createRoute({
+  method: "post",
+  path: "/api/v1/api-keys",
+  tags,
+  security,
+  middleware: [adminScope],
+  summary: "Create an API key for the calling tenant (scope admin); the key is in this response only",
+  request: { body: { required: true, content: json(z.object(newApiKeyFields).openapi("CreateApiKey")) } },
+  responses: {
+    201: { description: "Created", content: json(z.object({ data: createdApiKeySchema })) },
+    ...errorResponses("v1", [400, 401, 403]),
+  },
+});
+
+const revokeRoute = createRoute({
+  method: "delete",
+  path: "/api/v1/api-keys/{keyId}",
+  tags,
+  security,
+  middleware: [adminScope],
+  summary: "Revoke one of the calling tenant's API keys (scope admin)",
+  request: { params: keyIdParam },
+  responses: {
+    200: { description: "The revoked key", content: json(z.object({ data: apiKeySchema })) },
+    ...errorResponses("v1", [401, 403, 404]),
+  },
+});
+
+function keyActor(principal: Principal): Actor {
+  return { type: "api_key", id: principal.keyId };
+}
+
+function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
+  const principal = c.get("principal");
+  if (!principal) throw errors.unauthorized();
+  return principal;
+}
+
+/** A tenant managing its own keys. Every query is bound to the calling key's tenant. */
+export function registerApiKeyRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
+  app.openapi(meRoute, (c) => {
+    const p = principalOf(c);
+    return c.json({ data: { tenantId: p.tenantId, keyId: p.keyId, scopes: [...p.scopes] } }, 200);
+  });
+
+  app.openapi(listRoute, async (c) => {
+    const page = c.req.valid("query");
+    const { items, total } = await listApiKeys(db, principalOf(c).tenantId, page);
+    return c.json({ data: items.map(apiKeyView), pagination: paginationOf(page, total) }, 200);
+  });
+
+  app.openapi(createKeyRoute, async (c) => {
+    const body = c.req.valid("json");
+    const principal = principalOf(c);
+    const result = await createApiKey(
+      db,
+      {
+        ...body,
+        tenantId: principal.tenantId,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
+      },
+      keyActor(principal),
+    );
+    if (!result.ok) throw errors.unauthorized();
+    return c.json({ data: { ...apiKeyView(result.apiKey), key: result.key } }, 201);
+  });
+
+  app.openapi(revokeRoute, async (c) => {
+    const principal = principalOf(c);
+    const result = await revokeApiKey(
+      db,
+      principal.tenantId,
+      c.req.valid("param").keyId,
+      keyActor(principal),
+    );
+    if (!result.ok) throw errors.notFound("API key not found");
+    return c.json({ data: apiKeyView(result.apiKey) }, 200);
+  });
+}

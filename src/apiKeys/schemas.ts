@@ -1,0 +1,57 @@
+import { z } from "@hono/zod-openapi";
+import { scopes } from "../auth/scopes.js";
+import type { ApiKeyView } from "./service.js";
+
+export const apiKeySchema = z
+  .object({
+    id: z.string().openapi({ example: "key_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+    tenantId: z.string(),
+    name: z.string().openapi({ example: "core-banking partner" }),
+    start: z.string().openapi({ description: "The first characters of the key", example: "sbk_Xy12Ab" }),
+    scopes: z.array(z.string()).openapi({ example: ["omnichannel:create", "omnichannel:read"] }),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const createdApiKeySchema = apiKeySchema
+  .extend({
+    key: z.string().openapi({
+      description: "The key itself. It is shown only in this response and cannot be retrieved again.",
+      example: "sbk_Xy12Ab...",
+    }),
+  })
+  .openapi("CreatedApiKey");
+
+export const newApiKeyFields = {
+  name: z.string().trim().min(1).max(200).openapi({ example: "core-banking partner" }),
+  scopes: z
+    .array(z.enum(scopes))
+    .min(1)
+    .openapi({
+      description: `Any of: ${scopes.join(", ")}`,
+      example: ["omnichannel:create", "omnichannel:read"],
+    }),
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .openapi({ description: "When the key stops working; never when absent" }),
+};
+
+export const keyIdParam = z.object({
+  keyId: z
+    .string()
+    .openapi({ param: { name: "keyId", in: "path" }, example: "key_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+});
+
+export function apiKeyView(k: ApiKeyView): z.infer<typeof apiKeySchema> {
+  return {
+    ...k,
+    createdAt: k.createdAt.toISOString(),
+    expiresAt: k.expiresAt?.toISOString() ?? null,
+    lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+    revokedAt: k.revokedAt?.toISOString() ?? null,
+  };
+}

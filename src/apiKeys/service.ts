@@ -1,0 +1,164 @@
+import { and, count, desc, eq, isNull } from "drizzle-orm";
+import { generateApiKey, hashApiKey } from "../auth/apiKeyFormat.js";
+import type { Principal } from "../auth/principal.js";
+import { isScope, type Scope } from "../auth/scopes.js";
+import type { Database } from "../db/client.js";
+import { type ApiKeyRow, apiKeys, tenants } from "../db/schema/index.js";
+import { type Actor, eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { newId } from "../ids.js";
+
+/** What may be shown of a key after it was created: never the key, never its hash. */
+export type ApiKeyView = Pick<
+  ApiKeyRow,
+  "id" | "tenantId" | "name" | "start" | "scopes" | "createdAt" | "expiresAt" | "lastUsedAt" | "revokedAt"
+>;
+
+const viewColumns = {
+  id: apiKeys.id,
+  tenantId: apiKeys.tenantId,
+  name: apiKeys.name,
+  start: apiKeys.start,
+  scopes: apiKeys.scopes,
+  createdAt: apiKeys.createdAt,
+  expiresAt: apiKeys.expiresAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+  revokedAt: apiKeys.revokedAt,
+};
+
+export type CreateApiKeyResult =
+  | { ok: true; key: string; apiKey: ApiKeyView }
+  | { ok: false; reason: "tenant_not_found" };
+
+/** Creates a key for a tenant. The plain key is in the result once and is stored only as a hash. */
+export async function createApiKey(
+  db: Database,
+  input: { tenantId: string; name: string; scopes: readonly Scope[]; expiresAt?: Date | undefined },
+  actor: Actor,
+): Promise<CreateApiKeyResult> {
+  const generated = generateApiKey();
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
+    if (!tenant) return { ok: false, reason: "tenant_not_found" } as const;
+    const [apiKey] = await tx
+      .insert(apiKeys)
+      .values({
+        id: newId("apiKey"),
+        tenantId: input.tenantId,
+        name: input.name,
+        start: generated.start,
+        hash: generated.hash,
+        scopes: [...new Set(input.scopes)],
+        expiresAt: input.expiresAt ?? null,
+      })
+      .returning(viewColumns);
+    if (!apiKey) throw new Error("insert returned no row");
+    await recordEvent(tx, {
+      tenantId: input.tenantId,
+      type: eventTypes.apiKeyCreated,
+      subject: { type: "api_key", id: apiKey.id },
+      actor,
+      payload: { name: apiKey.name, scopes: apiKey.scopes },
+    });
+    return { ok: true, key: generated.key, apiKey } as const;
+  });
+}
+
+export async function listApiKeys(
+  db: Database,
+  tenantId: string,
+  page: PageRequest,
+): Promise<{ items: ApiKeyView[]; total: number }> {
+  const { limit, offset } = pageWindow(page);
+  const where = eq(apiKeys.tenantId, tenantId);
+  const [items, totals] = await Promise.all([
+    db
+      .select(viewColumns)
+      .from(apiKeys)
+      .where(where)
+      .orderBy(desc(apiKeys.createdAt), desc(apiKeys.id))
+      .limit(limit)
+      .offset(offset),
+    db.select({ total: count() }).from(apiKeys).where(where),
+  ]);
+  return { items, total: totals[0]?.total ?? 0 };
+}
+
+export type RevokeApiKeyResult = { ok: true; apiKey: ApiKeyView } | { ok: false; reason: "not_found" };
+
+/**
+ * Revokes a key of the given tenant. Revoking twice is not an error: the second call returns the
+ * key as it is. A key of another tenant is "not_found", never "forbidden", so ids do not leak.
+ */
+export async function revokeApiKey(
+  db: Database,
+  tenantId: string,
+  keyId: string,
+  actor: Actor,
+): Promise<RevokeApiKeyResult> {
+  return db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+      .returning(viewColumns);
+    if (revoked) {
+      await recordEvent(tx, {
+        tenantId,
+        type: eventTypes.apiKeyRevoked,
+        subject: { type: "api_key", id: keyId },
+        actor,
+        payload: { name: revoked.name },
+      });
+      return { ok: true, apiKey: revoked } as const;
+    }
+    const [existing] = await tx
+      .select(viewColumns)
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId)));
+    return existing
+      ? ({ ok: true, apiKey: existing } as const)
+      : ({ ok: false, reason: "not_found" } as const);
+  });
+}
+
+// last_used_at is for people ("is this key still used?"), not for auditing: a minute's precision
+// spares a write on every request.
+const lastUsedPrecisionMs = 60_000;
+
+/** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
+export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
+  const [row] = await db
+    .select({
+      keyId: apiKeys.id,
+      tenantId: apiKeys.tenantId,
+      scopes: apiKeys.scopes,
+      expiresAt: apiKeys.expiresAt,
+      revokedAt: apiKeys.revokedAt,
+      lastUsedAt: apiKeys.lastUsedAt,
+      tenantStatus: tenants.status,
+    })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(eq(apiKeys.hash, hashApiKey(presented)));
+  if (!row || row.revokedAt || row.tenantStatus !== "active") return undefined;
+  if (row.expiresAt && row.expiresAt <= now) return undefined;
+  const principal: Principal = {
+    tenantId: row.tenantId,
+    keyId: row.keyId,
+    scopes: new Set(row.scopes.filter(isScope)),
+  };
+  const staleUse = !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > lastUsedPrecisionMs;
+  return { principal, staleUse };
+}
+
+export async function touchApiKey(db: Database, keyId: string, now = new Date()): Promise<void> {
+  await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId));
+}
+
+/** The tenant a key belongs to, for operators who hold only the key id. */
+export async function findApiKeyTenant(db: Database, keyId: string): Promise<string | undefined> {
+  const [row] = await db.select({ tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.id, keyId));
+  return row?.tenantId;
+}

@@ -1,0 +1,86 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { MiddlewareHandler } from "hono";
+import { authenticateApiKey, touchApiKey } from "../apiKeys/service.js";
+import type { Database } from "../db/client.js";
+import { errors } from "../errors.js";
+import type { HubEnv } from "../http/env.js";
+import type { Logger } from "../logger.js";
+import type { Scope } from "./scopes.js";
+
+/** Reads `Authorization: Bearer <key>` or, as the bank's existing partners send it, `X-API-Key: <key>`. */
+export function presentedApiKey(headers: { header(name: string): string | undefined }): string | undefined {
+  const authorization = headers.header("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    return match?.[1];
+  }
+  return headers.header("x-api-key")?.trim() || undefined;
+}
+
+/** Authenticates the API key of every request under the paths it is mounted on; 401 otherwise. */
+export function apiKeyAuth(db: Database, logger: Logger): MiddlewareHandler<HubEnv> {
+  return async function apiKeyAuth(c, next) {
+    const presented = presentedApiKey(c.req);
+    if (!presented) throw errors.unauthorized();
+    const found = await authenticateApiKey(db, presented);
+    if (!found) throw errors.unauthorized();
+    c.set("principal", found.principal);
+    if (found.staleUse) {
+      touchApiKey(db, found.principal.keyId).catch((err: unknown) =>
+        logger.warn({ err, keyId: found.principal.keyId }, "could not record API key use"),
+      );
+    }
+    await next();
+  };
+}
+
+/**
+ * 403 unless the authenticated key carries the scope. `message` lets an API family keep the
+ * wording its clients expect; the missing scope is always named in the field errors.
+ */
+export function requireScope(scope: Scope, message?: string): MiddlewareHandler<HubEnv> {
+  return async function requireScope(c, next) {
+    const principal = c.get("principal");
+    if (!principal) throw errors.unauthorized();
+    if (!principal.scopes.has(scope)) {
+      throw errors.forbidden(message ?? `API key lacks the ${scope} scope`, {
+        scope: `${scope} is required`,
+      });
+    }
+    await next();
+  };
+}
+
+function digest(value: string): Buffer {
+  return createHash("sha256").update(value).digest();
+}
+
+/**
+ * The admin API and dashboard: `Authorization: Bearer <ADMIN_TOKEN>`, or HTTP Basic with the token
+ * as password so a browser can open /admin/queues. No token configured means no admin access.
+ */
+export function adminAuth(adminToken: string | undefined, options: { basicRealm?: string } = {}) {
+  const expected = adminToken ? digest(adminToken) : undefined;
+  const challenge: Record<string, string> = options.basicRealm
+    ? { "WWW-Authenticate": `Basic realm="${options.basicRealm}", charset="UTF-8"` }
+    : {};
+  const admin: MiddlewareHandler<HubEnv> = async function adminAuth(c, next) {
+    const presented = presentedAdminToken(c.req.header("authorization"));
+    if (!expected || !presented || !timingSafeEqual(digest(presented), expected)) {
+      throw errors.unauthorized("Unauthorized", challenge);
+    }
+    await next();
+  };
+  return admin;
+}
+
+function presentedAdminToken(authorization: string | undefined): string | undefined {
+  if (!authorization) return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+(\S+)\s*$/i.exec(authorization);
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon >= 0 ? decoded.slice(colon + 1) : undefined;
+}

@@ -1,0 +1,94 @@
+import { z } from "zod";
+
+/**
+ * The one configuration object. Parsed from the environment once at start; everything else
+ * receives it (or a slice of it) as an argument and never reads process.env itself.
+ */
+
+export const roles = ["all", "api", "worker", "gateway"] as const;
+export type Role = (typeof roles)[number];
+
+const booleanFromString = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  ROLE: z.enum(roles).default("all"),
+  HOST: z.string().min(1).default("0.0.0.0"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** When unset, the hub keeps its data in an embedded PostgreSQL (PGlite) under DATA_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  DATA_DIR: z.string().min(1).default("./.data"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  /** Prefix of every Redis key the hub writes (queues, locks, rate limits). */
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,40}$/, "letters, digits, '-' and '_' only, at most 40")
+    .default("sb"),
+  /** Start a local redis-server for the run when nothing answers at REDIS_URL. */
+  REDIS_AUTOSTART: booleanFromString.default(true),
+  /** Authenticates /api/admin and /admin/queues. Without it the admin API answers 401. */
+  ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  LOG_PRETTY: booleanFromString.default(false),
+  /** Largest accepted request body, after decompression. Attachments arrive base64 in JSON. */
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(15 * 1024 * 1024),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+});
+
+export type Config = Readonly<{
+  env: "development" | "production" | "test";
+  role: Role;
+  http: { host: string; port: number; bodyLimitBytes: number };
+  database: { url: string | undefined; poolSize: number; dataDir: string };
+  redis: { url: string; prefix: string; autostart: boolean };
+  adminToken: string | undefined;
+  log: { level: string; pretty: boolean };
+  shutdownTimeoutMs: number;
+  outboxRelayIntervalMs: number;
+}>;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Parses the environment; a wrong or missing value throws a ConfigError naming the variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // An empty variable means "not set": shells and compose files often export VAR= to clear one.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const v = parsed.data;
+  if (v.NODE_ENV === "production" && !v.ADMIN_TOKEN) {
+    throw new ConfigError("invalid configuration: ADMIN_TOKEN: required when NODE_ENV=production");
+  }
+  return {
+    env: v.NODE_ENV,
+    role: v.ROLE,
+    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
+    database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, dataDir: v.DATA_DIR },
+    redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, autostart: v.REDIS_AUTOSTART },
+    adminToken: v.ADMIN_TOKEN,
+    log: { level: v.LOG_LEVEL, pretty: v.LOG_PRETTY },
+    shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
+    outboxRelayIntervalMs: v.OUTBOX_RELAY_INTERVAL_MS,
+  };
+}
+
+export function runsApi(role: Role): boolean {
+  return role === "all" || role === "api";
+}
+
+export function runsWorkers(role: Role): boolean {
+  return role === "all" || role === "worker";
+}

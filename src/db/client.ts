@@ -1,0 +1,82 @@
+import { mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
+import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
+import pg from "pg";
+import type { Config } from "../config.js";
+import * as schema from "./schema/index.js";
+
+export type Schema = typeof schema;
+/** The drizzle database, whichever driver is underneath (node-postgres or PGlite). */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle. Writers of domain events take this, not Database, so they cannot run outside one. */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export interface DatabaseHandle {
+  readonly db: Database;
+  readonly kind: "postgres" | "pglite";
+  migrate(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+// Any constant works; it only has to be the same in every process that migrates this database.
+const migrationLockKey = 7_314_159_265;
+
+/** A real PostgreSQL server when DATABASE_URL is set, else PGlite under DATA_DIR. */
+export function openDatabase(config: Config["database"]): DatabaseHandle {
+  return config.url ? openPostgres(config.url, config.poolSize) : openPglite(`${config.dataDir}/pg`);
+}
+
+export function openPostgres(url: string, poolSize: number): DatabaseHandle {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const db: Database = drizzleNodePg(pool, { schema });
+  return {
+    db,
+    kind: "postgres",
+    async migrate() {
+      // api and worker processes may start together against one database: one migrates, the other waits.
+      const client = await pool.connect();
+      try {
+        await client.query("SELECT pg_advisory_lock($1)", [migrationLockKey]);
+        await migrateNodePg(drizzleNodePg(client, { schema }), { migrationsFolder });
+      } finally {
+        await client.query("SELECT pg_advisory_unlock($1)", [migrationLockKey]).catch(() => undefined);
+        client.release();
+      }
+    },
+    async ping() {
+      await db.execute(sql`SELECT 1`);
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** dataDir undefined keeps the database in memory (used by tests of the embedded path). */
+export function openPglite(dataDir: string | undefined): DatabaseHandle {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const client = new PGlite(dataDir);
+  const db: Database = drizzlePglite(client, { schema });
+  return {
+    db,
+    kind: "pglite",
+    async migrate() {
+      await migratePglite(drizzlePglite(client, { schema }), { migrationsFolder });
+    },
+    async ping() {
+      await db.execute(sql`SELECT 1`);
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}

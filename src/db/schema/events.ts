@@ -1,0 +1,36 @@
+import { sql } from "drizzle-orm";
+import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { tenants } from "./tenants.js";
+
+/**
+ * Domain events: written in the same transaction as the state change they describe. The table is
+ * both the outbox (rows with published_at NULL are relayed to BullMQ) and the source of timelines.
+ */
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    subjectType: text("subject_type").notNull(),
+    subjectId: text("subject_id").notNull(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    channel: text("channel"),
+    payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
+    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
+  },
+  (t) => [
+    // A subject's timeline: WHERE tenant_id = ? AND subject_type = ? AND subject_id = ? ORDER BY occurred_at.
+    index("events_subject_idx").on(t.tenantId, t.subjectType, t.subjectId, t.occurredAt),
+    // A tenant's feed and time-window queries (analytics, exports).
+    index("events_tenant_time_idx").on(t.tenantId, t.occurredAt),
+    // The relay's work list stays small: only unpublished rows are in it.
+    index("events_unpublished_idx").on(t.occurredAt).where(sql`${t.publishedAt} IS NULL`),
+  ],
+);
+
+export type EventRow = typeof events.$inferSelect;

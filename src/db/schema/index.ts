@@ -1,0 +1,3 @@
+export * from "./apiKeys.js";
+export * from "./events.js";
+export * from "./tenants.js";

@@ -1,0 +1,15 @@
+/**
+ * Every domain event type the hub writes. Types are stable names that partners' webhooks and
+ * timelines show; add new ones here, never rename.
+ */
+export const eventTypes = {
+  tenantCreated: "tenant.created",
+  tenantStatusChanged: "tenant.status_changed",
+  apiKeyCreated: "api_key.created",
+  apiKeyRevoked: "api_key.revoked",
+} as const;
+
+export type EventType = (typeof eventTypes)[keyof typeof eventTypes];
+
+export const actorTypes = ["system", "admin", "api_key", "agent", "customer"] as const;
+export type Actor = { type: (typeof actorTypes)[number]; id?: string | undefined };

@@ -1,0 +1,82 @@
+import { serveStatic } from "@hono/node-server/serve-static";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Queue } from "bullmq";
+import { bodyLimit } from "hono/body-limit";
+import { compress } from "hono/compress";
+import { requestId } from "hono/request-id";
+import { mountQueueDashboard } from "../../queues/dashboard.js";
+import { registerAdminRoutes } from "../admin/routes.js";
+import { registerApiKeyRoutes } from "../apiKeys/routes.js";
+import { adminAuth, apiKeyAuth } from "../auth/middleware.js";
+import type { Config } from "../config.js";
+import type { Database } from "../db/client.js";
+import { registerDocsRoutes } from "../docs/routes.js";
+import { AppError } from "../errors.js";
+import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
+import type { HubEnv } from "./env.js";
+import { familyOf, formatError } from "./errorFormats.js";
+import { decompressBody } from "./middleware/decompressBody.js";
+import { observe } from "./middleware/observe.js";
+import { toAppError } from "./toAppError.js";
+import { throwOnInvalid } from "./validation.js";
+
+export type AppDeps = {
+  config: Config;
+  logger: Logger;
+  db: Database;
+  metrics: Metrics;
+  readiness: readonly ReadinessCheck[];
+  /** The queues shown on the /admin/queues dashboard. */
+  queues: readonly Queue[];
+};
+
+/** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
+export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
+  const { config, logger, db } = deps;
+  const app = new OpenAPIHono<HubEnv>({ defaultHook: throwOnInvalid });
+
+  app.use(requestId());
+  app.use(observe(logger, deps.metrics));
+  app.use(compress());
+
+  const bodyLimitBytes = config.http.bodyLimitBytes;
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: bodyLimitBytes,
+      onError: () => {
+        throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
+      },
+    }),
+    decompressBody({ maxSize: bodyLimitBytes }),
+  );
+
+  const tenantAuth = apiKeyAuth(db, logger);
+  app.use("/api/omnichannel/*", tenantAuth);
+  app.use("/api/v1/*", tenantAuth);
+  app.use("/api/admin/*", adminAuth(config.adminToken));
+  app.use("/admin/queues/*", adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
+
+  registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
+  registerDocsRoutes(app);
+  registerAdminRoutes(app, db);
+  registerApiKeyRoutes(app, db);
+  mountQueueDashboard(app, deps.queues, serveStatic);
+
+  app.notFound((c) => {
+    const err = new AppError("NOT_FOUND", familyOf(c.req.path) === "serviceDesk" ? "Not found" : "Route not found");
+    return c.json(formatError(familyOf(c.req.path), err, c.get("requestId")), 404);
+  });
+
+  app.onError((thrown, c) => {
+    const err = toAppError(thrown);
+    if (err.status >= 500) {
+      logger.error({ err: thrown, requestId: c.get("requestId"), path: c.req.path }, "request failed");
+    }
+    return c.json(formatError(familyOf(c.req.path), err, c.get("requestId")), err.status, err.headers);
+  });
+
+  return app;
+}

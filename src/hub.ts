@@ -1,0 +1,127 @@
+import type { AddressInfo } from "node:net";
+import { type ServerType, serve } from "@hono/node-server";
+import type { Redis } from "ioredis";
+import { bullPrefix, createRedisConnection } from "../queues/connection.js";
+import { dispatchDomainEvent, type EventSubscriber } from "../queues/handlers/domainEvents.js";
+import { relayOutbox } from "../queues/handlers/outboxRelay.js";
+import { Producer } from "../queues/producer.js";
+import { scheduleRecurringJobs } from "../queues/schedules.js";
+import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
+import { type Config, runsApi, runsWorkers } from "./config.js";
+import { type DatabaseHandle, openDatabase } from "./db/client.js";
+import { createApp } from "./http/app.js";
+import type { Logger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { ensureRedis } from "./redis/ensureRedis.js";
+
+export type RunningHub = {
+  /** The API's base URL, when this process serves the API. */
+  readonly url: string | undefined;
+  readonly database: DatabaseHandle;
+  readonly producer: Producer;
+  stop(): Promise<void>;
+};
+
+/** Subscribers to committed domain events; webhook delivery and notifications register here. */
+const eventSubscribers: readonly EventSubscriber[] = [];
+
+/**
+ * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
+ * in the reverse order: no new requests, running jobs finish (others stay queued), then connections.
+ */
+export async function startHub(config: Config, logger: Logger): Promise<RunningHub> {
+  const closers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const close of closers.reverse()) {
+      await close().catch((err: unknown) => logger.error({ err }, "error during shutdown"));
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const localRedis = await ensureRedis(config.redis.url, { autostart: config.redis.autostart, logger });
+    if (localRedis) closers.push(localRedis.stop);
+
+    const database = openDatabase(config.database);
+    closers.push(() => database.close());
+    await database.migrate();
+    logger.info({ database: database.kind }, "database ready");
+
+    const connections: Redis[] = [];
+    const connect = (purpose: "producer" | "worker") => {
+      const connection = createRedisConnection(config.redis.url, purpose);
+      connection.on("error", (err) => logger.warn({ err: err.message, purpose }, "redis connection error"));
+      connections.push(connection);
+      return connection;
+    };
+    closers.push(async () => {
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+    });
+
+    const prefix = bullPrefix(config.redis.prefix);
+    const producerConnection = connect("producer");
+    const producer = new Producer(producerConnection, prefix);
+    closers.push(() => producer.close());
+    const metrics = createMetrics();
+
+    if (runsWorkers(config.role)) {
+      const pool: WorkerPool = startWorkers({
+        connection: connect("worker"),
+        prefix,
+        logger,
+        metrics,
+        handlers: {
+          "outbox-relay": async () => {
+            const moved = await relayOutbox(database.db, producer);
+            metrics.eventsRelayed.inc(moved);
+            return { moved };
+          },
+          "domain-events": (payload) => dispatchDomainEvent(database.db, eventSubscribers, payload),
+        },
+      });
+      closers.push(() => pool.close());
+      await scheduleRecurringJobs(producer, { outboxRelayIntervalMs: config.outboxRelayIntervalMs });
+      logger.info({ queues: pool.workers.map((w) => w.name) }, "workers started");
+    }
+
+    let url: string | undefined;
+    if (runsApi(config.role)) {
+      const app = createApp({
+        config,
+        logger,
+        db: database.db,
+        metrics,
+        queues: Object.values(producer.queues),
+        readiness: [
+          { name: "database", check: () => database.ping() },
+          { name: "redis", check: async () => void (await producerConnection.ping()) },
+        ],
+      });
+      const server = await listen(app.fetch, config.http);
+      const address = server.address() as AddressInfo;
+      url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${address.port}`;
+      closers.push(() => closeServer(server));
+      logger.info({ url }, "API listening");
+    }
+
+    return { url, database, producer, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, http: Config["http"]): Promise<ServerType> {
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch, port: http.port, hostname: http.host }, () => resolve(server));
+    server.once("error", reject);
+  });
+}
+
+/** Stops accepting connections and waits for requests in flight; idle keep-alive sockets are closed now. */
+function closeServer(server: ServerType): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    if ("closeIdleConnections" in server) server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,67 @@
+import { ConfigError, loadConfig } from "./config.js";
+import { startHub } from "./hub.js";
+import { createLogger } from "./logger.js";
+import { RedisUnavailableError } from "./redis/ensureRedis.js";
+
+/** `npm start`: parse the environment, start the configured roles, shut down cleanly on a signal. */
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`switchboard: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.log);
+
+  if (config.role === "gateway") {
+    process.stderr.write(
+      "switchboard: ROLE=gateway holds long-lived channel sessions, and no channel connector is built yet\n",
+    );
+    process.exit(2);
+  }
+
+  let hub: Awaited<ReturnType<typeof startHub>>;
+  try {
+    hub = await startHub(config, logger);
+  } catch (err) {
+    if (err instanceof RedisUnavailableError) {
+      process.stderr.write(`switchboard: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  logger.info({ role: config.role, url: hub.url }, "switchboard started");
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    hub.stop().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`switchboard: could not start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,82 @@
+import { count, desc, eq } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { type TenantRow, type TenantStatus, tenants } from "../db/schema/index.js";
+import { type Actor, eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { newId } from "../ids.js";
+
+export type Tenant = Pick<TenantRow, "id" | "slug" | "name" | "status" | "createdAt" | "updatedAt">;
+
+export type CreateTenantResult = { ok: true; tenant: Tenant } | { ok: false; reason: "slug_taken" };
+
+export async function createTenant(
+  db: Database,
+  input: { slug: string; name: string },
+  actor: Actor,
+): Promise<CreateTenantResult> {
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx
+      .insert(tenants)
+      .values({ id: newId("tenant"), slug: input.slug, name: input.name })
+      .onConflictDoNothing({ target: tenants.slug })
+      .returning();
+    if (!tenant) return { ok: false, reason: "slug_taken" } as const;
+    await recordEvent(tx, {
+      tenantId: tenant.id,
+      type: eventTypes.tenantCreated,
+      subject: { type: "tenant", id: tenant.id },
+      actor,
+      payload: { slug: tenant.slug, name: tenant.name },
+    });
+    return { ok: true, tenant } as const;
+  });
+}
+
+export async function listTenants(
+  db: Database,
+  page: PageRequest,
+): Promise<{ items: Tenant[]; total: number }> {
+  const { limit, offset } = pageWindow(page);
+  const [items, totals] = await Promise.all([
+    db.select().from(tenants).orderBy(desc(tenants.createdAt), desc(tenants.id)).limit(limit).offset(offset),
+    db.select({ total: count() }).from(tenants),
+  ]);
+  return { items, total: totals[0]?.total ?? 0 };
+}
+
+export async function findTenant(db: Database, idOrSlug: string): Promise<Tenant | undefined> {
+  const column = idOrSlug.startsWith("ten_") ? tenants.id : tenants.slug;
+  const [tenant] = await db.select().from(tenants).where(eq(column, idOrSlug));
+  return tenant;
+}
+
+export type SetTenantStatusResult = { ok: true; tenant: Tenant } | { ok: false; reason: "not_found" };
+
+/** A disabled tenant's keys stop authenticating at once; its data stays. */
+export async function setTenantStatus(
+  db: Database,
+  tenantId: string,
+  status: TenantStatus,
+  actor: Actor,
+): Promise<SetTenantStatusResult> {
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for("update");
+    if (!before) return { ok: false, reason: "not_found" } as const;
+    if (before.status === status) return { ok: true, tenant: before } as const;
+    const [tenant] = await tx
+      .update(tenants)
+      .set({ status, updatedAt: new Date() })
+      .where(eq(tenants.id, tenantId))
+      .returning();
+    if (!tenant) return { ok: false, reason: "not_found" } as const;
+    await recordEvent(tx, {
+      tenantId,
+      type: eventTypes.tenantStatusChanged,
+      subject: { type: "tenant", id: tenantId },
+      actor,
+      payload: { oldStatus: before.status, newStatus: status },
+    });
+    return { ok: true, tenant } as const;
+  });
+}
