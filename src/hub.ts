@@ -42,7 +42,7 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
     const localRedis = await ensureRedis(config.redis.url, { autostart: config.redis.autostart, logger });
     if (localRedis) closers.push(localRedis.stop);
 
-    const database = openDatabase(config.database);
+    const database = openDatabase(config.database, logger);
     closers.push(() => database.close());
     await database.migrate();
     logger.info({ database: database.kind }, "database ready");
@@ -111,7 +111,10 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
   }
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, http: Config["http"]): Promise<ServerType> {
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  http: Config["http"],
+): Promise<ServerType> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, port: http.port, hostname: http.host }, () => resolve(server));
     server.once("error", reject);

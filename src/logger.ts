@@ -1,11 +1,12 @@
-import { type Logger, pino } from "pino";
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from "pino";
 import type { Config } from "./config.js";
 import { scrubText, scrubValue } from "./privacy/logRedaction.js";
 
 export type { Logger };
 
-export function createLogger(config: Config["log"]): Logger {
-  return pino({
+/** destination is for tests that read what would be written; the hub logs to stdout. */
+export function createLogger(config: Config["log"], destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level: config.level,
     base: undefined,
     formatters: {
@@ -19,7 +20,11 @@ export function createLogger(config: Config["log"]): Logger {
         return method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
-    serializers: { err: pino.stdSerializers.err },
-    ...(config.pretty ? { transport: { target: "pino-pretty", options: { colorize: true } } } : {}),
-  });
+    // Error messages and stacks carry whatever the failing code had in hand: scrub them too.
+    serializers: { err: (err: Error) => scrubValue(pino.stdSerializers.err(err)) },
+    ...(config.pretty && !destination
+      ? { transport: { target: "pino-pretty", options: { colorize: true } } }
+      : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -10,6 +10,7 @@ import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Config } from "../config.js";
+import type { Logger } from "../logger.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -31,12 +32,15 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
 const migrationLockKey = 7_314_159_265;
 
 /** A real PostgreSQL server when DATABASE_URL is set, else PGlite under DATA_DIR. */
-export function openDatabase(config: Config["database"]): DatabaseHandle {
-  return config.url ? openPostgres(config.url, config.poolSize) : openPglite(`${config.dataDir}/pg`);
+export function openDatabase(config: Config["database"], logger: Logger): DatabaseHandle {
+  return config.url ? openPostgres(config.url, config.poolSize, logger) : openPglite(`${config.dataDir}/pg`);
 }
 
-export function openPostgres(url: string, poolSize: number): DatabaseHandle {
+export function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseHandle {
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  // An idle pooled connection that the server drops (restart, failover) must not crash the process:
+  // the pool discards it and the next query opens a new one.
+  pool.on("error", (err) => logger?.warn({ err: err.message }, "idle database connection lost"));
   const db: Database = drizzleNodePg(pool, { schema });
   return {
     db,

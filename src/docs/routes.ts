@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { Scalar } from "@scalar/hono-api-reference";
 import type { HubEnv } from "../http/env.js";
+import { serviceDeskErrorSchema } from "../http/errorFormats.js";
 
 const require = createRequire(import.meta.url);
 const scalarBundlePath = require.resolve("@scalar/api-reference/browser/standalone.js");
@@ -38,6 +39,8 @@ export function registerDocsRoutes(app: OpenAPIHono<HubEnv>): void {
     scheme: "bearer",
     description: "The ADMIN_TOKEN of the deployment.",
   });
+  // The service desk's error envelope is part of the contract even where no route refers to it yet.
+  app.openAPIRegistry.register("ServiceDeskError", serviceDeskErrorSchema);
   app.doc31("/openapi.json", { openapi: "3.1.0", info: openApiInfo });
 
   let bundle: Promise<string> | undefined;

@@ -66,7 +66,10 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {
-    const err = new AppError("NOT_FOUND", familyOf(c.req.path) === "serviceDesk" ? "Not found" : "Route not found");
+    const err = new AppError(
+      "NOT_FOUND",
+      familyOf(c.req.path) === "serviceDesk" ? "Not found" : "Route not found",
+    );
     return c.json(formatError(familyOf(c.req.path), err, c.get("requestId")), 404);
   });
 

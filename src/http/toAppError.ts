@@ -26,7 +26,13 @@ export function toAppError(err: unknown): AppError {
       return new AppError("MALFORMED_JSON", "Malformed JSON in request body", { body: "is not valid JSON" });
     }
     const code = codeByStatus[err.status] ?? "INTERNAL";
-    return new AppError(code, code === "INTERNAL" ? "Internal Server Error" : err.message || code, {}, {}, { cause: err });
+    return new AppError(
+      code,
+      code === "INTERNAL" ? "Internal Server Error" : err.message || code,
+      {},
+      {},
+      { cause: err },
+    );
   }
   return new AppError("INTERNAL", "Internal Server Error", {}, {}, { cause: err });
 }

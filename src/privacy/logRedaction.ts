@@ -48,7 +48,9 @@ const redacted = "[REDACTED]";
 export function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return scrubText(value);
   if (value === null || typeof value !== "object" || depth > 8) return value;
-  if (value instanceof Error) return value;
+  if (value instanceof Error) {
+    return scrubValue({ type: value.name, message: value.message, stack: value.stack }, depth + 1);
+  }
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {

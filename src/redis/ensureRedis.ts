@@ -40,7 +40,10 @@ export type LocalRedis = { stop(): Promise<void> } | undefined;
  * and redis-server is installed, it starts one for the run (nothing kept on disk) and stops it at
  * shutdown. Otherwise it throws with one line saying what to install or set.
  */
-export async function ensureRedis(url: string, options: { autostart: boolean; logger: Logger }): Promise<LocalRedis> {
+export async function ensureRedis(
+  url: string,
+  options: { autostart: boolean; logger: Logger },
+): Promise<LocalRedis> {
   if (await answers(url, 1500)) return undefined;
   const target = new URL(url);
   const cannot = `Redis is not answering at ${target.host}`;

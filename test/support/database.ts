@@ -1,0 +1,34 @@
+import pg from "pg";
+import { inject } from "vitest";
+import { type DatabaseHandle, openPostgres } from "../../src/db/client.js";
+import { databaseUrlFor, randomSuffix, testDatabaseUrl } from "./env.js";
+
+export type TestDatabase = { name: string; url: string; handle: DatabaseHandle; drop(): Promise<void> };
+
+async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh, migrated database of its own for one test file, dropped by drop(). */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `sbt_f_${randomSuffix()}`;
+  const template = options.migrated === false ? "template0" : inject("templateDatabase");
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  const url = databaseUrlFor(name);
+  const handle = openPostgres(url, 5);
+  return {
+    name,
+    url,
+    handle,
+    async drop() {
+      await handle.close();
+      await withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+    },
+  };
+}
