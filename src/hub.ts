@@ -2,8 +2,8 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
-import { dispatchDomainEvent, type EventSubscriber } from "../queues/handlers/domainEvents.js";
-import { relayOutbox } from "../queues/handlers/outboxRelay.js";
+import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
+import { jobHandlers } from "../queues/handlers/index.js";
 import { Producer } from "../queues/producer.js";
 import { scheduleRecurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
@@ -70,14 +70,7 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
         prefix,
         logger,
         metrics,
-        handlers: {
-          "outbox-relay": async () => {
-            const moved = await relayOutbox(database.db, producer);
-            metrics.eventsRelayed.inc(moved);
-            return { moved };
-          },
-          "domain-events": (payload) => dispatchDomainEvent(database.db, eventSubscribers, payload),
-        },
+        handlers: jobHandlers({ db: database.db, producer, metrics, subscribers: eventSubscribers }),
       });
       closers.push(() => pool.close());
       await scheduleRecurringJobs(producer, { outboxRelayIntervalMs: config.outboxRelayIntervalMs });

@@ -12,7 +12,7 @@ import { tenantStatuses } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import type { Actor } from "../events/catalog.js";
 import type { HubEnv } from "../http/env.js";
-import { adminSecurity, apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
 import { createTenantSchema, tenantSchema, tenantView } from "../tenants/schemas.js";
 import { createTenant, findTenant, listTenants, setTenantStatus } from "../tenants/service.js";

@@ -5,7 +5,7 @@ import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
 import type { Actor } from "../events/catalog.js";
 import type { HubEnv } from "../http/env.js";
-import { adminSecurity, apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
 import { apiKeySchema, apiKeyView, createdApiKeySchema, keyIdParam, newApiKeyFields } from "./schemas.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./service.js";

@@ -1,0 +1,23 @@
+import type { Database } from "../../src/db/client.js";
+import type { Metrics } from "../../src/metrics.js";
+import type { Producer } from "../producer.js";
+import type { JobHandlers } from "../workerRunner.js";
+import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { relayOutbox } from "./outboxRelay.js";
+
+/** The handler of every queue in the catalog, wired to their dependencies. */
+export function jobHandlers(deps: {
+  db: Database;
+  producer: Producer;
+  metrics: Metrics;
+  subscribers: readonly EventSubscriber[];
+}): JobHandlers {
+  return {
+    "outbox-relay": async () => {
+      const moved = await relayOutbox(deps.db, deps.producer);
+      deps.metrics.eventsRelayed.inc(moved);
+      return { moved };
+    },
+    "domain-events": (payload) => dispatchDomainEvent(deps.db, deps.subscribers, payload),
+  };
+}

@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { testRedisUrl } from "../support/env.js";
+import { freePort, spawnEntry } from "../support/process.js";
+import { deleteRedisKeys, testRedisPrefix } from "../support/redis.js";
+
+const adminToken = "e2e-admin-token-0123456789abcdef0123456789";
+const dataDir = mkdtempSync(join(tmpdir(), "switchboard-e2e-"));
+const prefix = testRedisPrefix();
+
+afterAll(async () => {
+  rmSync(dataDir, { recursive: true, force: true });
+  await deleteRedisKeys(prefix);
+});
+
+/** `npm start` with embedded defaults, as a newcomer runs it: PGlite under DATA_DIR, Redis on its URL. */
+function startHub(extra: Record<string, string> = {}) {
+  return spawnEntry("src/main.ts", {
+    PORT: "0",
+    HOST: "127.0.0.1",
+    DATA_DIR: dataDir,
+    REDIS_URL: testRedisUrl,
+    REDIS_PREFIX: prefix,
+    ADMIN_TOKEN: adminToken,
+    ...extra,
+  });
+}
+
+async function stop(hub: ReturnType<typeof startHub>): Promise<number | null> {
+  hub.child.kill("SIGTERM");
+  return hub.exited;
+}
+
+describe("npm start", () => {
+  it("runs API and workers on the embedded database, keeps data across restarts, stops cleanly on SIGTERM", async () => {
+    const first = startHub();
+    const { url } = (await first.waitForLog("switchboard started")) as { url: string };
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    const admin = { authorization: `Bearer ${adminToken}`, "content-type": "application/json" };
+    const tenant = await fetch(`${url}/api/admin/tenants`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ slug: "e2e-bank", name: "E2E Bank" }),
+    });
+    expect(tenant.status).toBe(201);
+    const keyRes = await fetch(`${url}/api/admin/api-keys`, {
+      method: "POST",
+      headers: admin,
+      body: JSON.stringify({ tenantId: "e2e-bank", name: "e2e", scopes: ["omni:read"] }),
+    });
+    const { key } = ((await keyRes.json()) as { data: { key: string } }).data;
+    expect((await fetch(`${url}/api/v1/me`, { headers: { "x-api-key": key } })).status).toBe(200);
+    expect(first.stdout()).toContain('"msg":"workers started"');
+    expect(first.stdout()).not.toContain(key);
+
+    expect(await stop(first)).toBe(0);
+    expect(first.stdout()).toContain('"msg":"stopped"');
+
+    const second = startHub();
+    const again = (await second.waitForLog("switchboard started")) as { url: string };
+    const me = await fetch(`${again.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    expect(me.status).toBe(200);
+    expect(await stop(second)).toBe(0);
+  });
+
+  it("a wrong setting stops start with one line naming the variable", async () => {
+    const hub = startHub({ PORT: "eighty" });
+    expect(await hub.exited).toBe(2);
+    expect(hub.stderr().trim().split("\n")).toHaveLength(1);
+    expect(hub.stderr()).toMatch(/PORT/);
+  });
+
+  it("without a Redis and with autostart off, it says what to set", async () => {
+    const hub = startHub({ REDIS_URL: `redis://127.0.0.1:${await freePort()}`, REDIS_AUTOSTART: "false" });
+    expect(await hub.exited).toBe(1);
+    expect(hub.stderr().trim().split("\n")).toHaveLength(1);
+    expect(hub.stderr()).toMatch(/Redis is not answering .*REDIS_URL/);
+  });
+
+  it("starts a local redis-server for the run when nothing answers, and stops it at shutdown", async () => {
+    const port = await freePort();
+    const hub = startHub({ REDIS_URL: `redis://127.0.0.1:${port}`, DATA_DIR: join(dataDir, "own-redis") });
+    const { url } = (await hub.waitForLog("switchboard started")) as { url: string };
+    expect(hub.stdout()).toContain("started a local redis-server for this run");
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: { redis: { status: string } } };
+    expect(ready.checks.redis.status).toBe("up");
+    expect(await stop(hub)).toBe(0);
+    const probe = await fetch(`http://127.0.0.1:${port}`).catch((err: Error) => err);
+    expect(probe).toBeInstanceOf(Error);
+  });
+});

@@ -1,0 +1,135 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullPrefix, createRedisConnection } from "../queues/connection.js";
+import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
+import { jobHandlers } from "../queues/handlers/index.js";
+import { relayOutbox } from "../queues/handlers/outboxRelay.js";
+import { scheduleRecurringJobs } from "../queues/schedules.js";
+import { startWorkers } from "../queues/workerRunner.js";
+import type { EventRow } from "../src/db/schema/index.js";
+import { events, tenants } from "../src/db/schema/index.js";
+import { eventTypes } from "../src/events/catalog.js";
+import { recordEvent } from "../src/events/writer.js";
+import { newId } from "../src/ids.js";
+import { createLogger } from "../src/logger.js";
+import { createTenant } from "../src/tenants/service.js";
+import { testRedisUrl } from "./support/env.js";
+import { createTestHub, type TestHub } from "./support/testHub.js";
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await createTestHub();
+});
+afterAll(async () => {
+  await hub.close();
+});
+
+const system = { type: "system" } as const;
+
+describe("the event writer", () => {
+  it("commits the event with the state change", async () => {
+    const result = await createTenant(hub.db, { slug: "evented", name: "Evented" }, system);
+    if (!result.ok) throw new Error("tenant not created");
+    const rows = await hub.db.select().from(events).where(eq(events.subjectId, result.tenant.id));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      tenantId: result.tenant.id,
+      type: "tenant.created",
+      subjectType: "tenant",
+      actorType: "system",
+      payload: { slug: "evented", name: "Evented" },
+      publishedAt: null,
+    });
+    expect(rows[0]?.id).toMatch(/^evt_[0-9a-f]{32}$/);
+  });
+
+  it("rolls the event back with a failed state change: nothing is half-written", async () => {
+    const tenantId = newId("tenant");
+    await expect(
+      hub.db.transaction(async (tx) => {
+        await tx.insert(tenants).values({ id: tenantId, slug: "half-written", name: "Half" });
+        await recordEvent(tx, {
+          tenantId,
+          type: eventTypes.tenantCreated,
+          subject: { type: "tenant", id: tenantId },
+          actor: system,
+          payload: {},
+        });
+        throw new Error("the state change fails after the event was written");
+      }),
+    ).rejects.toThrow("fails after");
+    expect(await hub.db.select().from(tenants).where(eq(tenants.id, tenantId))).toEqual([]);
+    expect(await hub.db.select().from(events).where(eq(events.tenantId, tenantId))).toEqual([]);
+  });
+});
+
+describe("the outbox relay", () => {
+  it("moves unpublished events to the domain-events queue once, keyed by event id", async () => {
+    const created = await createTenant(hub.db, { slug: "relayed", name: "Relayed" }, system);
+    if (!created.ok) throw new Error("tenant not created");
+    const moved = await relayOutbox(hub.db, hub.producer);
+    expect(moved).toBeGreaterThanOrEqual(1);
+    const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
+    if (!event) throw new Error("no event");
+    expect(event.publishedAt).toBeInstanceOf(Date);
+
+    const job = await hub.producer.queues["domain-events"].getJob(event.id);
+    expect(job?.data).toEqual({ eventId: event.id, tenantId: created.tenant.id, type: "tenant.created" });
+    expect(await relayOutbox(hub.db, hub.producer)).toBe(0);
+
+    // A relay that dies after enqueueing but before its commit runs again: the job id absorbs the repeat.
+    await hub.db.update(events).set({ publishedAt: null }).where(eq(events.id, event.id));
+    const before = await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed");
+    expect(await relayOutbox(hub.db, hub.producer)).toBe(1);
+    expect(await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed")).toBe(
+      before,
+    );
+  });
+
+  it("runs on its schedule in the worker and hands committed events to subscribers", async () => {
+    const seen: EventRow[] = [];
+    let notify: () => void = () => undefined;
+    const subscriber: EventSubscriber = {
+      name: "test-subscriber",
+      wants: (type) => type === "tenant.created",
+      handle: async (event) => {
+        seen.push(event);
+        notify();
+      },
+    };
+    const connection = createRedisConnection(testRedisUrl, "worker");
+    const pool = startWorkers({
+      connection,
+      prefix: bullPrefix(hub.prefix),
+      logger: createLogger({ level: "silent", pretty: false }),
+      metrics: hub.metrics,
+      handlers: jobHandlers({
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        subscribers: [subscriber],
+      }),
+    });
+    try {
+      await scheduleRecurringJobs(hub.producer, { outboxRelayIntervalMs: 100 });
+      const arrived = new Promise<void>((resolve) => {
+        notify = () => {
+          if (seen.some((e) => e.payload.slug === "scheduled")) resolve();
+        };
+      });
+      const created = await createTenant(hub.db, { slug: "scheduled", name: "Scheduled" }, system);
+      if (!created.ok) throw new Error("tenant not created");
+      await arrived;
+      const event = seen.find((e) => e.subjectId === created.tenant.id);
+      expect(event).toMatchObject({ type: "tenant.created", tenantId: created.tenant.id });
+      await pool.close(); // waits for the relay job in hand, which counts what it moved
+      expect(await hub.metrics.registry.getSingleMetricAsString("switchboard_events_relayed_total")).toMatch(
+        /switchboard_events_relayed_total [1-9]/,
+      );
+    } finally {
+      await pool.close();
+      await hub.producer.queues["outbox-relay"].removeJobScheduler("outbox-relay-tick");
+      connection.disconnect();
+    }
+  });
+});

@@ -1,0 +1,44 @@
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { type DatabaseHandle, openPglite } from "../src/db/client.js";
+import { createTestDatabase } from "./support/database.js";
+
+async function tablesAndIndexes(handle: DatabaseHandle) {
+  const tables = await handle.db.execute<{ table_name: string }>(
+    sql`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+  );
+  const indexes = await handle.db.execute<{ indexname: string }>(
+    sql`SELECT indexname FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`,
+  );
+  const rows = <T>(result: unknown) =>
+    "rows" in (result as object) ? (result as { rows: T[] }).rows : (result as T[]);
+  return {
+    tables: rows<{ table_name: string }>(tables).map((r) => r.table_name),
+    indexes: rows<{ indexname: string }>(indexes).map((r) => r.indexname),
+  };
+}
+
+/** The same generated migrations, applied by the hub's own code, on both engines it runs on. */
+describe.each([
+  ["PostgreSQL server", async () => createTestDatabase({ migrated: false })],
+  ["embedded PGlite", async () => ({ handle: openPglite(undefined), drop: async () => undefined })],
+])("migrations on %s", (_engine, open) => {
+  it("create the schema from nothing, and a second run changes nothing", async () => {
+    const database = await open();
+    const handle = database.handle;
+    try {
+      expect((await tablesAndIndexes(handle)).tables).not.toContain("events");
+      await handle.migrate();
+      const first = await tablesAndIndexes(handle);
+      expect(first.tables).toEqual(expect.arrayContaining(["api_keys", "events", "tenants"]));
+      expect(first.indexes).toEqual(
+        expect.arrayContaining(["events_subject_idx", "events_tenant_time_idx", "events_unpublished_idx"]),
+      );
+      await handle.migrate();
+      expect(await tablesAndIndexes(handle)).toEqual(first);
+    } finally {
+      if ("name" in database) await database.drop();
+      else await handle.close();
+    }
+  });
+});

@@ -1,0 +1,92 @@
+import { QueueEvents } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullPrefix, createRedisConnection } from "../queues/connection.js";
+import { startWorkers } from "../queues/workerRunner.js";
+import { createLogger } from "../src/logger.js";
+import { testRedisUrl } from "./support/env.js";
+import { createTestHub, type TestHub } from "./support/testHub.js";
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await createTestHub();
+});
+afterAll(async () => {
+  await hub.close();
+});
+
+const silent = createLogger({ level: "silent", pretty: false });
+const validPayload = { eventId: `evt_${"0".repeat(32)}`, tenantId: "ten_x", type: "tenant.created" };
+
+describe("the job catalog", () => {
+  it("a producer cannot enqueue a payload that does not fit", async () => {
+    await expect(
+      hub.producer.enqueue("domain-events", { eventId: "not-an-event-id", tenantId: "t", type: "x" }),
+    ).rejects.toThrow(/eventId/);
+    expect(await hub.producer.queues["domain-events"].count()).toBe(0);
+  });
+
+  it("a worker fails a job whose payload does not fit at once, without retries", async () => {
+    const queue = hub.producer.queues["domain-events"];
+    const events = new QueueEvents("domain-events", {
+      connection: { url: testRedisUrl },
+      prefix: bullPrefix(hub.prefix),
+    });
+    await events.waitUntilReady();
+    const connection = createRedisConnection(testRedisUrl, "worker");
+    const pool = startWorkers({
+      connection,
+      prefix: bullPrefix(hub.prefix),
+      logger: silent,
+      metrics: hub.metrics,
+      queues: ["domain-events"],
+      handlers: {
+        "outbox-relay": async () => undefined,
+        "domain-events": async () => "handled",
+      },
+    });
+    try {
+      // Written around the producer, as an old release or a hand-made job might have.
+      const bad = await queue.add("domain-events", { eventId: 42 } as never, { attempts: 5 });
+      const good = await queue.add("domain-events", validPayload);
+      await expect(bad.waitUntilFinished(events)).rejects.toThrow(/does not fit domain-events/);
+      expect(await good.waitUntilFinished(events)).toBe("handled");
+      const failed = await queue.getJob(bad.id ?? "");
+      expect(failed?.attemptsMade).toBe(1);
+    } finally {
+      await pool.close();
+      await events.close();
+      connection.disconnect();
+    }
+  });
+
+  it("closing the workers lets the job in hand finish", async () => {
+    const queue = hub.producer.queues["domain-events"];
+    const connection = createRedisConnection(testRedisUrl, "worker");
+    let started: () => void = () => undefined;
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let finished = false;
+    const pool = startWorkers({
+      connection,
+      prefix: bullPrefix(hub.prefix),
+      logger: silent,
+      metrics: hub.metrics,
+      queues: ["domain-events"],
+      handlers: {
+        "outbox-relay": async () => undefined,
+        "domain-events": async () => {
+          started();
+          await new Promise((r) => setTimeout(r, 300));
+          finished = true;
+        },
+      },
+    });
+    const job = await queue.add("domain-events", validPayload, { jobId: "slow-one" });
+    await running;
+    await pool.close();
+    connection.disconnect();
+    expect(finished).toBe(true);
+    expect(await (await queue.getJob(job.id ?? ""))?.isCompleted()).toBe(true);
+  });
+});
