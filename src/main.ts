@@ -1,3 +1,4 @@
+import { resolveAdminToken } from "./adminToken.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { startHub } from "./hub.js";
 import { createLogger } from "./logger.js";
@@ -23,6 +24,15 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
+
+  const admin = await resolveAdminToken(config);
+  if (admin.generatedAt) {
+    logger.info(
+      { file: admin.generatedAt },
+      "ADMIN_TOKEN not set: the admin API uses the token in this file",
+    );
+  }
+  config = { ...config, adminToken: admin.token };
 
   let hub: Awaited<ReturnType<typeof startHub>>;
   try {

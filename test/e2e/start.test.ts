@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -79,13 +79,24 @@ describe("npm start", () => {
     expect(hub.stderr()).toMatch(/Redis is not answering .*REDIS_URL/);
   });
 
-  it("starts a local redis-server for the run when nothing answers, and stops it at shutdown", async () => {
+  it("starts a local redis-server when nothing answers, makes an admin token when none is set, stops both", async () => {
     const port = await freePort();
-    const hub = startHub({ REDIS_URL: `redis://127.0.0.1:${port}`, DATA_DIR: join(dataDir, "own-redis") });
+    const ownDir = join(dataDir, "own-redis");
+    const hub = startHub({ REDIS_URL: `redis://127.0.0.1:${port}`, DATA_DIR: ownDir, ADMIN_TOKEN: "" });
     const { url } = (await hub.waitForLog("switchboard started")) as { url: string };
     expect(hub.stdout()).toContain("started a local redis-server for this run");
     const ready = (await (await fetch(`${url}/readyz`)).json()) as { checks: { redis: { status: string } } };
     expect(ready.checks.redis.status).toBe("up");
+
+    const tokenFile = join(ownDir, "admin-token");
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokenFile, "utf8").trim();
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(hub.stdout()).not.toContain(token);
+    const tenants = await fetch(`${url}/api/admin/tenants`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(tenants.status).toBe(200);
     expect(await stop(hub)).toBe(0);
     const probe = await fetch(`http://127.0.0.1:${port}`).catch((err: Error) => err);
     expect(probe).toBeInstanceOf(Error);
