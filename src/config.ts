@@ -39,6 +39,20 @@ const configSchema = z.object({
     .int()
     .min(1024)
     .default(15 * 1024 * 1024),
+  /** Where attachment bytes are kept (filesystem blob store); default DATA_DIR/blobs. */
+  BLOB_DIR: z.string().min(1).optional(),
+  ATTACHMENT_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1024 * 1024),
+  ATTACHMENT_MAX_COUNT: z.coerce.number().int().min(1).max(100).default(10),
+  /** Requests per minute per API key on the partner API; 0 turns the limit off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** How often the SLA scan looks for breached tickets. */
+  SLA_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** Base of trackingUrl in service-desk answers; relative ("/tickets/12345") when unset. */
+  TRACKING_BASE_URL: z.url().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
 });
@@ -53,6 +67,10 @@ export type Config = Readonly<{
   log: { level: string; pretty: boolean };
   shutdownTimeoutMs: number;
   outboxRelayIntervalMs: number;
+  attachments: { blobDir: string; maxBytes: number; maxCount: number };
+  rateLimitPerMinute: number;
+  slaScanIntervalMs: number;
+  trackingBaseUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -82,6 +100,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     log: { level: v.LOG_LEVEL, pretty: v.LOG_PRETTY },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     outboxRelayIntervalMs: v.OUTBOX_RELAY_INTERVAL_MS,
+    attachments: {
+      blobDir: v.BLOB_DIR ?? `${v.DATA_DIR}/blobs`,
+      maxBytes: v.ATTACHMENT_MAX_BYTES,
+      maxCount: v.ATTACHMENT_MAX_COUNT,
+    },
+    rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
+    trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
   };
 }
 

@@ -5,6 +5,11 @@ export const idPrefixes = {
   tenant: "ten",
   apiKey: "key",
   event: "evt",
+  customer: "cus",
+  ticket: "tkt",
+  comment: "cmt",
+  attachment: "att",
+  slaPolicy: "sla",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -7,6 +7,16 @@ export const eventTypes = {
   tenantStatusChanged: "tenant.status_changed",
   apiKeyCreated: "api_key.created",
   apiKeyRevoked: "api_key.revoked",
+  // The service desk's webhook events keep the names its document gives them.
+  ticketCreated: "TICKET_CREATED",
+  statusChanged: "STATUS_CHANGED",
+  commentAdded: "COMMENT_ADDED",
+  ticketResolved: "TICKET_RESOLVED",
+  ticketClosed: "TICKET_CLOSED",
+  ticketAssigned: "TICKET_ASSIGNED",
+  attachmentAdded: "ATTACHMENT_ADDED",
+  slaBreached: "SLA_BREACHED",
+  customerCreated: "customer.created",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

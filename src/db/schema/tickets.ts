@@ -1,0 +1,165 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgSequence,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import type {
+  JenisTransaksi,
+  MediaTransaksi,
+  Priority,
+  ServiceType,
+  TicketCategory,
+  TicketChannel,
+  TicketStatus,
+} from "../../tickets/vocabulary.js";
+import { apiKeys } from "./apiKeys.js";
+import { customers } from "./customers.js";
+import { tenants } from "./tenants.js";
+
+const tz = { withTimezone: true, mode: "date" } as const;
+
+/**
+ * Ticket numbers come from one sequence for all tenants: a per-tenant counter row would make every
+ * ticket creation of a tenant wait for the one before it to commit. Numbers are unique and
+ * increasing, with gaps, which is all partners rely on.
+ */
+export const ticketNumberSeq = pgSequence("ticket_number_seq", { startWith: 10000 });
+
+export const tickets = pgTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    number: bigint("number", { mode: "number" })
+      .notNull()
+      .default(sql`nextval('ticket_number_seq')`),
+    channel: text("channel").$type<TicketChannel>().notNull(),
+    channelReferenceId: text("channel_reference_id"),
+    serviceType: text("service_type").$type<ServiceType>().notNull(),
+    category: text("category").$type<TicketCategory>(),
+    priority: text("priority").$type<Priority>().notNull(),
+    status: text("status").$type<TicketStatus>().notNull().default("OPEN"),
+    title: text("title").notNull(),
+    description: text("description").notNull(),
+    customerId: text("customer_id")
+      .notNull()
+      .references(() => customers.id),
+    branchCode: text("branch_code"),
+    assignedTo: text("assigned_to"),
+    assignedTeam: text("assigned_team"),
+    metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
+    webhookUrl: text("webhook_url"),
+    partnerId: text("partner_id"),
+    apiVersion: text("api_version"),
+    requestId: text("request_id"),
+    createdByKeyId: text("created_by_key_id").references(() => apiKeys.id, { onDelete: "set null" }),
+    createdAt: timestamp("created_at", tz).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", tz).notNull().defaultNow(),
+    firstResponseAt: timestamp("first_response_at", tz),
+    resolvedAt: timestamp("resolved_at", tz),
+    closedAt: timestamp("closed_at", tz),
+    // SLA, derived from policy, calendar and the ticket's status history; stored so the breach
+    // scan and the "breached" filter are index lookups. Rewritten with every status change.
+    responseDueAt: timestamp("response_due_at", tz),
+    resolutionDueAt: timestamp("resolution_due_at", tz),
+    slaPaused: boolean("sla_paused").notNull().default(false),
+    responseBreachedAt: timestamp("response_breached_at", tz),
+    resolutionBreachedAt: timestamp("resolution_breached_at", tz),
+  },
+  (t) => [
+    uniqueIndex("tickets_number_uq").on(t.number),
+    index("tickets_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("tickets_tenant_status_idx").on(t.tenantId, t.status, t.createdAt),
+    index("tickets_channel_ref_idx")
+      .on(t.tenantId, t.channelReferenceId)
+      .where(sql`${t.channelReferenceId} IS NOT NULL`),
+    index("tickets_customer_idx").on(t.tenantId, t.customerId, t.createdAt),
+    index("tickets_sla_open_idx")
+      .on(t.resolutionDueAt)
+      .where(sql`${t.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND ${t.resolutionBreachedAt} IS NULL`),
+  ],
+);
+
+/** The structured fields of a KLAIM-OMNI claim; the claim itself is a ticket of service type CLAIM. */
+export const claims = pgTable("claims", {
+  ticketId: text("ticket_id")
+    .primaryKey()
+    .references(() => tickets.id, { onDelete: "cascade" }),
+  tenantId: text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  namaNasabah: text("nama_nasabah").notNull(),
+  mediaTransaksi: text("media_transaksi").$type<MediaTransaksi>().notNull(),
+  jenisTransaksi: text("jenis_transaksi").$type<JenisTransaksi>(),
+  nominal: numeric("nominal", { precision: 15, scale: 2, mode: "number" }).notNull(),
+  nomorRekening: text("nomor_rekening"),
+  /** Only ever the masked form: a full card number never reaches storage. */
+  nomorKartuMasked: text("nomor_kartu_masked"),
+  claimReason: text("claim_reason"),
+  claimDate: timestamp("claim_date", tz),
+  transactionId: text("transaction_id"),
+  referenceNumber: text("reference_number"),
+  atmId: text("atm_id"),
+});
+
+export const commentAuthorTypes = ["partner", "customer", "agent", "system"] as const;
+export type CommentAuthorType = (typeof commentAuthorTypes)[number];
+
+export const comments = pgTable(
+  "ticket_comments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    authorName: text("author_name").notNull(),
+    authorType: text("author_type").$type<CommentAuthorType>().notNull(),
+    isFromSupport: boolean("is_from_support").notNull(),
+    /** Agents' notes to each other: never shown to partners or customers. */
+    isInternal: boolean("is_internal").notNull().default(false),
+    createdAt: timestamp("created_at", tz).notNull().defaultNow(),
+  },
+  (t) => [index("ticket_comments_ticket_idx").on(t.ticketId, t.createdAt)],
+);
+
+export const attachments = pgTable(
+  "ticket_attachments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    ticketId: text("ticket_id")
+      .notNull()
+      .references(() => tickets.id, { onDelete: "cascade" }),
+    filename: text("filename").notNull(),
+    mimeType: text("mime_type").notNull(),
+    size: integer("size").notNull(),
+    sha256: text("sha256").notNull(),
+    /** Where the blob store keeps the bytes; never a path a client chose. */
+    storageKey: text("storage_key").notNull(),
+    description: text("description"),
+    uploadedAt: timestamp("uploaded_at", tz).notNull().defaultNow(),
+  },
+  (t) => [index("ticket_attachments_ticket_idx").on(t.ticketId, t.uploadedAt)],
+);
+
+export type TicketRow = typeof tickets.$inferSelect;
+export type ClaimRow = typeof claims.$inferSelect;
+export type CommentRow = typeof comments.$inferSelect;
+export type AttachmentRow = typeof attachments.$inferSelect;
