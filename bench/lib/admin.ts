@@ -1,0 +1,33 @@
+import { z } from "zod";
+import type { Scope } from "../../src/auth/scopes.js";
+
+const createdTenant = z.object({ data: z.object({ id: z.string(), slug: z.string() }) });
+const createdApiKey = z.object({ data: z.object({ id: z.string(), key: z.string() }) });
+
+/** The hub's admin API, as an operator would call it. */
+export type AdminClient = Readonly<{
+  createTenant(input: { slug: string; name: string }): Promise<{ id: string; slug: string }>;
+  /** `tenantId` takes the tenant's id or slug. The plain key is in the answer once. */
+  createApiKey(input: { tenantId: string; name: string; scopes: readonly Scope[] }): Promise<{
+    id: string;
+    key: string;
+  }>;
+}>;
+
+export function adminClient(hubUrl: string, adminToken: string): AdminClient {
+  async function post(path: string, body: unknown): Promise<unknown> {
+    const response = await fetch(`${hubUrl}${path}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await response.text();
+    if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${text}`);
+    return JSON.parse(text);
+  }
+  return {
+    createTenant: async (input) => createdTenant.parse(await post("/api/admin/tenants", input)).data,
+    createApiKey: async (input) => createdApiKey.parse(await post("/api/admin/api-keys", input)).data,
+  };
+}

@@ -1,0 +1,33 @@
+import { resolve } from "node:path";
+import { freePort } from "./ports.js";
+import { repoRoot, type ServerProcess, startServer } from "./serverProcess.js";
+
+/**
+ * Starts a bare server from bench/baselines/ in its own process, like the hub, so both sides pay
+ * the same process, tsx and network costs. It gets PORT, HOST, DATABASE_URL and DATABASE_POOL_SIZE
+ * and must answer GET /readyz with 200 once it can serve.
+ */
+export async function startBaseline(options: {
+  /** File name under bench/baselines/, e.g. "auth.ts". */
+  file: string;
+  databaseUrl: string;
+  poolSize: number;
+  signal: AbortSignal;
+}): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServer({
+    label: "baseline",
+    entry: resolve(repoRoot, "bench/baselines", options.file),
+    port,
+    env: {
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_SIZE: String(options.poolSize),
+    },
+    readyPath: "/readyz",
+    readyTimeoutMs: 30_000,
+    signal: options.signal,
+  });
+}

@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export type BenchDatabase = Readonly<{ name: string; url: string; drop(): Promise<void> }>;
+
+/**
+ * Creates an empty database for one run next to the one `serverUrl` names, so runs never share
+ * rows with each other or with the tests. The hub migrates it when it starts.
+ */
+export async function createBenchDatabase(serverUrl: string): Promise<BenchDatabase> {
+  // Only hex digits after a fixed prefix: safe to place in SQL as an identifier.
+  const name = `sb_bench_${randomBytes(6).toString("hex")}`;
+  await withClient(serverUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    url: url.toString(),
+    // FORCE ends the sessions a killed child may have left behind.
+    drop: () =>
+      withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  };
+}
+
+async function withClient(url: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await use(client);
+  } finally {
+    await client.end();
+  }
+}

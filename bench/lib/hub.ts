@@ -1,0 +1,43 @@
+import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
+import { freePort } from "./ports.js";
+import { repoRoot, type ServerProcess, startServer } from "./serverProcess.js";
+
+/** The hub's default DATABASE_POOL_SIZE, set explicitly so a baseline can be given the same. */
+export const hubPoolSize = 10;
+
+export type HubProcess = ServerProcess & Readonly<{ adminToken: string }>;
+
+/** Starts the real hub (`src/main.ts`, every role) against the given database and Redis prefix. */
+export async function startHub(options: {
+  databaseUrl: string;
+  redisUrl: string;
+  redisPrefix: string;
+  signal: AbortSignal;
+}): Promise<HubProcess> {
+  const port = await freePort();
+  const adminToken = randomBytes(32).toString("hex");
+  const server = await startServer({
+    label: "hub",
+    entry: resolve(repoRoot, "src/main.ts"),
+    port,
+    env: {
+      NODE_ENV: "production",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_SIZE: String(hubPoolSize),
+      REDIS_URL: options.redisUrl,
+      REDIS_PREFIX: options.redisPrefix,
+      // A missing Redis should fail the run, not start a private redis-server that skews the figures.
+      REDIS_AUTOSTART: "false",
+      ADMIN_TOKEN: adminToken,
+      LOG_LEVEL: "warn",
+    },
+    readyPath: "/readyz",
+    // Covers tsx compiling the hub and the migrations of a fresh database.
+    readyTimeoutMs: 60_000,
+    signal: options.signal,
+  });
+  return { ...server, adminToken };
+}
