@@ -1,4 +1,4 @@
-import { and, count, desc, eq, isNull } from "drizzle-orm";
+import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { generateApiKey, hashApiKey } from "../auth/apiKeyFormat.js";
 import type { Principal } from "../auth/principal.js";
 import { isScope, type Scope } from "../auth/scopes.js";
@@ -127,9 +127,8 @@ export async function revokeApiKey(
 // spares a write on every request.
 const lastUsedPrecisionMs = 60_000;
 
-/** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
-export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
-  const [row] = await db
+function lookupStatement(db: Database) {
+  return db
     .select({
       keyId: apiKeys.id,
       tenantId: apiKeys.tenantId,
@@ -141,7 +140,21 @@ export async function authenticateApiKey(db: Database, presented: string, now = 
     })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(eq(apiKeys.hash, hashApiKey(presented)));
+    .where(eq(apiKeys.hash, sql.placeholder("hash")))
+    .prepare("authenticate_api_key");
+}
+
+// Every authenticated request runs this lookup: build and prepare it once per database.
+const lookups = new WeakMap<Database, ReturnType<typeof lookupStatement>>();
+
+/** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
+export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    lookup = lookupStatement(db);
+    lookups.set(db, lookup);
+  }
+  const [row] = await lookup.execute({ hash: hashApiKey(presented) });
   if (!row || row.revokedAt || row.tenantStatus !== "active") return undefined;
   if (row.expiresAt && row.expiresAt <= now) return undefined;
   const principal: Principal = {

@@ -19,16 +19,20 @@ export function presentedApiKey(headers: { header(name: string): string | undefi
 
 /** Authenticates the API key of every request under the paths it is mounted on; 401 otherwise. */
 export function apiKeyAuth(db: Database, logger: Logger): MiddlewareHandler<HubEnv> {
+  // Keys whose last use is being recorded right now: concurrent requests of one key record it once.
+  const touching = new Set<string>();
   return async function apiKeyAuth(c, next) {
     const presented = presentedApiKey(c.req);
     if (!presented) throw errors.unauthorized();
     const found = await authenticateApiKey(db, presented);
     if (!found) throw errors.unauthorized();
     c.set("principal", found.principal);
-    if (found.staleUse) {
-      touchApiKey(db, found.principal.keyId).catch((err: unknown) =>
-        logger.warn({ err, keyId: found.principal.keyId }, "could not record API key use"),
-      );
+    const { keyId } = found.principal;
+    if (found.staleUse && !touching.has(keyId)) {
+      touching.add(keyId);
+      touchApiKey(db, keyId)
+        .catch((err: unknown) => logger.warn({ err, keyId }, "could not record API key use"))
+        .finally(() => touching.delete(keyId));
     }
     await next();
   };

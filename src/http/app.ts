@@ -42,16 +42,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(compress());
 
   const bodyLimitBytes = config.http.bodyLimitBytes;
-  app.use(
-    "/api/*",
-    bodyLimit({
-      maxSize: bodyLimitBytes,
-      onError: () => {
-        throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
-      },
-    }),
-    decompressBody({ maxSize: bodyLimitBytes }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: bodyLimitBytes,
+    onError: () => {
+      throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
+    },
+  });
+  const decompress = decompressBody({ maxSize: bodyLimitBytes });
+  // Only requests that can carry a body pay for the checks: touching the body makes the Node
+  // adapter build a full web Request.
+  app.use("/api/*", async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    await limitBody(c, async () => {
+      await decompress(c, next);
+    });
+  });
 
   const tenantAuth = apiKeyAuth(db, logger);
   app.use("/api/omnichannel/*", tenantAuth);
