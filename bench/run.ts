@@ -1,16 +1,19 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Interrupted } from "./lib/interrupted.js";
 import { progress } from "./lib/log.js";
-import { formatJsonLine, formatTable } from "./lib/report.js";
+import { checkTargets, formatJsonLine, formatRows, formatTable, formatTargets } from "./lib/report.js";
 import type { BenchmarkModule } from "./lib/types.js";
 
 /** Every benchmark, by the name given on the command line. Adding one is one line here. */
 const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   auth: () => import("./benchmarks/auth.js"),
+  tickets: () => import("./benchmarks/tickets.js"),
 };
 
-const usage = "usage: npm run bench -- <name> [--duration S] [--connections N] [--warmup S]";
+const usage = "usage: npm run bench -- <name> [--duration S] [--connections N] [--warmup S] [--cpu-prof DIR]";
 
 const argsSchema = z.object({
   duration: z.coerce.number().positive().max(600).default(10),
@@ -18,6 +21,7 @@ const argsSchema = z.object({
   // The hub compiles far more code than a baseline: its first seconds under load run at a fraction
   // of its steady speed, so the warm-up is long enough to measure the steady state.
   warmup: z.coerce.number().min(0).max(120).default(5),
+  "cpu-prof": z.string().min(1).optional(),
 });
 
 const repeatedSignalMs = 2000;
@@ -56,6 +60,7 @@ type Invocation = Readonly<{
   durationS: number;
   warmupS: number;
   connections: number;
+  cpuProfileDir: string | undefined;
 }>;
 
 /** The command line, or why it cannot be run (the caller lists the benchmarks and exits 2). */
@@ -65,7 +70,12 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { duration: { type: "string" }, connections: { type: "string" }, warmup: { type: "string" } },
+      options: {
+        duration: { type: "string" },
+        connections: { type: "string" },
+        warmup: { type: "string" },
+        "cpu-prof": { type: "string" },
+      },
     });
   } catch (err) {
     return { problem: err instanceof Error ? err.message : String(err) };
@@ -78,7 +88,9 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
   const args = argsSchema.safeParse(parsed.values);
   if (!args.success) return { problem: problemsOf(args.error) };
   const { duration, warmup, connections } = args.data;
-  return { name, load, durationS: duration, warmupS: warmup, connections };
+  const cpuProf = args.data["cpu-prof"];
+  const cpuProfileDir = cpuProf === undefined ? undefined : resolve(cpuProf);
+  return { name, load, durationS: duration, warmupS: warmup, connections, cpuProfileDir };
 }
 
 async function main(): Promise<number> {
@@ -114,9 +126,13 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const { name, durationS, warmupS, connections } = invocation;
+  const { name, durationS, warmupS, connections, cpuProfileDir } = invocation;
   const { benchmark } = await invocation.load();
   progress(`${name}: ${benchmark.summary}`);
+  if (cpuProfileDir) {
+    mkdirSync(cpuProfileDir, { recursive: true });
+    progress(`CPU profiles go to ${cpuProfileDir}; profiled figures are slower than a plain run's`);
+  }
   const comparison = await benchmark.run({
     durationS,
     warmupS,
@@ -124,19 +140,27 @@ async function main(): Promise<number> {
     databaseUrl: env.data.DATABASE_URL,
     redisUrl: env.data.REDIS_URL,
     signal: interrupt.signal,
+    cpuProfileDir,
   });
+  const verdicts = checkTargets(comparison, benchmark.targets ?? []);
 
   process.stdout.write(
     `\n${name}: ${durationS} s after a ${warmupS} s warm-up, ${connections} connections, ratio = hub / baseline\n`,
   );
   process.stdout.write(`${formatTable(comparison)}\n\n`);
-  process.stdout.write(
-    `${formatJsonLine(comparison, { benchmark: name, durationS, warmupS, connections })}\n`,
-  );
+  if (comparison.rows) process.stdout.write(`${formatRows(comparison)}\n`);
+  if (verdicts.length > 0) process.stdout.write(`${formatTargets(verdicts)}\n`);
+  if (comparison.rows || verdicts.length > 0) process.stdout.write("\n");
+  const context = { benchmark: name, durationS, warmupS, connections, profiled: cpuProfileDir !== undefined };
+  process.stdout.write(`${formatJsonLine(comparison, context, verdicts)}\n`);
   if (comparison.failures.length > 0) {
     const list = comparison.failures.map((f) => `  - ${f}`).join("\n");
     process.stderr.write(`\n!!! MEASUREMENT FAILED: these figures are not to be trusted !!!\n${list}\n`);
     return 1;
+  }
+  if (verdicts.some((v) => !v.met)) {
+    process.stderr.write("\nbench: the run is good, and the hub misses a target of this benchmark\n");
+    return 3;
   }
   return 0;
 }

@@ -28,6 +28,13 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  /** A scheduled tick that marks tickets whose SLA deadline passed and records SLA_BREACHED events. */
+  "sla-breach-scan": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    // The next tick is the retry: a tick never repeats a breach it already marked.
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 
 export type QueueName = keyof typeof jobCatalog;

@@ -6,11 +6,16 @@ import type { Producer } from "./producer.js";
  */
 export async function scheduleRecurringJobs(
   producer: Producer,
-  options: { outboxRelayIntervalMs: number },
+  options: { outboxRelayIntervalMs: number; slaScanIntervalMs: number },
 ): Promise<void> {
   await producer.queues["outbox-relay"].upsertJobScheduler(
     "outbox-relay-tick",
     { every: options.outboxRelayIntervalMs },
     { name: "outbox-relay", data: {} },
+  );
+  await producer.queues["sla-breach-scan"].upsertJobScheduler(
+    "sla-breach-scan-tick",
+    { every: options.slaScanIntervalMs },
+    { name: "sla-breach-scan", data: {} },
   );
 }

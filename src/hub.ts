@@ -7,6 +7,7 @@ import { jobHandlers } from "../queues/handlers/index.js";
 import { Producer } from "../queues/producer.js";
 import { scheduleRecurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
+import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
 import { type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
@@ -73,7 +74,10 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
         handlers: jobHandlers({ db: database.db, producer, metrics, subscribers: eventSubscribers }),
       });
       closers.push(() => pool.close());
-      await scheduleRecurringJobs(producer, { outboxRelayIntervalMs: config.outboxRelayIntervalMs });
+      await scheduleRecurringJobs(producer, {
+        outboxRelayIntervalMs: config.outboxRelayIntervalMs,
+        slaScanIntervalMs: config.slaScanIntervalMs,
+      });
       logger.info({ queues: pool.workers.map((w) => w.name) }, "workers started");
     }
 
@@ -85,6 +89,8 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
         db: database.db,
         metrics,
         queues: Object.values(producer.queues),
+        redis: producerConnection,
+        blobs: createFilesystemBlobStore(config.attachments.blobDir),
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },

@@ -111,7 +111,7 @@ describe("the outbox relay", () => {
       }),
     });
     try {
-      await scheduleRecurringJobs(hub.producer, { outboxRelayIntervalMs: 100 });
+      await scheduleRecurringJobs(hub.producer, { outboxRelayIntervalMs: 100, slaScanIntervalMs: 60_000 });
       const arrived = new Promise<void>((resolve) => {
         notify = () => {
           if (seen.some((e) => e.payload.slug === "scheduled")) resolve();
@@ -129,6 +129,7 @@ describe("the outbox relay", () => {
     } finally {
       await pool.close();
       await hub.producer.queues["outbox-relay"].removeJobScheduler("outbox-relay-tick");
+      await hub.producer.queues["sla-breach-scan"].removeJobScheduler("sla-breach-scan-tick");
       connection.disconnect();
     }
   });

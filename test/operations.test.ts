@@ -118,6 +118,10 @@ describe("queue dashboard", () => {
       headers: { authorization: `Basic ${basic}` },
     });
     const queues = (await api.json()) as { queues: Array<{ name: string }> };
-    expect(queues.queues.map((q) => q.name).sort()).toEqual(["domain-events", "outbox-relay"]);
+    expect(queues.queues.map((q) => q.name).sort()).toEqual([
+      "domain-events",
+      "outbox-relay",
+      "sla-breach-scan",
+    ]);
   });
 });

@@ -41,6 +41,7 @@ describe("the job catalog", () => {
       queues: ["domain-events"],
       handlers: {
         "outbox-relay": async () => undefined,
+        "sla-breach-scan": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -75,6 +76,7 @@ describe("the job catalog", () => {
       queues: ["domain-events"],
       handlers: {
         "outbox-relay": async () => undefined,
+        "sla-breach-scan": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

@@ -13,6 +13,7 @@ export async function startBaseline(options: {
   databaseUrl: string;
   poolSize: number;
   signal: AbortSignal;
+  nodeArgs?: readonly string[];
 }): Promise<ServerProcess> {
   const port = await freePort();
   return startServer({
@@ -29,5 +30,6 @@ export async function startBaseline(options: {
     readyPath: "/readyz",
     readyTimeoutMs: 30_000,
     signal: options.signal,
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
 }

@@ -1,7 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type AdminClient, adminClient } from "./admin.js";
 import { startBaseline } from "./baseline.js";
-import { createBenchDatabase } from "./database.js";
+import { countRows, createBenchDatabase } from "./database.js";
 import { hubPoolSize, startHub } from "./hub.js";
 import { type LoadRequest, type LoadResult, loadFailures, probe, runLoad } from "./load.js";
 import { progress } from "./log.js";
@@ -9,7 +11,7 @@ import { type Memory, readMemory } from "./memory.js";
 import { deleteBullKeys } from "./redis.js";
 import type { ServerProcess } from "./serverProcess.js";
 import { Teardown } from "./teardown.js";
-import type { BenchOptions, Comparison, Figure } from "./types.js";
+import type { BenchOptions, Comparison, Figure, RowCount } from "./types.js";
 
 /** What a benchmark gets once the hub is ready, to create the data its requests need. */
 export type HubContext = Readonly<{ admin: AdminClient }>;
@@ -19,9 +21,15 @@ export type HttpComparisonPlan = Readonly<{
   baselineFile: string;
   /** Runs once, before load: creates tenants, keys and rows, and says what each side is asked. */
   prepare(hub: HubContext): Promise<Readonly<{ hub: LoadRequest; baseline: LoadRequest }>>;
+  /**
+   * For requests that create something: the table each side's 2xx answer adds one row to. The rows
+   * are counted before the probe and after the load, and the run fails unless they match the answers.
+   */
+  rowsWritten?: Readonly<{ hub: string; baseline: string }>;
 }>;
 
-type Side = Readonly<{ name: "hub" | "baseline"; server: ServerProcess; request: LoadRequest }>;
+type SideName = "hub" | "baseline";
+type Side = Readonly<{ name: SideName; server: ServerProcess; request: LoadRequest }>;
 type Measured = Readonly<{ load: LoadResult; idle: Memory; after: Memory }>;
 
 /**
@@ -62,6 +70,7 @@ async function measureBothSides(
     redisUrl: options.redisUrl,
     redisPrefix,
     signal: options.signal,
+    ...cpuProfileArgs(options, "hub"),
   });
   teardown.defer("stop hub", () => stopAndShowOutput(hub));
   progress(`hub ready at ${hub.url} (pid ${hub.pid})`);
@@ -73,6 +82,7 @@ async function measureBothSides(
     databaseUrl: database.url,
     poolSize: hubPoolSize,
     signal: options.signal,
+    ...cpuProfileArgs(options, "baseline"),
   });
   teardown.defer("stop baseline", () => stopAndShowOutput(baseline));
   progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
@@ -81,9 +91,24 @@ async function measureBothSides(
     { name: "baseline", server: baseline, request: requests.baseline },
     { name: "hub", server: hub, request: requests.hub },
   ];
-  for (const side of sides) await probe(side.server.url, side.request);
+  const tables = plan.rowsWritten;
+  const rowsBefore = new Map<SideName, number>();
+  if (tables) {
+    for (const side of sides) rowsBefore.set(side.name, await countRows(database.url, tables[side.name]));
+  }
 
-  const measured = new Map<Side["name"], Measured>();
+  // Every request the side was sent, probe included, for the row count.
+  const answered = new Map<SideName, { answered2xx: number; sent: number }>();
+  for (const side of sides) {
+    await probe(side.server.url, side.request);
+    answered.set(side.name, { answered2xx: 1, sent: 1 });
+  }
+  const tally = (name: SideName, load: LoadResult) => {
+    const sofar = answered.get(name) ?? { answered2xx: 0, sent: 0 };
+    answered.set(name, { answered2xx: sofar.answered2xx + load.answered2xx, sent: sofar.sent + load.sent });
+  };
+
+  const measured = new Map<SideName, Measured>();
   const failures: string[] = [];
   for (const side of sides) {
     const idle = await readMemory(side.server.pid);
@@ -92,16 +117,68 @@ async function measureBothSides(
       progress(`${side.name}: warm-up ${options.warmupS} s`);
       const warmup = await runLoad(side.server.url, side.request, { ...shape, durationS: options.warmupS });
       failures.push(...loadFailures(`${side.name} warm-up`, warmup));
+      tally(side.name, warmup);
     }
     progress(`${side.name}: measuring ${options.durationS} s with ${options.connections} connections`);
     const load = await runLoad(side.server.url, side.request, { ...shape, durationS: options.durationS });
     failures.push(...loadFailures(side.name, load));
+    tally(side.name, load);
     measured.set(side.name, { load, idle, after: await readMemory(side.server.pid) });
   }
-  return { figures: figuresOf(pick(measured, "hub"), pick(measured, "baseline")), failures };
+  const figures = figuresOf(pick(measured, "hub"), pick(measured, "baseline"));
+  if (!tables) return { figures, failures };
+
+  const rows: RowCount[] = [];
+  for (const side of sides) {
+    const table = tables[side.name];
+    const written = (await settledCount(database.url, table)) - (rowsBefore.get(side.name) ?? 0);
+    const { answered2xx, sent } = answered.get(side.name) ?? { answered2xx: 0, sent: 0 };
+    rows.push({ side: side.name, table, rows: written, answered2xx, sent });
+    progress(
+      `${side.name}: ${written} rows in ${table} for ${answered2xx} 2xx answers, ${sent} requests sent`,
+    );
+    if (written < answered2xx) {
+      failures.push(`${side.name}: ${written} rows in ${table}, fewer than its ${answered2xx} 2xx answers`);
+    } else if (written > sent) {
+      failures.push(`${side.name}: ${written} rows in ${table}, more than the ${sent} requests it was sent`);
+    }
+  }
+  return { figures, failures, rows };
 }
 
-function pick(measured: ReadonlyMap<Side["name"], Measured>, name: Side["name"]): Measured {
+const settlePollMs = 250;
+const settleMaxPolls = 40;
+
+/**
+ * The table's row count once the requests still running when the load stopped have finished: the
+ * same count twice in a row, polled for at most 10 s.
+ */
+async function settledCount(databaseUrl: string, table: string): Promise<number> {
+  let previous = await countRows(databaseUrl, table);
+  for (let poll = 0; poll < settleMaxPolls; poll++) {
+    await sleep(settlePollMs);
+    const current = await countRows(databaseUrl, table);
+    if (current === previous) return current;
+    previous = current;
+  }
+  throw new Error(
+    `rows in ${table} still changing ${(settlePollMs * settleMaxPolls) / 1000} s after the load`,
+  );
+}
+
+/**
+ * `node --cpu-prof` for one child when the run asked for profiles, into `<dir>/<label>-<time>/`.
+ * Node names each file itself (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`): the tsx loader
+ * runs in a thread of its own and writes a second profile, and one fixed name would let the two
+ * overwrite each other. The request path is in the thread 0 file.
+ */
+function cpuProfileArgs(options: BenchOptions, label: SideName): { nodeArgs?: string[] } {
+  if (!options.cpuProfileDir) return {};
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`] };
+}
+
+function pick(measured: ReadonlyMap<SideName, Measured>, name: SideName): Measured {
   const found = measured.get(name);
   if (!found) throw new Error(`no measurement for ${name}`);
   return found;

@@ -31,3 +31,14 @@ async function withClient(url: string, use: (client: pg.Client) => Promise<unkno
     await client.end();
   }
 }
+
+/** Rows in `table` of the run's database: the check that requests answered 2xx really wrote. */
+export async function countRows(databaseUrl: string, table: string): Promise<number> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(table)) throw new Error(`not a plain table name: ${table}`);
+  let count = 0;
+  await withClient(databaseUrl, async (client) => {
+    const { rows } = await client.query<{ count: string }>(`SELECT count(*) AS count FROM "${table}"`);
+    count = Number(rows[0]?.count ?? Number.NaN);
+  });
+  return count;
+}

@@ -14,6 +14,7 @@ export async function startHub(options: {
   redisUrl: string;
   redisPrefix: string;
   signal: AbortSignal;
+  nodeArgs?: readonly string[];
 }): Promise<HubProcess> {
   const port = await freePort();
   const adminToken = randomBytes(32).toString("hex");
@@ -33,11 +34,15 @@ export async function startHub(options: {
       REDIS_AUTOSTART: "false",
       ADMIN_TOKEN: adminToken,
       LOG_LEVEL: "warn",
+      // One key sends thousands of requests a second: the per-key limit (600/min by default) would
+      // answer 429 after the first second. 0 turns it off; the figures are the hub's, not its limit's.
+      RATE_LIMIT_PER_MINUTE: "0",
     },
     readyPath: "/readyz",
     // Covers tsx compiling the hub and the migrations of a fresh database.
     readyTimeoutMs: 60_000,
     signal: options.signal,
+    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
   });
   return { ...server, adminToken };
 }

@@ -15,6 +15,10 @@ export type LoadResult = Readonly<{
   requestsPerSecond: number;
   latencyMs: Readonly<{ p50: number; p97_5: number; p99: number }>;
   requests: number;
+  /** Requests written to a socket, answered or not (a run's end cuts off those in flight). */
+  sent: number;
+  /** Answers with a 2xx status. */
+  answered2xx: number;
   /** Socket errors and timeouts. */
   errors: number;
   non2xx: number;
@@ -82,6 +86,8 @@ function summarise(result: autocannon.Result): LoadResult {
     requestsPerSecond: result.requests.average,
     latencyMs: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
     requests: result.requests.total,
+    sent: result.requests.sent,
+    answered2xx: result["2xx"],
     errors: result.errors,
     non2xx: result.non2xx,
     statusCounts,

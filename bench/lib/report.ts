@@ -1,13 +1,18 @@
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import type { Comparison, Figure } from "./types.js";
+import type { Comparison, Figure, Target } from "./types.js";
 
 export type ReportContext = Readonly<{
   benchmark: string;
   durationS: number;
   warmupS: number;
   connections: number;
+  /** Both servers ran under --cpu-prof: slower than a plain run, not to compare with one. */
+  profiled: boolean;
 }>;
+
+/** A target checked against a run: the figure's ratio and whether it is within the bound. */
+export type TargetVerdict = Target & Readonly<{ label: string; ratio: number | null; met: boolean }>;
 
 function ratio(figure: Figure): number | null {
   return figure.baseline === 0 ? null : figure.hub / figure.baseline;
@@ -41,8 +46,56 @@ export function formatTable(comparison: Comparison): string {
   return [line(header ?? []), rule, ...body.map(line)].join("\n");
 }
 
+/** Each target's verdict; a target naming no figure of the comparison is a bug in the benchmark. */
+export function checkTargets(comparison: Comparison, targets: readonly Target[]): TargetVerdict[] {
+  return targets.map((target) => {
+    const figure = comparison.figures.find((f) => f.key === target.key);
+    if (!figure) throw new Error(`target on unknown figure "${target.key}"`);
+    const r = ratio(figure);
+    const met =
+      r !== null &&
+      (target.atLeast === undefined || r >= target.atLeast) &&
+      (target.atMost === undefined || r <= target.atMost);
+    return { ...target, label: figure.label, ratio: r, met };
+  });
+}
+
+/** One line per target: the ratio, the bound, met or MISSED. */
+export function formatTargets(verdicts: readonly TargetVerdict[]): string {
+  return verdicts
+    .map((v) => {
+      const bounds = [
+        v.atLeast === undefined ? undefined : `>= ${v.atLeast.toFixed(2)}x`,
+        v.atMost === undefined ? undefined : `<= ${v.atMost.toFixed(2)}x`,
+      ].filter((b) => b !== undefined);
+      const got = v.ratio === null ? "n/a" : `${v.ratio.toFixed(2)}x`;
+      return `target: ${v.label} ratio ${got}, wanted ${bounds.join(" and ")}: ${v.met ? "met" : "MISSED"}`;
+    })
+    .join("\n");
+}
+
+/** Rows written against 2xx answers, one line per side, for benchmarks whose requests write. */
+export function formatRows(comparison: Comparison): string {
+  const rows = comparison.rows ?? [];
+  const width = Math.max(...rows.map((r) => r.table.length));
+  return rows
+    .map((r) => {
+      const ok = r.rows >= r.answered2xx && r.rows <= r.sent;
+      return (
+        `rows: ${r.side.padEnd(8)} ${r.table.padEnd(width)} ${String(r.rows).padStart(7)} rows for ` +
+        `${String(r.answered2xx).padStart(7)} 2xx answers of ${String(r.sent).padStart(7)} requests sent` +
+        ` (probe, warm-up and measured run): ${ok ? "ok" : "MISMATCH"}`
+      );
+    })
+    .join("\n");
+}
+
 /** The same figures as one JSON line, to paste into an issue or a later comparison. */
-export function formatJsonLine(comparison: Comparison, context: ReportContext): string {
+export function formatJsonLine(
+  comparison: Comparison,
+  context: ReportContext,
+  verdicts: readonly TargetVerdict[] = [],
+): string {
   const figures = Object.fromEntries(
     comparison.figures.map((f) => {
       const r = ratio(f);
@@ -58,7 +111,20 @@ export function formatJsonLine(comparison: Comparison, context: ReportContext): 
     durationS: context.durationS,
     warmupS: context.warmupS,
     connections: context.connections,
+    ...(context.profiled ? { profiled: true } : {}),
     figures,
+    ...(comparison.rows ? { rows: comparison.rows } : {}),
+    ...(verdicts.length > 0
+      ? {
+          targets: verdicts.map((v) => ({
+            key: v.key,
+            ...(v.atLeast === undefined ? {} : { atLeast: v.atLeast }),
+            ...(v.atMost === undefined ? {} : { atMost: v.atMost }),
+            ratio: v.ratio === null ? null : round(v.ratio),
+            met: v.met,
+          })),
+        }
+      : {}),
     failures: comparison.failures,
   });
 }

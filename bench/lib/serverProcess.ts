@@ -26,6 +26,8 @@ export type ServerSpec = Readonly<{
   readyPath: string;
   readyTimeoutMs: number;
   signal: AbortSignal;
+  /** Options for node before `--import tsx`, e.g. `--cpu-prof`. */
+  nodeArgs?: readonly string[];
 }>;
 
 // Children get a clean environment: a developer's shell variables must not change what is measured.
@@ -42,7 +44,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     }),
   );
   // node itself, not npx: the pid is the server's, so its memory is the server's.
-  const child = spawn(process.execPath, ["--import", "tsx", spec.entry], {
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), "--import", "tsx", spec.entry], {
     cwd: repoRoot,
     env: { ...inherited, ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -9,20 +9,49 @@ export type BenchOptions = Readonly<{
   redisUrl: string;
   /** Aborted on Ctrl-C: the load stops, then everything the run created is cleaned up. */
   signal: AbortSignal;
+  /** When set, both servers run under `node --cpu-prof` and write their profiles here on exit. */
+  cpuProfileDir?: string | undefined;
 }>;
 
 /** One measured figure of both sides. `key` is the stable name used in the JSON line. */
 export type Figure = Readonly<{ key: string; label: string; hub: number; baseline: number }>;
 
+/**
+ * Rows one side's requests wrote, against its answers: the probe, the warm-up and the measured run.
+ * Every 2xx answer must have written its row; requests cut off in flight at a run's end may have
+ * written one too, so a good run has answered2xx <= rows <= sent.
+ */
+export type RowCount = Readonly<{
+  side: "hub" | "baseline";
+  table: string;
+  rows: number;
+  answered2xx: number;
+  sent: number;
+}>;
+
 export type Comparison = Readonly<{
   figures: readonly Figure[];
   /** Why the figures cannot be trusted (non-2xx answers, socket errors); empty for a good run. */
   failures: readonly string[];
+  /** For benchmarks whose requests write rows: what each side wrote. */
+  rows?: readonly RowCount[];
+}>;
+
+/**
+ * A goal stated in the benchmark's issue, on the ratio hub / baseline of one figure: e.g.
+ * throughput at least 0.5, p99 latency at most 3. Checked and printed after a trustworthy run.
+ */
+export type Target = Readonly<{
+  /** A figure's key, e.g. "reqPerSec". */
+  key: string;
+  atLeast?: number;
+  atMost?: number;
 }>;
 
 export type Benchmark = Readonly<{
   /** One line for the listing: what the hub side does and what it is compared with. */
   summary: string;
+  targets?: readonly Target[];
   run(options: BenchOptions): Promise<Comparison>;
 }>;
 

@@ -1,5 +1,6 @@
 import type { Database } from "../../src/db/client.js";
 import type { Metrics } from "../../src/metrics.js";
+import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
@@ -19,5 +20,9 @@ export function jobHandlers(deps: {
       return { moved };
     },
     "domain-events": (payload) => dispatchDomainEvent(deps.db, deps.subscribers, payload),
+    "sla-breach-scan": async () => {
+      const { examined, breaches } = await scanSlaBreaches(deps.db, new Date());
+      return { examined, breached: breaches.length };
+    },
   };
 }

@@ -4,21 +4,28 @@ import type { Queue } from "bullmq";
 import { bodyLimit } from "hono/body-limit";
 import { compress } from "hono/compress";
 import { requestId } from "hono/request-id";
+import type { Redis } from "ioredis";
 import { mountQueueDashboard } from "../../queues/dashboard.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import { adminAuth, apiKeyAuth } from "../auth/middleware.js";
+import type { BlobStore } from "../blobs/store.js";
+import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
+import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { AppError } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
+import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
 import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
+import { rateLimitPerKey } from "./middleware/rateLimit.js";
 import { toAppError } from "./toAppError.js";
 import { throwOnInvalid } from "./validation.js";
 
@@ -30,6 +37,9 @@ export type AppDeps = {
   readiness: readonly ReadinessCheck[];
   /** The queues shown on the /admin/queues dashboard. */
   queues: readonly Queue[];
+  /** Shared counters (rate limits) live here. */
+  redis: Redis;
+  blobs: BlobStore;
 };
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
@@ -42,25 +52,37 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(compress());
 
   const bodyLimitBytes = config.http.bodyLimitBytes;
+  const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
   const limitBody = bodyLimit({
     maxSize: bodyLimitBytes,
     onError: () => {
-      throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
+      throw tooLarge();
     },
   });
   const decompress = decompressBody({ maxSize: bodyLimitBytes });
-  // Only requests that can carry a body pay for the checks: touching the body makes the Node
-  // adapter build a full web Request.
+  // The common case, a plain body with a Content-Length (which Node's parser holds the body to), is
+  // judged from the header alone: touching the body itself makes the Node adapter build a full web
+  // Request, a cost every ticket creation would pay. Streamed or compressed bodies are counted.
   app.use("/api/*", async (c, next) => {
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
+      if (Number(declared) > bodyLimitBytes) throw tooLarge();
+      return next();
+    }
     await limitBody(c, async () => {
       await decompress(c, next);
     });
   });
 
   const tenantAuth = apiKeyAuth(db, logger);
-  app.use("/api/omnichannel/*", tenantAuth);
-  app.use("/api/v1/*", tenantAuth);
+  const limit = rateLimitPerKey({
+    redis: deps.redis,
+    prefix: config.redis.prefix,
+    perMinute: config.rateLimitPerMinute,
+  });
+  app.use("/api/omnichannel/*", tenantAuth, limit);
+  app.use("/api/v1/*", tenantAuth, limit);
   app.use("/api/admin/*", adminAuth(config.adminToken));
   app.use("/admin/queues/*", adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
 
@@ -68,6 +90,15 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
   registerApiKeyRoutes(app, db);
+  registerServiceDeskRoutes(app, {
+    db,
+    blobs: deps.blobs,
+    attachments: config.attachments,
+    trackingBaseUrl: config.trackingBaseUrl,
+  });
+  registerDeskRoutes(app, { db, blobs: deps.blobs });
+  registerCatalogueAdminRoutes(app, db);
+  registerSlaAdminRoutes(app, db);
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {

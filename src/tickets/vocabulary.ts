@@ -40,7 +40,15 @@ export type Priority = (typeof priorities)[number];
 export const ticketCategories = ["INCIDENT", "SERVICE_REQUEST", "CHANGE_REQUEST", "EVENT_REQUEST"] as const;
 export type TicketCategory = (typeof ticketCategories)[number];
 
-export const ticketStatuses = ["OPEN", "IN_PROGRESS", "RESOLVED", "CLOSED", "ON_HOLD", "CANCELLED", "PENDING"] as const;
+export const ticketStatuses = [
+  "OPEN",
+  "IN_PROGRESS",
+  "RESOLVED",
+  "CLOSED",
+  "ON_HOLD",
+  "CANCELLED",
+  "PENDING",
+] as const;
 export type TicketStatus = (typeof ticketStatuses)[number];
 
 export const mediaTransaksi = ["ATM", "QRIS", "DEBIT", "TOUCH", "SMS"] as const;

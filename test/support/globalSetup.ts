@@ -11,6 +11,15 @@ declare module "vitest" {
   }
 }
 
+const staleAfterMs = 3600_000;
+
+/** Clone names end in randomSuffix(): a base-36 timestamp followed by six random characters. */
+function createdAtOf(name: string): number {
+  const suffix = name.replace(/^sbt_(f|building)_/, "");
+  const created = Number.parseInt(suffix.slice(0, -6), 36);
+  return Number.isFinite(created) ? created : 0;
+}
+
 const migrationsDir = new URL("../../src/db/migrations/", import.meta.url);
 
 /** The template's name carries a hash of the migrations, so a changed migration gets a new template. */
@@ -46,11 +55,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
     }
   }
-  // Clones left behind by a run that was killed before its teardown.
-  const stale = await admin.query<{ datname: string }>(
+  // Clones left behind by a run that was killed before its teardown. Only old ones: another run of
+  // the suite on this machine may be using its fresh clones right now.
+  const clones = await admin.query<{ datname: string }>(
     "SELECT datname FROM pg_database WHERE datname LIKE 'sbt\\_f\\_%' OR datname LIKE 'sbt\\_building\\_%'",
   );
-  for (const { datname } of stale.rows) {
+  const stale = clones.rows.filter(({ datname }) => Date.now() - createdAtOf(datname) > staleAfterMs);
+  for (const { datname } of stale) {
     await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`).catch(() => undefined);
   }
   await admin.end();

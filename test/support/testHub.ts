@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { Producer } from "../../queues/producer.js";
+import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/logger.js";
@@ -33,12 +37,16 @@ export async function createTestHub(env: Record<string, string> = {}) {
   const producer = new Producer(connection, bullPrefix(prefix));
   const metrics = createMetrics();
   const db = database.handle.db;
+  const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
+  const blobs = createFilesystemBlobStore(blobDir);
   const app = createApp({
     config,
     logger,
     db,
     metrics,
     queues: Object.values(producer.queues),
+    redis: connection,
+    blobs,
     readiness: [
       { name: "database", check: () => database.handle.ping() },
       { name: "redis", check: async () => void (await connection.ping()) },
@@ -80,6 +88,7 @@ export async function createTestHub(env: Record<string, string> = {}) {
     producer,
     metrics,
     prefix,
+    blobs,
     request,
     adminRequest,
     createTenantWithKey,
@@ -88,6 +97,7 @@ export async function createTestHub(env: Record<string, string> = {}) {
       connection.disconnect();
       await database.drop();
       await deleteRedisKeys(prefix);
+      rmSync(blobDir, { recursive: true, force: true });
     },
   };
 }

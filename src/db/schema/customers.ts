@@ -27,12 +27,8 @@ export const customers = pgTable(
     uniqueIndex("customers_identifier_uq")
       .on(t.tenantId, t.identifier)
       .where(sql`${t.identifier} IS NOT NULL`),
-    index("customers_email_idx")
-      .on(t.tenantId, sql`lower(${t.email})`)
-      .where(sql`${t.email} IS NOT NULL`),
-    index("customers_phone_idx")
-      .on(t.tenantId, t.phone)
-      .where(sql`${t.phone} IS NOT NULL`),
+    index("customers_email_idx").on(t.tenantId, sql`lower(${t.email})`).where(sql`${t.email} IS NOT NULL`),
+    index("customers_phone_idx").on(t.tenantId, t.phone).where(sql`${t.phone} IS NOT NULL`),
   ],
 );
 

@@ -1,4 +1,4 @@
-import { index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import { tenants } from "./tenants.js";
 
 /**
@@ -17,12 +17,15 @@ export const idempotencyKeys = pgTable(
     key: text("key").notNull(),
     /** SHA-256 of the canonical request body: the same key with another body is a conflict. */
     requestHash: text("request_hash").notNull(),
-    responseStatus: integer("response_status").notNull(),
-    responseBody: jsonb("response_body").notNull(),
+    /** What the first request produced, as JSON; replayed to every retry. */
+    result: jsonb("result").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.scope, t.key] }), index("idempotency_keys_expiry_idx").on(t.expiresAt)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.scope, t.key] }),
+    index("idempotency_keys_expiry_idx").on(t.expiresAt),
+  ],
 );
 
 export type IdempotencyKeyRow = typeof idempotencyKeys.$inferSelect;

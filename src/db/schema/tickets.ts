@@ -41,9 +41,7 @@ export const tickets = pgTable(
     tenantId: text("tenant_id")
       .notNull()
       .references(() => tenants.id, { onDelete: "cascade" }),
-    number: bigint("number", { mode: "number" })
-      .notNull()
-      .default(sql`nextval('ticket_number_seq')`),
+    number: bigint("number", { mode: "number" }).notNull().default(sql`nextval('ticket_number_seq')`),
     channel: text("channel").$type<TicketChannel>().notNull(),
     channelReferenceId: text("channel_reference_id"),
     serviceType: text("service_type").$type<ServiceType>().notNull(),
@@ -87,7 +85,9 @@ export const tickets = pgTable(
     index("tickets_customer_idx").on(t.tenantId, t.customerId, t.createdAt),
     index("tickets_sla_open_idx")
       .on(t.resolutionDueAt)
-      .where(sql`${t.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND ${t.resolutionBreachedAt} IS NULL`),
+      .where(
+        sql`${t.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND ${t.resolutionBreachedAt} IS NULL`,
+      ),
   ],
 );
 

@@ -1,0 +1,85 @@
+import { and, eq } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.js";
+import { branches, services } from "../db/schema/index.js";
+import { type ServiceType, serviceTypes } from "../tickets/vocabulary.js";
+import { defaultBranches, defaultServices, type ServiceEntry } from "./defaults.js";
+
+type Reader = Database | Tx;
+
+/** A service type's catalogue entry for a tenant: its own row, else the default. */
+export async function resolveService(
+  db: Reader,
+  tenantId: string,
+  serviceType: ServiceType,
+): Promise<ServiceEntry> {
+  const [row] = await db
+    .select({ name: services.name, supportGroup: services.supportGroup, defaultTeam: services.defaultTeam })
+    .from(services)
+    .where(and(eq(services.tenantId, tenantId), eq(services.serviceType, serviceType)));
+  return row ?? defaultServices[serviceType];
+}
+
+/** A branch's name for a tenant: its own row, else the default list, else undefined (unknown code). */
+export async function resolveBranchName(
+  db: Reader,
+  tenantId: string,
+  code: string,
+): Promise<string | undefined> {
+  const [row] = await db
+    .select({ name: branches.name })
+    .from(branches)
+    .where(and(eq(branches.tenantId, tenantId), eq(branches.code, code)));
+  return row?.name ?? defaultBranches[code];
+}
+
+export async function listServices(db: Database, tenantId: string) {
+  const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
+  const own = new Map(rows.map((r) => [r.serviceType, r]));
+  return serviceTypes.map((serviceType) => {
+    const row = own.get(serviceType);
+    const entry = row ?? defaultServices[serviceType];
+    return {
+      serviceType,
+      name: entry.name,
+      supportGroup: entry.supportGroup,
+      defaultTeam: entry.defaultTeam,
+      source: row ? ("tenant" as const) : ("default" as const),
+    };
+  });
+}
+
+export async function upsertService(
+  db: Database,
+  tenantId: string,
+  serviceType: ServiceType,
+  entry: ServiceEntry,
+): Promise<void> {
+  await db
+    .insert(services)
+    .values({ tenantId, serviceType, ...entry })
+    .onConflictDoUpdate({
+      target: [services.tenantId, services.serviceType],
+      set: { ...entry, updatedAt: new Date() },
+    });
+}
+
+export async function listBranches(db: Database, tenantId: string) {
+  const rows = await db.select().from(branches).where(eq(branches.tenantId, tenantId)).orderBy(branches.code);
+  const merged = new Map(
+    Object.entries(defaultBranches).map(([code, name]) => [code, { code, name, source: "default" }]),
+  );
+  for (const r of rows) merged.set(r.code, { code: r.code, name: r.name, source: "tenant" });
+  return [...merged.values()].sort((a, b) => a.code.localeCompare(b.code));
+}
+
+export async function upsertBranch(
+  db: Database,
+  tenantId: string,
+  code: string,
+  name: string,
+): Promise<void> {
+  await db
+    .insert(branches)
+    .values({ tenantId, code, name })
+    .onConflictDoUpdate({ target: [branches.tenantId, branches.code], set: { name, updatedAt: new Date() } });
+}

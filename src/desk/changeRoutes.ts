@@ -1,0 +1,122 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireScope } from "../auth/middleware.js";
+import type { Principal } from "../auth/principal.js";
+import type { HubEnv } from "../http/env.js";
+import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { findTicket } from "../tickets/queries.js";
+import { addComment, assignTicket, changeStatus, type UpdateResult } from "../tickets/updates.js";
+import {
+  agentContext,
+  type DeskDeps,
+  principalOf,
+  refused,
+  deskTags as tags,
+  ticketNotFound,
+} from "./deps.js";
+import { deskCommentSchema, deskTicketSchema } from "./responses.js";
+import { assignBody, commentBody, statusBody, ticketNumberParam } from "./schemas.js";
+import { deskTicketView } from "./views.js";
+
+type CommentBody = z.infer<typeof commentBody>;
+
+const writeScope = requireScope("desk:write");
+const ticketResponse = {
+  description: "The ticket after the change",
+  content: json(z.object({ data: deskTicketSchema })),
+};
+
+function changeRoute<B extends z.ZodType>(path: string, summary: string, body: B) {
+  return createRoute({
+    method: "post",
+    path: `/api/v1/desk/tickets/{ticketNumber}/${path}`,
+    tags,
+    security: apiKeySecurity,
+    middleware: [writeScope],
+    summary: `${summary} (scope desk:write)`,
+    request: { params: ticketNumberParam, body: { required: true, content: json(body) } },
+    responses: { 200: ticketResponse, ...errorResponses("v1", [400, 401, 403, 404, 409, 429]) },
+  });
+}
+
+function commentRoute(path: string, summary: string) {
+  return createRoute({
+    method: "post",
+    path: `/api/v1/desk/tickets/{ticketNumber}/${path}`,
+    tags,
+    security: apiKeySecurity,
+    middleware: [writeScope],
+    summary: `${summary} (scope desk:write)`,
+    request: { params: ticketNumberParam, body: { required: true, content: json(commentBody) } },
+    responses: {
+      201: { description: "The comment", content: json(z.object({ data: deskCommentSchema })) },
+      ...errorResponses("v1", [400, 401, 403, 404, 409, 429]),
+    },
+  });
+}
+
+const assignRoute = changeRoute("assign", "Assign the ticket to an agent and/or a team", assignBody);
+const statusRoute = changeRoute("status", "Move the ticket along the status transition table", statusBody);
+const replyRoute = commentRoute("replies", "Reply to the customer; the first reply meets the response SLA");
+const noteRoute = commentRoute("notes", "Add an internal note, never shown to partners or customers");
+
+function settled<T>(result: UpdateResult<T>): T {
+  if (!result.ok) refused(result);
+  return result.value;
+}
+
+export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
+  // The ticket functions answer with the row before the SLA was recomputed: read it again.
+  const ticketAfter = async (principal: Principal, ticketNumber: string) => {
+    const ticket = await findTicket(deps.db, principal.tenantId, { ticketNumber });
+    if (!ticket) throw ticketNotFound();
+    return { data: deskTicketView(ticket, new Date()) };
+  };
+
+  app.openapi(assignRoute, async (c) => {
+    const principal = principalOf(c);
+    const ref = c.req.valid("param");
+    settled(await assignTicket(deps, agentContext(principal), ref, c.req.valid("json")));
+    return c.json(await ticketAfter(principal, ref.ticketNumber), 200);
+  });
+
+  app.openapi(statusRoute, async (c) => {
+    const principal = principalOf(c);
+    const ref = c.req.valid("param");
+    settled(await changeStatus(deps, agentContext(principal), ref, c.req.valid("json").status));
+    return c.json(await ticketAfter(principal, ref.ticketNumber), 200);
+  });
+
+  const comment = async (
+    principal: Principal,
+    ref: { ticketNumber: string },
+    body: CommentBody,
+    isInternal: boolean,
+  ) => {
+    const value = settled(
+      await addComment(deps, agentContext(principal), ref, {
+        content: body.content,
+        authorName: body.author,
+        authorType: "agent",
+        isFromSupport: true,
+        isInternal,
+      }),
+    );
+    const data = {
+      id: value.id,
+      content: value.content,
+      author: value.author,
+      authorType: "agent" as const,
+      isFromSupport: true,
+      isInternal: value.isInternal,
+      createdAt: value.timestamp,
+    };
+    return { data };
+  };
+
+  app.openapi(replyRoute, async (c) =>
+    c.json(await comment(principalOf(c), c.req.valid("param"), c.req.valid("json"), false), 201),
+  );
+  app.openapi(noteRoute, async (c) =>
+    c.json(await comment(principalOf(c), c.req.valid("param"), c.req.valid("json"), true), 201),
+  );
+}

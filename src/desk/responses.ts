@@ -1,0 +1,115 @@
+import { z } from "@hono/zod-openapi";
+import { commentAuthorTypes } from "../db/schema/index.js";
+import { paginationSchema } from "../http/pagination.js";
+import {
+  jenisTransaksi,
+  mediaTransaksi,
+  priorities,
+  serviceTypes,
+  ticketCategories,
+  ticketChannels,
+  ticketStatuses,
+} from "../tickets/vocabulary.js";
+
+const isoOrNull = z.string().nullable();
+
+export const deskSlaSchema = z
+  .object({
+    responseDeadline: isoOrNull,
+    resolutionDeadline: isoOrNull,
+    isBreached: z.boolean(),
+    paused: z
+      .boolean()
+      .openapi({ description: "The clock stands still while the ticket waits on the customer" }),
+  })
+  .openapi("DeskSla");
+
+export const deskTicketSchema = z
+  .object({
+    id: z.string().openapi({ example: "tkt_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+    ticketNumber: z.string().openapi({ example: "10042" }),
+    title: z.string(),
+    status: z.enum(ticketStatuses),
+    priority: z.enum(priorities),
+    serviceType: z.enum(serviceTypes),
+    channel: z.enum(ticketChannels),
+    channelReferenceId: z.string().nullable(),
+    customerId: z.string(),
+    assignedTo: z.string().nullable(),
+    assignedTeam: z.string().nullable(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    sla: deskSlaSchema,
+  })
+  .openapi("DeskTicket");
+
+export const deskCommentSchema = z
+  .object({
+    id: z.string(),
+    content: z.string(),
+    author: z.string(),
+    authorType: z.enum(commentAuthorTypes),
+    isFromSupport: z.boolean(),
+    isInternal: z.boolean().openapi({ description: "An agents' note: never shown to partners or customers" }),
+    createdAt: z.string(),
+  })
+  .openapi("DeskTicketComment");
+
+const claimSchema = z
+  .object({
+    namaNasabah: z.string(),
+    mediaTransaksi: z.enum(mediaTransaksi),
+    jenisTransaksi: z.enum(jenisTransaksi).nullable(),
+    nominal: z.number(),
+    nomorRekening: z.string().nullable(),
+    nomorKartuMasked: z.string().nullable(),
+    claimReason: z.string().nullable(),
+    claimDate: isoOrNull,
+    transactionId: z.string().nullable(),
+    referenceNumber: z.string().nullable(),
+    atmId: z.string().nullable(),
+  })
+  .openapi("DeskClaim");
+
+export const deskTicketDetailSchema = deskTicketSchema
+  .extend({
+    description: z.string(),
+    category: z.enum(ticketCategories).nullable(),
+    currentAssignee: z.string().nullable(),
+    firstResponseAt: isoOrNull,
+    resolvedAt: isoOrNull,
+    closedAt: isoOrNull,
+    sla: deskSlaSchema.extend({ responseBreachedAt: isoOrNull, resolutionBreachedAt: isoOrNull }),
+    service: z.object({ name: z.string(), supportGroup: z.string(), defaultTeam: z.string() }),
+    branch: z.object({ code: z.string(), name: z.string().nullable() }).nullable(),
+    customer: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        email: z.string().nullable(),
+        phone: z.string().nullable(),
+        identifier: z.string().nullable(),
+      })
+      .nullable(),
+    claim: claimSchema.nullable().openapi({ description: "The KLAIM-OMNI fields; null unless a claim" }),
+    comments: z.array(deskCommentSchema),
+    attachments: z.array(
+      z.object({
+        id: z.string(),
+        filename: z.string(),
+        size: z.number(),
+        mimeType: z.string(),
+        description: z.string().nullable(),
+        uploadedAt: z.string(),
+        downloadUrl: z.string(),
+      }),
+    ),
+    metadata: z.record(z.string(), z.unknown()),
+    partnerId: z.string().nullable(),
+    webhookConfigured: z.boolean().openapi({
+      description: "Whether the partner registered a webhook for this ticket (the URL stays private)",
+    }),
+  })
+  .openapi("DeskTicketDetail");
+
+export const deskTicketList = z.object({ data: z.array(deskTicketSchema), pagination: paginationSchema });

@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import { and, eq, lt, sql } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.js";
+import { idempotencyKeys } from "../db/schema/index.js";
+
+/** Retries within this window get the first answer; the document asks for at least 24 hours. */
+export const idempotencyWindowMs = 48 * 3600 * 1000;
+
+// Placeholder while the first request runs; no other transaction can ever read it.
+const pending = { pending: true };
+
+/** What a caller passes: the key (absent = not idempotent) and the request it guards. */
+export type Idempotency = { key: string | undefined; request: unknown };
+
+export type IdempotencyClaim = { tenantId: string; scope: string; key: string; request: unknown };
+
+/** Results are stored as JSON and replayed from it, so they must be plain JSON (ISO strings, not Dates). */
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue | undefined };
+
+export type Idempotent<T> =
+  | { outcome: "fresh"; result: T }
+  | { outcome: "replayed"; result: T }
+  | { outcome: "key_reused"; key: string };
+
+/** Key order does not change a request: {"a":1,"b":2} and {"b":2,"a":1} hash the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+export function requestHash(request: unknown): string {
+  return createHash("sha256").update(canonicalJson(request)).digest("hex");
+}
+
+/**
+ * Runs `create` at most once per (tenant, scope, key) and returns its result to every retry.
+ *
+ * The key row is inserted first, inside the same transaction as what `create` writes. A concurrent
+ * request with the same key blocks on that row's unique index until the first one commits (then it
+ * replays the stored result) or rolls back (then it proceeds itself). No ticket is ever created
+ * twice, and no retry ever sees a half-made one. An expired row is taken over as if absent.
+ */
+export async function runIdempotent<T extends JsonValue>(
+  db: Database,
+  claim: IdempotencyClaim,
+  create: (tx: Tx) => Promise<T>,
+  now = new Date(),
+): Promise<Idempotent<T>> {
+  const hash = requestHash(claim.request);
+  const expiresAt = new Date(now.getTime() + idempotencyWindowMs);
+  return db.transaction(async (tx) => {
+    const [mine] = await tx
+      .insert(idempotencyKeys)
+      .values({
+        tenantId: claim.tenantId,
+        scope: claim.scope,
+        key: claim.key,
+        requestHash: hash,
+        result: pending,
+        createdAt: now,
+        expiresAt,
+      })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.tenantId, idempotencyKeys.scope, idempotencyKeys.key],
+        set: { requestHash: hash, result: pending, createdAt: now, expiresAt },
+        setWhere: lt(idempotencyKeys.expiresAt, now),
+      })
+      .returning({ key: idempotencyKeys.key });
+
+    if (!mine) {
+      const [first] = await tx
+        .select()
+        .from(idempotencyKeys)
+        .where(
+          and(
+            eq(idempotencyKeys.tenantId, claim.tenantId),
+            eq(idempotencyKeys.scope, claim.scope),
+            eq(idempotencyKeys.key, claim.key),
+          ),
+        );
+      if (!first) throw new Error("idempotency row vanished after a conflict");
+      if (first.requestHash !== hash) return { outcome: "key_reused", key: claim.key } as const;
+      return { outcome: "replayed", result: first.result as T } as const;
+    }
+
+    const result = await create(tx);
+    await tx
+      .update(idempotencyKeys)
+      .set({ result: sql`${JSON.stringify(result)}::jsonb` })
+      .where(
+        and(
+          eq(idempotencyKeys.tenantId, claim.tenantId),
+          eq(idempotencyKeys.scope, claim.scope),
+          eq(idempotencyKeys.key, claim.key),
+        ),
+      );
+    return { outcome: "fresh", result } as const;
+  });
+}
+
+/** Deletes expired keys; run from a scheduled job. */
+export async function pruneIdempotencyKeys(db: Database, now = new Date()): Promise<number> {
+  const deleted = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.expiresAt, now))
+    .returning({ key: idempotencyKeys.key });
+  return deleted.length;
+}

@@ -1,0 +1,152 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireScope } from "../auth/middleware.js";
+import type { Principal } from "../auth/principal.js";
+import { errors } from "../errors.js";
+import type { HubEnv } from "../http/env.js";
+import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import type { Idempotency, Idempotent } from "../idempotency/service.js";
+import { type CreatedTicket, createClaim, createTicket, type TicketContext } from "../tickets/create.js";
+import { acceptAttachments } from "./attachmentInput.js";
+import { permissionMessages, type ServiceDeskDeps, trackingUrl } from "./deps.js";
+import { createdSchema, ticketCreatedSchema } from "./responses.js";
+import { claimRequestSchema, ticketRequestSchema } from "./schemas.js";
+
+const tags = ["Service desk"];
+const idempotencyHeader = z.object({
+  "idempotency-key": z.string().min(1).max(200).optional().openapi({
+    description:
+      "Retries with the same key get the first response for 48 hours (integration.requestId works too)",
+  }),
+});
+const created = (schema: typeof createdSchema | typeof ticketCreatedSchema) => ({
+  description: "Created (or, for a retry with the same idempotency key, the first response again)",
+  content: json(schema),
+});
+
+function context(principal: Principal | undefined): TicketContext {
+  if (!principal) throw errors.unauthorized();
+  return {
+    tenantId: principal.tenantId,
+    actor: { type: "api_key", id: principal.keyId },
+    keyId: principal.keyId,
+  };
+}
+
+/** Maps a replay or a reused key; a fresh or replayed result is the same answer either way. */
+function settle(outcome: Idempotent<CreatedTicket>): { result: CreatedTicket; replayed: boolean } {
+  switch (outcome.outcome) {
+    case "fresh":
+      return { result: outcome.result, replayed: false };
+    case "replayed":
+      return { result: outcome.result, replayed: true };
+    case "key_reused":
+      throw errors.conflict("Idempotency key already used with a different request", {
+        idempotencyKey: `${outcome.key} was first used with another request body`,
+      });
+  }
+}
+
+export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDeps): void {
+  const claimRoute = createRoute({
+    method: "post",
+    path: "/api/omnichannel/claims",
+    tags,
+    security: apiKeySecurity,
+    middleware: [requireScope("omnichannel:create", permissionMessages.create)],
+    summary: "Create a simplified transaction claim (KLAIM-OMNI)",
+    request: { headers: idempotencyHeader, body: { required: true, content: json(claimRequestSchema) } },
+    responses: {
+      201: created(createdSchema),
+      ...errorResponses("serviceDesk", [400, 401, 403, 409, 413, 429]),
+    },
+  });
+
+  const ticketRoute = createRoute({
+    method: "post",
+    path: "/api/omnichannel/tickets",
+    tags,
+    security: apiKeySecurity,
+    middleware: [requireScope("omnichannel:create", permissionMessages.create)],
+    summary: "Create a ticket",
+    request: {
+      headers: idempotencyHeader,
+      body: { required: true, content: json(ticketRequestSchema(deps.attachments.maxCount)) },
+    },
+    responses: {
+      201: created(ticketCreatedSchema),
+      ...errorResponses("serviceDesk", [400, 401, 403, 409, 413, 429]),
+    },
+  });
+
+  const idempotencyOf = (
+    headerKey: string | undefined,
+    requestId: string | undefined,
+    request: unknown,
+  ): Idempotency => ({
+    key: headerKey ?? requestId,
+    request,
+  });
+
+  app.openapi(claimRoute, async (c) => {
+    const body = c.req.valid("json");
+    const outcome = await createClaim(
+      deps,
+      context(c.get("principal")),
+      body,
+      idempotencyOf(c.req.valid("header")["idempotency-key"], body.integration?.requestId, body),
+    );
+    const { result, replayed } = settle(outcome);
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(
+      {
+        success: true as const,
+        ticketNumber: result.ticketNumber,
+        ticketId: result.ticketId,
+        status: result.status,
+        estimatedResolution: result.estimatedResolution,
+        trackingUrl: trackingUrl(deps, result.ticketNumber),
+        message: "KLAIM-OMNI ticket created successfully",
+      },
+      201,
+    );
+  });
+
+  app.openapi(ticketRoute, async (c) => {
+    const body = c.req.valid("json");
+    const files = acceptAttachments(body.attachments, deps.attachments);
+    const outcome = await createTicket(
+      deps,
+      context(c.get("principal")),
+      {
+        channel: body.channel,
+        channelReferenceId: body.channelReferenceId,
+        serviceType: body.serviceType,
+        customer: body.customer,
+        ...body.ticket,
+        attachments: files,
+        integration: body.integration,
+      },
+      idempotencyOf(c.req.valid("header")["idempotency-key"], body.integration?.requestId, body),
+    );
+    const { result, replayed } = settle(outcome);
+    if (replayed) c.header("Idempotent-Replayed", "true");
+    return c.json(
+      {
+        success: true as const,
+        ticketNumber: result.ticketNumber,
+        ticketId: result.ticketId,
+        status: result.status,
+        estimatedResolution: result.estimatedResolution,
+        trackingUrl: trackingUrl(deps, result.ticketNumber),
+        message: "Ticket created successfully",
+        metadata: {
+          createdAt: result.createdAt,
+          assignedTo: result.assignedTo,
+          supportGroup: result.supportGroup,
+          slaHours: result.slaHours,
+        },
+      },
+      201,
+    );
+  });
+}

@@ -1,0 +1,40 @@
+import { z } from "@hono/zod-openapi";
+
+/**
+ * Field builders whose messages read like the service-desk document's ("Nama nasabah is required",
+ * "Nominal must be positive"): each names its field in words a partner's developer recognises.
+ */
+export function requiredText(label: string, max: number) {
+  return z
+    .string({
+      error: (issue) => (issue.input === undefined ? `${label} is required` : `${label} must be a string`),
+    })
+    .trim()
+    .min(1, `${label} is required`)
+    .max(max, `${label} must be at most ${max} characters`);
+}
+
+export function optionalText(label: string, max: number) {
+  return z
+    .string({ error: `${label} must be a string` })
+    .trim()
+    .max(max, `${label} must be at most ${max} characters`)
+    .optional();
+}
+
+export function requiredEnum<const T extends readonly [string, ...string[]]>(label: string, values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      issue.input === undefined ? `${label} is required` : `${label} must be one of ${values.join(", ")}`,
+  });
+}
+
+export function optionalEnum<const T extends readonly [string, ...string[]]>(label: string, values: T) {
+  return z.enum(values, { error: `${label} must be one of ${values.join(", ")}` }).optional();
+}
+
+export const isoDateTime = (label: string) =>
+  z.iso.datetime({
+    offset: true,
+    error: `${label} must be an ISO 8601 date-time, e.g. 2024-12-19T10:30:00Z`,
+  });

@@ -1,0 +1,188 @@
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { requireScope } from "../auth/middleware.js";
+import { resolveBranchName, resolveService } from "../catalogue/service.js";
+import type { TicketRow } from "../db/schema/index.js";
+import { errors } from "../errors.js";
+import type { HubEnv } from "../http/env.js";
+import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import {
+  findAttachment,
+  findTicket,
+  lastPublicComment,
+  publicComments,
+  type TicketRef,
+  ticketAttachments,
+} from "../tickets/queries.js";
+import { currentAssignee, iso, slaView } from "../tickets/views.js";
+import { permissionMessages, type ServiceDeskDeps } from "./deps.js";
+import { ticketDetailSchema, ticketStatusSchema } from "./responses.js";
+import { ticketNumberParam } from "./schemas.js";
+
+const tags = ["Service desk"];
+const readScope = requireScope("omnichannel:read", permissionMessages.read);
+
+const statusRoute = createRoute({
+  method: "get",
+  path: "/api/omnichannel/tickets",
+  tags,
+  security: apiKeySecurity,
+  middleware: [readScope],
+  summary: "Ticket status by ticket number or channel reference ID",
+  request: {
+    query: z.object({
+      ticketNumber: z.string().max(200).optional().openapi({ example: "12346" }),
+      channelReferenceId: z.string().max(200).optional().openapi({ example: "wa_msg_123456" }),
+    }),
+  },
+  responses: {
+    200: { description: "The ticket's status", content: json(ticketStatusSchema) },
+    ...errorResponses("serviceDesk", [400, 401, 403, 404, 429]),
+  },
+});
+
+const detailRoute = createRoute({
+  method: "get",
+  path: "/api/omnichannel/tickets/{ticketNumber}",
+  tags,
+  security: apiKeySecurity,
+  middleware: [readScope],
+  summary: "Ticket detail with comments, attachments, SLA and metadata",
+  request: { params: ticketNumberParam },
+  responses: {
+    200: { description: "The ticket", content: json(ticketDetailSchema) },
+    ...errorResponses("serviceDesk", [401, 403, 404, 429]),
+  },
+});
+
+const downloadRoute = createRoute({
+  method: "get",
+  path: "/api/omnichannel/tickets/{ticketNumber}/attachments/{attachmentId}",
+  tags,
+  security: apiKeySecurity,
+  middleware: [readScope],
+  summary: "Download an attachment (extension of the document)",
+  request: {
+    params: ticketNumberParam.extend({
+      attachmentId: z
+        .string()
+        .max(100)
+        .openapi({ param: { name: "attachmentId", in: "path" } }),
+    }),
+  },
+  responses: {
+    200: {
+      description: "The file, with its stored MIME type",
+      content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+    },
+    ...errorResponses("serviceDesk", [401, 403, 404, 429]),
+  },
+});
+
+const ticketNotFound = () => errors.notFound("Ticket not found");
+
+function statusFields(ticket: TicketRow, now: Date) {
+  return {
+    ticketNumber: String(ticket.number),
+    status: ticket.status,
+    priority: ticket.priority,
+    createdAt: ticket.createdAt.toISOString(),
+    updatedAt: ticket.updatedAt.toISOString(),
+    resolvedAt: iso(ticket.resolvedAt),
+    closedAt: iso(ticket.closedAt),
+    currentAssignee: currentAssignee(ticket),
+  };
+}
+
+export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDeps): void {
+  const { db } = deps;
+  const tenantOf = (c: { get(k: "principal"): { tenantId: string } | undefined }) => {
+    const principal = c.get("principal");
+    if (!principal) throw errors.unauthorized();
+    return principal.tenantId;
+  };
+
+  app.openapi(statusRoute, async (c) => {
+    const { ticketNumber, channelReferenceId } = c.req.valid("query");
+    const ref: TicketRef | undefined = ticketNumber
+      ? { ticketNumber }
+      : channelReferenceId
+        ? { channelReferenceId }
+        : undefined;
+    if (!ref) {
+      throw errors.validation(
+        { ticketNumber: "ticketNumber or channelReferenceId is required" },
+        "Either ticketNumber or channelReferenceId is required",
+      );
+    }
+    const ticket = await findTicket(db, tenantOf(c), ref);
+    if (!ticket) throw ticketNotFound();
+    const last = await lastPublicComment(db, ticket);
+    const now = new Date();
+    return c.json(
+      {
+        ...statusFields(ticket, now),
+        lastComment: last
+          ? { content: last.content, author: last.authorName, timestamp: last.createdAt.toISOString() }
+          : null,
+        sla: slaView(ticket, now),
+      },
+      200,
+    );
+  });
+
+  app.openapi(detailRoute, async (c) => {
+    const tenantId = tenantOf(c);
+    const { ticketNumber } = c.req.valid("param");
+    const ticket = await findTicket(db, tenantId, { numberOrReference: ticketNumber });
+    if (!ticket) throw ticketNotFound();
+    const [service, branchName, comments, files] = await Promise.all([
+      resolveService(db, tenantId, ticket.serviceType),
+      ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
+      publicComments(db, ticket),
+      ticketAttachments(db, ticket),
+    ]);
+    const number = String(ticket.number);
+    const now = new Date();
+    return c.json(
+      {
+        ...statusFields(ticket, now),
+        service: { name: service.name, supportGroup: service.supportGroup },
+        branch: ticket.branchCode ? { name: branchName ?? null, code: ticket.branchCode } : null,
+        comments: comments.map((m) => ({
+          content: m.content,
+          author: m.authorName,
+          timestamp: m.createdAt.toISOString(),
+          isFromSupport: m.isFromSupport,
+        })),
+        attachments: files.map((f) => ({
+          id: f.id,
+          filename: f.filename,
+          size: f.size,
+          mimeType: f.mimeType,
+          uploadedAt: f.uploadedAt.toISOString(),
+          downloadUrl: `/api/omnichannel/tickets/${number}/attachments/${f.id}`,
+        })),
+        sla: slaView(ticket, now),
+        metadata: ticket.metadata,
+      },
+      200,
+    );
+  });
+
+  app.openapi(downloadRoute, async (c) => {
+    const tenantId = tenantOf(c);
+    const { ticketNumber, attachmentId } = c.req.valid("param");
+    const ticket = await findTicket(db, tenantId, { numberOrReference: ticketNumber });
+    if (!ticket) throw ticketNotFound();
+    const file = await findAttachment(db, tenantId, ticket.id, attachmentId);
+    const bytes = file ? await deps.blobs.get(file.storageKey) : undefined;
+    if (!file || !bytes) throw errors.notFound("Attachment not found");
+    c.header("Content-Type", file.mimeType);
+    c.header("Content-Length", String(bytes.byteLength));
+    c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+    c.header("X-Content-Type-Options", "nosniff");
+    c.header("Content-Security-Policy", "sandbox");
+    c.header("Cache-Control", "private, no-store");
+    return c.body(new Uint8Array(bytes), 200);
+  });
+}

@@ -1,0 +1,67 @@
+import { and, asc, eq, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { tickets } from "../db/schema/index.js";
+import { type BreachKind, reconcileTicketSla } from "./service.js";
+
+/** Tickets examined per run; a full batch means the next tick has more to do. */
+const defaultBatchSize = 200;
+
+export type BreachScanResult = {
+  examined: number;
+  breaches: Array<{ ticketId: string; kind: BreachKind }>;
+};
+
+/**
+ * Marks the tickets whose SLA is breached at `now` and records an SLA_BREACHED event for each
+ * breach. The stored due dates only nominate candidates; each is re-verified from its rebuilt
+ * history in its own transaction with the row locked, and a ticket another transaction holds is left
+ * for that transaction's refreshTicketSla (or the next run). A kind is marked once per ticket, so
+ * running twice changes nothing. A ticket that fails does not stop the others; the run then throws.
+ */
+export async function scanSlaBreaches(
+  db: Database,
+  now: Date,
+  options: { batchSize?: number } = {},
+): Promise<BreachScanResult> {
+  const candidates = await db
+    .select({ id: tickets.id })
+    .from(tickets)
+    .where(
+      and(
+        notInArray(tickets.status, ["RESOLVED", "CLOSED", "CANCELLED"]),
+        eq(tickets.slaPaused, false),
+        or(
+          and(
+            isNull(tickets.responseBreachedAt),
+            isNull(tickets.firstResponseAt),
+            lt(tickets.responseDueAt, now),
+          ),
+          and(isNull(tickets.resolutionBreachedAt), lt(tickets.resolutionDueAt, now)),
+        ),
+      ),
+    )
+    .orderBy(asc(sql`least(${tickets.responseDueAt}, ${tickets.resolutionDueAt})`), asc(tickets.id))
+    .limit(options.batchSize ?? defaultBatchSize);
+
+  const breaches: BreachScanResult["breaches"] = [];
+  const failures: unknown[] = [];
+  for (const candidate of candidates) {
+    try {
+      const marked = await db.transaction(async (tx) => {
+        const [ticket] = await tx
+          .select()
+          .from(tickets)
+          .where(eq(tickets.id, candidate.id))
+          .for("update", { skipLocked: true });
+        return ticket ? (await reconcileTicketSla(tx, ticket, now)).breached : [];
+      });
+      for (const kind of marked) breaches.push({ ticketId: candidate.id, kind });
+    } catch (err) {
+      failures.push(err);
+    }
+  }
+  if (failures.length > 0) {
+    throw new AggregateError(failures, `SLA scan: ${failures.length} of ${candidates.length} tickets failed`);
+  }
+  return { examined: candidates.length, breaches };
+}

@@ -1,0 +1,86 @@
+// What an operator sets through the admin API: a tenant's SLA rules and its working hours.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { businessCalendars, slaPolicies } from "../db/schema/index.js";
+import { newId } from "../ids.js";
+import type { Priority, ServiceType } from "../tickets/vocabulary.js";
+import type { WorkingHours } from "./calendar.js";
+import { type EffectivePolicy, effectivePolicies, type TenantSlaRule } from "./policies.js";
+
+export async function listEffectivePolicies(db: Database, tenantId: string): Promise<EffectivePolicy[]> {
+  const rules = await db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId));
+  return effectivePolicies(rules);
+}
+
+export type SlaRuleInput = TenantSlaRule & { serviceType: ServiceType | null };
+
+/** Creates or replaces rules, all or none. */
+export async function upsertSlaRules(
+  db: Database,
+  tenantId: string,
+  rules: readonly SlaRuleInput[],
+): Promise<void> {
+  if (rules.length === 0) return;
+  const rows = rules.map(
+    (r) =>
+      sql`(${newId("slaPolicy")}, ${tenantId}, ${r.serviceType}, ${r.priority}, ${r.responseMinutes}, ${r.resolutionMinutes}, now())`,
+  );
+  // The unique index is on coalesce(service_type, '*'), an expression drizzle's onConflict cannot name.
+  await db.execute(sql`
+    INSERT INTO sla_policies (id, tenant_id, service_type, priority, response_minutes, resolution_minutes, updated_at)
+    VALUES ${sql.join(rows, sql`, `)}
+    ON CONFLICT (tenant_id, coalesce(service_type, '*'), priority) DO UPDATE SET
+      response_minutes = excluded.response_minutes,
+      resolution_minutes = excluded.resolution_minutes,
+      updated_at = excluded.updated_at`);
+}
+
+/** Removes one rule, so the next tier applies again. False when there was none. */
+export async function deleteSlaRule(
+  db: Database,
+  tenantId: string,
+  serviceType: ServiceType | null,
+  priority: Priority,
+): Promise<boolean> {
+  const deleted = await db
+    .delete(slaPolicies)
+    .where(
+      and(
+        eq(slaPolicies.tenantId, tenantId),
+        eq(slaPolicies.priority, priority),
+        serviceType === null ? isNull(slaPolicies.serviceType) : eq(slaPolicies.serviceType, serviceType),
+      ),
+    )
+    .returning({ id: slaPolicies.id });
+  return deleted.length > 0;
+}
+
+/** The stored working hours, or undefined when the tenant runs on the 24/7 default. */
+export async function findWorkingHours(db: Database, tenantId: string): Promise<WorkingHours | undefined> {
+  const [row] = await db.select().from(businessCalendars).where(eq(businessCalendars.tenantId, tenantId));
+  return row;
+}
+
+export async function saveWorkingHours(db: Database, tenantId: string, hours: WorkingHours): Promise<void> {
+  const values = {
+    timezone: hours.timezone,
+    workingDays: [...hours.workingDays],
+    dayStartMinute: hours.dayStartMinute,
+    dayEndMinute: hours.dayEndMinute,
+    holidays: [...hours.holidays],
+    updatedAt: new Date(),
+  };
+  await db
+    .insert(businessCalendars)
+    .values({ tenantId, ...values })
+    .onConflictDoUpdate({ target: businessCalendars.tenantId, set: values });
+}
+
+/** Back to every hour of every day. False when the tenant had no calendar. */
+export async function deleteWorkingHours(db: Database, tenantId: string): Promise<boolean> {
+  const deleted = await db
+    .delete(businessCalendars)
+    .where(eq(businessCalendars.tenantId, tenantId))
+    .returning({ tenantId: businessCalendars.tenantId });
+  return deleted.length > 0;
+}

@@ -1,0 +1,243 @@
+import type { BlobStore } from "../blobs/store.js";
+import { resolveService } from "../catalogue/service.js";
+import { type CustomerInput, matchOrCreateCustomer } from "../customers/service.js";
+import type { Database, Tx } from "../db/client.js";
+import { claims, tickets } from "../db/schema/index.js";
+import { type Actor, eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
+import { newId } from "../ids.js";
+import { maskCardNumbers } from "../privacy/cardNumbers.js";
+import { refreshTicketSla, resolveSlaPolicy } from "../sla/service.js";
+import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
+import { type AcceptedFile, discardBlobs, storeAttachments } from "./storeAttachments.js";
+import type { Priority, ServiceType, TicketCategory, TicketChannel } from "./vocabulary.js";
+
+export type TicketContext = {
+  tenantId: string;
+  actor: Actor;
+  /** The API key that made the request, kept on the ticket for audit. */
+  keyId?: string | undefined;
+};
+
+export type NewTicket = {
+  channel: TicketChannel;
+  channelReferenceId?: string | undefined;
+  serviceType: ServiceType;
+  customer: CustomerInput;
+  title?: string | undefined;
+  description: string;
+  priority?: Priority | undefined;
+  category?: TicketCategory | undefined;
+  branchCode?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  attachments?: readonly AcceptedFile[] | undefined;
+  integration?:
+    | { webhookUrl?: string; apiVersion?: string; partnerId?: string; requestId?: string }
+    | undefined;
+};
+
+/** What creating a ticket answers. Plain JSON: it is stored and replayed for idempotent retries. */
+export type CreatedTicket = {
+  ticketId: string;
+  ticketNumber: string;
+  status: "OPEN";
+  estimatedResolution: string | null;
+  createdAt: string;
+  assignedTo: string;
+  supportGroup: string;
+  slaHours: number;
+};
+
+export type CreateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
+
+/** A title when the partner sent none: the service's name and the start of the description. */
+function autoTitle(serviceName: string, description: string): string {
+  const firstLine = description.trim().split("\n")[0] ?? "";
+  const short = firstLine.length > 80 ? `${firstLine.slice(0, 77)}...` : firstLine;
+  return short ? `${serviceName}: ${short}` : serviceName;
+}
+
+async function insertTicket(
+  tx: Tx,
+  deps: CreateDeps,
+  ctx: TicketContext,
+  input: NewTicket,
+  written: string[],
+  claim?: ClaimFields,
+): Promise<CreatedTicket> {
+  const now = deps.now?.() ?? new Date();
+  const priority = input.priority ?? "MEDIUM";
+  const service = await resolveService(tx, ctx.tenantId, input.serviceType);
+  const customer = await matchOrCreateCustomer(tx, ctx.tenantId, input.customer, ctx.actor);
+  const id = newId("ticket");
+  const [ticket] = await tx
+    .insert(tickets)
+    .values({
+      id,
+      tenantId: ctx.tenantId,
+      channel: input.channel,
+      channelReferenceId: input.channelReferenceId ?? null,
+      serviceType: input.serviceType,
+      category: input.category ?? null,
+      priority,
+      title: input.title?.trim() || autoTitle(service.name, input.description),
+      // Free text is where customers paste card numbers: mask them before anything stores the text.
+      description: maskCardNumbers(input.description),
+      customerId: customer.id,
+      branchCode: input.branchCode ?? input.customer.branchCode ?? null,
+      assignedTeam: service.defaultTeam,
+      metadata: input.metadata ?? {},
+      webhookUrl: input.integration?.webhookUrl ?? null,
+      partnerId: input.integration?.partnerId ?? null,
+      apiVersion: input.integration?.apiVersion ?? null,
+      requestId: input.integration?.requestId ?? null,
+      createdByKeyId: ctx.keyId ?? null,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .returning({ number: tickets.number });
+  if (!ticket) throw new Error("ticket insert returned no row");
+
+  if (claim) {
+    await tx.insert(claims).values({
+      ticketId: id,
+      tenantId: ctx.tenantId,
+      namaNasabah: claim.namaNasabah,
+      mediaTransaksi: claim.mediaTransaksi,
+      jenisTransaksi: claim.jenisTransaksi ?? null,
+      nominal: claim.nominal,
+      nomorRekening: claim.nomorRekening ?? null,
+      nomorKartuMasked: claim.nomorKartuMasked ?? null,
+      claimReason: claim.claimReason ? maskCardNumbers(claim.claimReason) : null,
+      claimDate: claim.claimDate ? new Date(claim.claimDate) : null,
+      transactionId: claim.transactionId ?? null,
+      referenceNumber: claim.referenceNumber ?? null,
+      atmId: claim.atmId ?? null,
+    });
+  }
+  const stored = await storeAttachments(
+    tx,
+    deps.blobs,
+    { tenantId: ctx.tenantId, ticketId: id },
+    input.attachments ?? [],
+    written,
+    now,
+  );
+
+  const ticketNumber = String(ticket.number);
+  await recordEvent(tx, {
+    tenantId: ctx.tenantId,
+    type: eventTypes.ticketCreated,
+    subject: { type: "ticket", id },
+    actor: ctx.actor,
+    channel: input.channel,
+    occurredAt: now,
+    payload: {
+      ticketNumber,
+      channelReferenceId: input.channelReferenceId ?? null,
+      status: "OPEN",
+      serviceType: input.serviceType,
+      priority,
+      customerId: customer.id,
+      attachments: stored.length,
+      ...(claim ? { claim: true } : {}),
+    },
+  });
+
+  const refreshed = await refreshTicketSla(tx, ctx.tenantId, id, now);
+  const policy = await resolveSlaPolicy(tx, ctx.tenantId, input.serviceType, priority);
+  return {
+    ticketId: id,
+    ticketNumber,
+    status: "OPEN",
+    estimatedResolution: refreshed.sla.resolutionDeadline.toISOString(),
+    createdAt: now.toISOString(),
+    assignedTo: service.defaultTeam,
+    supportGroup: service.supportGroup,
+    slaHours: Math.round((policy.resolutionMinutes / 60) * 100) / 100,
+  };
+}
+
+async function create(
+  deps: CreateDeps,
+  ctx: TicketContext,
+  scope: string,
+  idempotencyKey: string | undefined,
+  request: unknown,
+  write: (tx: Tx, written: string[]) => Promise<CreatedTicket>,
+): Promise<Idempotent<CreatedTicket>> {
+  const written: string[] = [];
+  try {
+    if (!idempotencyKey) {
+      const result = await deps.db.transaction((tx) => write(tx, written));
+      return { outcome: "fresh", result };
+    }
+    return await runIdempotent(
+      deps.db,
+      { tenantId: ctx.tenantId, scope, key: idempotencyKey, request },
+      (tx) => write(tx, written),
+    );
+  } catch (err) {
+    await discardBlobs(deps.blobs, written);
+    throw err;
+  }
+}
+
+/**
+ * Creates a ticket with its customer, attachments, TICKET_CREATED event and SLA in one transaction.
+ * With an idempotency key, a retry of the same request returns the first answer instead.
+ */
+export function createTicket(
+  deps: CreateDeps,
+  ctx: TicketContext,
+  input: NewTicket,
+  idempotency: Idempotency,
+): Promise<Idempotent<CreatedTicket>> {
+  return create(deps, ctx, "tickets.create", idempotency.key, idempotency.request, (tx, written) =>
+    insertTicket(tx, deps, ctx, input, written),
+  );
+}
+
+export type NewClaim = Omit<ClaimFields, "nomorKartuMasked"> & {
+  nomorKartu?: string | undefined;
+  channel?: TicketChannel | undefined;
+  customer?: Partial<CustomerInput> | undefined;
+  integration?: NewTicket["integration"];
+};
+
+/**
+ * A KLAIM-OMNI claim: a CLAIM ticket whose title, priority and description follow the bank's desk
+ * rules, plus the structured claim fields.
+ */
+export function createClaim(
+  deps: CreateDeps,
+  ctx: TicketContext,
+  input: NewClaim,
+  idempotency: Idempotency,
+): Promise<Idempotent<CreatedTicket>> {
+  const fields: ClaimFields = {
+    ...input,
+    nomorKartuMasked: input.nomorKartu ? maskCardField(input.nomorKartu) : undefined,
+    claimReason: input.claimReason ? maskCardNumbers(input.claimReason) : undefined,
+    description: input.description ? maskCardNumbers(input.description) : undefined,
+  };
+  const ticket: NewTicket = {
+    channel: input.channel ?? "WEB_PORTAL",
+    serviceType: "CLAIM",
+    customer: {
+      ...input.customer,
+      name: input.namaNasabah,
+      identifier: input.customer?.identifier ?? input.nomorRekening,
+    },
+    title: claimTitle(fields),
+    description: claimDescription(fields),
+    priority: claimPriority(input.nominal),
+    category: "INCIDENT",
+    integration: input.integration,
+    metadata: {},
+  };
+  return create(deps, ctx, "claims.create", idempotency.key, idempotency.request, (tx, written) =>
+    insertTicket(tx, deps, ctx, ticket, written, fields),
+  );
+}

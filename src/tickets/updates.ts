@@ -1,0 +1,260 @@
+import { eq } from "drizzle-orm";
+import type { BlobStore } from "../blobs/store.js";
+import type { Database, Tx } from "../db/client.js";
+import { type CommentAuthorType, comments, type TicketRow, tickets } from "../db/schema/index.js";
+import { type Actor, eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import { newId } from "../ids.js";
+import { maskCardNumbers } from "../privacy/cardNumbers.js";
+import { refreshTicketSla } from "../sla/service.js";
+import { findTicket, type TicketRef } from "./queries.js";
+import {
+  type AcceptedFile,
+  discardBlobs,
+  type StoredAttachment,
+  storeAttachments,
+} from "./storeAttachments.js";
+import { canTransition, finalForPartners, type TransitionActor } from "./transitions.js";
+import type { TicketStatus } from "./vocabulary.js";
+
+export type UpdateContext = { tenantId: string; actor: Actor; by: TransitionActor };
+export type UpdateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
+
+export type UpdateFailure =
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "ticket_final"; status: TicketStatus }
+  | { ok: false; reason: "invalid_transition"; from: TicketStatus; to: TicketStatus };
+
+export type UpdateResult<T> = { ok: true; ticket: TicketRow; value: T } | UpdateFailure;
+
+/** Statuses after which nobody adds to a ticket any more, agents included. */
+const closedForEveryone: readonly TicketStatus[] = ["CLOSED", "CANCELLED"];
+
+/** Locks the ticket for the transaction and refuses changes to tickets the caller may no longer change. */
+async function withTicket<T>(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  change: (tx: Tx, ticket: TicketRow, now: Date) => Promise<UpdateResult<T>>,
+): Promise<UpdateResult<T>> {
+  const now = deps.now?.() ?? new Date();
+  return deps.db.transaction(async (tx) => {
+    const ticket = await findTicket(tx, ctx.tenantId, ref, true);
+    if (!ticket) return { ok: false, reason: "not_found" } as const;
+    const final = ctx.by === "partner" ? finalForPartners : closedForEveryone;
+    if (final.includes(ticket.status))
+      return { ok: false, reason: "ticket_final", status: ticket.status } as const;
+    return change(tx, ticket, now);
+  });
+}
+
+function ticketPayload(ticket: TicketRow) {
+  return { ticketNumber: String(ticket.number), channelReferenceId: ticket.channelReferenceId };
+}
+
+export type NewComment = {
+  content: string;
+  authorName: string;
+  authorType: CommentAuthorType;
+  isFromSupport: boolean;
+  isInternal?: boolean;
+};
+
+export type AddedComment = {
+  id: string;
+  content: string;
+  author: string;
+  timestamp: string;
+  isInternal: boolean;
+};
+
+/**
+ * Adds a comment. The first public reply from support meets the response SLA. Card numbers in
+ * the text are masked before it is stored.
+ */
+export function addComment(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  comment: NewComment,
+): Promise<UpdateResult<AddedComment>> {
+  return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+    const id = newId("comment");
+    const isInternal = comment.isInternal ?? false;
+    const content = maskCardNumbers(comment.content);
+    await tx.insert(comments).values({
+      id,
+      tenantId: ctx.tenantId,
+      ticketId: ticket.id,
+      content,
+      authorName: comment.authorName,
+      authorType: comment.authorType,
+      isFromSupport: comment.isFromSupport,
+      isInternal,
+      createdAt: now,
+    });
+    const firstResponse = comment.isFromSupport && !isInternal && !ticket.firstResponseAt;
+    const [updated] = await tx
+      .update(tickets)
+      .set({ updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) })
+      .where(eq(tickets.id, ticket.id))
+      .returning();
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: eventTypes.commentAdded,
+      subject: { type: "ticket", id: ticket.id },
+      actor: ctx.actor,
+      channel: ticket.channel,
+      occurredAt: now,
+      payload: {
+        ...ticketPayload(ticket),
+        commentId: id,
+        author: comment.authorName,
+        isFromSupport: comment.isFromSupport,
+        isInternal,
+      },
+    });
+    const current = firstResponse
+      ? (await refreshTicketSla(tx, ctx.tenantId, ticket.id, now)).ticket
+      : updated;
+    return {
+      ok: true,
+      ticket: current ?? ticket,
+      value: { id, content, author: comment.authorName, timestamp: now.toISOString(), isInternal },
+    } as const;
+  });
+}
+
+export type StatusChange = { oldStatus: TicketStatus; newStatus: TicketStatus };
+
+/** Moves a ticket along the transition table; the same status again changes nothing and succeeds. */
+export function changeStatus(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  newStatus: TicketStatus,
+): Promise<UpdateResult<StatusChange>> {
+  return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+    const oldStatus = ticket.status;
+    if (oldStatus === newStatus) return { ok: true, ticket, value: { oldStatus, newStatus } } as const;
+    if (!canTransition(ctx.by, oldStatus, newStatus)) {
+      return { ok: false, reason: "invalid_transition", from: oldStatus, to: newStatus } as const;
+    }
+    const [updated] = await tx
+      .update(tickets)
+      .set({
+        status: newStatus,
+        updatedAt: now,
+        ...(newStatus === "RESOLVED" ? { resolvedAt: now } : {}),
+        ...(oldStatus === "RESOLVED" && newStatus !== "CLOSED" ? { resolvedAt: null } : {}),
+        ...(newStatus === "CLOSED" || newStatus === "CANCELLED" ? { closedAt: now } : {}),
+      })
+      .where(eq(tickets.id, ticket.id))
+      .returning();
+    if (!updated) throw new Error("locked ticket vanished");
+    const base = {
+      tenantId: ctx.tenantId,
+      subject: { type: "ticket", id: ticket.id },
+      actor: ctx.actor,
+      channel: ticket.channel,
+      occurredAt: now,
+    } as const;
+    const assignedTo = ticket.assignedTo ?? ticket.assignedTeam;
+    await recordEvent(tx, {
+      ...base,
+      type: eventTypes.statusChanged,
+      payload: { ...ticketPayload(ticket), oldStatus, newStatus, assignedTo },
+    });
+    if (newStatus === "RESOLVED") {
+      await recordEvent(tx, {
+        ...base,
+        type: eventTypes.ticketResolved,
+        payload: { ...ticketPayload(ticket), assignedTo },
+      });
+    }
+    if (newStatus === "CLOSED") {
+      await recordEvent(tx, {
+        ...base,
+        type: eventTypes.ticketClosed,
+        payload: { ...ticketPayload(ticket), assignedTo },
+      });
+    }
+    const refreshed = await refreshTicketSla(tx, ctx.tenantId, ticket.id, now);
+    return { ok: true, ticket: refreshed.ticket, value: { oldStatus, newStatus } } as const;
+  });
+}
+
+export async function addAttachments(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  files: readonly AcceptedFile[],
+): Promise<UpdateResult<StoredAttachment[]>> {
+  const written: string[] = [];
+  try {
+    return await withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+      const stored = await storeAttachments(
+        tx,
+        deps.blobs,
+        { tenantId: ctx.tenantId, ticketId: ticket.id },
+        files,
+        written,
+        now,
+      );
+      const [updated] = await tx
+        .update(tickets)
+        .set({ updatedAt: now })
+        .where(eq(tickets.id, ticket.id))
+        .returning();
+      await recordEvent(tx, {
+        tenantId: ctx.tenantId,
+        type: eventTypes.attachmentAdded,
+        subject: { type: "ticket", id: ticket.id },
+        actor: ctx.actor,
+        channel: ticket.channel,
+        occurredAt: now,
+        payload: { ...ticketPayload(ticket), attachmentIds: stored.map((s) => s.id) },
+      });
+      return { ok: true, ticket: updated ?? ticket, value: stored } as const;
+    });
+  } catch (err) {
+    await discardBlobs(deps.blobs, written);
+    throw err;
+  }
+}
+
+export type Assignment = { assignedTo: string | null; assignedTeam: string | null };
+
+/** Assigns the ticket to an agent and/or a team (agents only). */
+export function assignTicket(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  assignment: Partial<Assignment>,
+): Promise<UpdateResult<Assignment>> {
+  return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+    const next: Assignment = {
+      assignedTo: assignment.assignedTo === undefined ? ticket.assignedTo : assignment.assignedTo,
+      assignedTeam: assignment.assignedTeam === undefined ? ticket.assignedTeam : assignment.assignedTeam,
+    };
+    const [updated] = await tx
+      .update(tickets)
+      .set({ ...next, updatedAt: now })
+      .where(eq(tickets.id, ticket.id))
+      .returning();
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: eventTypes.ticketAssigned,
+      subject: { type: "ticket", id: ticket.id },
+      actor: ctx.actor,
+      channel: ticket.channel,
+      occurredAt: now,
+      payload: {
+        ...ticketPayload(ticket),
+        ...next,
+        previous: { assignedTo: ticket.assignedTo, assignedTeam: ticket.assignedTeam },
+      },
+    });
+    return { ok: true, ticket: updated ?? ticket, value: next } as const;
+  });
+}

@@ -1,0 +1,229 @@
+import { eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { customers, events, tickets } from "../src/db/schema/index.js";
+import { docExamples, type Partner, partnerOf, tinyPngBase64 } from "./support/serviceDesk.js";
+import { createTestHub, type TestHub } from "./support/testHub.js";
+
+let hub: TestHub;
+let partner: Partner;
+beforeAll(async () => {
+  hub = await createTestHub();
+  partner = await partnerOf(hub, "tickets-bank");
+});
+afterAll(async () => {
+  await hub.close();
+});
+
+const hours = (h: number) => h * 3600 * 1000;
+const withoutRequestId = (body: typeof docExamples.ticket) => ({
+  ...body,
+  integration: { ...body.integration, requestId: undefined },
+});
+
+async function ticketRow(ticketId: string) {
+  const [row] = await hub.db.select().from(tickets).where(eq(tickets.id, ticketId));
+  if (!row) throw new Error("no ticket row");
+  return row;
+}
+
+describe("POST /api/omnichannel/tickets", () => {
+  it("answers the document's example (with a real image attached) with the documented 201 body", async () => {
+    const res = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.ticket,
+      attachments: [
+        {
+          filename: "error_screenshot.png",
+          mimeType: "image/png",
+          size: 245760,
+          content: tinyPngBase64,
+          description: "Screenshot of error message",
+        },
+      ],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      success: true,
+      status: "OPEN",
+      message: "Ticket created successfully",
+      trackingUrl: `/tickets/${res.body.ticketNumber}`,
+      metadata: { assignedTo: "IT Support Team", supportGroup: "Technical Support", slaHours: 24 },
+    });
+    const createdAt = new Date(res.body.metadata.createdAt).getTime();
+    expect(new Date(res.body.estimatedResolution).getTime() - createdAt).toBe(hours(24));
+
+    const row = await ticketRow(res.body.ticketId);
+    expect(row).toMatchObject({
+      channel: "WHATSAPP",
+      channelReferenceId: "wa_msg_123456",
+      serviceType: "TECHNICAL_SUPPORT",
+      priority: "HIGH",
+      category: "INCIDENT",
+      title: "Mobile Banking Login Issue",
+      branchCode: "001",
+      webhookUrl: "https://your-system.com/webhook",
+      partnerId: "PARTNER_001",
+      apiVersion: "1.0",
+      requestId: "req_123456789",
+    });
+    expect(row.metadata).toEqual(docExamples.ticket.ticket.metadata);
+    expect(row.responseDueAt?.getTime()).toBe(createdAt + hours(6));
+
+    const written = await hub.db.select().from(events).where(eq(events.subjectId, row.id));
+    expect(written).toHaveLength(1);
+    expect(written[0]).toMatchObject({
+      type: "TICKET_CREATED",
+      channel: "WHATSAPP",
+      actorType: "api_key",
+      actorId: partner.keyId,
+      payload: { ticketNumber: res.body.ticketNumber, channelReferenceId: "wa_msg_123456", status: "OPEN" },
+    });
+  });
+
+  it("answers the document's use cases", async () => {
+    const mobile = await partner.post("/api/omnichannel/tickets", docExamples.mobileBanking);
+    expect(mobile.status).toBe(201);
+    expect(mobile.body.metadata).toMatchObject({
+      assignedTo: "IT Support Team",
+      supportGroup: "Technical Support",
+      slaHours: 48,
+    });
+    const complaint = await partner.post("/api/omnichannel/tickets", docExamples.complaint);
+    expect(complaint.status).toBe(201);
+    expect(complaint.body.metadata).toMatchObject({ supportGroup: "Customer Service", slaHours: 24 });
+  });
+
+  it("generates a title when none is given", async () => {
+    const { title: _none, ...ticket } = docExamples.mobileBanking.ticket;
+    const res = await partner.post("/api/omnichannel/tickets", { ...docExamples.mobileBanking, ticket });
+    expect((await ticketRow(res.body.ticketId)).title).toBe(
+      "Mobile Banking Support: App crashes every time I try to check balance",
+    );
+  });
+
+  it("defaults priority to MEDIUM", async () => {
+    const { priority: _none, ...ticket } = docExamples.complaint.ticket;
+    const res = await partner.post("/api/omnichannel/tickets", { ...docExamples.complaint, ticket });
+    expect((await ticketRow(res.body.ticketId)).priority).toBe("MEDIUM");
+  });
+});
+
+describe("one customer across tickets", () => {
+  const customerOf = async (ticketId: string) => {
+    const row = await ticketRow(ticketId);
+    const [c] = await hub.db.select().from(customers).where(eq(customers.id, row.customerId));
+    if (!c) throw new Error("no customer");
+    return c;
+  };
+  const open = (customer: Record<string, string>) =>
+    partner.post("/api/omnichannel/tickets", { ...docExamples.complaint, customer });
+
+  it("matches by identifier, then e-mail, then phone, and fills in what was missing", async () => {
+    const first = await customerOf((await open({ name: "Dewi", identifier: "CIF-M1" })).body.ticketId);
+    const byIdentifier = await customerOf(
+      (await open({ name: "Dewi L.", identifier: "CIF-M1", email: "Dewi@Example.com" })).body.ticketId,
+    );
+    expect(byIdentifier.id).toBe(first.id);
+    expect(byIdentifier.name).toBe("Dewi");
+    expect(byIdentifier.email).toBe("dewi@example.com");
+
+    const byEmail = await customerOf(
+      (await open({ name: "Dewi", email: "dewi@example.COM", phone: "+62 811-000-111" })).body.ticketId,
+    );
+    expect(byEmail.id).toBe(first.id);
+    expect(byEmail.phone).toBe("+62811000111");
+
+    const byPhone = await customerOf((await open({ name: "Dewi", phone: "+62811000111" })).body.ticketId);
+    expect(byPhone.id).toBe(first.id);
+  });
+
+  it("never merges two different CIFs that share an e-mail", async () => {
+    const a = await customerOf(
+      (await open({ name: "A", identifier: "CIF-A", email: "shared@example.com" })).body.ticketId,
+    );
+    const b = await customerOf(
+      (await open({ name: "B", identifier: "CIF-B", email: "shared@example.com" })).body.ticketId,
+    );
+    expect(b.id).not.toBe(a.id);
+  });
+
+  it("creates a new customer when nothing matches", async () => {
+    const a = await customerOf((await open({ name: "Nobody One" })).body.ticketId);
+    const b = await customerOf((await open({ name: "Nobody One" })).body.ticketId);
+    expect(b.id).not.toBe(a.id);
+  });
+});
+
+describe("ticket validation names each field", () => {
+  it.each([
+    [{ channel: undefined }, { channel: "Channel is required" }],
+    [
+      { channel: "FAX" },
+      {
+        channel:
+          "Channel must be one of WHATSAPP, EMAIL, CHAT, PHONE, SMS, FACEBOOK, INSTAGRAM, TWITTER, TELEGRAM, WEB_PORTAL",
+      },
+    ],
+    [
+      { serviceType: "HAIRCUT" },
+      { serviceType: expect.stringContaining("Service type must be one of CLAIM") },
+    ],
+    [{ customer: undefined }, { customer: "Customer is required" }],
+    [
+      { customer: { email: "not-an-email" } },
+      {
+        "customer.name": "Customer name is required",
+        "customer.email": "Customer email must be a valid email address",
+      },
+    ],
+    [{ ticket: { title: "x" } }, { "ticket.description": "Description is required" }],
+    [
+      { ticket: { description: "d", priority: "URGENT" } },
+      { "ticket.priority": "Priority must be one of LOW, MEDIUM, HIGH, CRITICAL" },
+    ],
+    [
+      { integration: { webhookUrl: "ftp://example.com/hook" } },
+      { "integration.webhookUrl": "Webhook URL must be an http(s) URL" },
+    ],
+  ])("%j", async (change, fields) => {
+    const res = await partner.post("/api/omnichannel/tickets", {
+      ...withoutRequestId(docExamples.ticket),
+      ...change,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual({ success: false, message: "Validation failed", errors: fields });
+  });
+
+  it("malformed JSON is a 400 in the service desk's envelope", async () => {
+    const res = await hub.request("/api/omnichannel/tickets", {
+      method: "POST",
+      headers: { authorization: `Bearer ${partner.key}`, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({
+      success: false,
+      message: "Malformed JSON in request body",
+      errors: { body: "is not valid JSON" },
+    });
+  });
+
+  it("refuses attachments whose bytes do not fit, naming the attachment's field, and creates nothing", async () => {
+    const before = (await hub.db.select({ id: tickets.id }).from(tickets)).length;
+    const res = await partner.post("/api/omnichannel/tickets", {
+      ...withoutRequestId(docExamples.ticket),
+      attachments: [
+        { filename: "ok.png", mimeType: "image/png", size: 100, content: tinyPngBase64 },
+        {
+          filename: "fake.png",
+          mimeType: "image/png",
+          size: 100,
+          content: Buffer.from("MZ not a png").toString("base64"),
+        },
+        { filename: "x.png", mimeType: "image/png", size: 100, content: "iVBORw0KGgoAAAANSUhEUgAA..." },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(Object.keys(res.body.errors).sort()).toEqual(["attachments.1.content", "attachments.2.content"]);
+    expect((await hub.db.select({ id: tickets.id }).from(tickets)).length).toBe(before);
+  });
+});
