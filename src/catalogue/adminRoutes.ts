@@ -5,7 +5,7 @@ import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
 import { findTenant } from "../tenants/service.js";
 import { serviceTypes } from "../tickets/vocabulary.js";
-import { listBranches, listServices, upsertBranch, upsertService } from "./service.js";
+import { listBranches, listServices, saveBranches, saveServices } from "./service.js";
 
 const tags = ["Admin"];
 const security = adminSecurity;
@@ -134,9 +134,7 @@ export function registerCatalogueAdminRoutes(app: OpenAPIHono<HubEnv>, db: Datab
   app.openapi(servicesRoutes.set, async (c) => {
     const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
     const entries = c.req.valid("json").services;
-    await db.transaction(async (tx) => {
-      for (const { serviceType, ...entry } of entries) await upsertService(tx, tenantId, serviceType, entry);
-    });
+    await saveServices(db, tenantId, entries);
     return c.json(await services(tenantId), 200);
   });
 
@@ -147,9 +145,7 @@ export function registerCatalogueAdminRoutes(app: OpenAPIHono<HubEnv>, db: Datab
   app.openapi(branchesRoutes.set, async (c) => {
     const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
     const entries = c.req.valid("json").branches;
-    await db.transaction(async (tx) => {
-      for (const { code, name } of entries) await upsertBranch(tx, tenantId, code, name);
-    });
+    await saveBranches(db, tenantId, entries);
     return c.json(await branches(tenantId), 200);
   });
 }

@@ -2,9 +2,51 @@ import { and, eq } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import { branches, services } from "../db/schema/index.js";
 import { type ServiceType, serviceTypes } from "../tickets/vocabulary.js";
+import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import { defaultBranches, defaultServices, type ServiceEntry } from "./defaults.js";
 
 type Reader = Database | Tx;
+
+export type ServiceCatalogue = (serviceType: ServiceType) => ServiceEntry;
+
+const catalogues = tenantSettingsCache<ServiceCatalogue>(tenantSettingsTtlMs);
+
+/**
+ * The tenant's catalogue as a lookup, from the settings cache: every ticket creation needs it, and
+ * it changes only through the admin API.
+ */
+export function serviceCatalogue(db: Database, tenantId: string): Promise<ServiceCatalogue> {
+  return catalogues.get(db, tenantId, async () => {
+    const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
+    const own = new Map<ServiceType, ServiceEntry>(
+      rows.map((r) => [r.serviceType, { name: r.name, supportGroup: r.supportGroup, defaultTeam: r.defaultTeam }]),
+    );
+    return (serviceType) => own.get(serviceType) ?? defaultServices[serviceType];
+  });
+}
+
+/** Creates or replaces catalogue entries, all or none. */
+export async function saveServices(
+  db: Database,
+  tenantId: string,
+  entries: ReadonlyArray<ServiceEntry & { serviceType: ServiceType }>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const { serviceType, ...entry } of entries) await upsertService(tx, tenantId, serviceType, entry);
+  });
+  catalogues.forget(db, tenantId);
+}
+
+/** Creates or renames branches, all or none. */
+export async function saveBranches(
+  db: Database,
+  tenantId: string,
+  entries: ReadonlyArray<{ code: string; name: string }>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const { code, name } of entries) await upsertBranch(tx, tenantId, code, name);
+  });
+}
 
 /** A service type's catalogue entry for a tenant: its own row, else the default. */
 export async function resolveService(

@@ -1,15 +1,49 @@
 import { and, asc, eq, isNull, or } from "drizzle-orm";
 import { z } from "zod";
+import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import type { Database, Tx } from "../db/client.js";
 import { businessCalendars, events, slaPolicies, type TicketRow, tickets } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { type Priority, type ServiceType, ticketStatuses } from "../tickets/vocabulary.js";
 import { alwaysOpen, type BusinessCalendar } from "./calendar.js";
-import { computeSla, type SlaState, type StatusTransition } from "./clock.js";
-import { type EffectivePolicy, pickSlaPolicy } from "./policies.js";
+import { computeSla, type SlaState, type SlaTargets, type StatusTransition } from "./clock.js";
+import { type EffectivePolicy, pickSlaPolicy, type TenantSlaRule } from "./policies.js";
 
 export type BreachKind = "response" | "resolution";
+
+export type SlaSettings = { rules: TenantSlaRule[]; calendar: BusinessCalendar };
+
+const settings = tenantSettingsCache<SlaSettings>(tenantSettingsTtlMs);
+
+/** The tenant's SLA rules and calendar from the settings cache, for the hot path of ticket creation. */
+export function slaSettings(db: Database, tenantId: string): Promise<SlaSettings> {
+  return settings.get(db, tenantId, async () => {
+    const [rules, calendar] = await Promise.all([
+      db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId)),
+      getBusinessCalendar(db, tenantId),
+    ]);
+    return { rules, calendar };
+  });
+}
+
+/** Called by every write of SLA rules or calendars, so this process sees the change at once. */
+export function forgetSlaSettings(db: Database, tenantId: string): void {
+  settings.forget(db, tenantId);
+}
+
+/** The SLA of a ticket being created now: nothing has happened to it yet. */
+export function slaAtCreation(policy: SlaTargets, calendar: BusinessCalendar, createdAt: Date): SlaState {
+  return computeSla({
+    policy,
+    calendar,
+    createdAt,
+    history: [{ at: createdAt, status: "OPEN" }],
+    firstResponseAt: null,
+    resolvedAt: null,
+    now: createdAt,
+  });
+}
 
 /** The targets that apply to a ticket of this tenant, service type and priority. */
 export async function resolveSlaPolicy(

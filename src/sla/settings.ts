@@ -5,6 +5,7 @@ import { businessCalendars, slaPolicies } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import type { Priority, ServiceType } from "../tickets/vocabulary.js";
 import type { WorkingHours } from "./calendar.js";
+import { forgetSlaSettings } from "./service.js";
 import { type EffectivePolicy, effectivePolicies, type TenantSlaRule } from "./policies.js";
 
 export async function listEffectivePolicies(db: Database, tenantId: string): Promise<EffectivePolicy[]> {
@@ -33,6 +34,7 @@ export async function upsertSlaRules(
       response_minutes = excluded.response_minutes,
       resolution_minutes = excluded.resolution_minutes,
       updated_at = excluded.updated_at`);
+  forgetSlaSettings(db, tenantId);
 }
 
 /** Removes one rule, so the next tier applies again. False when there was none. */
@@ -52,6 +54,7 @@ export async function deleteSlaRule(
       ),
     )
     .returning({ id: slaPolicies.id });
+  forgetSlaSettings(db, tenantId);
   return deleted.length > 0;
 }
 
@@ -74,6 +77,7 @@ export async function saveWorkingHours(db: Database, tenantId: string, hours: Wo
     .insert(businessCalendars)
     .values({ tenantId, ...values })
     .onConflictDoUpdate({ target: businessCalendars.tenantId, set: values });
+  forgetSlaSettings(db, tenantId);
 }
 
 /** Back to every hour of every day. False when the tenant had no calendar. */
@@ -82,5 +86,6 @@ export async function deleteWorkingHours(db: Database, tenantId: string): Promis
     .delete(businessCalendars)
     .where(eq(businessCalendars.tenantId, tenantId))
     .returning({ tenantId: businessCalendars.tenantId });
+  forgetSlaSettings(db, tenantId);
   return deleted.length > 0;
 }

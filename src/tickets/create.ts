@@ -1,5 +1,5 @@
 import type { BlobStore } from "../blobs/store.js";
-import { resolveService } from "../catalogue/service.js";
+import { type ServiceCatalogue, serviceCatalogue } from "../catalogue/service.js";
 import { type CustomerInput, matchOrCreateCustomer } from "../customers/service.js";
 import type { Database, Tx } from "../db/client.js";
 import { claims, tickets } from "../db/schema/index.js";
@@ -8,7 +8,8 @@ import { recordEvent } from "../events/writer.js";
 import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
-import { refreshTicketSla, resolveSlaPolicy } from "../sla/service.js";
+import { pickSlaPolicy } from "../sla/policies.js";
+import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
 import { type AcceptedFile, discardBlobs, storeAttachments } from "./storeAttachments.js";
 import type { Priority, ServiceType, TicketCategory, TicketChannel } from "./vocabulary.js";
@@ -58,17 +59,30 @@ function autoTitle(serviceName: string, description: string): string {
   return short ? `${serviceName}: ${short}` : serviceName;
 }
 
+/** The tenant's settings a new ticket needs, read before its transaction (from the settings cache). */
+type Settings = { catalogue: ServiceCatalogue; sla: SlaSettings };
+
+async function settingsFor(deps: CreateDeps, tenantId: string): Promise<Settings> {
+  const [catalogue, sla] = await Promise.all([serviceCatalogue(deps.db, tenantId), slaSettings(deps.db, tenantId)]);
+  return { catalogue, sla };
+}
+
 async function insertTicket(
   tx: Tx,
   deps: CreateDeps,
   ctx: TicketContext,
+  settings: Settings,
   input: NewTicket,
   written: string[],
   claim?: ClaimFields,
 ): Promise<CreatedTicket> {
   const now = deps.now?.() ?? new Date();
   const priority = input.priority ?? "MEDIUM";
-  const service = await resolveService(tx, ctx.tenantId, input.serviceType);
+  const service = settings.catalogue(input.serviceType);
+  const policy = pickSlaPolicy(settings.sla.rules, input.serviceType, priority);
+  // A new ticket has no history yet: its SLA follows from policy, calendar and creation time alone,
+  // the same answer refreshTicketSla would rebuild from its (one-entry) history.
+  const sla = slaAtCreation(policy, settings.sla.calendar, now);
   const customer = await matchOrCreateCustomer(tx, ctx.tenantId, input.customer, ctx.actor);
   const id = newId("ticket");
   const [ticket] = await tx
@@ -95,6 +109,9 @@ async function insertTicket(
       createdByKeyId: ctx.keyId ?? null,
       createdAt: now,
       updatedAt: now,
+      responseDueAt: sla.responseDeadline,
+      resolutionDueAt: sla.resolutionDeadline,
+      slaPaused: sla.paused,
     })
     .returning({ number: tickets.number });
   if (!ticket) throw new Error("ticket insert returned no row");
@@ -145,13 +162,11 @@ async function insertTicket(
     },
   });
 
-  const refreshed = await refreshTicketSla(tx, ctx.tenantId, id, now);
-  const policy = await resolveSlaPolicy(tx, ctx.tenantId, input.serviceType, priority);
   return {
     ticketId: id,
     ticketNumber,
     status: "OPEN",
-    estimatedResolution: refreshed.sla.resolutionDeadline.toISOString(),
+    estimatedResolution: sla.resolutionDeadline.toISOString(),
     createdAt: now.toISOString(),
     assignedTo: service.defaultTeam,
     supportGroup: service.supportGroup,
@@ -165,18 +180,19 @@ async function create(
   scope: string,
   idempotencyKey: string | undefined,
   request: unknown,
-  write: (tx: Tx, written: string[]) => Promise<CreatedTicket>,
+  write: (tx: Tx, settings: Settings, written: string[]) => Promise<CreatedTicket>,
 ): Promise<Idempotent<CreatedTicket>> {
   const written: string[] = [];
   try {
+    const settings = await settingsFor(deps, ctx.tenantId);
     if (!idempotencyKey) {
-      const result = await deps.db.transaction((tx) => write(tx, written));
+      const result = await deps.db.transaction((tx) => write(tx, settings, written));
       return { outcome: "fresh", result };
     }
     return await runIdempotent(
       deps.db,
       { tenantId: ctx.tenantId, scope, key: idempotencyKey, request },
-      (tx) => write(tx, written),
+      (tx) => write(tx, settings, written),
     );
   } catch (err) {
     await discardBlobs(deps.blobs, written);
@@ -194,8 +210,8 @@ export function createTicket(
   input: NewTicket,
   idempotency: Idempotency,
 ): Promise<Idempotent<CreatedTicket>> {
-  return create(deps, ctx, "tickets.create", idempotency.key, idempotency.request, (tx, written) =>
-    insertTicket(tx, deps, ctx, input, written),
+  return create(deps, ctx, "tickets.create", idempotency.key, idempotency.request, (tx, settings, written) =>
+    insertTicket(tx, deps, ctx, settings, input, written),
   );
 }
 
@@ -237,7 +253,7 @@ export function createClaim(
     integration: input.integration,
     metadata: {},
   };
-  return create(deps, ctx, "claims.create", idempotency.key, idempotency.request, (tx, written) =>
-    insertTicket(tx, deps, ctx, ticket, written, fields),
+  return create(deps, ctx, "claims.create", idempotency.key, idempotency.request, (tx, settings, written) =>
+    insertTicket(tx, deps, ctx, settings, ticket, written, fields),
   );
 }
