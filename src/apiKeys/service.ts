@@ -97,7 +97,7 @@ export async function revokeApiKey(
   keyId: string,
   actor: Actor,
 ): Promise<RevokeApiKeyResult> {
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(apiKeys)
       .set({ revokedAt: new Date() })
@@ -121,6 +121,9 @@ export async function revokeApiKey(
       ? ({ ok: true, apiKey: existing } as const)
       : ({ ok: false, reason: "not_found" } as const);
   });
+  // After the commit: a request racing the revocation must not put the key back in the cache.
+  if (result.ok) forgetAuthenticatedKeys(db);
+  return result;
 }
 
 // last_used_at is for people ("is this key still used?"), not for auditing: a minute's precision
@@ -147,15 +150,55 @@ function lookupStatement(db: Database) {
 // Every authenticated request runs this lookup: build and prepare it once per database.
 const lookups = new WeakMap<Database, ReturnType<typeof lookupStatement>>();
 
-/** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
-export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
+type KeyLookup = NonNullable<Awaited<ReturnType<ReturnType<typeof lookupStatement>["execute"]>>[number]>;
+
+/**
+ * Recently authenticated keys, so a partner's burst of requests costs one lookup, not one each.
+ * Only keys that authenticated are kept, for at most authCacheTtlMs: a revoked key or a disabled
+ * tenant stops working at once in the process that made the change (it clears the cache) and
+ * within that time in the others.
+ */
+export const authCacheTtlMs = 5000;
+const authCacheMaxEntries = 10_000;
+const authCaches = new WeakMap<Database, Map<string, { row: KeyLookup; cachedAt: number }>>();
+
+function authCache(db: Database) {
+  let cache = authCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    authCaches.set(db, cache);
+  }
+  return cache;
+}
+
+/** Drops every cached key of this process, after a revocation or a tenant's status change. */
+export function forgetAuthenticatedKeys(db: Database): void {
+  authCaches.get(db)?.clear();
+}
+
+async function lookupKey(db: Database, hash: string, now: Date): Promise<KeyLookup | undefined> {
+  const cache = authCache(db);
+  const hit = cache.get(hash);
+  if (hit && now.getTime() - hit.cachedAt < authCacheTtlMs) return hit.row;
   let lookup = lookups.get(db);
   if (!lookup) {
     lookup = lookupStatement(db);
     lookups.set(db, lookup);
   }
-  const [row] = await lookup.execute({ hash: hashApiKey(presented) });
-  if (!row || row.revokedAt || row.tenantStatus !== "active") return undefined;
+  const [row] = await lookup.execute({ hash });
+  if (!row || row.revokedAt || row.tenantStatus !== "active") {
+    cache.delete(hash);
+    return undefined;
+  }
+  if (cache.size >= authCacheMaxEntries) cache.clear();
+  cache.set(hash, { row, cachedAt: now.getTime() });
+  return row;
+}
+
+/** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
+export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
+  const row = await lookupKey(db, hashApiKey(presented), now);
+  if (!row) return undefined;
   if (row.expiresAt && row.expiresAt <= now) return undefined;
   const principal: Principal = {
     tenantId: row.tenantId,
@@ -168,6 +211,10 @@ export async function authenticateApiKey(db: Database, presented: string, now = 
 
 export async function touchApiKey(db: Database, keyId: string, now = new Date()): Promise<void> {
   await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId));
+  // A cached copy would go on saying "stale" and ask for this write again on every request.
+  for (const entry of authCache(db).values()) {
+    if (entry.row.keyId === keyId) entry.row = { ...entry.row, lastUsedAt: now };
+  }
 }
 
 /** The tenant a key belongs to, for operators who hold only the key id. */

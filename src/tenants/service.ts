@@ -1,4 +1,5 @@
 import { count, desc, eq } from "drizzle-orm";
+import { forgetAuthenticatedKeys } from "../apiKeys/service.js";
 import type { Database } from "../db/client.js";
 import { type TenantRow, type TenantStatus, tenants } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
@@ -60,7 +61,7 @@ export async function setTenantStatus(
   status: TenantStatus,
   actor: Actor,
 ): Promise<SetTenantStatusResult> {
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, tenantId)).for("update");
     if (!before) return { ok: false, reason: "not_found" } as const;
     if (before.status === status) return { ok: true, tenant: before } as const;
@@ -79,4 +80,7 @@ export async function setTenantStatus(
     });
     return { ok: true, tenant } as const;
   });
+  // After the commit, so a concurrent request cannot cache the old status again.
+  if (result.ok) forgetAuthenticatedKeys(db);
+  return result;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authenticateApiKey } from "../../src/apiKeys/service.js";
+import { authCacheTtlMs, authenticateApiKey } from "../../src/apiKeys/service.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { spawnEntry } from "../support/process.js";
 
@@ -44,7 +44,9 @@ describe("npm run cli", () => {
     expect(listed.stdout).not.toContain(key.key);
 
     expect((await cli("keys", "revoke", key.id)).code).toBe(0);
-    expect(await authenticateApiKey(database.handle.db, key.key)).toBeUndefined();
+    // Another process revoked it: this one may go on trusting its cached copy for authCacheTtlMs.
+    const later = new Date(Date.now() + authCacheTtlMs + 1);
+    expect(await authenticateApiKey(database.handle.db, key.key, later)).toBeUndefined();
   });
 
   it("refuses unknown scopes and unknown tenants with a clear message", async () => {
