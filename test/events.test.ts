@@ -25,6 +25,7 @@ afterAll(async () => {
 });
 
 const system = { type: "system" } as const;
+const everything = () => true;
 
 describe("the event writer", () => {
   it("commits the event with the state change", async () => {
@@ -67,7 +68,7 @@ describe("the outbox relay", () => {
   it("moves unpublished events to the domain-events queue once, keyed by event id", async () => {
     const created = await createTenant(hub.db, { slug: "relayed", name: "Relayed" }, system);
     if (!created.ok) throw new Error("tenant not created");
-    const moved = await relayOutbox(hub.db, hub.producer);
+    const moved = await relayOutbox(hub.db, hub.producer, everything);
     expect(moved).toBeGreaterThanOrEqual(1);
     const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
     if (!event) throw new Error("no event");
@@ -75,15 +76,26 @@ describe("the outbox relay", () => {
 
     const job = await hub.producer.queues["domain-events"].getJob(event.id);
     expect(job?.data).toEqual({ eventId: event.id, tenantId: created.tenant.id, type: "tenant.created" });
-    expect(await relayOutbox(hub.db, hub.producer)).toBe(0);
+    expect(await relayOutbox(hub.db, hub.producer, everything)).toBe(0);
 
     // A relay that dies after enqueueing but before its commit runs again: the job id absorbs the repeat.
     await hub.db.update(events).set({ publishedAt: null }).where(eq(events.id, event.id));
     const before = await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed");
-    expect(await relayOutbox(hub.db, hub.producer)).toBe(1);
+    expect(await relayOutbox(hub.db, hub.producer, everything)).toBe(1);
     expect(await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed")).toBe(
       before,
     );
+  });
+
+  it("marks events nobody subscribes to as published without making jobs of them", async () => {
+    const created = await createTenant(hub.db, { slug: "unwanted", name: "Unwanted" }, system);
+    if (!created.ok) throw new Error("tenant not created");
+    expect(
+      await relayOutbox(hub.db, hub.producer, (type) => type !== "tenant.created"),
+    ).toBeGreaterThanOrEqual(1);
+    const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
+    expect(event?.publishedAt).toBeInstanceOf(Date);
+    expect(await hub.producer.queues["domain-events"].getJob(event?.id ?? "")).toBeUndefined();
   });
 
   it("runs on its schedule in the worker and hands committed events to subscribers", async () => {

@@ -37,6 +37,7 @@ export async function startHub(options: {
       // One key sends thousands of requests a second: the per-key limit (600/min by default) would
       // answer 429 after the first second. 0 turns it off; the figures are the hub's, not its limit's.
       RATE_LIMIT_PER_MINUTE: "0",
+      ...(process.env.BENCH_HUB_ROLE ? { ROLE: process.env.BENCH_HUB_ROLE } : {}),
     },
     readyPath: "/readyz",
     // Covers tsx compiling the hub and the migrations of a fresh database.

@@ -21,6 +21,8 @@ export async function dispatchDomainEvent(
   subscribers: readonly EventSubscriber[],
   job: JobPayload<"domain-events">,
 ): Promise<DispatchResult> {
+  // The job carries the type: a job nobody wants any more (a subscriber was removed) costs no read.
+  if (!subscribers.some((s) => s.wants(job.type))) return { status: "dispatched", subscribers: [] };
   const [event] = await db
     .select()
     .from(events)

@@ -15,7 +15,9 @@ export function jobHandlers(deps: {
 }): JobHandlers {
   return {
     "outbox-relay": async () => {
-      const moved = await relayOutbox(deps.db, deps.producer);
+      const moved = await relayOutbox(deps.db, deps.producer, (type) =>
+        deps.subscribers.some((s) => s.wants(type)),
+      );
       deps.metrics.eventsRelayed.inc(moved);
       return { moved };
     },

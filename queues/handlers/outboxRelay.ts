@@ -7,12 +7,17 @@ const batchSize = 500;
 
 /**
  * Moves unpublished events to the domain-events queue, oldest first, and marks them published.
+ * Events no subscriber wants are marked without a job: a queue job costs several Redis round trips.
  * Rows are locked with SKIP LOCKED so several workers can relay side by side. If the commit fails
  * after the jobs were added, the next run adds them again under the same job ids, which BullMQ
  * ignores: delivery is at least once and duplicates are absorbed by the job id.
  * Returns how many events it moved; a full batch means more are waiting.
  */
-export async function relayOutbox(db: Database, producer: Producer): Promise<number> {
+export async function relayOutbox(
+  db: Database,
+  producer: Producer,
+  wanted: (type: string) => boolean,
+): Promise<number> {
   return db.transaction(async (tx) => {
     const pending = await tx
       .select({ id: events.id, tenantId: events.tenantId, type: events.type })
@@ -22,12 +27,15 @@ export async function relayOutbox(db: Database, producer: Producer): Promise<num
       .limit(batchSize)
       .for("update", { skipLocked: true });
     if (pending.length === 0) return 0;
+    // Only events some subscriber reacts to become jobs; the rest are published by being marked.
     await producer.enqueueBulk(
       "domain-events",
-      pending.map((e) => ({
-        payload: { eventId: e.id, tenantId: e.tenantId, type: e.type },
-        options: { jobId: e.id },
-      })),
+      pending
+        .filter((e) => wanted(e.type))
+        .map((e) => ({
+          payload: { eventId: e.id, tenantId: e.tenantId, type: e.type },
+          options: { jobId: e.id },
+        })),
     );
     await tx
       .update(events)

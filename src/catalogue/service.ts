@@ -1,8 +1,8 @@
 import { and, eq } from "drizzle-orm";
+import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import type { Database, Tx } from "../db/client.js";
 import { branches, services } from "../db/schema/index.js";
 import { type ServiceType, serviceTypes } from "../tickets/vocabulary.js";
-import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import { defaultBranches, defaultServices, type ServiceEntry } from "./defaults.js";
 
 type Reader = Database | Tx;
@@ -19,7 +19,10 @@ export function serviceCatalogue(db: Database, tenantId: string): Promise<Servic
   return catalogues.get(db, tenantId, async () => {
     const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
     const own = new Map<ServiceType, ServiceEntry>(
-      rows.map((r) => [r.serviceType, { name: r.name, supportGroup: r.supportGroup, defaultTeam: r.defaultTeam }]),
+      rows.map((r) => [
+        r.serviceType,
+        { name: r.name, supportGroup: r.supportGroup, defaultTeam: r.defaultTeam },
+      ]),
     );
     return (serviceType) => own.get(serviceType) ?? defaultServices[serviceType];
   });

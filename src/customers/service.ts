@@ -1,8 +1,6 @@
-import { and, eq, isNotNull, isNull, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.js";
-import { type CustomerRow, customers } from "../db/schema/index.js";
+import { type SQL, sql } from "drizzle-orm";
 import { type Actor, eventTypes } from "../events/catalog.js";
-import { recordEvent } from "../events/writer.js";
+import { eventInsertSql } from "../events/writer.js";
 import { newId } from "../ids.js";
 
 export type CustomerInput = {
@@ -22,113 +20,77 @@ export function normalizePhone(phone: string): string {
 }
 
 /**
- * The tenant's customer this contact describes: matched by identifier (CIF), then e-mail, then
- * phone; created when none matches. Blank fields of a matched customer are filled in, known ones
- * are not overwritten (a partner's typo must not rename a customer).
+ * The customer a contact describes, as common table expressions ending in `customer(id)`, for the
+ * statement that also writes what the contact opened (a ticket, a conversation), so that matching,
+ * creating and using the customer commit together in one round trip.
+ *
+ * Rules: match the tenant's customer by identifier (CIF), then e-mail (case-insensitive), then phone
+ * (digits); a contact that names a CIF never matches, by e-mail or phone, a customer with another
+ * CIF. A matched customer gets its blank fields filled in, never its known ones overwritten (a
+ * partner's typo must not rename a customer). No match: a new customer and its customer.created
+ * event. Two first contacts of one new CIF can race: the identifier's unique index lets one insert,
+ * and `customer` is then empty for the other, whose statement writes nothing; run it again.
  */
-export async function matchOrCreateCustomer(
-  tx: Tx,
-  tenantId: string,
-  input: CustomerInput,
-  actor: Actor,
-): Promise<CustomerRow> {
-  const email = input.email?.trim().toLowerCase() || undefined;
-  const phone = input.phone ? normalizePhone(input.phone) || undefined : undefined;
-  const identifier = input.identifier?.trim() || undefined;
-
-  const existing = await findMatch(tx, tenantId, { identifier, email, phone });
-  if (existing) {
-    const fill = {
-      ...(existing.email ? {} : email ? { email } : {}),
-      ...(existing.phone ? {} : phone ? { phone } : {}),
-      ...(existing.identifier ? {} : identifier ? { identifier } : {}),
-      ...(existing.branchCode || !input.branchCode ? {} : { branchCode: input.branchCode }),
-      ...(existing.department || !input.department ? {} : { department: input.department }),
-      ...(existing.preferredLanguage || !input.preferredLanguage
-        ? {}
-        : { preferredLanguage: input.preferredLanguage }),
-    };
-    if (Object.keys(fill).length === 0) return existing;
-    const [updated] = await tx
-      .update(customers)
-      .set({ ...fill, updatedAt: new Date() })
-      .where(eq(customers.id, existing.id))
-      .returning();
-    return updated ?? existing;
-  }
-
-  const values = {
-    id: newId("customer"),
-    tenantId,
-    name: input.name,
-    email: email ?? null,
-    phone: phone ?? null,
-    identifier: identifier ?? null,
-    branchCode: input.branchCode ?? null,
-    department: input.department ?? null,
-    preferredLanguage: input.preferredLanguage ?? null,
-  };
-  // Two first contacts of one new customer can race: the identifier's unique index decides, and
-  // the loser takes the winner's row.
-  const [created] = identifier
-    ? await tx
-        .insert(customers)
-        .values(values)
-        .onConflictDoNothing({
-          target: [customers.tenantId, customers.identifier],
-          where: sql`${customers.identifier} IS NOT NULL`,
-        })
-        .returning()
-    : await tx.insert(customers).values(values).returning();
-  if (!created) {
-    const winner = await findMatch(tx, tenantId, { identifier, email: undefined, phone: undefined });
-    if (!winner) throw new Error("customer vanished after an identifier conflict");
-    return winner;
-  }
-  await recordEvent(tx, {
-    tenantId,
-    type: eventTypes.customerCreated,
-    subject: { type: "customer", id: created.id },
-    actor,
-    payload: {},
-  });
-  return created;
-}
-
-async function findMatch(
-  tx: Tx,
-  tenantId: string,
-  keys: { identifier: string | undefined; email: string | undefined; phone: string | undefined },
-): Promise<CustomerRow | undefined> {
-  const byTenant = eq(customers.tenantId, tenantId);
-  // A contact that names its CIF never matches, by e-mail or phone, a customer with another CIF.
-  const compatible = keys.identifier ? isNull(customers.identifier) : undefined;
-  if (keys.identifier) {
-    const [hit] = await tx
-      .select()
-      .from(customers)
-      .where(and(byTenant, eq(customers.identifier, keys.identifier)));
-    if (hit) return hit;
-  }
-  if (keys.email) {
-    const [hit] = await tx
-      .select()
-      .from(customers)
-      .where(
-        and(byTenant, compatible, isNotNull(customers.email), sql`lower(${customers.email}) = ${keys.email}`),
+export function customerCte(tenantId: string, input: CustomerInput, actor: Actor, now: Date): SQL {
+  const email = input.email?.trim().toLowerCase() || null;
+  const phone = input.phone ? normalizePhone(input.phone) || null : null;
+  const identifier = input.identifier?.trim() || null;
+  const branchCode = input.branchCode ?? null;
+  const department = input.department ?? null;
+  const language = input.preferredLanguage ?? null;
+  const at = now.toISOString();
+  const compatible = sql`(${identifier}::text IS NULL OR identifier IS NULL)`;
+  return sql`matched AS (
+      SELECT id FROM customers
+      WHERE tenant_id = ${tenantId} AND (
+        identifier = ${identifier}::text
+        OR (lower(email) = ${email}::text AND ${compatible})
+        OR (phone = ${phone}::text AND ${compatible})
       )
-      .orderBy(customers.createdAt)
-      .limit(1);
-    if (hit) return hit;
-  }
-  if (keys.phone) {
-    const [hit] = await tx
-      .select()
-      .from(customers)
-      .where(and(byTenant, compatible, eq(customers.phone, keys.phone)))
-      .orderBy(customers.createdAt)
-      .limit(1);
-    if (hit) return hit;
-  }
-  return undefined;
+      ORDER BY CASE WHEN identifier = ${identifier}::text THEN 0 WHEN lower(email) = ${email}::text THEN 1 ELSE 2 END,
+        created_at
+      LIMIT 1
+    ),
+    filled AS (
+      UPDATE customers c SET
+        email = coalesce(c.email, ${email}::text),
+        phone = coalesce(c.phone, ${phone}::text),
+        identifier = coalesce(c.identifier, ${identifier}::text),
+        branch_code = coalesce(c.branch_code, ${branchCode}::text),
+        department = coalesce(c.department, ${department}::text),
+        preferred_language = coalesce(c.preferred_language, ${language}::text),
+        updated_at = ${at}::timestamptz
+      FROM matched m
+      WHERE c.id = m.id AND (
+        (c.email IS NULL AND ${email}::text IS NOT NULL) OR (c.phone IS NULL AND ${phone}::text IS NOT NULL)
+        OR (c.identifier IS NULL AND ${identifier}::text IS NOT NULL)
+        OR (c.branch_code IS NULL AND ${branchCode}::text IS NOT NULL)
+        OR (c.department IS NULL AND ${department}::text IS NOT NULL)
+        OR (c.preferred_language IS NULL AND ${language}::text IS NOT NULL)
+      )
+      RETURNING c.id
+    ),
+    inserted AS (
+      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
+        preferred_language, created_at, updated_at)
+      SELECT ${newId("customer")}, ${tenantId}, ${input.name}, ${email}::text, ${phone}::text, ${identifier}::text,
+        ${branchCode}::text, ${department}::text, ${language}::text, ${at}::timestamptz, ${at}::timestamptz
+      WHERE NOT EXISTS (SELECT 1 FROM matched)
+      ON CONFLICT (tenant_id, identifier) WHERE identifier IS NOT NULL DO NOTHING
+      RETURNING id
+    ),
+    customer_created AS (
+      ${eventInsertSql(
+        {
+          tenantId,
+          type: eventTypes.customerCreated,
+          subjectType: "customer",
+          actor,
+          payload: {},
+          occurredAt: now,
+        },
+        { cte: "inserted" },
+      )}
+    ),
+    customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
 }

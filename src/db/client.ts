@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
-import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
@@ -18,6 +18,20 @@ export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle. Writers of domain events take this, not Database, so they cannot run outside one. */
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+const dialect = new PgDialect();
+
+/**
+ * Runs a hand-written statement as a named prepared statement: PostgreSQL parses and plans it once
+ * per connection instead of on every call, which for a large statement on a hot path costs more
+ * than executing it. `name` must change whenever the statement's text does (only parameters may
+ * vary between calls under one name).
+ */
+export async function executePrepared<Row>(db: Database | Tx, name: string, statement: SQL): Promise<Row[]> {
+  const prepared = db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false);
+  const result = (await prepared.execute()) as { rows: Row[] } | Row[];
+  return Array.isArray(result) ? result : result.rows;
+}
 
 export interface DatabaseHandle {
   readonly db: Database;

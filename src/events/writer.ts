@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { events } from "../db/schema/index.js";
 import { newId } from "../ids.js";
@@ -33,4 +34,24 @@ export async function recordEvent(tx: Tx, event: NewDomainEvent): Promise<string
     ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
   });
   return id;
+}
+
+/**
+ * The same event as an `INSERT ... SELECT` for a statement that writes a change and its event in one
+ * round trip (a single statement is one transaction). One event per row of the CTE `from`, whose
+ * column `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into
+ * the payload, for values only the statement knows, such as a ticket's number.
+ */
+export function eventInsertSql(
+  event: Omit<NewDomainEvent, "subject" | "occurredAt"> & { subjectType: string; occurredAt: Date },
+  from: { cte: string; extraPayload?: SQL },
+): SQL {
+  const cte = sql.identifier(from.cte);
+  const payload = sql`${JSON.stringify(event.payload)}::jsonb`;
+  return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, payload, occurred_at)
+    SELECT ${newId("event")}, ${event.tenantId}, ${event.type}, ${event.subjectType}, ${cte}.id, ${event.actor.type},
+      ${event.actor.id ?? null}::text, ${event.channel ?? null}::text,
+      ${from.extraPayload ? sql`${payload} || ${from.extraPayload}` : payload},
+      ${event.occurredAt.toISOString()}::timestamptz
+    FROM ${cte}`;
 }

@@ -5,8 +5,8 @@ import { businessCalendars, slaPolicies } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import type { Priority, ServiceType } from "../tickets/vocabulary.js";
 import type { WorkingHours } from "./calendar.js";
-import { forgetSlaSettings } from "./service.js";
 import { type EffectivePolicy, effectivePolicies, type TenantSlaRule } from "./policies.js";
+import { forgetSlaSettings } from "./service.js";
 
 export async function listEffectivePolicies(db: Database, tenantId: string): Promise<EffectivePolicy[]> {
   const rules = await db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId));

@@ -1,17 +1,16 @@
 import type { BlobStore } from "../blobs/store.js";
 import { type ServiceCatalogue, serviceCatalogue } from "../catalogue/service.js";
-import { type CustomerInput, matchOrCreateCustomer } from "../customers/service.js";
+import type { CustomerInput } from "../customers/service.js";
 import type { Database, Tx } from "../db/client.js";
-import { claims, tickets } from "../db/schema/index.js";
-import { type Actor, eventTypes } from "../events/catalog.js";
-import { recordEvent } from "../events/writer.js";
+import type { Actor } from "../events/catalog.js";
 import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
 import { pickSlaPolicy } from "../sla/policies.js";
 import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
-import { type AcceptedFile, discardBlobs, storeAttachments } from "./storeAttachments.js";
+import { type TicketDraft, writeTicket } from "./createStatement.js";
+import { type AcceptedFile, discardBlobs, putAttachmentBlobs } from "./storeAttachments.js";
 import type { Priority, ServiceType, TicketCategory, TicketChannel } from "./vocabulary.js";
 
 export type TicketContext = {
@@ -63,12 +62,18 @@ function autoTitle(serviceName: string, description: string): string {
 type Settings = { catalogue: ServiceCatalogue; sla: SlaSettings };
 
 async function settingsFor(deps: CreateDeps, tenantId: string): Promise<Settings> {
-  const [catalogue, sla] = await Promise.all([serviceCatalogue(deps.db, tenantId), slaSettings(deps.db, tenantId)]);
+  const [catalogue, sla] = await Promise.all([
+    serviceCatalogue(deps.db, tenantId),
+    slaSettings(deps.db, tenantId),
+  ]);
   return { catalogue, sla };
 }
 
+/** How many times a creation is tried when a concurrent first contact of its new customer won. */
+const customerRaceAttempts = 3;
+
 async function insertTicket(
-  tx: Tx,
+  executor: Database | Tx,
   deps: CreateDeps,
   ctx: TicketContext,
   settings: Settings,
@@ -83,85 +88,25 @@ async function insertTicket(
   // A new ticket has no history yet: its SLA follows from policy, calendar and creation time alone,
   // the same answer refreshTicketSla would rebuild from its (one-entry) history.
   const sla = slaAtCreation(policy, settings.sla.calendar, now);
-  const customer = await matchOrCreateCustomer(tx, ctx.tenantId, input.customer, ctx.actor);
+  const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, input.attachments ?? [], written);
+  const draft: TicketDraft = {
+    ...input,
+    priority,
+    title: input.title?.trim() || autoTitle(service.name, input.description),
+    // Free text is where customers paste card numbers: mask them before anything stores the text.
+    description: maskCardNumbers(input.description),
+    branchCode: input.branchCode ?? input.customer.branchCode,
+    assignedTeam: service.defaultTeam,
+    sla,
+    attachments: records,
+    claim,
+  };
   const id = newId("ticket");
-  const [ticket] = await tx
-    .insert(tickets)
-    .values({
-      id,
-      tenantId: ctx.tenantId,
-      channel: input.channel,
-      channelReferenceId: input.channelReferenceId ?? null,
-      serviceType: input.serviceType,
-      category: input.category ?? null,
-      priority,
-      title: input.title?.trim() || autoTitle(service.name, input.description),
-      // Free text is where customers paste card numbers: mask them before anything stores the text.
-      description: maskCardNumbers(input.description),
-      customerId: customer.id,
-      branchCode: input.branchCode ?? input.customer.branchCode ?? null,
-      assignedTeam: service.defaultTeam,
-      metadata: input.metadata ?? {},
-      webhookUrl: input.integration?.webhookUrl ?? null,
-      partnerId: input.integration?.partnerId ?? null,
-      apiVersion: input.integration?.apiVersion ?? null,
-      requestId: input.integration?.requestId ?? null,
-      createdByKeyId: ctx.keyId ?? null,
-      createdAt: now,
-      updatedAt: now,
-      responseDueAt: sla.responseDeadline,
-      resolutionDueAt: sla.resolutionDeadline,
-      slaPaused: sla.paused,
-    })
-    .returning({ number: tickets.number });
-  if (!ticket) throw new Error("ticket insert returned no row");
-
-  if (claim) {
-    await tx.insert(claims).values({
-      ticketId: id,
-      tenantId: ctx.tenantId,
-      namaNasabah: claim.namaNasabah,
-      mediaTransaksi: claim.mediaTransaksi,
-      jenisTransaksi: claim.jenisTransaksi ?? null,
-      nominal: claim.nominal,
-      nomorRekening: claim.nomorRekening ?? null,
-      nomorKartuMasked: claim.nomorKartuMasked ?? null,
-      claimReason: claim.claimReason ? maskCardNumbers(claim.claimReason) : null,
-      claimDate: claim.claimDate ? new Date(claim.claimDate) : null,
-      transactionId: claim.transactionId ?? null,
-      referenceNumber: claim.referenceNumber ?? null,
-      atmId: claim.atmId ?? null,
-    });
+  let ticketNumber: string | undefined;
+  for (let attempt = 0; attempt < customerRaceAttempts && !ticketNumber; attempt++) {
+    ticketNumber = await writeTicket(executor, ctx, id, draft, now);
   }
-  const stored = await storeAttachments(
-    tx,
-    deps.blobs,
-    { tenantId: ctx.tenantId, ticketId: id },
-    input.attachments ?? [],
-    written,
-    now,
-  );
-
-  const ticketNumber = String(ticket.number);
-  await recordEvent(tx, {
-    tenantId: ctx.tenantId,
-    type: eventTypes.ticketCreated,
-    subject: { type: "ticket", id },
-    actor: ctx.actor,
-    channel: input.channel,
-    occurredAt: now,
-    payload: {
-      ticketNumber,
-      channelReferenceId: input.channelReferenceId ?? null,
-      status: "OPEN",
-      serviceType: input.serviceType,
-      priority,
-      customerId: customer.id,
-      attachments: stored.length,
-      ...(claim ? { claim: true } : {}),
-    },
-  });
-
+  if (!ticketNumber) throw new Error("ticket not written: its customer kept changing under it");
   return {
     ticketId: id,
     ticketNumber,
@@ -180,15 +125,14 @@ async function create(
   scope: string,
   idempotencyKey: string | undefined,
   request: unknown,
-  write: (tx: Tx, settings: Settings, written: string[]) => Promise<CreatedTicket>,
+  write: (executor: Database | Tx, settings: Settings, written: string[]) => Promise<CreatedTicket>,
 ): Promise<Idempotent<CreatedTicket>> {
   const written: string[] = [];
   try {
     const settings = await settingsFor(deps, ctx.tenantId);
-    if (!idempotencyKey) {
-      const result = await deps.db.transaction((tx) => write(tx, settings, written));
-      return { outcome: "fresh", result };
-    }
+    // Without a key the creation is one statement, hence its own transaction; with one, it joins
+    // the transaction that holds the key.
+    if (!idempotencyKey) return { outcome: "fresh", result: await write(deps.db, settings, written) };
     return await runIdempotent(
       deps.db,
       { tenantId: ctx.tenantId, scope, key: idempotencyKey, request },

@@ -1,3 +1,4 @@
+import { type SQL, sql } from "drizzle-orm";
 import type { BlobStore } from "../blobs/store.js";
 import type { Tx } from "../db/client.js";
 import { attachments } from "../db/schema/index.js";
@@ -13,6 +14,17 @@ export type AcceptedFile = {
   description?: string | null | undefined;
 };
 
+/** What the database keeps of a stored file: everything but the bytes, which the blob store has. */
+export type AttachmentRecord = {
+  id: string;
+  filename: string;
+  mimeType: string;
+  size: number;
+  sha256: string;
+  storageKey: string;
+  description: string | null;
+};
+
 export type StoredAttachment = {
   id: string;
   filename: string;
@@ -22,44 +34,73 @@ export type StoredAttachment = {
 };
 
 /**
- * Puts each file's bytes in the blob store and its row in the transaction. Bytes written for a
- * transaction that then fails are deleted again by the caller through `written`.
+ * Puts each file's bytes in the blob store, before the database rows that point at them are
+ * written. Keys land in `written` so the caller can delete them again if its transaction fails.
  */
-export async function storeAttachments(
-  tx: Tx,
+export async function putAttachmentBlobs(
   blobs: BlobStore,
-  target: { tenantId: string; ticketId: string },
+  tenantId: string,
   files: readonly AcceptedFile[],
   written: string[],
-  now: Date,
-): Promise<StoredAttachment[]> {
-  const stored: StoredAttachment[] = [];
+): Promise<AttachmentRecord[]> {
+  const records: AttachmentRecord[] = [];
   for (const file of files) {
     const id = newId("attachment");
-    const storageKey = `${target.tenantId}/${id}`;
+    const storageKey = `${tenantId}/${id}`;
     await blobs.put(storageKey, file.bytes);
     written.push(storageKey);
-    await tx.insert(attachments).values({
+    records.push({
       id,
-      tenantId: target.tenantId,
-      ticketId: target.ticketId,
       filename: file.filename,
       mimeType: file.mimeType,
       size: file.size,
       sha256: file.sha256,
       storageKey,
       description: file.description ?? null,
-      uploadedAt: now,
-    });
-    stored.push({
-      id,
-      filename: file.filename,
-      size: file.size,
-      mimeType: file.mimeType,
-      uploadedAt: now.toISOString(),
     });
   }
-  return stored;
+  return records;
+}
+
+export async function insertAttachmentRows(
+  tx: Tx,
+  target: { tenantId: string; ticketId: string },
+  records: readonly AttachmentRecord[],
+  now: Date,
+): Promise<StoredAttachment[]> {
+  if (records.length === 0) return [];
+  await tx.insert(attachments).values(records.map((r) => ({ ...r, ...target, uploadedAt: now })));
+  return storedViews(records, now);
+}
+
+/** The rows as an `INSERT ... SELECT` for the statement that creates their ticket (CTE `ticket`). */
+export function attachmentInsertSql(tenantId: string, records: readonly AttachmentRecord[], now: Date): SQL {
+  return sql`INSERT INTO ticket_attachments (id, tenant_id, ticket_id, filename, mime_type, size, sha256, storage_key,
+      description, uploaded_at)
+    SELECT r.id, ${tenantId}, ticket.id, r.filename, r.mime_type, r.size, r.sha256, r.storage_key, r.description,
+      ${now.toISOString()}::timestamptz
+    FROM ticket, jsonb_to_recordset(${JSON.stringify(
+      records.map((r) => ({
+        id: r.id,
+        filename: r.filename,
+        mime_type: r.mimeType,
+        size: r.size,
+        sha256: r.sha256,
+        storage_key: r.storageKey,
+        description: r.description,
+      })),
+    )}::jsonb) AS r(id text, filename text, mime_type text, size integer, sha256 text, storage_key text,
+      description text)`;
+}
+
+export function storedViews(records: readonly AttachmentRecord[], now: Date): StoredAttachment[] {
+  return records.map((r) => ({
+    id: r.id,
+    filename: r.filename,
+    size: r.size,
+    mimeType: r.mimeType,
+    uploadedAt: now.toISOString(),
+  }));
 }
 
 /** Best effort: a blob left behind by a failed transaction is unreferenced, never wrong. */

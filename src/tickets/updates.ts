@@ -11,8 +11,9 @@ import { findTicket, type TicketRef } from "./queries.js";
 import {
   type AcceptedFile,
   discardBlobs,
+  insertAttachmentRows,
+  putAttachmentBlobs,
   type StoredAttachment,
-  storeAttachments,
 } from "./storeAttachments.js";
 import { canTransition, finalForPartners, type TransitionActor } from "./transitions.js";
 import type { TicketStatus } from "./vocabulary.js";
@@ -193,12 +194,11 @@ export async function addAttachments(
   const written: string[] = [];
   try {
     return await withTicket(deps, ctx, ref, async (tx, ticket, now) => {
-      const stored = await storeAttachments(
+      const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, files, written);
+      const stored = await insertAttachmentRows(
         tx,
-        deps.blobs,
         { tenantId: ctx.tenantId, ticketId: ticket.id },
-        files,
-        written,
+        records,
         now,
       );
       const [updated] = await tx
