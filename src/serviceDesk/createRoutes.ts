@@ -78,6 +78,17 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
     },
   });
 
+  /** The part of the 201 body that claims and tickets share. */
+  const createdBody = (result: CreatedTicket, message: string) => ({
+    success: true as const,
+    ticketNumber: result.ticketNumber,
+    ticketId: result.ticketId,
+    status: result.status,
+    estimatedResolution: result.estimatedResolution,
+    trackingUrl: trackingUrl(deps, result.ticketNumber),
+    message,
+  });
+
   const idempotencyOf = (
     headerKey: string | undefined,
     requestId: string | undefined,
@@ -97,18 +108,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
     );
     const { result, replayed } = settle(outcome);
     if (replayed) c.header("Idempotent-Replayed", "true");
-    return c.json(
-      {
-        success: true as const,
-        ticketNumber: result.ticketNumber,
-        ticketId: result.ticketId,
-        status: result.status,
-        estimatedResolution: result.estimatedResolution,
-        trackingUrl: trackingUrl(deps, result.ticketNumber),
-        message: "KLAIM-OMNI ticket created successfully",
-      },
-      201,
-    );
+    return c.json(createdBody(result, "KLAIM-OMNI ticket created successfully"), 201);
   });
 
   app.openapi(ticketRoute, async (c) => {
@@ -132,13 +132,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
     if (replayed) c.header("Idempotent-Replayed", "true");
     return c.json(
       {
-        success: true as const,
-        ticketNumber: result.ticketNumber,
-        ticketId: result.ticketId,
-        status: result.status,
-        estimatedResolution: result.estimatedResolution,
-        trackingUrl: trackingUrl(deps, result.ticketNumber),
-        message: "Ticket created successfully",
+        ...createdBody(result, "Ticket created successfully"),
         metadata: {
           createdAt: result.createdAt,
           assignedTo: result.assignedTo,

@@ -2,7 +2,7 @@ import { eq } from "drizzle-orm";
 import type { BlobStore } from "../blobs/store.js";
 import type { Database, Tx } from "../db/client.js";
 import { type CommentAuthorType, comments, type TicketRow, tickets } from "../db/schema/index.js";
-import { type Actor, eventTypes } from "../events/catalog.js";
+import { type Actor, type EventType, eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
@@ -53,6 +53,41 @@ function ticketPayload(ticket: TicketRow) {
   return { ticketNumber: String(ticket.number), channelReferenceId: ticket.channelReferenceId };
 }
 
+type TicketEvent = { type: EventType; payload: Record<string, unknown> };
+
+/**
+ * Writes a change to the locked ticket row and the events that describe it, in the caller's
+ * transaction: the one way this module changes a ticket. Every event carries the ticket's number
+ * and channel reference, which the service desk's webhooks show.
+ */
+async function applyChange(
+  tx: Tx,
+  ctx: UpdateContext,
+  ticket: TicketRow,
+  now: Date,
+  changes: Partial<TicketRow>,
+  changeEvents: readonly TicketEvent[],
+): Promise<TicketRow> {
+  const [updated] = await tx
+    .update(tickets)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(tickets.id, ticket.id))
+    .returning();
+  if (!updated) throw new Error(`locked ticket ${ticket.id} vanished`);
+  for (const event of changeEvents) {
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: event.type,
+      subject: { type: "ticket", id: ticket.id },
+      actor: ctx.actor,
+      channel: ticket.channel,
+      occurredAt: now,
+      payload: { ...ticketPayload(ticket), ...event.payload },
+    });
+  }
+  return updated;
+}
+
 export type NewComment = {
   content: string;
   authorName: string;
@@ -95,32 +130,23 @@ export function addComment(
       createdAt: now,
     });
     const firstResponse = comment.isFromSupport && !isInternal && !ticket.firstResponseAt;
-    const [updated] = await tx
-      .update(tickets)
-      .set({ updatedAt: now, ...(firstResponse ? { firstResponseAt: now } : {}) })
-      .where(eq(tickets.id, ticket.id))
-      .returning();
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
-      type: eventTypes.commentAdded,
-      subject: { type: "ticket", id: ticket.id },
-      actor: ctx.actor,
-      channel: ticket.channel,
-      occurredAt: now,
-      payload: {
-        ...ticketPayload(ticket),
-        commentId: id,
-        author: comment.authorName,
-        isFromSupport: comment.isFromSupport,
-        isInternal,
+    const updated = await applyChange(tx, ctx, ticket, now, firstResponse ? { firstResponseAt: now } : {}, [
+      {
+        type: eventTypes.commentAdded,
+        payload: {
+          commentId: id,
+          author: comment.authorName,
+          isFromSupport: comment.isFromSupport,
+          isInternal,
+        },
       },
-    });
+    ]);
     const current = firstResponse
       ? (await refreshTicketSla(tx, ctx.tenantId, ticket.id, now)).ticket
       : updated;
     return {
       ok: true,
-      ticket: current ?? ticket,
+      ticket: current,
       value: { id, content, author: comment.authorName, timestamp: now.toISOString(), isInternal },
     } as const;
   });
@@ -141,45 +167,24 @@ export function changeStatus(
     if (!canTransition(ctx.by, oldStatus, newStatus)) {
       return { ok: false, reason: "invalid_transition", from: oldStatus, to: newStatus } as const;
     }
-    const [updated] = await tx
-      .update(tickets)
-      .set({
+    const assignedTo = ticket.assignedTo ?? ticket.assignedTeam;
+    const follows: TicketEvent[] = [
+      ...(newStatus === "RESOLVED" ? [{ type: eventTypes.ticketResolved, payload: { assignedTo } }] : []),
+      ...(newStatus === "CLOSED" ? [{ type: eventTypes.ticketClosed, payload: { assignedTo } }] : []),
+    ];
+    await applyChange(
+      tx,
+      ctx,
+      ticket,
+      now,
+      {
         status: newStatus,
-        updatedAt: now,
         ...(newStatus === "RESOLVED" ? { resolvedAt: now } : {}),
         ...(oldStatus === "RESOLVED" && newStatus !== "CLOSED" ? { resolvedAt: null } : {}),
         ...(newStatus === "CLOSED" || newStatus === "CANCELLED" ? { closedAt: now } : {}),
-      })
-      .where(eq(tickets.id, ticket.id))
-      .returning();
-    if (!updated) throw new Error("locked ticket vanished");
-    const base = {
-      tenantId: ctx.tenantId,
-      subject: { type: "ticket", id: ticket.id },
-      actor: ctx.actor,
-      channel: ticket.channel,
-      occurredAt: now,
-    } as const;
-    const assignedTo = ticket.assignedTo ?? ticket.assignedTeam;
-    await recordEvent(tx, {
-      ...base,
-      type: eventTypes.statusChanged,
-      payload: { ...ticketPayload(ticket), oldStatus, newStatus, assignedTo },
-    });
-    if (newStatus === "RESOLVED") {
-      await recordEvent(tx, {
-        ...base,
-        type: eventTypes.ticketResolved,
-        payload: { ...ticketPayload(ticket), assignedTo },
-      });
-    }
-    if (newStatus === "CLOSED") {
-      await recordEvent(tx, {
-        ...base,
-        type: eventTypes.ticketClosed,
-        payload: { ...ticketPayload(ticket), assignedTo },
-      });
-    }
+      },
+      [{ type: eventTypes.statusChanged, payload: { oldStatus, newStatus, assignedTo } }, ...follows],
+    );
     const refreshed = await refreshTicketSla(tx, ctx.tenantId, ticket.id, now);
     return { ok: true, ticket: refreshed.ticket, value: { oldStatus, newStatus } } as const;
   });
@@ -201,21 +206,10 @@ export async function addAttachments(
         records,
         now,
       );
-      const [updated] = await tx
-        .update(tickets)
-        .set({ updatedAt: now })
-        .where(eq(tickets.id, ticket.id))
-        .returning();
-      await recordEvent(tx, {
-        tenantId: ctx.tenantId,
-        type: eventTypes.attachmentAdded,
-        subject: { type: "ticket", id: ticket.id },
-        actor: ctx.actor,
-        channel: ticket.channel,
-        occurredAt: now,
-        payload: { ...ticketPayload(ticket), attachmentIds: stored.map((s) => s.id) },
-      });
-      return { ok: true, ticket: updated ?? ticket, value: stored } as const;
+      const updated = await applyChange(tx, ctx, ticket, now, {}, [
+        { type: eventTypes.attachmentAdded, payload: { attachmentIds: stored.map((a) => a.id) } },
+      ]);
+      return { ok: true, ticket: updated, value: stored } as const;
     });
   } catch (err) {
     await discardBlobs(deps.blobs, written);
@@ -237,24 +231,12 @@ export function assignTicket(
       assignedTo: assignment.assignedTo === undefined ? ticket.assignedTo : assignment.assignedTo,
       assignedTeam: assignment.assignedTeam === undefined ? ticket.assignedTeam : assignment.assignedTeam,
     };
-    const [updated] = await tx
-      .update(tickets)
-      .set({ ...next, updatedAt: now })
-      .where(eq(tickets.id, ticket.id))
-      .returning();
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
-      type: eventTypes.ticketAssigned,
-      subject: { type: "ticket", id: ticket.id },
-      actor: ctx.actor,
-      channel: ticket.channel,
-      occurredAt: now,
-      payload: {
-        ...ticketPayload(ticket),
-        ...next,
-        previous: { assignedTo: ticket.assignedTo, assignedTeam: ticket.assignedTeam },
+    const updated = await applyChange(tx, ctx, ticket, now, next, [
+      {
+        type: eventTypes.ticketAssigned,
+        payload: { ...next, previous: { assignedTo: ticket.assignedTo, assignedTeam: ticket.assignedTeam } },
       },
-    });
-    return { ok: true, ticket: updated ?? ticket, value: next } as const;
+    ]);
+    return { ok: true, ticket: updated, value: next } as const;
   });
 }
