@@ -80,7 +80,7 @@ const downloadRoute = createRoute({
 
 const ticketNotFound = () => errors.notFound("Ticket not found");
 
-function statusFields(ticket: TicketRow, now: Date) {
+function statusFields(ticket: TicketRow) {
   return {
     ticketNumber: String(ticket.number),
     status: ticket.status,
@@ -120,7 +120,7 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     const now = new Date();
     return c.json(
       {
-        ...statusFields(ticket, now),
+        ...statusFields(ticket),
         lastComment: last
           ? { content: last.content, author: last.authorName, timestamp: last.createdAt.toISOString() }
           : null,
@@ -145,7 +145,7 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     const now = new Date();
     return c.json(
       {
-        ...statusFields(ticket, now),
+        ...statusFields(ticket),
         service: { name: service.name, supportGroup: service.supportGroup },
         branch: ticket.branchCode ? { name: branchName ?? null, code: ticket.branchCode } : null,
         comments: comments.map((m) => ({

@@ -48,10 +48,22 @@ describe("npm start", () => {
     const keyRes = await fetch(`${url}/api/admin/api-keys`, {
       method: "POST",
       headers: admin,
-      body: JSON.stringify({ tenantId: "e2e-bank", name: "e2e", scopes: ["omni:read"] }),
+      body: JSON.stringify({
+        tenantId: "e2e-bank",
+        name: "e2e",
+        scopes: ["omni:read", "omnichannel:create"],
+      }),
     });
     const { key } = ((await keyRes.json()) as { data: { key: string } }).data;
     expect((await fetch(`${url}/api/v1/me`, { headers: { "x-api-key": key } })).status).toBe(200);
+    // Ticket creation runs as a prepared statement: it must work on the embedded engine too.
+    const claim = await fetch(`${url}/api/omnichannel/claims`, {
+      method: "POST",
+      headers: { "x-api-key": key, "content-type": "application/json" },
+      body: JSON.stringify({ namaNasabah: "Ahmad", mediaTransaksi: "QRIS", nominal: 150000 }),
+    });
+    expect(claim.status).toBe(201);
+    expect(((await claim.json()) as { ticketNumber: string }).ticketNumber).toMatch(/^\d+$/);
     expect(first.stdout()).toContain('"msg":"workers started"');
     expect(first.stdout()).not.toContain(key);
 
