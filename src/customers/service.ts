@@ -40,15 +40,22 @@ export function customerCte(tenantId: string, input: CustomerInput, actor: Actor
   const language = input.preferredLanguage ?? null;
   const at = now.toISOString();
   const compatible = sql`(${identifier}::text IS NULL OR identifier IS NULL)`;
+  // Three lookups, each on its own index, so that a table of millions is never scanned whichever
+  // identifiers a contact carries (one OR over three columns may not use them).
   return sql`matched AS (
-      SELECT id FROM customers
-      WHERE tenant_id = ${tenantId} AND (
-        identifier = ${identifier}::text
-        OR (lower(email) = ${email}::text AND ${compatible})
-        OR (phone = ${phone}::text AND ${compatible})
-      )
-      ORDER BY CASE WHEN identifier = ${identifier}::text THEN 0 WHEN lower(email) = ${email}::text THEN 1 ELSE 2 END,
-        created_at
+      SELECT id FROM (
+        (SELECT id, 0 AS rank, created_at FROM customers
+          WHERE tenant_id = ${tenantId} AND identifier = ${identifier}::text LIMIT 1)
+        UNION ALL
+        (SELECT id, 1, created_at FROM customers
+          WHERE tenant_id = ${tenantId} AND lower(email) = ${email}::text AND ${compatible}
+          ORDER BY created_at LIMIT 1)
+        UNION ALL
+        (SELECT id, 2, created_at FROM customers
+          WHERE tenant_id = ${tenantId} AND phone = ${phone}::text AND ${compatible}
+          ORDER BY created_at LIMIT 1)
+      ) candidates
+      ORDER BY rank, created_at
       LIMIT 1
     ),
     filled AS (
