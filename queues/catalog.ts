@@ -35,6 +35,12 @@ export const jobCatalog = {
     // The next tick is the retry: a tick never repeats a breach it already marked.
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
+  /** Deletes idempotency keys past their window, so the table holds about two days of requests. */
+  "idempotency-prune": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 24, removeOnFail: 100 },
+  },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 
 export type QueueName = keyof typeof jobCatalog;

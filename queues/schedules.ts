@@ -18,4 +18,9 @@ export async function scheduleRecurringJobs(
     { every: options.slaScanIntervalMs },
     { name: "sla-breach-scan", data: {} },
   );
+  await producer.queues["idempotency-prune"].upsertJobScheduler(
+    "idempotency-prune-hourly",
+    { every: 3600_000 },
+    { name: "idempotency-prune", data: {} },
+  );
 }

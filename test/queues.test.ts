@@ -42,6 +42,7 @@ describe("the job catalog", () => {
       handlers: {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
+        "idempotency-prune": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -77,6 +78,7 @@ describe("the job catalog", () => {
       handlers: {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
+        "idempotency-prune": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

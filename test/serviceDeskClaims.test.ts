@@ -179,6 +179,25 @@ describe("claim validation", () => {
 });
 
 describe("card data never reaches storage", () => {
+  it("masks card numbers in every free-text field of a ticket: generated title, metadata, author", async () => {
+    const pan = "5500000000000004";
+    const res = await partner.post("/api/omnichannel/tickets", {
+      channel: "CHAT",
+      serviceType: "CARD_ISSUE",
+      customer: { name: `Budi ${pan}` },
+      ticket: { description: `Kartu ${pan} terblokir`, metadata: { note: `card ${pan}`, nested: [{ pan }] } },
+    });
+    expect(res.status).toBe(201);
+    await partner.patch(`/api/omnichannel/tickets/${res.body.ticketNumber}`, {
+      action: "ADD_COMMENT",
+      comment: "hello",
+      author: `agent ${pan}`,
+    });
+    const dump = JSON.stringify(await hub.db.execute(sql`SELECT * FROM tickets, customers, ticket_comments`));
+    expect(dump).not.toContain(pan);
+    expect(dump).toContain("************0004");
+  });
+
   it("masks a full card number sent as nomorKartu and card numbers in free text", async () => {
     const pan = "4111111111111111";
     const res = await partner.post("/api/omnichannel/claims", {

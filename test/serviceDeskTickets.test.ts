@@ -227,3 +227,35 @@ describe("ticket validation names each field", () => {
     expect((await hub.db.select({ id: tickets.id }).from(tickets)).length).toBe(before);
   });
 });
+
+describe("concurrent first contacts of one new person", () => {
+  const open = (customer: Record<string, string>, requestId?: string) =>
+    partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      customer,
+      ...(requestId ? { integration: { requestId } } : {}),
+    });
+  const customersWhere = async (column: "email" | "phone" | "identifier", value: string) =>
+    (await hub.db.select({ id: customers.id }).from(customers).where(eq(customers[column], value))).length;
+
+  it.each([
+    ["e-mail", { name: "Rina", email: "rina@example.com" }, "email", "rina@example.com"],
+    ["phone", { name: "Rina", phone: "+62 811 222 333" }, "phone", "+62811222333"],
+    ["CIF", { name: "Rina", identifier: "CIF-RACE-1" }, "identifier", "CIF-RACE-1"],
+  ] as const)(
+    "ten at once by %s make one customer, and every ticket is created",
+    async (_by, contact, column, value) => {
+      const answers = await Promise.all(Array.from({ length: 10 }, () => open(contact)));
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
+      expect(await customersWhere(column, value)).toBe(1);
+    },
+  );
+
+  it("also inside idempotent requests (each with its own key)", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => open({ name: "Sari", email: "sari@example.com" }, `race-${i}`)),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
+    expect(await customersWhere("email", "sari@example.com")).toBe(1);
+  });
+});

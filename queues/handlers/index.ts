@@ -1,4 +1,5 @@
 import type { Database } from "../../src/db/client.js";
+import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
@@ -26,5 +27,6 @@ export function jobHandlers(deps: {
       const { examined, breaches } = await scanSlaBreaches(deps.db, new Date());
       return { examined, breached: breaches.length };
     },
+    "idempotency-prune": async () => ({ deleted: await pruneIdempotencyKeys(deps.db) }),
   };
 }

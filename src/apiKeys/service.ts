@@ -160,12 +160,13 @@ type KeyLookup = NonNullable<Awaited<ReturnType<ReturnType<typeof lookupStatemen
  */
 export const authCacheTtlMs = 5000;
 const authCacheMaxEntries = 10_000;
-const authCaches = new WeakMap<Database, Map<string, { row: KeyLookup; cachedAt: number }>>();
+type AuthCache = { entries: Map<string, { row: KeyLookup; cachedAt: number }>; generation: number };
+const authCaches = new WeakMap<Database, AuthCache>();
 
-function authCache(db: Database) {
+function authCache(db: Database): AuthCache {
   let cache = authCaches.get(db);
   if (!cache) {
-    cache = new Map();
+    cache = { entries: new Map(), generation: 0 };
     authCaches.set(db, cache);
   }
   return cache;
@@ -173,13 +174,17 @@ function authCache(db: Database) {
 
 /** Drops every cached key of this process, after a revocation or a tenant's status change. */
 export function forgetAuthenticatedKeys(db: Database): void {
-  authCaches.get(db)?.clear();
+  const cache = authCache(db);
+  cache.entries.clear();
+  // A lookup that started before the change must not put its (stale) row back afterwards.
+  cache.generation++;
 }
 
 async function lookupKey(db: Database, hash: string, now: Date): Promise<KeyLookup | undefined> {
   const cache = authCache(db);
-  const hit = cache.get(hash);
+  const hit = cache.entries.get(hash);
   if (hit && now.getTime() - hit.cachedAt < authCacheTtlMs) return hit.row;
+  const generation = cache.generation;
   let lookup = lookups.get(db);
   if (!lookup) {
     lookup = lookupStatement(db);
@@ -187,11 +192,13 @@ async function lookupKey(db: Database, hash: string, now: Date): Promise<KeyLook
   }
   const [row] = await lookup.execute({ hash });
   if (!row || row.revokedAt || row.tenantStatus !== "active") {
-    cache.delete(hash);
+    cache.entries.delete(hash);
     return undefined;
   }
-  if (cache.size >= authCacheMaxEntries) cache.clear();
-  cache.set(hash, { row, cachedAt: now.getTime() });
+  if (generation === cache.generation) {
+    if (cache.entries.size >= authCacheMaxEntries) cache.entries.clear();
+    cache.entries.set(hash, { row, cachedAt: now.getTime() });
+  }
   return row;
 }
 
@@ -212,7 +219,7 @@ export async function authenticateApiKey(db: Database, presented: string, now = 
 export async function touchApiKey(db: Database, keyId: string, now = new Date()): Promise<void> {
   await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId));
   // A cached copy would go on saying "stale" and ask for this write again on every request.
-  for (const entry of authCache(db).values()) {
+  for (const entry of authCache(db).entries.values()) {
     if (entry.row.keyId === keyId) entry.row = { ...entry.row, lastUsedAt: now };
   }
 }

@@ -28,8 +28,12 @@ export function normalizePhone(phone: string): string {
  * (digits); a contact that names a CIF never matches, by e-mail or phone, a customer with another
  * CIF. A matched customer gets its blank fields filled in, never its known ones overwritten (a
  * partner's typo must not rename a customer). No match: a new customer and its customer.created
- * event. Two first contacts of one new CIF can race: the identifier's unique index lets one insert,
- * and `customer` is then empty for the other, whose statement writes nothing; run it again.
+ * event. A contact's e-mail, phone or CIF is filled in only where no other customer has it.
+ *
+ * Concurrent contacts of one new person race: the unique indexes on CIF (and, for customers
+ * without one, on e-mail and phone) let one insert, and `customer` is then empty for the other,
+ * whose statement writes nothing; a fill that lost such a race fails with a unique violation.
+ * Either way, run the statement again: it then matches the winner (see isCustomerRace).
  */
 export function customerCte(tenantId: string, input: CustomerInput, actor: Actor, now: Date): SQL {
   const email = input.email?.trim().toLowerCase() || null;
@@ -60,9 +64,12 @@ export function customerCte(tenantId: string, input: CustomerInput, actor: Actor
     ),
     filled AS (
       UPDATE customers c SET
-        email = coalesce(c.email, ${email}::text),
-        phone = coalesce(c.phone, ${phone}::text),
-        identifier = coalesce(c.identifier, ${identifier}::text),
+        email = coalesce(c.email, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${email}::text) THEN ${email}::text END),
+        phone = coalesce(c.phone, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND o.phone = ${phone}::text) THEN ${phone}::text END),
+        identifier = coalesce(c.identifier, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${identifier}::text) THEN ${identifier}::text END),
         branch_code = coalesce(c.branch_code, ${branchCode}::text),
         department = coalesce(c.department, ${department}::text),
         preferred_language = coalesce(c.preferred_language, ${language}::text),
@@ -83,7 +90,7 @@ export function customerCte(tenantId: string, input: CustomerInput, actor: Actor
       SELECT ${newId("customer")}, ${tenantId}, ${input.name}, ${email}::text, ${phone}::text, ${identifier}::text,
         ${branchCode}::text, ${department}::text, ${language}::text, ${at}::timestamptz, ${at}::timestamptz
       WHERE NOT EXISTS (SELECT 1 FROM matched)
-      ON CONFLICT (tenant_id, identifier) WHERE identifier IS NOT NULL DO NOTHING
+      ON CONFLICT DO NOTHING
       RETURNING id
     ),
     customer_created AS (
@@ -100,4 +107,11 @@ export function customerCte(tenantId: string, input: CustomerInput, actor: Actor
       )}
     ),
     customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
+}
+
+/** A unique violation on a customers index: a concurrent contact of the same person won; try again. */
+export function isCustomerRace(err: unknown): boolean {
+  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
+  const pgError = e?.code ? e : e?.cause;
+  return pgError?.code === "23505" && (pgError.constraint ?? "").startsWith("customers_");
 }

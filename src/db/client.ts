@@ -51,7 +51,16 @@ export function openDatabase(config: Config["database"], logger: Logger): Databa
 }
 
 export function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseHandle {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Under overload a request fails after this long instead of queueing for a connection forever.
+    connectionTimeoutMillis: 10_000,
+    // A transaction left open (a bug, a stuck request) must not hold its locks and connection.
+    idle_in_transaction_session_timeout: 60_000,
+    // A retry waiting on the first request's idempotency key, or any other lock, gives up in time.
+    lock_timeout: 30_000,
+  });
   // An idle pooled connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
   pool.on("error", (err) => logger?.warn({ err: err.message }, "idle database connection lost"));

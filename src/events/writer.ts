@@ -38,8 +38,8 @@ export async function recordEvent(tx: Tx, event: NewDomainEvent): Promise<string
 
 /**
  * The same event as an `INSERT ... SELECT` for a statement that writes a change and its event in one
- * round trip (a single statement is one transaction). One event per row of the CTE `from`, whose
- * column `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into
+ * round trip (a single statement is one transaction). `from` names a CTE of at most one row (the
+ * event id is made here, once), whose column `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into
  * the payload, for values only the statement knows, such as a ticket's number.
  */
 export function eventInsertSql(

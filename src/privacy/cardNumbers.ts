@@ -28,3 +28,18 @@ export function maskCardNumbers(text: string): string {
     return `${"*".repeat(digits.length - 4)}${digits.slice(-4)}`;
   });
 }
+
+/**
+ * maskCardNumbers over every string inside a JSON-like value (objects, arrays), for free-form
+ * fields such as a ticket's metadata, where a partner may put anything.
+ */
+export function maskCardNumbersDeep<T>(value: T): T {
+  if (typeof value === "string") return maskCardNumbers(value) as T;
+  if (Array.isArray(value)) return value.map((v) => maskCardNumbersDeep(v)) as T;
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskCardNumbersDeep(v)]),
+    ) as T;
+  }
+  return value;
+}

@@ -1,11 +1,9 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
 import { requireScope } from "../auth/middleware.js";
-import { customers } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTicket } from "../tickets/queries.js";
+import { findTicket, ticketCustomer } from "../tickets/queries.js";
 import {
   addAttachments,
   addComment,
@@ -124,9 +122,5 @@ export function registerUpdateRoute(app: OpenAPIHono<HubEnv>, deps: ServiceDeskD
 async function customerName(deps: ServiceDeskDeps, tenantId: string, reference: string): Promise<string> {
   const ticket = await findTicket(deps.db, tenantId, { numberOrReference: reference });
   if (!ticket) throw errors.notFound("Ticket not found");
-  const [customer] = await deps.db
-    .select({ name: customers.name })
-    .from(customers)
-    .where(eq(customers.id, ticket.customerId));
-  return customer?.name ?? "Customer";
+  return (await ticketCustomer(deps.db, ticket))?.name ?? "Customer";
 }

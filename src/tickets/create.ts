@@ -1,11 +1,11 @@
 import type { BlobStore } from "../blobs/store.js";
 import { type ServiceCatalogue, serviceCatalogue } from "../catalogue/service.js";
-import type { CustomerInput } from "../customers/service.js";
+import { type CustomerInput, isCustomerRace } from "../customers/service.js";
 import type { Database, Tx } from "../db/client.js";
 import type { Actor } from "../events/catalog.js";
 import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
 import { newId } from "../ids.js";
-import { maskCardNumbers } from "../privacy/cardNumbers.js";
+import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { pickSlaPolicy } from "../sla/policies.js";
 import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
@@ -92,9 +92,16 @@ async function insertTicket(
   const draft: TicketDraft = {
     ...input,
     priority,
-    title: input.title?.trim() || autoTitle(service.name, input.description),
-    // Free text is where customers paste card numbers: mask them before anything stores the text.
+    // Free text is where customers paste card numbers: every text a partner sends is masked before
+    // anything stores it, the title generated from the description included.
+    title: maskCardNumbers(input.title?.trim() || autoTitle(service.name, input.description)),
     description: maskCardNumbers(input.description),
+    metadata: maskCardNumbersDeep(input.metadata ?? {}),
+    // Names, not contact data: a phone number can pass the Luhn check and must stay as it is.
+    customer: {
+      ...input.customer,
+      ...maskCardNumbersDeep({ name: input.customer.name, department: input.customer.department }),
+    },
     branchCode: input.branchCode ?? input.customer.branchCode,
     assignedTeam: service.defaultTeam,
     sla,
@@ -103,8 +110,17 @@ async function insertTicket(
   };
   const id = newId("ticket");
   let ticketNumber: string | undefined;
-  for (let attempt = 0; attempt < customerRaceAttempts && !ticketNumber; attempt++) {
-    ticketNumber = await writeTicket(executor, ctx, id, draft, now);
+  for (let attempt = 1; attempt <= customerRaceAttempts && !ticketNumber; attempt++) {
+    try {
+      // Inside a transaction (idempotency) a failed statement would abort it: a savepoint keeps the
+      // transaction usable for the next attempt.
+      ticketNumber =
+        executor === deps.db
+          ? await writeTicket(executor, ctx, id, draft, now)
+          : await executor.transaction((savepoint) => writeTicket(savepoint, ctx, id, draft, now));
+    } catch (err) {
+      if (!isCustomerRace(err) || attempt === customerRaceAttempts) throw err;
+    }
   }
   if (!ticketNumber) throw new Error("ticket not written: its customer kept changing under it");
   return {
@@ -176,11 +192,19 @@ export function createClaim(
   input: NewClaim,
   idempotency: Idempotency,
 ): Promise<Idempotent<CreatedTicket>> {
+  const { nomorKartu, ...rest } = input;
   const fields: ClaimFields = {
-    ...input,
-    nomorKartuMasked: input.nomorKartu ? maskCardField(input.nomorKartu) : undefined,
-    claimReason: input.claimReason ? maskCardNumbers(input.claimReason) : undefined,
-    description: input.description ? maskCardNumbers(input.description) : undefined,
+    ...rest,
+    nomorKartuMasked: nomorKartu ? maskCardField(nomorKartu) : undefined,
+    ...maskCardNumbersDeep({
+      namaNasabah: input.namaNasabah,
+      claimReason: input.claimReason,
+      description: input.description,
+      nomorRekening: input.nomorRekening,
+      transactionId: input.transactionId,
+      referenceNumber: input.referenceNumber,
+      atmId: input.atmId,
+    }),
   };
   const ticket: NewTicket = {
     channel: input.channel ?? "WEB_PORTAL",

@@ -118,12 +118,13 @@ export function addComment(
     const id = newId("comment");
     const isInternal = comment.isInternal ?? false;
     const content = maskCardNumbers(comment.content);
+    const authorName = maskCardNumbers(comment.authorName);
     await tx.insert(comments).values({
       id,
       tenantId: ctx.tenantId,
       ticketId: ticket.id,
       content,
-      authorName: comment.authorName,
+      authorName: authorName,
       authorType: comment.authorType,
       isFromSupport: comment.isFromSupport,
       isInternal,
@@ -135,7 +136,7 @@ export function addComment(
         type: eventTypes.commentAdded,
         payload: {
           commentId: id,
-          author: comment.authorName,
+          author: authorName,
           isFromSupport: comment.isFromSupport,
           isInternal,
         },
@@ -147,7 +148,7 @@ export function addComment(
     return {
       ok: true,
       ticket: current,
-      value: { id, content, author: comment.authorName, timestamp: now.toISOString(), isInternal },
+      value: { id, content, author: authorName, timestamp: now.toISOString(), isInternal },
     } as const;
   });
 }

@@ -29,6 +29,14 @@ export const customers = pgTable(
       .where(sql`${t.identifier} IS NOT NULL`),
     index("customers_email_idx").on(t.tenantId, sql`lower(${t.email})`).where(sql`${t.email} IS NOT NULL`),
     index("customers_phone_idx").on(t.tenantId, t.phone).where(sql`${t.phone} IS NOT NULL`),
+    // The matching rules never keep two customers without a CIF under one e-mail or one phone
+    // number; these make two concurrent first contacts agree on one customer instead of two.
+    uniqueIndex("customers_anonymous_email_uq")
+      .on(t.tenantId, sql`lower(${t.email})`)
+      .where(sql`${t.identifier} IS NULL AND ${t.email} IS NOT NULL`),
+    uniqueIndex("customers_anonymous_phone_uq")
+      .on(t.tenantId, t.phone)
+      .where(sql`${t.identifier} IS NULL AND ${t.phone} IS NOT NULL`),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE UNIQUE INDEX "customers_anonymous_email_uq" ON "customers" USING btree ("tenant_id",lower("email")) WHERE "customers"."identifier" IS NULL AND "customers"."email" IS NOT NULL;--> statement-breakpoint
+CREATE UNIQUE INDEX "customers_anonymous_phone_uq" ON "customers" USING btree ("tenant_id","phone") WHERE "customers"."identifier" IS NULL AND "customers"."phone" IS NOT NULL;
