@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, notInArray, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { tickets } from "../db/schema/index.js";
 import { type BreachKind, reconcileTicketSla } from "./service.js";
@@ -23,25 +23,43 @@ export async function scanSlaBreaches(
   now: Date,
   options: { batchSize?: number } = {},
 ): Promise<BreachScanResult> {
-  const candidates = await db
-    .select({ id: tickets.id })
-    .from(tickets)
-    .where(
-      and(
-        notInArray(tickets.status, ["RESOLVED", "CLOSED", "CANCELLED"]),
-        eq(tickets.slaPaused, false),
-        or(
-          and(
-            isNull(tickets.responseBreachedAt),
-            isNull(tickets.firstResponseAt),
-            lt(tickets.responseDueAt, now),
-          ),
-          and(isNull(tickets.resolutionBreachedAt), lt(tickets.resolutionDueAt, now)),
+  const limit = options.batchSize ?? defaultBatchSize;
+  // Written as literals, not parameters, so the planner can match the partial indexes below.
+  const open = sql`${tickets.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED')`;
+  // Two queries, each walking its own partial index in deadline order (one OR over both deadlines
+  // would read the whole table every tick).
+  const [late, overdue] = await Promise.all([
+    db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(
+        and(
+          open,
+          isNull(tickets.responseBreachedAt),
+          isNull(tickets.firstResponseAt),
+          lt(tickets.responseDueAt, now),
+          eq(tickets.slaPaused, false),
         ),
-      ),
-    )
-    .orderBy(asc(sql`least(${tickets.responseDueAt}, ${tickets.resolutionDueAt})`), asc(tickets.id))
-    .limit(options.batchSize ?? defaultBatchSize);
+      )
+      .orderBy(asc(tickets.responseDueAt))
+      .limit(limit),
+    db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(
+        and(
+          open,
+          isNull(tickets.resolutionBreachedAt),
+          lt(tickets.resolutionDueAt, now),
+          eq(tickets.slaPaused, false),
+        ),
+      )
+      .orderBy(asc(tickets.resolutionDueAt))
+      .limit(limit),
+  ]);
+  const candidates = [...new Set([...late, ...overdue].map((t) => t.id))]
+    .slice(0, limit)
+    .map((id) => ({ id }));
 
   const breaches: BreachScanResult["breaches"] = [];
   const failures: unknown[] = [];

@@ -55,6 +55,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
     }
   }
+  // Templates of older migration sets: nothing clones them any more.
+  const oldTemplates = await admin.query<{ datname: string }>(
+    "SELECT datname FROM pg_database WHERE datname LIKE 'sbt\\_template\\_%' AND datname <> $1",
+    [name],
+  );
+  for (const { datname } of oldTemplates.rows) {
+    await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
+  }
   // Clones left behind by a run that was killed before its teardown. Only old ones: another run of
   // the suite on this machine may be using its fresh clones right now.
   const clones = await admin.query<{ datname: string }>(

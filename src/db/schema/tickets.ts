@@ -84,6 +84,11 @@ export const tickets = pgTable(
       .on(t.tenantId, t.channelReferenceId)
       .where(sql`${t.channelReferenceId} IS NOT NULL`),
     index("tickets_customer_idx").on(t.tenantId, t.customerId, t.createdAt),
+    index("tickets_sla_response_idx")
+      .on(t.responseDueAt)
+      .where(
+        sql`${t.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND ${t.responseBreachedAt} IS NULL AND ${t.firstResponseAt} IS NULL`,
+      ),
     index("tickets_sla_open_idx")
       .on(t.resolutionDueAt)
       .where(

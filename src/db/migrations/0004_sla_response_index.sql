@@ -1,0 +1,1 @@
+CREATE INDEX "tickets_sla_response_idx" ON "tickets" USING btree ("response_due_at") WHERE "tickets"."status" NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND "tickets"."response_breached_at" IS NULL AND "tickets"."first_response_at" IS NULL;
