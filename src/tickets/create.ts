@@ -10,7 +10,12 @@ import { pickSlaPolicy } from "../sla/policies.js";
 import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
 import { type TicketDraft, writeTicket } from "./createStatement.js";
-import { type AcceptedFile, discardBlobs, putAttachmentBlobs } from "./storeAttachments.js";
+import {
+  type AcceptedFile,
+  type AttachmentRecord,
+  discardBlobs,
+  putAttachmentBlobs,
+} from "./storeAttachments.js";
 import type { Priority, ServiceType, TicketCategory, TicketChannel } from "./vocabulary.js";
 
 export type TicketContext = {
@@ -78,7 +83,7 @@ async function insertTicket(
   ctx: TicketContext,
   settings: Settings,
   input: NewTicket,
-  written: string[],
+  records: AttachmentRecord[],
   claim?: ClaimFields,
 ): Promise<CreatedTicket> {
   const now = deps.now?.() ?? new Date();
@@ -88,7 +93,6 @@ async function insertTicket(
   // A new ticket has no history yet: its SLA follows from policy, calendar and creation time alone,
   // the same answer refreshTicketSla would rebuild from its (one-entry) history.
   const sla = slaAtCreation(policy, settings.sla.calendar, now);
-  const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, input.attachments ?? [], written);
   const draft: TicketDraft = {
     ...input,
     priority,
@@ -141,19 +145,25 @@ async function create(
   scope: string,
   idempotencyKey: string | undefined,
   request: unknown,
-  write: (executor: Database | Tx, settings: Settings, written: string[]) => Promise<CreatedTicket>,
+  files: readonly AcceptedFile[],
+  write: (executor: Database | Tx, settings: Settings, records: AttachmentRecord[]) => Promise<CreatedTicket>,
 ): Promise<Idempotent<CreatedTicket>> {
   const written: string[] = [];
   try {
     const settings = await settingsFor(deps, ctx.tenantId);
+    // Bytes first, outside any transaction: writing megabytes must not hold a connection or the
+    // idempotency key's lock. They are discarded again if the rows are not written after all.
+    const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, files, written);
     // Without a key the creation is one statement, hence its own transaction; with one, it joins
     // the transaction that holds the key.
-    if (!idempotencyKey) return { outcome: "fresh", result: await write(deps.db, settings, written) };
-    return await runIdempotent(
+    if (!idempotencyKey) return { outcome: "fresh", result: await write(deps.db, settings, records) };
+    const outcome = await runIdempotent(
       deps.db,
       { tenantId: ctx.tenantId, scope, key: idempotencyKey, request },
-      (tx) => write(tx, settings, written),
+      (tx) => write(tx, settings, records),
     );
+    if (outcome.outcome !== "fresh") await discardBlobs(deps.blobs, written);
+    return outcome;
   } catch (err) {
     await discardBlobs(deps.blobs, written);
     throw err;
@@ -170,8 +180,14 @@ export function createTicket(
   input: NewTicket,
   idempotency: Idempotency,
 ): Promise<Idempotent<CreatedTicket>> {
-  return create(deps, ctx, "tickets.create", idempotency.key, idempotency.request, (tx, settings, written) =>
-    insertTicket(tx, deps, ctx, settings, input, written),
+  return create(
+    deps,
+    ctx,
+    "tickets.create",
+    idempotency.key,
+    idempotency.request,
+    input.attachments ?? [],
+    (executor, settings, records) => insertTicket(executor, deps, ctx, settings, input, records),
   );
 }
 
@@ -221,7 +237,13 @@ export function createClaim(
     integration: input.integration,
     metadata: {},
   };
-  return create(deps, ctx, "claims.create", idempotency.key, idempotency.request, (tx, settings, written) =>
-    insertTicket(tx, deps, ctx, settings, ticket, written, fields),
+  return create(
+    deps,
+    ctx,
+    "claims.create",
+    idempotency.key,
+    idempotency.request,
+    [],
+    (executor, settings, records) => insertTicket(executor, deps, ctx, settings, ticket, records, fields),
   );
 }
