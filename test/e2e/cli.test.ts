@@ -17,7 +17,8 @@ async function cli(...args: string[]) {
   return { code, stdout: run.stdout(), stderr: run.stderr() };
 }
 
-describe("npm run cli", () => {
+// Real processes: tsx compiles the hub, PGlite initialises its data directory. Generous on a busy CI machine.
+describe("npm run cli", { timeout: 60_000 }, () => {
   it("creates a tenant and a key that authenticates, lists and revokes it", async () => {
     const tenant = await cli("tenants", "create", "--slug", "cli-bank", "--name", "CLI Bank");
     expect(tenant.code).toBe(0);

@@ -33,7 +33,8 @@ async function stop(hub: ReturnType<typeof startHub>): Promise<number | null> {
   return hub.exited;
 }
 
-describe("npm start", () => {
+// Real processes: tsx compiles the hub, PGlite initialises its data directory. Generous on a busy CI machine.
+describe("npm start", { timeout: 90_000 }, () => {
   it("runs API and workers on the embedded database, keeps data across restarts, stops cleanly on SIGTERM", async () => {
     const first = startHub();
     const { url } = (await first.waitForLog("switchboard started")) as { url: string };
