@@ -1,8 +1,10 @@
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tickets } from "../src/db/schema/index.js";
 import { runIdempotent } from "../src/idempotency/service.js";
-import { docExamples, type Partner, partnerOf } from "./support/serviceDesk.js";
+import { docExamples, type Partner, partnerOf, tinyPngBase64 } from "./support/serviceDesk.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
 let hub: TestHub;
@@ -92,6 +94,20 @@ describe("idempotency by integration.requestId and Idempotency-Key", () => {
       .from(tickets)
       .where(and(eq(tickets.tenantId, partner.tenantId), eq(tickets.requestId, "req-burst-1")));
     expect(created).toHaveLength(1);
+  });
+});
+
+describe("attachments of retried requests", () => {
+  it("a replay stores no second copy of the bytes", async () => {
+    const body = {
+      ...withRequestId("req-attach-1"),
+      attachments: [{ filename: "shot.png", mimeType: "image/png", size: 100, content: tinyPngBase64 }],
+    };
+    const first = await partner.post("/api/omnichannel/tickets", body);
+    const retry = await partner.post("/api/omnichannel/tickets", body);
+    expect(retry.body).toEqual(first.body);
+    const stored = readdirSync(join(hub.blobDir, partner.tenantId));
+    expect(stored).toHaveLength(1);
   });
 });
 

@@ -89,6 +89,7 @@ export async function createTestHub(env: Record<string, string> = {}) {
     metrics,
     prefix,
     blobs,
+    blobDir,
     request,
     adminRequest,
     createTenantWithKey,
