@@ -1,6 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { StatementParams } from "../db/client.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
-import { eventInsertSql } from "../events/writer.js";
+import { eventInsertSql, eventInsertValues } from "../events/writer.js";
 import { newId } from "../ids.js";
 
 export type CustomerInput = {
@@ -21,8 +22,9 @@ export function normalizePhone(phone: string): string {
 
 /**
  * The customer a contact describes, as common table expressions ending in `customer(id)`, for the
- * statement that also writes what the contact opened (a ticket, a conversation), so that matching,
- * creating and using the customer commit together in one round trip.
+ * statement template that also writes what the contact opened (a ticket, a conversation), so that
+ * matching, creating and using the customer commit together in one round trip. Its parameters'
+ * values come from customerValues.
  *
  * Rules: match the tenant's customer by identifier (CIF), then e-mail (case-insensitive), then phone
  * (digits); a contact that names a CIF never matches, by e-mail or phone, a customer with another
@@ -35,28 +37,21 @@ export function normalizePhone(phone: string): string {
  * whose statement writes nothing; a fill that lost such a race fails with a unique violation.
  * Either way, run the statement again: it then matches the winner (see isCustomerRace).
  */
-export function customerCte(tenantId: string, input: CustomerInput, actor: Actor, now: Date): SQL {
-  const email = input.email?.trim().toLowerCase() || null;
-  const phone = input.phone ? normalizePhone(input.phone) || null : null;
-  const identifier = input.identifier?.trim() || null;
-  const branchCode = input.branchCode ?? null;
-  const department = input.department ?? null;
-  const language = input.preferredLanguage ?? null;
-  const at = now.toISOString();
-  const compatible = sql`(${identifier}::text IS NULL OR identifier IS NULL)`;
+export function customerCte(p: StatementParams): SQL {
+  const compatible = sql`(${p.c_identifier}::text IS NULL OR identifier IS NULL)`;
   // Three lookups, each on its own index, so that a table of millions is never scanned whichever
   // identifiers a contact carries (one OR over three columns may not use them).
   return sql`matched AS (
       SELECT id FROM (
         (SELECT id, 0 AS rank, created_at FROM customers
-          WHERE tenant_id = ${tenantId} AND identifier = ${identifier}::text LIMIT 1)
+          WHERE tenant_id = ${p.c_tenant}::text AND identifier = ${p.c_identifier}::text LIMIT 1)
         UNION ALL
         (SELECT id, 1, created_at FROM customers
-          WHERE tenant_id = ${tenantId} AND lower(email) = ${email}::text AND ${compatible}
+          WHERE tenant_id = ${p.c_tenant}::text AND lower(email) = ${p.c_email}::text AND ${compatible}
           ORDER BY created_at LIMIT 1)
         UNION ALL
         (SELECT id, 2, created_at FROM customers
-          WHERE tenant_id = ${tenantId} AND phone = ${phone}::text AND ${compatible}
+          WHERE tenant_id = ${p.c_tenant}::text AND phone = ${p.c_phone}::text AND ${compatible}
           ORDER BY created_at LIMIT 1)
       ) candidates
       ORDER BY rank, created_at
@@ -65,48 +60,61 @@ export function customerCte(tenantId: string, input: CustomerInput, actor: Actor
     filled AS (
       UPDATE customers c SET
         email = coalesce(c.email, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${email}::text) THEN ${email}::text END),
+          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${p.c_email}::text) THEN ${p.c_email}::text END),
         phone = coalesce(c.phone, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.phone = ${phone}::text) THEN ${phone}::text END),
+          WHERE o.tenant_id = c.tenant_id AND o.phone = ${p.c_phone}::text) THEN ${p.c_phone}::text END),
         identifier = coalesce(c.identifier, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${identifier}::text) THEN ${identifier}::text END),
-        branch_code = coalesce(c.branch_code, ${branchCode}::text),
-        department = coalesce(c.department, ${department}::text),
-        preferred_language = coalesce(c.preferred_language, ${language}::text),
-        updated_at = ${at}::timestamptz
+          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${p.c_identifier}::text) THEN ${p.c_identifier}::text END),
+        branch_code = coalesce(c.branch_code, ${p.c_branch}::text),
+        department = coalesce(c.department, ${p.c_department}::text),
+        preferred_language = coalesce(c.preferred_language, ${p.c_language}::text),
+        updated_at = ${p.c_at}::timestamptz
       FROM matched m
       WHERE c.id = m.id AND (
-        (c.email IS NULL AND ${email}::text IS NOT NULL) OR (c.phone IS NULL AND ${phone}::text IS NOT NULL)
-        OR (c.identifier IS NULL AND ${identifier}::text IS NOT NULL)
-        OR (c.branch_code IS NULL AND ${branchCode}::text IS NOT NULL)
-        OR (c.department IS NULL AND ${department}::text IS NOT NULL)
-        OR (c.preferred_language IS NULL AND ${language}::text IS NOT NULL)
+        (c.email IS NULL AND ${p.c_email}::text IS NOT NULL) OR (c.phone IS NULL AND ${p.c_phone}::text IS NOT NULL)
+        OR (c.identifier IS NULL AND ${p.c_identifier}::text IS NOT NULL)
+        OR (c.branch_code IS NULL AND ${p.c_branch}::text IS NOT NULL)
+        OR (c.department IS NULL AND ${p.c_department}::text IS NOT NULL)
+        OR (c.preferred_language IS NULL AND ${p.c_language}::text IS NOT NULL)
       )
       RETURNING c.id
     ),
     inserted AS (
       INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
         preferred_language, created_at, updated_at)
-      SELECT ${newId("customer")}, ${tenantId}, ${input.name}, ${email}::text, ${phone}::text, ${identifier}::text,
-        ${branchCode}::text, ${department}::text, ${language}::text, ${at}::timestamptz, ${at}::timestamptz
+      SELECT ${p.c_id}::text, ${p.c_tenant}::text, ${p.c_name}::text, ${p.c_email}::text, ${p.c_phone}::text,
+        ${p.c_identifier}::text, ${p.c_branch}::text, ${p.c_department}::text, ${p.c_language}::text,
+        ${p.c_at}::timestamptz, ${p.c_at}::timestamptz
       WHERE NOT EXISTS (SELECT 1 FROM matched)
       ON CONFLICT DO NOTHING
       RETURNING id
     ),
-    customer_created AS (
-      ${eventInsertSql(
-        {
-          tenantId,
-          type: eventTypes.customerCreated,
-          subjectType: "customer",
-          actor,
-          payload: {},
-          occurredAt: now,
-        },
-        { cte: "inserted" },
-      )}
-    ),
+    customer_created AS (${eventInsertSql("ce_", p, { cte: "inserted" })}),
     customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
+}
+
+/** The values of customerCte's parameters for one contact. */
+export function customerValues(tenantId: string, input: CustomerInput, actor: Actor, now: Date) {
+  return {
+    c_tenant: tenantId,
+    c_name: input.name,
+    c_email: input.email?.trim().toLowerCase() || null,
+    c_phone: input.phone ? normalizePhone(input.phone) || null : null,
+    c_identifier: input.identifier?.trim() || null,
+    c_branch: input.branchCode ?? null,
+    c_department: input.department ?? null,
+    c_language: input.preferredLanguage ?? null,
+    c_at: now.toISOString(),
+    c_id: newId("customer"),
+    ...eventInsertValues("ce_", {
+      tenantId,
+      type: eventTypes.customerCreated,
+      subjectType: "customer",
+      actor,
+      payload: {},
+      occurredAt: now,
+    }),
+  };
 }
 
 /** A unique violation on a customers index: a concurrent contact of the same person won; try again. */

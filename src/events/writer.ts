@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.js";
+import type { StatementParams, Tx } from "../db/client.js";
 import { events } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import type { Actor, EventType } from "./catalog.js";
@@ -36,22 +36,45 @@ export async function recordEvent(tx: Tx, event: NewDomainEvent): Promise<string
   return id;
 }
 
+type EventForStatement = Omit<NewDomainEvent, "subject" | "occurredAt"> & {
+  subjectType: string;
+  occurredAt: Date;
+};
+
+/** The values of eventInsertSql's parameters for one event, under the given parameter prefix. */
+export function eventInsertValues(prefix: string, event: EventForStatement): Record<string, unknown> {
+  return {
+    [`${prefix}id`]: newId("event"),
+    [`${prefix}tenant`]: event.tenantId,
+    [`${prefix}type`]: event.type,
+    [`${prefix}subject_type`]: event.subjectType,
+    [`${prefix}actor_type`]: event.actor.type,
+    [`${prefix}actor_id`]: event.actor.id ?? null,
+    [`${prefix}channel`]: event.channel ?? null,
+    [`${prefix}payload`]: JSON.stringify(event.payload),
+    [`${prefix}at`]: event.occurredAt.toISOString(),
+  };
+}
+
 /**
- * The same event as an `INSERT ... SELECT` for a statement that writes a change and its event in one
- * round trip (a single statement is one transaction). `from` names a CTE of at most one row (the
- * event id is made here, once), whose column `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into
- * the payload, for values only the statement knows, such as a ticket's number.
+ * The same event as an `INSERT ... SELECT`, for a statement template (src/db/client.ts) that writes
+ * a change and its event in one round trip (a single statement is one transaction). Its values come
+ * from eventInsertValues with the same prefix. `from` names a CTE of at most one row whose column
+ * `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into the
+ * payload, for values only the statement knows, such as a ticket's number.
  */
 export function eventInsertSql(
-  event: Omit<NewDomainEvent, "subject" | "occurredAt"> & { subjectType: string; occurredAt: Date },
+  prefix: string,
+  p: StatementParams,
   from: { cte: string; extraPayload?: SQL },
 ): SQL {
   const cte = sql.identifier(from.cte);
-  const payload = sql`${JSON.stringify(event.payload)}::jsonb`;
+  const payload = sql`${p[`${prefix}payload`]}::jsonb`;
   return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, payload, occurred_at)
-    SELECT ${newId("event")}, ${event.tenantId}, ${event.type}, ${event.subjectType}, ${cte}.id, ${event.actor.type},
-      ${event.actor.id ?? null}::text, ${event.channel ?? null}::text,
+    SELECT ${p[`${prefix}id`]}::text, ${p[`${prefix}tenant`]}::text, ${p[`${prefix}type`]}::text,
+      ${p[`${prefix}subject_type`]}::text, ${cte}.id, ${p[`${prefix}actor_type`]}::text,
+      ${p[`${prefix}actor_id`]}::text, ${p[`${prefix}channel`]}::text,
       ${from.extraPayload ? sql`${payload} || ${from.extraPayload}` : payload},
-      ${event.occurredAt.toISOString()}::timestamptz
+      ${p[`${prefix}at`]}::timestamptz
     FROM ${cte}`;
 }

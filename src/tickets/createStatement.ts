@@ -1,12 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customerCte } from "../customers/service.js";
-import { type Database, executePrepared, type Tx } from "../db/client.js";
+import { customerCte, customerValues } from "../customers/service.js";
+import { type Database, type StatementParams, statementTemplate, type Tx } from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
-import { eventInsertSql } from "../events/writer.js";
+import { eventInsertSql, eventInsertValues } from "../events/writer.js";
 import type { SlaState } from "../sla/clock.js";
 import type { ClaimFields } from "./claimText.js";
 import type { NewTicket, TicketContext } from "./create.js";
-import { type AttachmentRecord, attachmentInsertSql } from "./storeAttachments.js";
+import { type AttachmentRecord, attachmentInsertSql, attachmentValues } from "./storeAttachments.js";
 import type { Priority } from "./vocabulary.js";
 
 /** A ticket ready to write: every value decided, nothing left to look up. */
@@ -19,21 +19,77 @@ export type TicketDraft = Omit<NewTicket, "attachments" | "priority" | "title"> 
   claim?: ClaimFields | undefined;
 };
 
-function claimInsertSql(tenantId: string, c: ClaimFields): SQL {
+function claimInsertSql(p: StatementParams): SQL {
   return sql`INSERT INTO claims (ticket_id, tenant_id, nama_nasabah, media_transaksi, jenis_transaksi, nominal,
       nomor_rekening, nomor_kartu_masked, claim_reason, claim_date, transaction_id, reference_number, atm_id)
-    SELECT ticket.id, ${tenantId}, ${c.namaNasabah}, ${c.mediaTransaksi}, ${c.jenisTransaksi ?? null}::text,
-      ${c.nominal}::numeric, ${c.nomorRekening ?? null}::text, ${c.nomorKartuMasked ?? null}::text,
-      ${c.claimReason ?? null}::text, ${c.claimDate ?? null}::timestamptz, ${c.transactionId ?? null}::text,
-      ${c.referenceNumber ?? null}::text, ${c.atmId ?? null}::text
+    SELECT ticket.id, ${p.t_tenant}::text, ${p.k_nama}::text, ${p.k_media}::text, ${p.k_jenis}::text,
+      ${p.k_nominal}::numeric, ${p.k_rekening}::text, ${p.k_kartu}::text, ${p.k_reason}::text,
+      ${p.k_date}::timestamptz, ${p.k_transaction}::text, ${p.k_reference}::text, ${p.k_atm}::text
     FROM ticket`;
+}
+
+function claimValues(c: ClaimFields) {
+  return {
+    k_nama: c.namaNasabah,
+    k_media: c.mediaTransaksi,
+    k_jenis: c.jenisTransaksi ?? null,
+    k_nominal: c.nominal,
+    k_rekening: c.nomorRekening ?? null,
+    k_kartu: c.nomorKartuMasked ?? null,
+    k_reason: c.claimReason ?? null,
+    k_date: c.claimDate ?? null,
+    k_transaction: c.transactionId ?? null,
+    k_reference: c.referenceNumber ?? null,
+    k_atm: c.atmId ?? null,
+  };
 }
 
 /**
  * The whole creation as one statement: customer matched or created, ticket, claim fields,
  * attachment rows, and their events. One statement is one transaction and one round trip, which
- * is what keeps ticket creation close to a bare INSERT under load. Answers the ticket's number, or
- * undefined when a concurrent first contact of the same new customer won the race (run it again).
+ * is what keeps ticket creation close to a bare INSERT under load. One template per variant (with
+ * or without claim fields and attachments), each built once.
+ */
+function creationTemplate(withClaim: boolean, withAttachments: boolean) {
+  const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}`;
+  return statementTemplate(
+    `create_ticket_v2${variant}`,
+    (p) => sql`WITH ${customerCte(p)},
+    ticket AS (
+      INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
+        title, description, customer_id, branch_code, assigned_team, metadata, webhook_url, partner_id, api_version,
+        request_id, created_by_key_id, created_at, updated_at, response_due_at, resolution_due_at, sla_paused)
+      SELECT ${p.t_id}::text, ${p.t_tenant}::text, ${p.t_channel}::text, ${p.t_reference}::text,
+        ${p.t_service}::text, ${p.t_category}::text, ${p.t_priority}::text, 'OPEN', ${p.t_title}::text,
+        ${p.t_description}::text, customer.id, ${p.t_branch}::text, ${p.t_team}::text, ${p.t_metadata}::jsonb,
+        ${p.t_webhook}::text, ${p.t_partner}::text, ${p.t_api_version}::text, ${p.t_request}::text,
+        ${p.t_key}::text, ${p.t_at}::timestamptz, ${p.t_at}::timestamptz, ${p.t_response_due}::timestamptz,
+        ${p.t_resolution_due}::timestamptz, ${p.t_paused}::boolean
+      FROM customer LIMIT 1
+      RETURNING id, number, customer_id, tenant_id
+    )
+    ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
+    ${withAttachments ? sql`, attachment_rows AS (${attachmentInsertSql(p)})` : sql``},
+    ticket_created AS (
+      ${eventInsertSql("te_", p, {
+        cte: "ticket",
+        extraPayload: sql`jsonb_build_object('ticketNumber', ticket.number::text, 'customerId', ticket.customer_id)`,
+      })}
+    )
+    SELECT number::text AS number FROM ticket`,
+  );
+}
+
+const templates = {
+  plain: creationTemplate(false, false),
+  claim: creationTemplate(true, false),
+  attachments: creationTemplate(false, true),
+  claimWithAttachments: creationTemplate(true, true),
+};
+
+/**
+ * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
+ * the same new customer won the race (run it again).
  */
 export async function writeTicket(
   db: Database | Tx,
@@ -43,52 +99,56 @@ export async function writeTicket(
   now: Date,
 ): Promise<string | undefined> {
   const at = now.toISOString();
-  const optional = (value: string | undefined) => value ?? null;
-  const ticketPayload = {
-    channelReferenceId: draft.channelReferenceId ?? null,
-    status: "OPEN",
-    serviceType: draft.serviceType,
-    priority: draft.priority,
-    attachments: draft.attachments.length,
-    ...(draft.claim ? { claim: true } : {}),
+  const withAttachments = draft.attachments.length > 0;
+  const template = draft.claim
+    ? withAttachments
+      ? templates.claimWithAttachments
+      : templates.claim
+    : withAttachments
+      ? templates.attachments
+      : templates.plain;
+  const values = {
+    ...customerValues(ctx.tenantId, draft.customer, ctx.actor, now),
+    t_id: ticketId,
+    t_tenant: ctx.tenantId,
+    t_channel: draft.channel,
+    t_reference: draft.channelReferenceId ?? null,
+    t_service: draft.serviceType,
+    t_category: draft.category ?? null,
+    t_priority: draft.priority,
+    t_title: draft.title,
+    t_description: draft.description,
+    t_branch: draft.branchCode ?? null,
+    t_team: draft.assignedTeam,
+    t_metadata: JSON.stringify(draft.metadata ?? {}),
+    t_webhook: draft.integration?.webhookUrl ?? null,
+    t_partner: draft.integration?.partnerId ?? null,
+    t_api_version: draft.integration?.apiVersion ?? null,
+    t_request: draft.integration?.requestId ?? null,
+    t_key: ctx.keyId ?? null,
+    t_at: at,
+    t_response_due: draft.sla.responseDeadline.toISOString(),
+    t_resolution_due: draft.sla.resolutionDeadline.toISOString(),
+    t_paused: draft.sla.paused,
+    ...(draft.claim ? claimValues(draft.claim) : {}),
+    ...(withAttachments ? attachmentValues(draft.attachments, now) : {}),
+    ...eventInsertValues("te_", {
+      tenantId: ctx.tenantId,
+      type: eventTypes.ticketCreated,
+      subjectType: "ticket",
+      actor: ctx.actor,
+      channel: draft.channel,
+      occurredAt: now,
+      payload: {
+        channelReferenceId: draft.channelReferenceId ?? null,
+        status: "OPEN",
+        serviceType: draft.serviceType,
+        priority: draft.priority,
+        attachments: draft.attachments.length,
+        ...(draft.claim ? { claim: true } : {}),
+      },
+    }),
   };
-  const statement = sql`WITH ${customerCte(ctx.tenantId, draft.customer, ctx.actor, now)},
-    ticket AS (
-      INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
-        title, description, customer_id, branch_code, assigned_team, metadata, webhook_url, partner_id, api_version,
-        request_id, created_by_key_id, created_at, updated_at, response_due_at, resolution_due_at, sla_paused)
-      SELECT ${ticketId}, ${ctx.tenantId}, ${draft.channel}, ${optional(draft.channelReferenceId)}::text,
-        ${draft.serviceType}, ${optional(draft.category)}::text, ${draft.priority}, 'OPEN', ${draft.title},
-        ${draft.description}, customer.id, ${optional(draft.branchCode)}::text, ${draft.assignedTeam},
-        ${JSON.stringify(draft.metadata ?? {})}::jsonb, ${optional(draft.integration?.webhookUrl)}::text,
-        ${optional(draft.integration?.partnerId)}::text, ${optional(draft.integration?.apiVersion)}::text,
-        ${optional(draft.integration?.requestId)}::text, ${optional(ctx.keyId)}::text, ${at}::timestamptz,
-        ${at}::timestamptz, ${draft.sla.responseDeadline.toISOString()}::timestamptz,
-        ${draft.sla.resolutionDeadline.toISOString()}::timestamptz, ${draft.sla.paused}::boolean
-      FROM customer LIMIT 1
-      RETURNING id, number, customer_id
-    )
-    ${draft.claim ? sql`, claim_row AS (${claimInsertSql(ctx.tenantId, draft.claim)})` : sql``}
-    ${draft.attachments.length > 0 ? sql`, attachment_rows AS (${attachmentInsertSql(ctx.tenantId, draft.attachments, now)})` : sql``},
-    ticket_created AS (
-      ${eventInsertSql(
-        {
-          tenantId: ctx.tenantId,
-          type: eventTypes.ticketCreated,
-          subjectType: "ticket",
-          actor: ctx.actor,
-          channel: draft.channel,
-          payload: ticketPayload,
-          occurredAt: now,
-        },
-        {
-          cte: "ticket",
-          extraPayload: sql`jsonb_build_object('ticketNumber', ticket.number::text, 'customerId', ticket.customer_id)`,
-        },
-      )}
-    )
-    SELECT number::text AS number FROM ticket`;
-  const variant = `${draft.claim ? "c" : ""}${draft.attachments.length > 0 ? "a" : ""}`;
-  const [row] = await executePrepared<{ number: string }>(db, `create_ticket_v1${variant}`, statement);
+  const [row] = await template<{ number: string }>(db, values);
   return row?.number;
 }

@@ -1,4 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { StatementParams } from "../db/client.js";
 import type { BlobStore } from "../blobs/store.js";
 import type { Tx } from "../db/client.js";
 import { attachments } from "../db/schema/index.js";
@@ -73,13 +74,21 @@ export async function insertAttachmentRows(
   return storedViews(records, now);
 }
 
-/** The rows as an `INSERT ... SELECT` for the statement that creates their ticket (CTE `ticket`). */
-export function attachmentInsertSql(tenantId: string, records: readonly AttachmentRecord[], now: Date): SQL {
+/** The rows as an `INSERT ... SELECT` for the creation statement template (CTE `ticket`). */
+export function attachmentInsertSql(p: StatementParams): SQL {
   return sql`INSERT INTO ticket_attachments (id, tenant_id, ticket_id, filename, mime_type, size, sha256, storage_key,
       description, uploaded_at)
-    SELECT r.id, ${tenantId}, ticket.id, r.filename, r.mime_type, r.size, r.sha256, r.storage_key, r.description,
-      ${now.toISOString()}::timestamptz
-    FROM ticket, jsonb_to_recordset(${JSON.stringify(
+    SELECT r.id, ticket.tenant_id, ticket.id, r.filename, r.mime_type, r.size, r.sha256, r.storage_key, r.description,
+      ${p.a_at}::timestamptz
+    FROM ticket, jsonb_to_recordset(${p.a_rows}::jsonb) AS r(id text, filename text, mime_type text, size integer,
+      sha256 text, storage_key text, description text)`;
+}
+
+/** The values of attachmentInsertSql's parameters. */
+export function attachmentValues(records: readonly AttachmentRecord[], now: Date) {
+  return {
+    a_at: now.toISOString(),
+    a_rows: JSON.stringify(
       records.map((r) => ({
         id: r.id,
         filename: r.filename,
@@ -89,8 +98,8 @@ export function attachmentInsertSql(tenantId: string, records: readonly Attachme
         storage_key: r.storageKey,
         description: r.description,
       })),
-    )}::jsonb) AS r(id text, filename text, mime_type text, size integer, sha256 text, storage_key text,
-      description text)`;
+    ),
+  };
 }
 
 export function storedViews(records: readonly AttachmentRecord[], now: Date): StoredAttachment[] {
