@@ -1,7 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import type { StatementParams } from "../db/client.js";
 import type { BlobStore } from "../blobs/store.js";
-import type { Tx } from "../db/client.js";
+import type { StatementParams, Tx } from "../db/client.js";
 import { attachments } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 
