@@ -51,17 +51,13 @@ export async function saveBranches(
   });
 }
 
-/** A service type's catalogue entry for a tenant: its own row, else the default. */
+/** A service type's catalogue entry for a tenant: its own row, else the default (settings cache). */
 export async function resolveService(
-  db: Reader,
+  db: Database,
   tenantId: string,
   serviceType: ServiceType,
 ): Promise<ServiceEntry> {
-  const [row] = await db
-    .select({ name: services.name, supportGroup: services.supportGroup, defaultTeam: services.defaultTeam })
-    .from(services)
-    .where(and(eq(services.tenantId, tenantId), eq(services.serviceType, serviceType)));
-  return row ?? defaultServices[serviceType];
+  return (await serviceCatalogue(db, tenantId))(serviceType);
 }
 
 /** A branch's name for a tenant: its own row, else the default list, else undefined (unknown code). */

@@ -6,12 +6,12 @@ import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { pageWindow, paginationOf } from "../http/pagination.js";
 import {
-  allComments,
   findAttachment,
   findClaim,
   findTicket,
   listTickets,
   ticketAttachments,
+  ticketComments,
   ticketCustomer,
 } from "../tickets/queries.js";
 import { priorities, serviceTypes, ticketChannels, ticketStatuses } from "../tickets/vocabulary.js";
@@ -120,7 +120,7 @@ export function registerDeskReadRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps)
       ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
       ticketCustomer(db, ticket),
       findClaim(db, ticket),
-      allComments(db, ticket),
+      ticketComments(db, ticket, "desk"),
       ticketAttachments(db, ticket),
     ]);
     const parts = { service, branchName, customer, claim, comments, attachments };

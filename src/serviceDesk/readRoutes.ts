@@ -8,10 +8,9 @@ import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import {
   findAttachment,
   findTicket,
-  lastPublicComment,
-  publicComments,
   type TicketRef,
   ticketAttachments,
+  ticketComments,
 } from "../tickets/queries.js";
 import { currentAssignee, iso, slaView } from "../tickets/views.js";
 import { permissionMessages, type ServiceDeskDeps } from "./deps.js";
@@ -116,7 +115,7 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     }
     const ticket = await findTicket(db, tenantOf(c), ref);
     if (!ticket) throw ticketNotFound();
-    const last = await lastPublicComment(db, ticket);
+    const [last] = await ticketComments(db, ticket, "public", { newestOnly: true });
     const now = new Date();
     return c.json(
       {
@@ -138,7 +137,7 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     const [service, branchName, comments, files] = await Promise.all([
       resolveService(db, tenantId, ticket.serviceType),
       ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
-      publicComments(db, ticket),
+      ticketComments(db, ticket, "public"),
       ticketAttachments(db, ticket),
     ]);
     const number = String(ticket.number);

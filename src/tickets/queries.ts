@@ -69,35 +69,29 @@ export async function findTicket(
   );
 }
 
-/** Comments a partner or customer may see: never agents' internal notes. */
-export async function publicComments(db: Reader, ticket: Pick<TicketRow, "id" | "tenantId">) {
-  return db
+/**
+ * A ticket's comments, oldest first. `audience` "public" leaves out agents' internal notes: that is
+ * every view a partner or customer gets; "desk" includes them.
+ */
+export async function ticketComments(
+  db: Reader,
+  ticket: Pick<TicketRow, "id" | "tenantId">,
+  audience: "public" | "desk",
+  options: { newestOnly?: boolean } = {},
+) {
+  const query = db
     .select()
     .from(comments)
     .where(
       and(
         eq(comments.tenantId, ticket.tenantId),
         eq(comments.ticketId, ticket.id),
-        eq(comments.isInternal, false),
+        audience === "public" ? eq(comments.isInternal, false) : undefined,
       ),
-    )
-    .orderBy(asc(comments.createdAt), asc(comments.id));
-}
-
-export async function lastPublicComment(db: Reader, ticket: Pick<TicketRow, "id" | "tenantId">) {
-  const [row] = await db
-    .select()
-    .from(comments)
-    .where(
-      and(
-        eq(comments.tenantId, ticket.tenantId),
-        eq(comments.ticketId, ticket.id),
-        eq(comments.isInternal, false),
-      ),
-    )
-    .orderBy(desc(comments.createdAt), desc(comments.id))
-    .limit(1);
-  return row;
+    );
+  return options.newestOnly
+    ? query.orderBy(desc(comments.createdAt), desc(comments.id)).limit(1)
+    : query.orderBy(asc(comments.createdAt), asc(comments.id));
 }
 
 export async function ticketAttachments(db: Reader, ticket: Pick<TicketRow, "id" | "tenantId">) {
@@ -120,15 +114,6 @@ export async function findAttachment(db: Reader, tenantId: string, ticketId: str
       ),
     );
   return row;
-}
-
-/** Every comment of a ticket, agents' internal notes included: for the desk only, never for partners. */
-export async function allComments(db: Reader, ticket: Pick<TicketRow, "id" | "tenantId">) {
-  return db
-    .select()
-    .from(comments)
-    .where(and(eq(comments.tenantId, ticket.tenantId), eq(comments.ticketId, ticket.id)))
-    .orderBy(asc(comments.createdAt), asc(comments.id));
 }
 
 /** The structured KLAIM-OMNI fields of a ticket; undefined unless it was created as a claim. */
