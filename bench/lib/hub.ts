@@ -43,7 +43,8 @@ export async function startHub(options: {
     // Covers tsx compiling the hub and the migrations of a fresh database.
     readyTimeoutMs: 60_000,
     signal: options.signal,
-    ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),
+    // The V8 flag npm start and the Docker image run the hub with.
+    nodeArgs: ["--max-semi-space-size=64", ...(options.nodeArgs ?? [])],
   });
   return { ...server, adminToken };
 }
