@@ -93,13 +93,15 @@ async function insertTicket(
   // A new ticket has no history yet: its SLA follows from policy, calendar and creation time alone,
   // the same answer refreshTicketSla would rebuild from its (one-entry) history.
   const sla = slaAtCreation(policy, settings.sla.calendar, now);
+  const description = maskCardNumbers(input.description);
   const draft: TicketDraft = {
     ...input,
     priority,
     // Free text is where customers paste card numbers: every text a partner sends is masked before
-    // anything stores it, the title generated from the description included.
-    title: maskCardNumbers(input.title?.trim() || autoTitle(service.name, input.description)),
-    description: maskCardNumbers(input.description),
+    // anything stores it. A generated title is cut from the masked description, since cutting first
+    // could leave part of a card number too short to be recognised.
+    title: input.title?.trim() ? maskCardNumbers(input.title.trim()) : autoTitle(service.name, description),
+    description,
     metadata: maskCardNumbersDeep(input.metadata ?? {}),
     // Names, not contact data: a phone number can pass the Luhn check and must stay as it is.
     customer: {
