@@ -34,6 +34,3 @@ export function canTransition(actor: TransitionActor, from: TicketStatus, to: Ti
 
 /** Statuses in which a partner can no longer change anything on a ticket. */
 export const finalForPartners: readonly TicketStatus[] = ["RESOLVED", "CLOSED", "CANCELLED"];
-
-/** Statuses in which the SLA clock stands still: the ticket waits on the customer. */
-export const pausedStatuses: readonly TicketStatus[] = ["PENDING", "ON_HOLD"];
