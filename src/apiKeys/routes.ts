@@ -1,9 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
-import type { Principal } from "../auth/principal.js";
+import { actorOf, principalOf } from "../auth/principal.js";
 import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
-import type { Actor } from "../events/catalog.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
@@ -78,16 +77,6 @@ const revokeRoute = createRoute({
   },
 });
 
-function keyActor(principal: Principal): Actor {
-  return { type: "api_key", id: principal.keyId };
-}
-
-function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
-  const principal = c.get("principal");
-  if (!principal) throw errors.unauthorized();
-  return principal;
-}
-
 /** A tenant managing its own keys. Every query is bound to the calling key's tenant. */
 export function registerApiKeyRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
   app.openapi(meRoute, (c) => {
@@ -111,7 +100,7 @@ export function registerApiKeyRoutes(app: OpenAPIHono<HubEnv>, db: Database): vo
         tenantId: principal.tenantId,
         expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
       },
-      keyActor(principal),
+      actorOf(principal),
     );
     if (!result.ok) throw errors.unauthorized();
     return c.json({ data: { ...apiKeyView(result.apiKey), key: result.key } }, 201);
@@ -119,12 +108,7 @@ export function registerApiKeyRoutes(app: OpenAPIHono<HubEnv>, db: Database): vo
 
   app.openapi(revokeRoute, async (c) => {
     const principal = principalOf(c);
-    const result = await revokeApiKey(
-      db,
-      principal.tenantId,
-      c.req.valid("param").keyId,
-      keyActor(principal),
-    );
+    const result = await revokeApiKey(db, principal.tenantId, c.req.valid("param").keyId, actorOf(principal));
     if (!result.ok) throw errors.notFound("API key not found");
     return c.json({ data: apiKeyView(result.apiKey) }, 200);
   });

@@ -1,18 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
 import type { Principal } from "../auth/principal.js";
+import { principalOf } from "../auth/principal.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { findTicket } from "../tickets/queries.js";
 import { addComment, assignTicket, changeStatus, type UpdateResult } from "../tickets/updates.js";
-import {
-  agentContext,
-  type DeskDeps,
-  principalOf,
-  refused,
-  deskTags as tags,
-  ticketNotFound,
-} from "./deps.js";
+import { agentContext, type DeskDeps, refused, deskTags as tags, ticketNotFound } from "./deps.js";
 import { deskCommentSchema, deskTicketSchema } from "./responses.js";
 import { assignBody, commentBody, statusBody, ticketNumberParam } from "./schemas.js";
 import { deskTicketView } from "./views.js";

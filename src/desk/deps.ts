@@ -1,4 +1,4 @@
-import type { Principal } from "../auth/principal.js";
+import { actorOf, type Principal } from "../auth/principal.js";
 import type { BlobStore } from "../blobs/store.js";
 import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
@@ -9,15 +9,9 @@ export type DeskDeps = { db: Database; blobs: BlobStore };
 export const deskTags = ["Desk"];
 export const ticketNotFound = () => errors.notFound("Ticket not found");
 
-export function principalOf(c: { get(key: "principal"): Principal | undefined }): Principal {
-  const principal = c.get("principal");
-  if (!principal) throw errors.unauthorized();
-  return principal;
-}
-
 /** Desk changes are made by agents; the key that made them is the recorded actor. */
 export function agentContext(principal: Principal): UpdateContext {
-  return { tenantId: principal.tenantId, actor: { type: "api_key", id: principal.keyId }, by: "agent" };
+  return { tenantId: principal.tenantId, actor: actorOf(principal), by: "agent" };
 }
 
 /** The desk's answer to a change the ticket functions refused. */

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
+import { principalOf } from "../auth/principal.js";
 import { resolveBranchName, resolveService } from "../catalogue/service.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
@@ -15,7 +16,7 @@ import {
   ticketCustomer,
 } from "../tickets/queries.js";
 import { priorities, serviceTypes, ticketChannels, ticketStatuses } from "../tickets/vocabulary.js";
-import { type DeskDeps, principalOf, deskTags as tags, ticketNotFound } from "./deps.js";
+import { type DeskDeps, deskTags as tags, ticketNotFound } from "./deps.js";
 import { deskTicketDetailSchema, deskTicketList } from "./responses.js";
 import { listQuery, splitList, ticketNumberParam } from "./schemas.js";
 import { deskTicketDetailView, deskTicketView } from "./views.js";

@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
-import type { Principal } from "../auth/principal.js";
+import { actorOf, type Principal, principalOf } from "../auth/principal.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
@@ -23,13 +23,8 @@ const created = (schema: typeof createdSchema | typeof ticketCreatedSchema) => (
   content: json(schema),
 });
 
-function context(principal: Principal | undefined): TicketContext {
-  if (!principal) throw errors.unauthorized();
-  return {
-    tenantId: principal.tenantId,
-    actor: { type: "api_key", id: principal.keyId },
-    keyId: principal.keyId,
-  };
+function context(principal: Principal): TicketContext {
+  return { tenantId: principal.tenantId, actor: actorOf(principal), keyId: principal.keyId };
 }
 
 /** Maps a replay or a reused key; a fresh or replayed result is the same answer either way. */
@@ -102,7 +97,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
     const body = c.req.valid("json");
     const outcome = await createClaim(
       deps,
-      context(c.get("principal")),
+      context(principalOf(c)),
       body,
       idempotencyOf(c.req.valid("header")["idempotency-key"], body.integration?.requestId, body),
     );
@@ -116,7 +111,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
     const files = acceptAttachments(body.attachments, deps.attachments);
     const outcome = await createTicket(
       deps,
-      context(c.get("principal")),
+      context(principalOf(c)),
       {
         channel: body.channel,
         channelReferenceId: body.channelReferenceId,

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
+import { principalOf } from "../auth/principal.js";
 import { resolveBranchName, resolveService } from "../catalogue/service.js";
 import type { TicketRow } from "../db/schema/index.js";
 import { errors } from "../errors.js";
@@ -94,11 +95,7 @@ function statusFields(ticket: TicketRow) {
 
 export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDeps): void {
   const { db } = deps;
-  const tenantOf = (c: { get(k: "principal"): { tenantId: string } | undefined }) => {
-    const principal = c.get("principal");
-    if (!principal) throw errors.unauthorized();
-    return principal.tenantId;
-  };
+  const tenantOf = (c: Parameters<typeof principalOf>[0]) => principalOf(c).tenantId;
 
   app.openapi(statusRoute, async (c) => {
     const { ticketNumber, channelReferenceId } = c.req.valid("query");

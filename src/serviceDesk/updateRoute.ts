@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, type z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
+import { actorOf, principalOf } from "../auth/principal.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
@@ -62,13 +63,8 @@ export function registerUpdateRoute(app: OpenAPIHono<HubEnv>, deps: ServiceDeskD
   });
 
   app.openapi(route, async (c) => {
-    const principal = c.get("principal");
-    if (!principal) throw errors.unauthorized();
-    const ctx: UpdateContext = {
-      tenantId: principal.tenantId,
-      actor: { type: "api_key", id: principal.keyId },
-      by: "partner",
-    };
+    const principal = principalOf(c);
+    const ctx: UpdateContext = { tenantId: principal.tenantId, actor: actorOf(principal), by: "partner" };
     const ref = { numberOrReference: c.req.valid("param").ticketNumber };
     const body = c.req.valid("json");
     const done = (ticketNumber: string, result: UpdateResultBody) =>

@@ -13,7 +13,13 @@ import {
 } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import { attachments, claims, comments, customers, type TicketRow, tickets } from "../db/schema/index.js";
-import type { Priority, ServiceType, TicketChannel, TicketStatus } from "./vocabulary.js";
+import {
+  closedStatuses,
+  type Priority,
+  type ServiceType,
+  type TicketChannel,
+  type TicketStatus,
+} from "./vocabulary.js";
 
 type Reader = Database | Tx;
 
@@ -143,7 +149,7 @@ export function breachedCondition(now: Date): SQL {
   const passed = (due: Column) => sql`(${due} IS NOT NULL AND ${due} < ${at})`;
   return sql`(${tickets.responseBreachedAt} IS NOT NULL
     OR ${tickets.resolutionBreachedAt} IS NOT NULL
-    OR (${notInArray(tickets.status, ["RESOLVED", "CLOSED", "CANCELLED"])}
+    OR (${notInArray(tickets.status, [...closedStatuses])}
       AND NOT ${tickets.slaPaused}
       AND ((${tickets.firstResponseAt} IS NULL AND ${passed(tickets.responseDueAt)}) OR ${passed(tickets.resolutionDueAt)})))`;
 }

@@ -31,6 +31,3 @@ export type TransitionActor = "agent" | "partner";
 export function canTransition(actor: TransitionActor, from: TicketStatus, to: TicketStatus): boolean {
   return (actor === "agent" ? transitions : partnerTransitions)[from].includes(to);
 }
-
-/** Statuses in which a partner can no longer change anything on a ticket. */
-export const finalForPartners: readonly TicketStatus[] = ["RESOLVED", "CLOSED", "CANCELLED"];

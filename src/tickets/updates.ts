@@ -15,8 +15,8 @@ import {
   putAttachmentBlobs,
   type StoredAttachment,
 } from "./storeAttachments.js";
-import { canTransition, finalForPartners, type TransitionActor } from "./transitions.js";
-import type { TicketStatus } from "./vocabulary.js";
+import { canTransition, type TransitionActor } from "./transitions.js";
+import { closedStatuses, type TicketStatus } from "./vocabulary.js";
 
 export type UpdateContext = { tenantId: string; actor: Actor; by: TransitionActor };
 export type UpdateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
@@ -42,7 +42,7 @@ async function withTicket<T>(
   return deps.db.transaction(async (tx) => {
     const ticket = await findTicket(tx, ctx.tenantId, ref, true);
     if (!ticket) return { ok: false, reason: "not_found" } as const;
-    const final = ctx.by === "partner" ? finalForPartners : closedForEveryone;
+    const final = ctx.by === "partner" ? closedStatuses : closedForEveryone;
     if (final.includes(ticket.status))
       return { ok: false, reason: "ticket_final", status: ticket.status } as const;
     return change(tx, ticket, now);

@@ -1,11 +1,12 @@
 import type { TicketRow } from "../db/schema/index.js";
+import { closedStatuses } from "./vocabulary.js";
 
 /**
  * The SLA as partners see it. isBreached is true once the scan marked a breach, and also between a
  * deadline passing and the next scan, so a partner never reads "not breached" after a deadline.
  */
 export function slaView(ticket: TicketRow, now: Date) {
-  const open = !["RESOLVED", "CLOSED", "CANCELLED"].includes(ticket.status);
+  const open = !closedStatuses.includes(ticket.status);
   const late = (due: Date | null) =>
     open && !ticket.slaPaused && due !== null && due.getTime() < now.getTime();
   const isBreached =

@@ -51,6 +51,12 @@ export const ticketStatuses = [
 ] as const;
 export type TicketStatus = (typeof ticketStatuses)[number];
 
+/**
+ * A ticket in one of these is done: its SLA clock stands still and partners can no longer change it.
+ * (Partial index predicates in src/db/schema/tickets.ts spell the list out in SQL.)
+ */
+export const closedStatuses: readonly TicketStatus[] = ["RESOLVED", "CLOSED", "CANCELLED"];
+
 export const mediaTransaksi = ["ATM", "QRIS", "DEBIT", "TOUCH", "SMS"] as const;
 export type MediaTransaksi = (typeof mediaTransaksi)[number];
 
