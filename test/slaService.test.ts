@@ -78,7 +78,7 @@ async function seedTicket(
       occurredAt: options.createdAt,
       payload: { status: "OPEN" },
     });
-    await refreshTicketSla(tx, tenantId, id, options.createdAt);
+    await refreshTicketSla(hub.db, tx, tenantId, id, options.createdAt);
   });
   let status: TicketStatus = "OPEN";
   for (const step of options.steps ?? []) {
@@ -100,7 +100,7 @@ async function seedTicket(
         });
         status = step.status;
       }
-      await refreshTicketSla(tx, tenantId, id, step.at);
+      await refreshTicketSla(hub.db, tx, tenantId, id, step.at);
     });
   }
   return id;
@@ -274,7 +274,7 @@ describe("refreshTicketSla", () => {
         occurredAt: at("2024-12-19T15:30:00Z"),
         payload: { oldStatus: "PENDING", newStatus: "IN_PROGRESS", assignedTo: null },
       });
-      await refreshTicketSla(tx, bank.tenantId, id, at("2024-12-19T15:30:00Z"));
+      await refreshTicketSla(hub.db, tx, bank.tenantId, id, at("2024-12-19T15:30:00Z"));
     });
     expect(await ticket(id)).toMatchObject({
       slaPaused: false,
@@ -445,7 +445,7 @@ describe("the breach scan", () => {
         occurredAt: now,
         payload: { oldStatus: "OPEN", newStatus: "IN_PROGRESS", assignedTo: null },
       });
-      return refreshTicketSla(tx, bank.tenantId, id, now);
+      return refreshTicketSla(hub.db, tx, bank.tenantId, id, now);
     });
     expect(refreshed.sla).toMatchObject({ responseBreached: true, resolutionBreached: true });
     expect(refreshed.breached).toEqual([]);

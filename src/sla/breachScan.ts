@@ -71,7 +71,7 @@ export async function scanSlaBreaches(
           .from(tickets)
           .where(eq(tickets.id, candidate.id))
           .for("update", { skipLocked: true });
-        return ticket ? (await reconcileTicketSla(tx, ticket, now)).breached : [];
+        return ticket ? (await reconcileTicketSla(db, tx, ticket, now)).breached : [];
       });
       for (const kind of marked) breaches.push({ ticketId: candidate.id, kind });
     } catch (err) {

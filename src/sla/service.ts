@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, or } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import type { Database, Tx } from "../db/client.js";
@@ -16,7 +16,10 @@ export type SlaSettings = { rules: TenantSlaRule[]; calendar: BusinessCalendar }
 
 const settings = tenantSettingsCache<SlaSettings>(tenantSettingsTtlMs);
 
-/** The tenant's SLA rules and calendar from the settings cache, for the hot path of ticket creation. */
+/**
+ * The tenant's SLA rules and calendar, from the settings cache: the one way the hub reads them, for
+ * new tickets and for every recomputation alike.
+ */
 export function slaSettings(db: Database, tenantId: string): Promise<SlaSettings> {
   return settings.get(db, tenantId, async () => {
     const [rules, calendar] = await Promise.all([
@@ -52,17 +55,7 @@ export async function resolveSlaPolicy(
   serviceType: ServiceType,
   priority: Priority,
 ): Promise<EffectivePolicy> {
-  const rules = await db
-    .select()
-    .from(slaPolicies)
-    .where(
-      and(
-        eq(slaPolicies.tenantId, tenantId),
-        eq(slaPolicies.priority, priority),
-        or(eq(slaPolicies.serviceType, serviceType), isNull(slaPolicies.serviceType)),
-      ),
-    );
-  return pickSlaPolicy(rules, serviceType, priority);
+  return pickSlaPolicy((await slaSettings(db, tenantId)).rules, serviceType, priority);
 }
 
 /** The tenant's working hours; every hour of every day when it has none. */
@@ -133,9 +126,11 @@ export type SlaRefresh = {
  * Recomputes a ticket's SLA from policy, calendar and history and stores it on the ticket: due
  * dates, whether the clock is paused, and any breach not marked yet (with its SLA_BREACHED event).
  * Call it in the transaction that created the ticket, changed its status or recorded its first
- * support reply, after writing that change and its event. It locks the ticket row.
+ * support reply, after writing that change and its event. It locks the ticket row. Policy and
+ * calendar come from the settings cache (`db`), the row and its history from the transaction.
  */
 export async function refreshTicketSla(
+  db: Database,
   tx: Tx,
   tenantId: string,
   ticketId: string,
@@ -147,13 +142,18 @@ export async function refreshTicketSla(
     .where(and(eq(tickets.tenantId, tenantId), eq(tickets.id, ticketId)))
     .for("update");
   if (!ticket) throw new Error(`refreshTicketSla: no ticket ${ticketId} in tenant ${tenantId}`);
-  return reconcileTicketSla(tx, ticket, now);
+  return reconcileTicketSla(db, tx, ticket, now);
 }
 
 /** refreshTicketSla for a ticket row the caller has already locked. */
-export async function reconcileTicketSla(tx: Tx, ticket: TicketRow, now: Date): Promise<SlaRefresh> {
-  const policy = await resolveSlaPolicy(tx, ticket.tenantId, ticket.serviceType, ticket.priority);
-  const calendar = await getBusinessCalendar(tx, ticket.tenantId);
+export async function reconcileTicketSla(
+  db: Database,
+  tx: Tx,
+  ticket: TicketRow,
+  now: Date,
+): Promise<SlaRefresh> {
+  const { rules, calendar } = await slaSettings(db, ticket.tenantId);
+  const policy = pickSlaPolicy(rules, ticket.serviceType, ticket.priority);
   const history = await historyOf(tx, ticket.tenantId, ticket.id, ticket.createdAt);
   const sla = computeSla({
     policy,

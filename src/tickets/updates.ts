@@ -143,7 +143,7 @@ export function addComment(
       },
     ]);
     const current = firstResponse
-      ? (await refreshTicketSla(tx, ctx.tenantId, ticket.id, now)).ticket
+      ? (await refreshTicketSla(deps.db, tx, ctx.tenantId, ticket.id, now)).ticket
       : updated;
     return {
       ok: true,
@@ -186,7 +186,7 @@ export function changeStatus(
       },
       [{ type: eventTypes.statusChanged, payload: { oldStatus, newStatus, assignedTo } }, ...follows],
     );
-    const refreshed = await refreshTicketSla(tx, ctx.tenantId, ticket.id, now);
+    const refreshed = await refreshTicketSla(deps.db, tx, ctx.tenantId, ticket.id, now);
     return { ok: true, ticket: refreshed.ticket, value: { oldStatus, newStatus } } as const;
   });
 }
