@@ -89,24 +89,26 @@ export function customerCte(p: StatementParams): SQL {
       ON CONFLICT DO NOTHING
       RETURNING id
     ),
-    customer_created AS (${eventInsertSql("ce_", p, { cte: "inserted" })}),
+    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted" })}),
     customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
 }
 
-/** The values of customerCte's parameters for one contact. */
+/** The values of customerCte's parameters for one contact: its groups `c` and `ce`. */
 export function customerValues(tenantId: string, input: CustomerInput, actor: Actor, now: Date) {
   return {
-    c_tenant: tenantId,
-    c_name: input.name,
-    c_email: input.email?.trim().toLowerCase() || null,
-    c_phone: input.phone ? normalizePhone(input.phone) || null : null,
-    c_identifier: input.identifier?.trim() || null,
-    c_branch: input.branchCode ?? null,
-    c_department: input.department ?? null,
-    c_language: input.preferredLanguage ?? null,
-    c_at: now.toISOString(),
-    c_id: newId("customer"),
-    ...eventInsertValues("ce_", {
+    c: {
+      tenant: tenantId,
+      name: input.name,
+      email: input.email?.trim().toLowerCase() || null,
+      phone: input.phone ? normalizePhone(input.phone) || null : null,
+      identifier: input.identifier?.trim() || null,
+      branch: input.branchCode ?? null,
+      department: input.department ?? null,
+      language: input.preferredLanguage ?? null,
+      at: now.toISOString(),
+      id: newId("customer"),
+    },
+    ce: eventInsertValues({
       tenantId,
       type: eventTypes.customerCreated,
       subjectType: "customer",

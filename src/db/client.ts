@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
-import { type SQL, sql } from "drizzle-orm";
+import { Placeholder, type Query, type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleNodePg } from "drizzle-orm/node-postgres";
 import { migrate as migrateNodePg } from "drizzle-orm/node-postgres/migrator";
 import { type PgDatabase, PgDialect, type PgQueryResultHKT, type PgTransaction } from "drizzle-orm/pg-core";
@@ -21,34 +21,85 @@ export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelati
 
 const dialect = new PgDialect();
 
-/** Named parameters of a statement template: any property read is a placeholder of that name. */
+/**
+ * Named parameters of a statement template: any property read is a placeholder of that name. A name
+ * is `<group>_<field>` (`c_email`, `te_id`): each part of a statement reads its own group.
+ */
 export type StatementParams = Record<string, SQL.Aliased | ReturnType<typeof sql.placeholder>>;
+
+/**
+ * The values of a statement template's parameters, by group then field (`{ c: { email } }` for
+ * `c_email`). Each part of a statement builds its own group as a plain object: merging them into
+ * one object of ninety computed keys cost more CPU than anything else in a ticket creation.
+ */
+export type StatementValues = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
 const placeholders = new Proxy({} as StatementParams, {
   get: (_target, name) => sql.placeholder(String(name)),
 });
+
+type CompiledStatement = {
+  query: { sql: string; params: unknown[] };
+  /** The group and field of each distinct parameter, in $n order. */
+  slots: ReadonlyArray<readonly [group: string, field: string]>;
+};
+
+/**
+ * Each distinct name becomes one `$n`, however often the text uses it: fewer values to bind and
+ * send per call. drizzle numbers every occurrence; the text is renumbered to the first one's slot.
+ */
+function compileStatement(build: (params: StatementParams) => SQL): CompiledStatement {
+  const raw = dialect.sqlToQuery(build(placeholders));
+  const slotByName = new Map<string, number>();
+  const slots: Array<readonly [string, string]> = [];
+  const numbers = raw.params.map((param) => {
+    const name = (param as { name?: unknown }).name;
+    if (!(param instanceof Placeholder) || typeof name !== "string") {
+      throw new Error("statement templates take named parameters only");
+    }
+    let slot = slotByName.get(name);
+    if (slot === undefined) {
+      const split = name.indexOf("_");
+      if (split <= 0) throw new Error(`statement parameter "${name}" is not <group>_<field>`);
+      slot = slots.length;
+      slots.push([name.slice(0, split), name.slice(split + 1)]);
+      slotByName.set(name, slot);
+    }
+    return slot + 1;
+  });
+  const text = raw.sql.replace(/\$(\d+)\b/g, (_match, n: string) => `$${numbers[Number(n) - 1]}`);
+  return { query: { sql: text, params: slots.map((_slot, i) => sql.placeholder(String(i))) }, slots };
+}
 
 /**
  * A hand-written statement for a hot path, built once from named parameters and run many times
  * with their values. Building a large statement with drizzle on every call costs the API process
  * more CPU than anything else it does for the request; and run as a named prepared statement,
  * PostgreSQL parses and plans it once per connection instead of on every call. `name` must change
- * whenever the text does. A value missing for a parameter fails the call.
+ * whenever the text does. A value missing for a parameter fails the call; null is a value.
  */
 export function statementTemplate(name: string, build: (params: StatementParams) => SQL) {
-  let query: ReturnType<PgDialect["sqlToQuery"]> | undefined;
+  let compiled: CompiledStatement | undefined;
   // One prepared query object per session: a pool's lives as long as the hub, a transaction's
   // for that transaction only.
   const bySession = new WeakMap<object, ReturnType<Database["_"]["session"]["prepareQuery"]>>();
-  return async function run<Row>(db: Database | Tx, values: Record<string, unknown>): Promise<Row[]> {
+  return async function run<Row>(db: Database | Tx, values: StatementValues): Promise<Row[]> {
+    compiled ??= compileStatement(build);
     const session = db._.session;
     let prepared = bySession.get(session);
     if (!prepared) {
-      query ??= dialect.sqlToQuery(build(placeholders));
-      prepared = session.prepareQuery(query, undefined, name, false);
+      prepared = session.prepareQuery(compiled.query as Query, undefined, name, false);
       bySession.set(session, prepared);
     }
-    const result = (await prepared.execute(values)) as { rows: Row[] } | Row[];
+    const args = compiled.slots.map(([group, field]) => {
+      const value = values[group]?.[field];
+      if (value === undefined) throw new Error(`statement ${name}: no value for ${group}_${field}`);
+      return value;
+    });
+    // The placeholders are named "0", "1", ...: the array is the values object drizzle reads them from.
+    const result = (await prepared.execute(args as unknown as Record<string, unknown>)) as
+      | { rows: Row[] }
+      | Row[];
     return Array.isArray(result) ? result : result.rows;
   };
 }

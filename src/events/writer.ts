@@ -41,40 +41,40 @@ type EventForStatement = Omit<NewDomainEvent, "subject" | "occurredAt"> & {
   occurredAt: Date;
 };
 
-/** The values of eventInsertSql's parameters for one event, under the given parameter prefix. */
-export function eventInsertValues(prefix: string, event: EventForStatement): Record<string, unknown> {
+/** The values of eventInsertSql's parameters for one event: the group it names (`{ te: ... }`). */
+export function eventInsertValues(event: EventForStatement) {
   return {
-    [`${prefix}id`]: newId("event"),
-    [`${prefix}tenant`]: event.tenantId,
-    [`${prefix}type`]: event.type,
-    [`${prefix}subject_type`]: event.subjectType,
-    [`${prefix}actor_type`]: event.actor.type,
-    [`${prefix}actor_id`]: event.actor.id ?? null,
-    [`${prefix}channel`]: event.channel ?? null,
-    [`${prefix}payload`]: JSON.stringify(event.payload),
-    [`${prefix}at`]: event.occurredAt.toISOString(),
+    id: newId("event"),
+    tenant: event.tenantId,
+    type: event.type,
+    subject_type: event.subjectType,
+    actor_type: event.actor.type,
+    actor_id: event.actor.id ?? null,
+    channel: event.channel ?? null,
+    payload: JSON.stringify(event.payload),
+    at: event.occurredAt.toISOString(),
   };
 }
 
 /**
  * The same event as an `INSERT ... SELECT`, for a statement template (src/db/client.ts) that writes
  * a change and its event in one round trip (a single statement is one transaction). Its values come
- * from eventInsertValues with the same prefix. `from` names a CTE of at most one row whose column
+ * from eventInsertValues, under the same group. `from` names a CTE of at most one row whose column
  * `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into the
  * payload, for values only the statement knows, such as a ticket's number.
  */
 export function eventInsertSql(
-  prefix: string,
+  group: string,
   p: StatementParams,
   from: { cte: string; extraPayload?: SQL },
 ): SQL {
   const cte = sql.identifier(from.cte);
-  const payload = sql`${p[`${prefix}payload`]}::jsonb`;
+  const payload = sql`${p[`${group}_payload`]}::jsonb`;
   return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, payload, occurred_at)
-    SELECT ${p[`${prefix}id`]}::text, ${p[`${prefix}tenant`]}::text, ${p[`${prefix}type`]}::text,
-      ${p[`${prefix}subject_type`]}::text, ${cte}.id, ${p[`${prefix}actor_type`]}::text,
-      ${p[`${prefix}actor_id`]}::text, ${p[`${prefix}channel`]}::text,
+    SELECT ${p[`${group}_id`]}::text, ${p[`${group}_tenant`]}::text, ${p[`${group}_type`]}::text,
+      ${p[`${group}_subject_type`]}::text, ${cte}.id, ${p[`${group}_actor_type`]}::text,
+      ${p[`${group}_actor_id`]}::text, ${p[`${group}_channel`]}::text,
       ${from.extraPayload ? sql`${payload} || ${from.extraPayload}` : payload},
-      ${p[`${prefix}at`]}::timestamptz
+      ${p[`${group}_at`]}::timestamptz
     FROM ${cte}`;
 }

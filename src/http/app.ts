@@ -2,7 +2,6 @@ import { serveStatic } from "@hono/node-server/serve-static";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Queue } from "bullmq";
 import { bodyLimit } from "hono/body-limit";
-import { compress } from "hono/compress";
 import { requestId } from "hono/request-id";
 import type { Redis } from "ioredis";
 import { mountQueueDashboard } from "../../queues/dashboard.js";
@@ -23,6 +22,7 @@ import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
+import { compressResponses } from "./middleware/compressResponses.js";
 import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
 import { rateLimitPerKey } from "./middleware/rateLimit.js";
@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
 
   app.use(requestId());
   app.use(observe(logger, deps.metrics));
-  app.use(compress());
+  app.use(compressResponses());
 
   const bodyLimitBytes = config.http.bodyLimitBytes;
   const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);

@@ -1,6 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
 import { customerCte, customerValues } from "../customers/service.js";
-import { type Database, type StatementParams, statementTemplate, type Tx } from "../db/client.js";
+import {
+  type Database,
+  type StatementParams,
+  type StatementValues,
+  statementTemplate,
+  type Tx,
+} from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
 import { eventInsertSql, eventInsertValues } from "../events/writer.js";
 import type { SlaState } from "../sla/clock.js";
@@ -28,19 +34,20 @@ function claimInsertSql(p: StatementParams): SQL {
     FROM ticket`;
 }
 
+/** The values of claimInsertSql's parameters: its group `k`. */
 function claimValues(c: ClaimFields) {
   return {
-    k_nama: c.namaNasabah,
-    k_media: c.mediaTransaksi,
-    k_jenis: c.jenisTransaksi ?? null,
-    k_nominal: c.nominal,
-    k_rekening: c.nomorRekening ?? null,
-    k_kartu: c.nomorKartuMasked ?? null,
-    k_reason: c.claimReason ?? null,
-    k_date: c.claimDate ?? null,
-    k_transaction: c.transactionId ?? null,
-    k_reference: c.referenceNumber ?? null,
-    k_atm: c.atmId ?? null,
+    nama: c.namaNasabah,
+    media: c.mediaTransaksi,
+    jenis: c.jenisTransaksi ?? null,
+    nominal: c.nominal,
+    rekening: c.nomorRekening ?? null,
+    kartu: c.nomorKartuMasked ?? null,
+    reason: c.claimReason ?? null,
+    date: c.claimDate ?? null,
+    transaction: c.transactionId ?? null,
+    reference: c.referenceNumber ?? null,
+    atm: c.atmId ?? null,
   };
 }
 
@@ -53,7 +60,7 @@ function claimValues(c: ClaimFields) {
 function creationTemplate(withClaim: boolean, withAttachments: boolean) {
   const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}`;
   return statementTemplate(
-    `create_ticket_v2${variant}`,
+    `create_ticket_v3${variant}`,
     (p) => sql`WITH ${customerCte(p)},
     ticket AS (
       INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
@@ -71,7 +78,7 @@ function creationTemplate(withClaim: boolean, withAttachments: boolean) {
     ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
     ${withAttachments ? sql`, attachment_rows AS (${attachmentInsertSql(p)})` : sql``},
     ticket_created AS (
-      ${eventInsertSql("te_", p, {
+      ${eventInsertSql("te", p, {
         cte: "ticket",
         extraPayload: sql`jsonb_build_object('ticketNumber', ticket.number::text, 'customerId', ticket.customer_id)`,
       })}
@@ -98,7 +105,6 @@ export async function writeTicket(
   draft: TicketDraft,
   now: Date,
 ): Promise<string | undefined> {
-  const at = now.toISOString();
   const withAttachments = draft.attachments.length > 0;
   const template = draft.claim
     ? withAttachments
@@ -107,32 +113,32 @@ export async function writeTicket(
     : withAttachments
       ? templates.attachments
       : templates.plain;
-  const values = {
+  const values: StatementValues = {
     ...customerValues(ctx.tenantId, draft.customer, ctx.actor, now),
-    t_id: ticketId,
-    t_tenant: ctx.tenantId,
-    t_channel: draft.channel,
-    t_reference: draft.channelReferenceId ?? null,
-    t_service: draft.serviceType,
-    t_category: draft.category ?? null,
-    t_priority: draft.priority,
-    t_title: draft.title,
-    t_description: draft.description,
-    t_branch: draft.branchCode ?? null,
-    t_team: draft.assignedTeam,
-    t_metadata: JSON.stringify(draft.metadata ?? {}),
-    t_webhook: draft.integration?.webhookUrl ?? null,
-    t_partner: draft.integration?.partnerId ?? null,
-    t_api_version: draft.integration?.apiVersion ?? null,
-    t_request: draft.integration?.requestId ?? null,
-    t_key: ctx.keyId ?? null,
-    t_at: at,
-    t_response_due: draft.sla.responseDeadline.toISOString(),
-    t_resolution_due: draft.sla.resolutionDeadline.toISOString(),
-    t_paused: draft.sla.paused,
-    ...(draft.claim ? claimValues(draft.claim) : {}),
-    ...(withAttachments ? attachmentValues(draft.attachments, now) : {}),
-    ...eventInsertValues("te_", {
+    t: {
+      id: ticketId,
+      tenant: ctx.tenantId,
+      channel: draft.channel,
+      reference: draft.channelReferenceId ?? null,
+      service: draft.serviceType,
+      category: draft.category ?? null,
+      priority: draft.priority,
+      title: draft.title,
+      description: draft.description,
+      branch: draft.branchCode ?? null,
+      team: draft.assignedTeam,
+      metadata: JSON.stringify(draft.metadata ?? {}),
+      webhook: draft.integration?.webhookUrl ?? null,
+      partner: draft.integration?.partnerId ?? null,
+      api_version: draft.integration?.apiVersion ?? null,
+      request: draft.integration?.requestId ?? null,
+      key: ctx.keyId ?? null,
+      at: now.toISOString(),
+      response_due: draft.sla.responseDeadline.toISOString(),
+      resolution_due: draft.sla.resolutionDeadline.toISOString(),
+      paused: draft.sla.paused,
+    },
+    te: eventInsertValues({
       tenantId: ctx.tenantId,
       type: eventTypes.ticketCreated,
       subjectType: "ticket",
@@ -148,6 +154,8 @@ export async function writeTicket(
         ...(draft.claim ? { claim: true } : {}),
       },
     }),
+    ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
+    ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
   const [row] = await template<{ number: string }>(db, values);
   return row?.number;

@@ -83,11 +83,11 @@ export function attachmentInsertSql(p: StatementParams): SQL {
       sha256 text, storage_key text, description text)`;
 }
 
-/** The values of attachmentInsertSql's parameters. */
+/** The values of attachmentInsertSql's parameters: its group `a`. */
 export function attachmentValues(records: readonly AttachmentRecord[], now: Date) {
   return {
-    a_at: now.toISOString(),
-    a_rows: JSON.stringify(
+    at: now.toISOString(),
+    rows: JSON.stringify(
       records.map((r) => ({
         id: r.id,
         filename: r.filename,
