@@ -13,10 +13,12 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   tickets: () => import("./benchmarks/tickets.js"),
 };
 
-const usage = "usage: npm run bench -- <name> [--duration S] [--connections N] [--warmup S] [--cpu-prof DIR]";
+const usage =
+  "usage: npm run bench -- <name> [--duration S] [--rounds N] [--connections N] [--warmup S] [--cpu-prof DIR]";
 
 const argsSchema = z.object({
   duration: z.coerce.number().positive().max(600).default(10),
+  rounds: z.coerce.number().int().min(1).max(20).default(3),
   connections: z.coerce.number().int().min(1).max(1000).default(50),
   // The hub compiles far more code than a baseline: its first seconds under load run at a fraction
   // of its steady speed, so the warm-up is long enough to measure the steady state.
@@ -58,6 +60,7 @@ type Invocation = Readonly<{
   name: string;
   load: () => Promise<BenchmarkModule>;
   durationS: number;
+  rounds: number;
   warmupS: number;
   connections: number;
   cpuProfileDir: string | undefined;
@@ -72,6 +75,7 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
       allowPositionals: true,
       options: {
         duration: { type: "string" },
+        rounds: { type: "string" },
         connections: { type: "string" },
         warmup: { type: "string" },
         "cpu-prof": { type: "string" },
@@ -87,10 +91,10 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
   if (!load) return { problem: `unknown benchmark "${name}"` };
   const args = argsSchema.safeParse(parsed.values);
   if (!args.success) return { problem: problemsOf(args.error) };
-  const { duration, warmup, connections } = args.data;
+  const { duration, rounds, warmup, connections } = args.data;
   const cpuProf = args.data["cpu-prof"];
   const cpuProfileDir = cpuProf === undefined ? undefined : resolve(cpuProf);
-  return { name, load, durationS: duration, warmupS: warmup, connections, cpuProfileDir };
+  return { name, load, durationS: duration, rounds, warmupS: warmup, connections, cpuProfileDir };
 }
 
 async function main(): Promise<number> {
@@ -126,7 +130,7 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const { name, durationS, warmupS, connections, cpuProfileDir } = invocation;
+  const { name, durationS, rounds, warmupS, connections, cpuProfileDir } = invocation;
   const { benchmark } = await invocation.load();
   progress(`${name}: ${benchmark.summary}`);
   if (cpuProfileDir) {
@@ -135,6 +139,7 @@ async function main(): Promise<number> {
   }
   const comparison = await benchmark.run({
     durationS,
+    rounds,
     warmupS,
     connections,
     databaseUrl: env.data.DATABASE_URL,
@@ -145,13 +150,21 @@ async function main(): Promise<number> {
   const verdicts = checkTargets(comparison, benchmark.targets ?? []);
 
   process.stdout.write(
-    `\n${name}: ${durationS} s after a ${warmupS} s warm-up, ${connections} connections, ratio = hub / baseline\n`,
+    `\n${name}: median of ${rounds} rounds of ${durationS} s per side (alternating, after a ${warmupS} s warm-up), ` +
+      `${connections} connections, ratio = hub / baseline\n`,
   );
   process.stdout.write(`${formatTable(comparison)}\n\n`);
   if (comparison.rows) process.stdout.write(`${formatRows(comparison)}\n`);
   if (verdicts.length > 0) process.stdout.write(`${formatTargets(verdicts)}\n`);
   if (comparison.rows || verdicts.length > 0) process.stdout.write("\n");
-  const context = { benchmark: name, durationS, warmupS, connections, profiled: cpuProfileDir !== undefined };
+  const context = {
+    benchmark: name,
+    durationS,
+    rounds,
+    warmupS,
+    connections,
+    profiled: cpuProfileDir !== undefined,
+  };
   process.stdout.write(`${formatJsonLine(comparison, context, verdicts)}\n`);
   if (comparison.failures.length > 0) {
     const list = comparison.failures.map((f) => `  - ${f}`).join("\n");

@@ -11,7 +11,7 @@ import { type Memory, readMemory } from "./memory.js";
 import { deleteBullKeys } from "./redis.js";
 import type { ServerProcess } from "./serverProcess.js";
 import { Teardown } from "./teardown.js";
-import type { BenchOptions, Comparison, Figure, RowCount } from "./types.js";
+import type { BenchOptions, Comparison, Figure, Round, RowCount } from "./types.js";
 
 /** What a benchmark gets once the hub is ready, to create the data its requests need. */
 export type HubContext = Readonly<{ admin: AdminClient }>;
@@ -30,7 +30,7 @@ export type HttpComparisonPlan = Readonly<{
 
 type SideName = "hub" | "baseline";
 type Side = Readonly<{ name: SideName; server: ServerProcess; request: LoadRequest }>;
-type Measured = Readonly<{ load: LoadResult; idle: Memory; after: Memory }>;
+type Measured = Readonly<{ loads: readonly LoadResult[]; idle: Memory; after: Memory }>;
 
 /**
  * The lifecycle every HTTP benchmark shares: a fresh database and Redis prefix, the real hub and
@@ -87,10 +87,9 @@ async function measureBothSides(
   teardown.defer("stop baseline", () => stopAndShowOutput(baseline));
   progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
 
-  const sides: readonly Side[] = [
-    { name: "baseline", server: baseline, request: requests.baseline },
-    { name: "hub", server: hub, request: requests.hub },
-  ];
+  const baselineSide: Side = { name: "baseline", server: baseline, request: requests.baseline };
+  const hubSide: Side = { name: "hub", server: hub, request: requests.hub };
+  const sides: readonly Side[] = [baselineSide, hubSide];
   const tables = plan.rowsWritten;
   const rowsBefore = new Map<SideName, number>();
   if (tables) {
@@ -108,25 +107,48 @@ async function measureBothSides(
     answered.set(name, { answered2xx: sofar.answered2xx + load.answered2xx, sent: sofar.sent + load.sent });
   };
 
-  const measured = new Map<SideName, Measured>();
   const failures: string[] = [];
+  const shape = { connections: options.connections, signal: options.signal };
+  const idle = new Map<SideName, Memory>();
   for (const side of sides) {
-    const idle = await readMemory(side.server.pid);
-    const shape = { connections: options.connections, signal: options.signal };
+    idle.set(side.name, await readMemory(side.server.pid));
     if (options.warmupS > 0) {
       progress(`${side.name}: warm-up ${options.warmupS} s`);
       const warmup = await runLoad(side.server.url, side.request, { ...shape, durationS: options.warmupS });
       failures.push(...loadFailures(`${side.name} warm-up`, warmup));
       tally(side.name, warmup);
     }
-    progress(`${side.name}: measuring ${options.durationS} s with ${options.connections} connections`);
-    const load = await runLoad(side.server.url, side.request, { ...shape, durationS: options.durationS });
-    failures.push(...loadFailures(side.name, load));
-    tally(side.name, load);
-    measured.set(side.name, { load, idle, after: await readMemory(side.server.pid) });
   }
-  const figures = figuresOf(pick(measured, "hub"), pick(measured, "baseline"));
-  if (!tables) return { figures, failures };
+  const loads = new Map<SideName, LoadResult[]>(sides.map((side) => [side.name, []]));
+  const rounds: Round[] = [];
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const side of sides) {
+      progress(
+        `${side.name}: round ${round}/${options.rounds}, measuring ${options.durationS} s with ${options.connections} connections`,
+      );
+      const load = await runLoad(side.server.url, side.request, { ...shape, durationS: options.durationS });
+      failures.push(...loadFailures(`${side.name} round ${round}`, load));
+      tally(side.name, load);
+      loads.get(side.name)?.push(load);
+    }
+    const hubLoad = loads.get("hub")?.at(-1);
+    const baselineLoad = loads.get("baseline")?.at(-1);
+    if (hubLoad && baselineLoad) {
+      const done = roundOf(hubLoad, baselineLoad);
+      rounds.push(done);
+      progress(
+        `round ${round}: throughput ${(done.hub.reqPerSec / done.baseline.reqPerSec).toFixed(2)}x, ` +
+          `p99 ${(done.hub.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x`,
+      );
+    }
+  }
+  const measuredSide = async (side: Side): Promise<Measured> => ({
+    loads: pick(loads, side.name),
+    idle: pick(idle, side.name),
+    after: await readMemory(side.server.pid),
+  });
+  const figures = figuresOf(await measuredSide(hubSide), await measuredSide(baselineSide));
+  if (!tables) return { figures, failures, rounds };
 
   const rows: RowCount[] = [];
   for (const side of sides) {
@@ -143,7 +165,7 @@ async function measureBothSides(
       failures.push(`${side.name}: ${written} rows in ${table}, more than the ${sent} requests it was sent`);
     }
   }
-  return { figures, failures, rows };
+  return { figures, failures, rows, rounds };
 }
 
 const settlePollMs = 250;
@@ -178,13 +200,28 @@ function cpuProfileArgs(options: BenchOptions, label: SideName): { nodeArgs?: st
   return { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`] };
 }
 
-function pick(measured: ReadonlyMap<SideName, Measured>, name: SideName): Measured {
-  const found = measured.get(name);
+function pick<T>(bySide: ReadonlyMap<SideName, T>, name: SideName): T {
+  const found = bySide.get(name);
   if (!found) throw new Error(`no measurement for ${name}`);
   return found;
 }
 
 const mebibyte = 1024 * 1024;
+
+/** The middle value; the mean of the two middle ones for an even count. */
+function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error("median of no values");
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+function roundOf(hub: LoadResult, baseline: LoadResult): Round {
+  const figures = (l: LoadResult) => ({ reqPerSec: l.requestsPerSecond, latencyP99Ms: l.latencyMs.p99 });
+  return { hub: figures(hub), baseline: figures(baseline) };
+}
 
 function figuresOf(hub: Measured, baseline: Measured): Figure[] {
   const figure = (key: string, label: string, of: (m: Measured) => number): Figure => ({
@@ -193,11 +230,28 @@ function figuresOf(hub: Measured, baseline: Measured): Figure[] {
     hub: of(hub),
     baseline: of(baseline),
   });
+  const ofRounds = (of: (load: LoadResult) => number) => (m: Measured) => median(m.loads.map(of));
   return [
-    figure("reqPerSec", "throughput, req/s (mean)", (m) => m.load.requestsPerSecond),
-    figure("latencyP50Ms", "latency p50, ms", (m) => m.load.latencyMs.p50),
-    figure("latencyP97_5Ms", "latency p97.5, ms", (m) => m.load.latencyMs.p97_5),
-    figure("latencyP99Ms", "latency p99, ms", (m) => m.load.latencyMs.p99),
+    figure(
+      "reqPerSec",
+      "throughput, req/s (mean)",
+      ofRounds((l) => l.requestsPerSecond),
+    ),
+    figure(
+      "latencyP50Ms",
+      "latency p50, ms",
+      ofRounds((l) => l.latencyMs.p50),
+    ),
+    figure(
+      "latencyP97_5Ms",
+      "latency p97.5, ms",
+      ofRounds((l) => l.latencyMs.p97_5),
+    ),
+    figure(
+      "latencyP99Ms",
+      "latency p99, ms",
+      ofRounds((l) => l.latencyMs.p99),
+    ),
     figure("rssIdleMiB", "RSS before load, MiB", (m) => m.idle.rssBytes / mebibyte),
     figure("rssAfterMiB", "RSS after load, MiB", (m) => m.after.rssBytes / mebibyte),
     figure("rssPeakMiB", "RSS peak (VmHWM), MiB", (m) => m.after.peakRssBytes / mebibyte),

@@ -5,6 +5,7 @@ import type { Comparison, Figure, Target } from "./types.js";
 export type ReportContext = Readonly<{
   benchmark: string;
   durationS: number;
+  rounds: number;
   warmupS: number;
   connections: number;
   /** Both servers ran under --cpu-prof: slower than a plain run, not to compare with one. */
@@ -109,10 +110,12 @@ export function formatJsonLine(
     node: process.version,
     cpus: cpus().length,
     durationS: context.durationS,
+    rounds: context.rounds,
     warmupS: context.warmupS,
     connections: context.connections,
     ...(context.profiled ? { profiled: true } : {}),
     figures,
+    ...(comparison.rounds ? { perRound: comparison.rounds } : {}),
     ...(comparison.rows ? { rows: comparison.rows } : {}),
     ...(verdicts.length > 0
       ? {

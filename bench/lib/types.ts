@@ -1,6 +1,13 @@
 /** What the runner hands every benchmark: the shape of this run and where the shared services are. */
 export type BenchOptions = Readonly<{
+  /** Seconds of each measured run. */
   durationS: number;
+  /**
+   * Measured runs per side, alternating baseline and hub; each figure is the median of its rounds.
+   * Alternating spreads slow spells of a shared machine (and the database's checkpoints) over both
+   * sides instead of letting one side's single run take them all.
+   */
+  rounds: number;
   /** The short unmeasured run before each measured one, so both sides are compiled and pooled. */
   warmupS: number;
   connections: number;
@@ -29,8 +36,16 @@ export type RowCount = Readonly<{
   sent: number;
 }>;
 
+/** One round's figures of both sides, printed so that a run's spread is visible. */
+export type Round = Readonly<{
+  hub: Readonly<{ reqPerSec: number; latencyP99Ms: number }>;
+  baseline: Readonly<{ reqPerSec: number; latencyP99Ms: number }>;
+}>;
+
 export type Comparison = Readonly<{
   figures: readonly Figure[];
+  /** The measured rounds the load figures are the medians of. */
+  rounds?: readonly Round[];
   /** Why the figures cannot be trusted (non-2xx answers, socket errors); empty for a good run. */
   failures: readonly string[];
   /** For benchmarks whose requests write rows: what each side wrote. */

@@ -80,26 +80,46 @@ function compileStatement(build: (params: StatementParams) => SQL): CompiledStat
  */
 export function statementTemplate(name: string, build: (params: StatementParams) => SQL) {
   let compiled: CompiledStatement | undefined;
-  // One prepared query object per session: a pool's lives as long as the hub, a transaction's
-  // for that transaction only.
-  const bySession = new WeakMap<object, ReturnType<Database["_"]["session"]["prepareQuery"]>>();
+  // One runner per session: a pool's lives as long as the hub, a transaction's for that
+  // transaction only.
+  const bySession = new WeakMap<object, StatementRunner>();
   return async function run<Row>(db: Database | Tx, values: StatementValues): Promise<Row[]> {
     compiled ??= compileStatement(build);
     const session = db._.session;
-    let prepared = bySession.get(session);
-    if (!prepared) {
-      prepared = session.prepareQuery(compiled.query as Query, undefined, name, false);
-      bySession.set(session, prepared);
+    let runner = bySession.get(session);
+    if (!runner) {
+      runner = statementRunner(session, compiled, name);
+      bySession.set(session, runner);
     }
     const args = compiled.slots.map(([group, field]) => {
       const value = values[group]?.[field];
       if (value === undefined) throw new Error(`statement ${name}: no value for ${group}_${field}`);
       return value;
     });
+    return (await runner(args)) as Row[];
+  };
+}
+
+type StatementRunner = (args: unknown[]) => Promise<unknown[]>;
+
+function statementRunner(
+  session: Database["_"]["session"],
+  compiled: CompiledStatement,
+  name: string,
+): StatementRunner {
+  const client = (session as { client?: unknown }).client;
+  if (client instanceof pg.Pool || client instanceof pg.Client) {
+    // node-postgres directly: drizzle's prepared query adds several promises and a lookup per
+    // parameter to every call, which a statement this hot pays for under load.
+    const text = compiled.query.sql;
+    return async (values) => (await client.query({ name, text, values })).rows;
+  }
+  const prepared = session.prepareQuery(compiled.query as Query, undefined, name, false);
+  return async (args) => {
     // The placeholders are named "0", "1", ...: the array is the values object drizzle reads them from.
     const result = (await prepared.execute(args as unknown as Record<string, unknown>)) as
-      | { rows: Row[] }
-      | Row[];
+      | { rows: unknown[] }
+      | unknown[];
     return Array.isArray(result) ? result : result.rows;
   };
 }
