@@ -136,6 +136,23 @@ describe("one customer across tickets", () => {
     expect(byPhone.id).toBe(first.id);
   });
 
+  it("links a returning customer with nothing new to add without writing the customer again", async () => {
+    const contact = { name: "Rina", identifier: "CIF-R1", email: "rina@example.com", phone: "+62811222333" };
+    const first = await customerOf((await open(contact)).body.ticketId);
+    const again = await customerOf((await open({ ...contact, name: "Rina S." })).body.ticketId);
+    expect(again.id).toBe(first.id);
+    expect(again.name).toBe("Rina");
+    expect(again.updatedAt).toEqual(first.updatedAt);
+    const created = await hub.db.select().from(events).where(eq(events.subjectId, first.id));
+    expect(created.map((e) => e.type)).toEqual(["customer.created"]);
+
+    // One field it did not have yet: the same contact now fills it in.
+    const filled = await customerOf((await open({ ...contact, branchCode: "JKT-9" })).body.ticketId);
+    expect(filled.id).toBe(first.id);
+    expect(filled.branchCode).toBe("JKT-9");
+    expect(filled.updatedAt.getTime()).toBeGreaterThan(first.updatedAt.getTime());
+  });
+
   it("never merges two different CIFs that share an e-mail", async () => {
     const a = await customerOf(
       (await open({ name: "A", identifier: "CIF-A", email: "shared@example.com" })).body.ticketId,

@@ -38,6 +38,50 @@ export function normalizePhone(phone: string): string {
  * Either way, run the statement again: it then matches the winner (see isCustomerRace).
  */
 export function customerCte(p: StatementParams): SQL {
+  return sql`${matchedCte(p)},
+    filled AS (
+      UPDATE customers c SET
+        email = coalesce(c.email, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${p.c_email}::text) THEN ${p.c_email}::text END),
+        phone = coalesce(c.phone, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND o.phone = ${p.c_phone}::text) THEN ${p.c_phone}::text END),
+        identifier = coalesce(c.identifier, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
+          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${p.c_identifier}::text) THEN ${p.c_identifier}::text END),
+        branch_code = coalesce(c.branch_code, ${p.c_branch}::text),
+        department = coalesce(c.department, ${p.c_department}::text),
+        preferred_language = coalesce(c.preferred_language, ${p.c_language}::text),
+        updated_at = ${p.c_at}::timestamptz
+      FROM matched m
+      WHERE c.id = m.id AND ${fillable(p)}
+      RETURNING c.id
+    ),
+    inserted AS (
+      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
+        preferred_language, created_at, updated_at)
+      SELECT ${p.c_id}::text, ${p.c_tenant}::text, ${p.c_name}::text, ${p.c_email}::text, ${p.c_phone}::text,
+        ${p.c_identifier}::text, ${p.c_branch}::text, ${p.c_department}::text, ${p.c_language}::text,
+        ${p.c_at}::timestamptz, ${p.c_at}::timestamptz
+      WHERE NOT EXISTS (SELECT 1 FROM matched)
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ),
+    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted" })}),
+    customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
+}
+
+/**
+ * customerCte's read-only twin for the common case, a returning customer with nothing to fill in:
+ * `customer(id)` is the matched customer only when customerCte would neither create nor change
+ * one, and empty otherwise (then run the statement with customerCte). Writing nothing, it skips
+ * what customerCte's writing parts cost PostgreSQL on every call, even when they change no row.
+ */
+export function knownCustomerCte(p: StatementParams): SQL {
+  return sql`${matchedCte(p)},
+    customer AS (SELECT c.id FROM customers c JOIN matched m ON c.id = m.id WHERE NOT ${fillable(p)})`;
+}
+
+/** The tenant's customer the contact names, by CIF, then e-mail, then phone. */
+function matchedCte(p: StatementParams): SQL {
   const compatible = sql`(${p.c_identifier}::text IS NULL OR identifier IS NULL)`;
   // Three lookups, each on its own index, so that a table of millions is never scanned whichever
   // identifiers a contact carries (one OR over three columns may not use them).
@@ -56,41 +100,18 @@ export function customerCte(p: StatementParams): SQL {
       ) candidates
       ORDER BY rank, created_at
       LIMIT 1
-    ),
-    filled AS (
-      UPDATE customers c SET
-        email = coalesce(c.email, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${p.c_email}::text) THEN ${p.c_email}::text END),
-        phone = coalesce(c.phone, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.phone = ${p.c_phone}::text) THEN ${p.c_phone}::text END),
-        identifier = coalesce(c.identifier, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${p.c_identifier}::text) THEN ${p.c_identifier}::text END),
-        branch_code = coalesce(c.branch_code, ${p.c_branch}::text),
-        department = coalesce(c.department, ${p.c_department}::text),
-        preferred_language = coalesce(c.preferred_language, ${p.c_language}::text),
-        updated_at = ${p.c_at}::timestamptz
-      FROM matched m
-      WHERE c.id = m.id AND (
+    )`;
+}
+
+/** Customer `c` has a blank field that the contact gives a value for. */
+function fillable(p: StatementParams): SQL {
+  return sql`(
         (c.email IS NULL AND ${p.c_email}::text IS NOT NULL) OR (c.phone IS NULL AND ${p.c_phone}::text IS NOT NULL)
         OR (c.identifier IS NULL AND ${p.c_identifier}::text IS NOT NULL)
         OR (c.branch_code IS NULL AND ${p.c_branch}::text IS NOT NULL)
         OR (c.department IS NULL AND ${p.c_department}::text IS NOT NULL)
         OR (c.preferred_language IS NULL AND ${p.c_language}::text IS NOT NULL)
-      )
-      RETURNING c.id
-    ),
-    inserted AS (
-      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
-        preferred_language, created_at, updated_at)
-      SELECT ${p.c_id}::text, ${p.c_tenant}::text, ${p.c_name}::text, ${p.c_email}::text, ${p.c_phone}::text,
-        ${p.c_identifier}::text, ${p.c_branch}::text, ${p.c_department}::text, ${p.c_language}::text,
-        ${p.c_at}::timestamptz, ${p.c_at}::timestamptz
-      WHERE NOT EXISTS (SELECT 1 FROM matched)
-      ON CONFLICT DO NOTHING
-      RETURNING id
-    ),
-    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted" })}),
-    customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
+      )`;
 }
 
 /** The values of customerCte's parameters for one contact: its groups `c` and `ce`. */

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customerCte, customerValues } from "../customers/service.js";
+import { customerCte, customerValues, knownCustomerCte } from "../customers/service.js";
 import {
   type Database,
   type StatementParams,
@@ -55,13 +55,13 @@ function claimValues(c: ClaimFields) {
  * The whole creation as one statement: customer matched or created, ticket, claim fields,
  * attachment rows, and their events. One statement is one transaction and one round trip, which
  * is what keeps ticket creation close to a bare INSERT under load. One template per variant (with
- * or without claim fields and attachments), each built once.
+ * or without claim fields and attachments; for a known customer or any), each built once.
  */
-function creationTemplate(withClaim: boolean, withAttachments: boolean) {
-  const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}`;
+function creationTemplate(withClaim: boolean, withAttachments: boolean, customer: "known" | "any") {
+  const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}${customer === "known" ? "k" : ""}`;
   return statementTemplate(
     `create_ticket_v3${variant}`,
-    (p) => sql`WITH ${customerCte(p)},
+    (p) => sql`WITH ${customer === "known" ? knownCustomerCte(p) : customerCte(p)},
     ticket AS (
       INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
         title, description, customer_id, branch_code, assigned_team, metadata, webhook_url, partner_id, api_version,
@@ -87,16 +87,26 @@ function creationTemplate(withClaim: boolean, withAttachments: boolean) {
   );
 }
 
+/** Per variant: the statement for a known customer with nothing to fill in, and the one for any. */
+const templatePair = (withClaim: boolean, withAttachments: boolean) => ({
+  known: creationTemplate(withClaim, withAttachments, "known"),
+  any: creationTemplate(withClaim, withAttachments, "any"),
+});
+
 const templates = {
-  plain: creationTemplate(false, false),
-  claim: creationTemplate(true, false),
-  attachments: creationTemplate(false, true),
-  claimWithAttachments: creationTemplate(true, true),
+  plain: templatePair(false, false),
+  claim: templatePair(true, false),
+  attachments: templatePair(false, true),
+  claimWithAttachments: templatePair(true, true),
 };
 
 /**
  * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
  * the same new customer won the race (run it again).
+ *
+ * Most tickets come from returning customers whose record has nothing to add: the read-only
+ * customer statement writes those, and writes nothing otherwise; then the statement that creates
+ * or fills in the customer does. Either way the ticket is written by exactly one statement.
  */
 export async function writeTicket(
   db: Database | Tx,
@@ -157,6 +167,8 @@ export async function writeTicket(
     ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
     ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
-  const [row] = await template<{ number: string }>(db, values);
+  const [known] = await template.known<{ number: string }>(db, values);
+  if (known) return known.number;
+  const [row] = await template.any<{ number: string }>(db, values);
   return row?.number;
 }
