@@ -1,4 +1,6 @@
+import type { AddressInfo } from "node:net";
 import { gunzipSync, gzipSync } from "node:zlib";
+import { serve } from "@hono/node-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bearer, createTestHub, type TestHub, testAdminToken } from "./support/testHub.js";
 
@@ -24,6 +26,27 @@ describe("request ids", () => {
   it("keeps a well-formed id the client sent", async () => {
     const res = await hub.request("/healthz", { headers: { "x-request-id": "partner-req-42" } });
     expect(res.headers.get("x-request-id")).toBe("partner-req-42");
+  });
+
+  it("are in the headers of real HTTP answers too, which the Node server sets on its own response", async () => {
+    const server = serve({ fetch: hub.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ok = await fetch(`${base}/healthz`, { headers: { "x-request-id": "partner-req-43" } });
+      expect(ok.headers.get("x-request-id")).toBe("partner-req-43");
+      expect(ok.headers.get("vary")).toBe("Accept-Encoding");
+      expect(ok.headers.get("content-type")).toContain("application/json");
+
+      const failed = await fetch(`${base}/api/v1/nowhere`, {
+        headers: { ...admin, "x-request-id": "bad id!" },
+      });
+      const id = failed.headers.get("x-request-id");
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(((await failed.json()) as { error: { requestId: string } }).error.requestId).toBe(id);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
 import { errors } from "../../errors.js";
 import type { HubEnv } from "../env.js";
+import { setResponseHeader } from "../responseHeaders.js";
 
 /**
  * Requests per minute per API key, counted in Redis so every API process shares one budget. When
@@ -25,7 +26,7 @@ export function rateLimitPerKey(options: {
   });
   return async function rateLimitPerKey(c, next) {
     const principal = c.get("principal");
-    if (!principal || options.perMinute === 0) return next();
+    if (!principal) return next();
     let state: RateLimiterRes;
     try {
       state = await limiter.consume(principal.keyId);
@@ -33,9 +34,9 @@ export function rateLimitPerKey(options: {
       if (!(rejected instanceof RateLimiterRes)) throw rejected;
       throw errors.rateLimited(Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)));
     }
-    c.header("RateLimit-Limit", String(options.perMinute));
-    c.header("RateLimit-Remaining", String(state.remainingPoints));
-    c.header("RateLimit-Reset", String(Math.ceil(state.msBeforeNext / 1000)));
+    setResponseHeader(c, "RateLimit-Limit", String(options.perMinute));
+    setResponseHeader(c, "RateLimit-Remaining", String(state.remainingPoints));
+    setResponseHeader(c, "RateLimit-Reset", String(Math.ceil(state.msBeforeNext / 1000)));
     await next();
   };
 }
