@@ -34,7 +34,7 @@ type Measured = Readonly<{ loads: readonly LoadResult[]; idle: Memory; after: Me
 
 /**
  * The lifecycle every HTTP benchmark shares: a fresh database and Redis prefix, the real hub and
- * a bare baseline in their own processes, a probe, a warm-up and a measured run of each, their
+ * a bare baseline in their own processes, a probe, a warm-up of each and alternating measured rounds, their
  * memory, and a cleanup that runs whatever happened.
  */
 export async function compareHttp(options: BenchOptions, plan: HttpComparisonPlan): Promise<Comparison> {

@@ -85,7 +85,7 @@ export function formatRows(comparison: Comparison): string {
       return (
         `rows: ${r.side.padEnd(8)} ${r.table.padEnd(width)} ${String(r.rows).padStart(7)} rows for ` +
         `${String(r.answered2xx).padStart(7)} 2xx answers of ${String(r.sent).padStart(7)} requests sent` +
-        ` (probe, warm-up and measured run): ${ok ? "ok" : "MISMATCH"}`
+        ` (probe, warm-up and measured rounds): ${ok ? "ok" : "MISMATCH"}`
       );
     })
     .join("\n");

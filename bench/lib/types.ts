@@ -24,7 +24,7 @@ export type BenchOptions = Readonly<{
 export type Figure = Readonly<{ key: string; label: string; hub: number; baseline: number }>;
 
 /**
- * Rows one side's requests wrote, against its answers: the probe, the warm-up and the measured run.
+ * Rows one side's requests wrote, against its answers: the probe, the warm-up and the measured rounds.
  * Every 2xx answer must have written its row; requests cut off in flight at a run's end may have
  * written one too, so a good run has answered2xx <= rows <= sent.
  */
