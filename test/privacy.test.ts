@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
-import { maskCardNumbers, passesLuhn } from "../src/privacy/cardNumbers.js";
+import { maskCardNumbers, maskCardNumbersDeep, passesLuhn } from "../src/privacy/cardNumbers.js";
 import { scrubText, scrubValue } from "../src/privacy/logRedaction.js";
 
 describe("card numbers", () => {
@@ -22,6 +22,20 @@ describe("card numbers", () => {
     expect(maskCardNumbers("ref 4111111111111112")).toBe("ref 4111111111111112");
     const uuid = "2f97771c-2e87-4f5c-8d33-4111111111111111";
     expect(maskCardNumbers(`evt_${uuid.replaceAll("-", "")}`)).toBe(`evt_${uuid.replaceAll("-", "")}`);
+  });
+
+  it("masks every string inside objects and arrays, and leaves the rest as it was", () => {
+    const metadata = {
+      note: "paid with 4111 1111 1111 1111",
+      count: 4111111111111111,
+      nested: { cards: ["5500000000000004", "none"], ok: true, nothing: null },
+    };
+    expect(maskCardNumbersDeep(metadata)).toEqual({
+      note: "paid with ************1111",
+      count: 4111111111111111,
+      nested: { cards: ["************0004", "none"], ok: true, nothing: null },
+    });
+    expect(metadata.note).toBe("paid with 4111 1111 1111 1111");
   });
 });
 

@@ -37,9 +37,12 @@ export function maskCardNumbersDeep<T>(value: T): T {
   if (typeof value === "string") return maskCardNumbers(value) as T;
   if (Array.isArray(value)) return value.map((v) => maskCardNumbersDeep(v)) as T;
   if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, maskCardNumbersDeep(v)]),
-    ) as T;
+    // A loop, not Object.fromEntries(Object.entries(...)): this runs on every ticket's metadata.
+    const masked: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      masked[key] = maskCardNumbersDeep((value as Record<string, unknown>)[key]);
+    }
+    return masked as T;
   }
   return value;
 }
