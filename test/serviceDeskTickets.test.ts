@@ -137,7 +137,12 @@ describe("one customer across tickets", () => {
   });
 
   it("links a returning customer with nothing new to add without writing the customer again", async () => {
-    const contact = { name: "Rina", identifier: "CIF-R1", email: "rina@example.com", phone: "+62811222333" };
+    const contact = {
+      name: "Rina",
+      identifier: "CIF-R1",
+      email: "rina.r1@example.com",
+      phone: "+62811222999",
+    };
     const first = await customerOf((await open(contact)).body.ticketId);
     const again = await customerOf((await open({ ...contact, name: "Rina S." })).body.ticketId);
     expect(again.id).toBe(first.id);
@@ -242,6 +247,73 @@ describe("ticket validation names each field", () => {
     expect(res.status).toBe(400);
     expect(Object.keys(res.body.errors).sort()).toEqual(["attachments.1.content", "attachments.2.content"]);
     expect((await hub.db.select({ id: tickets.id }).from(tickets)).length).toBe(before);
+  });
+});
+
+describe("many tickets at once", () => {
+  it("each request gets its own ticket, customer and event, across tenants, known and new customers", async () => {
+    const other = await partnerOf(hub, "tickets-bank-two");
+    const known = {
+      name: "Wati",
+      identifier: "CIF-MANY-1",
+      email: "wati@example.com",
+      phone: "+62811555001",
+    };
+    const body = (customer: Record<string, string>, reference: string) => ({
+      ...withoutRequestId(docExamples.ticket),
+      channelReferenceId: reference,
+      customer,
+    });
+    // Both tenants know the same CIF: each tenant's tickets must go to its own customer.
+    for (const p of [partner, other])
+      expect((await p.post("/api/omnichannel/tickets", body(known, "first"))).status).toBe(201);
+
+    const requests = Array.from({ length: 60 }, (_, i) => {
+      const reference = `many-${i}`;
+      switch (i % 4) {
+        case 0:
+          return { by: partner, reference, customer: known };
+        case 1:
+          return { by: other, reference, customer: known };
+        case 2: // a new person each time
+          return { by: partner, reference, customer: { name: `New ${i}`, identifier: `CIF-MANY-NEW-${i}` } };
+        default: // the known customer with something to fill in
+          return { by: partner, reference, customer: { ...known, department: `Dept ${i}` } };
+      }
+    });
+    const answers = await Promise.all(
+      requests.map((r) => r.by.post("/api/omnichannel/tickets", body(r.customer, r.reference))),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(60).fill(201));
+    expect(new Set(answers.map((a) => a.body.ticketNumber)).size).toBe(60);
+
+    const customerOf = new Map<string, string>();
+    for (const [i, answer] of answers.entries()) {
+      const request = requests[i];
+      if (!request) throw new Error("no request");
+      const row = await ticketRow(answer.body.ticketId);
+      expect(String(row.number)).toBe(answer.body.ticketNumber);
+      expect(row.channelReferenceId).toBe(request.reference);
+      expect(row.tenantId).toBe(request.by.tenantId);
+      const [customer] = await hub.db.select().from(customers).where(eq(customers.id, row.customerId));
+      expect(customer?.tenantId).toBe(request.by.tenantId);
+      expect(customer?.identifier).toBe(request.customer.identifier);
+      if (i % 4 !== 2) customerOf.set(`${request.by.tenantId}`, row.customerId);
+      const created = await hub.db.select().from(events).where(eq(events.subjectId, row.id));
+      expect(created).toHaveLength(1);
+      expect(created[0]?.payload).toMatchObject({
+        ticketNumber: answer.body.ticketNumber,
+        channelReferenceId: request.reference,
+        customerId: row.customerId,
+      });
+    }
+    // One customer per tenant for the known CIF, and the first department given was filled in.
+    expect(customerOf.size).toBe(2);
+    const [wati] = await hub.db
+      .select()
+      .from(customers)
+      .where(eq(customers.id, customerOf.get(partner.tenantId) ?? ""));
+    expect(wati?.department).toMatch(/^Dept \d+$/);
   });
 });
 

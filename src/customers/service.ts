@@ -82,11 +82,15 @@ export function knownCustomerCte(p: StatementParams): SQL {
 
 /** The tenant's customer the contact names, by CIF, then e-mail, then phone. */
 function matchedCte(p: StatementParams): SQL {
+  return sql`matched AS (${matchCustomerQuery(p)})`;
+}
+
+/** At most one row: the id of the tenant's customer that the contact in `p` names. */
+function matchCustomerQuery(p: StatementParams): SQL {
   const compatible = sql`(${p.c_identifier}::text IS NULL OR identifier IS NULL)`;
   // Three lookups, each on its own index, so that a table of millions is never scanned whichever
   // identifiers a contact carries (one OR over three columns may not use them).
-  return sql`matched AS (
-      SELECT id FROM (
+  return sql`SELECT id FROM (
         (SELECT id, 0 AS rank, created_at FROM customers
           WHERE tenant_id = ${p.c_tenant}::text AND identifier = ${p.c_identifier}::text LIMIT 1)
         UNION ALL
@@ -99,7 +103,20 @@ function matchedCte(p: StatementParams): SQL {
           ORDER BY created_at LIMIT 1)
       ) candidates
       ORDER BY rank, created_at
-      LIMIT 1
+      LIMIT 1`;
+}
+
+/**
+ * knownCustomerCte for many contacts at once, in a batched statement (src/db/batchedStatement.ts):
+ * `customer(row_key, id)` for each row of `rows` whose contact names a known customer with nothing
+ * to fill in. `p` reads the contact of the current row, `rowKey` is the row's key.
+ */
+export function knownCustomersCte(p: StatementParams, rows: string, rowKey: SQL): SQL {
+  return sql`customer AS (
+      SELECT ${rowKey} AS row_key, c.id FROM ${sql.identifier(rows)}
+        CROSS JOIN LATERAL (${matchCustomerQuery(p)}) matched
+        JOIN customers c ON c.id = matched.id
+      WHERE NOT ${fillable(p)}
     )`;
 }
 

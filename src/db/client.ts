@@ -25,7 +25,7 @@ const dialect = new PgDialect();
  * Named parameters of a statement template: any property read is a placeholder of that name. A name
  * is `<group>_<field>` (`c_email`, `te_id`): each part of a statement reads its own group.
  */
-export type StatementParams = Record<string, SQL.Aliased | ReturnType<typeof sql.placeholder>>;
+export type StatementParams = Record<string, SQL | ReturnType<typeof sql.placeholder>>;
 
 /**
  * The values of a statement template's parameters, by group then field (`{ c: { email } }` for

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customerCte, customerValues, knownCustomerCte } from "../customers/service.js";
+import { customerCte, customerValues, knownCustomerCte, knownCustomersCte } from "../customers/service.js";
+import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import {
   type Database,
   type StatementParams,
@@ -51,6 +52,25 @@ function claimValues(c: ClaimFields) {
   };
 }
 
+/** The ticket row from the draft's values; `from` provides `customer.id`. */
+function ticketInsertSql(p: StatementParams, from: SQL): SQL {
+  return sql`INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
+        title, description, customer_id, branch_code, assigned_team, metadata, webhook_url, partner_id, api_version,
+        request_id, created_by_key_id, created_at, updated_at, response_due_at, resolution_due_at, sla_paused)
+      SELECT ${p.t_id}::text, ${p.t_tenant}::text, ${p.t_channel}::text, ${p.t_reference}::text,
+        ${p.t_service}::text, ${p.t_category}::text, ${p.t_priority}::text, 'OPEN', ${p.t_title}::text,
+        ${p.t_description}::text, customer.id, ${p.t_branch}::text, ${p.t_team}::text, ${p.t_metadata}::jsonb,
+        ${p.t_webhook}::text, ${p.t_partner}::text, ${p.t_api_version}::text, ${p.t_request}::text,
+        ${p.t_key}::text, ${p.t_at}::timestamptz, ${p.t_at}::timestamptz, ${p.t_response_due}::timestamptz,
+        ${p.t_resolution_due}::timestamptz, ${p.t_paused}::boolean
+      ${from}
+      RETURNING id, number, customer_id, tenant_id`;
+}
+
+/** What a ticket's TICKET_CREATED payload gets from the statement: its number and customer. */
+const createdPayload = (row: string) =>
+  sql`jsonb_build_object('ticketNumber', ${sql.identifier(row)}.number::text, 'customerId', ${sql.identifier(row)}.customer_id)`;
+
 /**
  * The whole creation as one statement: customer matched or created, ticket, claim fields,
  * attachment rows, and their events. One statement is one transaction and one round trip, which
@@ -62,26 +82,11 @@ function creationTemplate(withClaim: boolean, withAttachments: boolean, customer
   return statementTemplate(
     `create_ticket_v3${variant}`,
     (p) => sql`WITH ${customer === "known" ? knownCustomerCte(p) : customerCte(p)},
-    ticket AS (
-      INSERT INTO tickets (id, tenant_id, channel, channel_reference_id, service_type, category, priority, status,
-        title, description, customer_id, branch_code, assigned_team, metadata, webhook_url, partner_id, api_version,
-        request_id, created_by_key_id, created_at, updated_at, response_due_at, resolution_due_at, sla_paused)
-      SELECT ${p.t_id}::text, ${p.t_tenant}::text, ${p.t_channel}::text, ${p.t_reference}::text,
-        ${p.t_service}::text, ${p.t_category}::text, ${p.t_priority}::text, 'OPEN', ${p.t_title}::text,
-        ${p.t_description}::text, customer.id, ${p.t_branch}::text, ${p.t_team}::text, ${p.t_metadata}::jsonb,
-        ${p.t_webhook}::text, ${p.t_partner}::text, ${p.t_api_version}::text, ${p.t_request}::text,
-        ${p.t_key}::text, ${p.t_at}::timestamptz, ${p.t_at}::timestamptz, ${p.t_response_due}::timestamptz,
-        ${p.t_resolution_due}::timestamptz, ${p.t_paused}::boolean
-      FROM customer LIMIT 1
-      RETURNING id, number, customer_id, tenant_id
-    )
+    ticket AS (${ticketInsertSql(p, sql`FROM customer LIMIT 1`)})
     ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
     ${withAttachments ? sql`, attachment_rows AS (${attachmentInsertSql(p)})` : sql``},
     ticket_created AS (
-      ${eventInsertSql("te", p, {
-        cte: "ticket",
-        extraPayload: sql`jsonb_build_object('ticketNumber', ticket.number::text, 'customerId', ticket.customer_id)`,
-      })}
+      ${eventInsertSql("te", p, { cte: "ticket", extraPayload: createdPayload("ticket") })}
     )
     SELECT number::text AS number FROM ticket`,
   );
@@ -99,6 +104,29 @@ const templates = {
   attachments: templatePair(false, true),
   claimWithAttachments: templatePair(true, true),
 };
+
+/**
+ * The commonest creation, a ticket without claim fields or attachments for a returning customer
+ * with nothing to fill in, batched across concurrent requests (see batchedStatement): the known
+ * customer statement for many tickets at once.
+ */
+const knownPlainBatch = batchedStatement<{ key: string; number: string }>(
+  "create_tickets_known_v1",
+  (values) => String(values.t?.id),
+  (columns) => {
+    const input = columns(batchInput);
+    const created = columns("ticket_row");
+    return sql`${knownCustomersCte(input, batchInput, input.t_id as SQL)},
+    ticket AS (${ticketInsertSql(input, sql`FROM ${sql.identifier(batchInput)} JOIN customer ON customer.row_key = ${input.t_id}`)}),
+    ticket_row AS (
+      SELECT ticket.id, ticket.number, ticket.customer_id, ${sql.identifier(batchInput)}.*
+      FROM ticket JOIN ${sql.identifier(batchInput)} ON ${input.t_id} = ticket.id
+    ),
+    ticket_created AS (${eventInsertSql("te", created, { cte: "ticket_row", extraPayload: createdPayload("ticket_row") })})
+    SELECT id AS key, number::text AS number FROM ticket`;
+  },
+  { maxRows: 32, maxInFlight: 4 },
+);
 
 /**
  * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
@@ -167,7 +195,8 @@ export async function writeTicket(
     ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
     ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
-  const [known] = await template.known<{ number: string }>(db, values);
+  const batched = draft.claim || withAttachments ? null : knownPlainBatch(db as Database, values);
+  const [known] = batched ? [await batched] : await template.known<{ number: string }>(db, values);
   if (known) return known.number;
   const [row] = await template.any<{ number: string }>(db, values);
   return row?.number;

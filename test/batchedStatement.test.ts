@@ -1,0 +1,95 @@
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchedStatement, batchInput } from "../src/db/batchedStatement.js";
+import { openPglite } from "../src/db/client.js";
+import { createTestHub, type TestHub } from "./support/testHub.js";
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await createTestHub();
+  await hub.db.execute(
+    sql`CREATE TABLE batch_probe (id text PRIMARY KEY, n integer NOT NULL CHECK (n >= 0), tx bigint NOT NULL)`,
+  );
+});
+afterAll(async () => {
+  await hub.close();
+});
+
+type Written = { key: string; tx: string };
+
+// Each row records its transaction: rows written by one statement share it. n >= 1000 is skipped.
+const probe = (limits: { maxRows: number; maxInFlight: number }) =>
+  batchedStatement<Written>(
+    `test_batch_probe_${limits.maxRows}_${limits.maxInFlight}`,
+    (values) => String(values.p?.id),
+    (columns) => {
+      const row = columns(batchInput);
+      return sql`inserted AS (
+        INSERT INTO batch_probe (id, n, tx) SELECT ${row.p_id}::text, ${row.p_n}::integer, txid_current()
+        FROM ${sql.identifier(batchInput)} WHERE ${row.p_n}::integer < 1000 RETURNING id, tx
+      )
+      SELECT id AS key, tx::text FROM inserted`;
+    },
+    limits,
+  );
+
+const write = (run: ReturnType<typeof probe>, id: string, n: number) => {
+  const pending = run(hub.db, { p: { id, n } });
+  if (!pending) throw new Error("not a node-postgres pool");
+  return pending;
+};
+
+describe("batched statements", () => {
+  it("answer each call with its own row, writing concurrent calls in fewer transactions", async () => {
+    const run = probe({ maxRows: 8, maxInFlight: 2 });
+    const ids = Array.from({ length: 40 }, (_, i) => `many-${i}`);
+    const answers = await Promise.all(ids.map((id, i) => write(run, id, i)));
+    expect(answers.map((a) => a?.key)).toEqual(ids);
+    const transactions = new Set(answers.map((a) => a?.tx));
+    expect(transactions.size).toBeLessThan(ids.length);
+    expect(transactions.size).toBeGreaterThanOrEqual(40 / 8);
+  });
+
+  it("send a call at once, alone, when no statement is running", async () => {
+    const run = probe({ maxRows: 8, maxInFlight: 2 });
+    const first = await write(run, "alone-1", 1);
+    const second = await write(run, "alone-2", 2);
+    expect(first?.tx).not.toBe(second?.tx);
+  });
+
+  it("answer every call of a failed batch 'not written', and write none of them", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    const first = write(run, "fail-first", 1); // runs alone; the next five wait and go together
+    const batch = [write(run, "fail-a", 1), write(run, "fail-bad", -1), write(run, "fail-b", 2)];
+    expect((await first)?.key).toBe("fail-first");
+    expect(await Promise.all(batch)).toEqual([undefined, undefined, undefined]);
+    const rows = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'fail-%' ORDER BY id`);
+    expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ id: "fail-first" }]);
+  });
+
+  it("reject a call that failed alone with the database's error", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    await expect(write(run, "alone-bad", -1)).rejects.toThrow(/batch_probe_n_check/);
+  });
+
+  it("answer a call whose row the statement did not return with undefined", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    const first = write(run, "skip-first", 1);
+    const batch = [write(run, "skip-kept", 2), write(run, "skip-skipped", 5000)];
+    expect((await first)?.key).toBe("skip-first");
+    const [kept, skipped] = await Promise.all(batch);
+    expect(kept?.key).toBe("skip-kept");
+    expect(skipped).toBeUndefined();
+  });
+
+  it("name a missing value, and are not available on the embedded database", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    expect(() => run(hub.db, { p: { id: "no-n" } })).toThrow("no value for p_n");
+    const embedded = openPglite(undefined);
+    try {
+      expect(run(embedded.db, { p: { id: "x", n: 1 } })).toBeNull();
+    } finally {
+      await embedded.close();
+    }
+  });
+});
