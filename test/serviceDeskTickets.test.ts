@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customers, events, tickets } from "../src/db/schema/index.js";
 import { docExamples, type Partner, partnerOf, tinyPngBase64 } from "./support/serviceDesk.js";
@@ -307,6 +307,14 @@ describe("many tickets at once", () => {
         customerId: row.customerId,
       });
     }
+    // Tickets of known customers with nothing to fill in were written many to a transaction.
+    const knownIds = answers.filter((_, i) => i % 4 < 2).map((a) => String(a.body.ticketId));
+    const written = await hub.db.execute(
+      sql`SELECT count(DISTINCT xmin::text)::int AS transactions FROM tickets WHERE id IN ${knownIds}`,
+    );
+    const [{ transactions }] = (written as unknown as { rows: [{ transactions: number }] }).rows;
+    expect(transactions).toBeLessThan(knownIds.length / 2);
+
     // One customer per tenant for the known CIF, and the first department given was filled in.
     expect(customerOf.size).toBe(2);
     const [wati] = await hub.db
@@ -314,6 +322,22 @@ describe("many tickets at once", () => {
       .from(customers)
       .where(eq(customers.id, customerOf.get(partner.tenantId) ?? ""));
     expect(wati?.department).toMatch(/^Dept \d+$/);
+  });
+});
+
+describe("text that is not well-formed UTF-16", () => {
+  it("is stored with U+FFFD in place of a lone surrogate, including a generated title cut at an emoji", async () => {
+    const emojiAtCut = `${"x".repeat(76)}😀 and more text after the cut point`;
+    const res = await partner.post("/api/omnichannel/tickets", {
+      ...withoutRequestId(docExamples.ticket),
+      channelReferenceId: "surrogates",
+      ticket: { description: `${emojiAtCut}\nlone \ud83d here` },
+    });
+    expect(res.status).toBe(201);
+    const row = await ticketRow(res.body.ticketId);
+    expect(row.description).toContain("lone \ufffd here");
+    expect(row.title).toContain("😀");
+    expect(row.title.isWellFormed()).toBe(true);
   });
 });
 

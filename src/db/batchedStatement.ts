@@ -30,14 +30,16 @@ type Lane<Row> = { pending: Pending<Row>[]; inFlight: number };
  * per-statement costs (round trip, executor start, commit and its WAL flush) once per batch rather
  * than once per row, and the API process sends one query instead of many; an idle hub still sends
  * each call at once, alone. Each statement is one transaction: its rows commit together or not at
- * all, and a failed batch of several is answered "not written" to each caller, who then writes
- * alone (and sees any error that is its own).
+ * all. A batch that a row's data fails (SQLSTATE classes 22 and 23) is answered "not written" to
+ * each caller, who then writes alone and meets only its own error; any other failure is every
+ * caller's. When too many calls wait, `run` answers null: write alone.
  *
  * `build` gets, for any alias of the input, named parameters that read that alias's columns
  * (`columns(batchInput).t_id` is `input_row.t_id`); every name used becomes a column of
  * `input_row`, filled from each call's values as statementTemplate fills parameters. The statement
  * must return a `key` column; a call whose key (`keyOf` its values) is not among the rows returned
- * is answered undefined. node-postgres pools only: `run` answers null for any other database.
+ * is answered undefined. node-postgres pools only: `run` answers null for any other database (a
+ * transaction included).
  */
 export function batchedStatement<Row extends { key: string }>(
   name: string,
@@ -86,8 +88,10 @@ export function batchedStatement<Row extends { key: string }>(
       const byKey = new Map(rows.map((row) => [row.key, row]));
       for (const call of batch) call.resolve(byKey.get(call.key));
     } catch (err) {
-      if (batch.length === 1) batch[0]?.reject(err);
-      else for (const call of batch) call.resolve(undefined);
+      // A row's data failed the statement: every call writes alone and meets only its own error.
+      // Anything else (connection, timeout, shutdown) is every call's error, as it would be alone.
+      if (isDataError(err)) for (const call of batch) call.resolve(undefined);
+      else for (const call of batch) call.reject(err);
     }
   }
 
@@ -105,20 +109,31 @@ export function batchedStatement<Row extends { key: string }>(
   return function run(db: Database, values: StatementValues): Promise<Row | undefined> | null {
     const pool = (db._.session as { client?: unknown }).client;
     if (!(pool instanceof pg.Pool)) return null;
-    const args = statement().slots.map(([group, field]) => {
-      const value = values[group]?.[field];
-      if (value === undefined) throw new Error(`batched statement ${name}: no value for ${group}_${field}`);
-      return value;
-    });
     let lane = lanes.get(pool);
     if (!lane) {
       lane = { pending: [], inFlight: 0 };
       lanes.set(pool, lane);
     }
+    // Past this many waiting calls the database is not keeping up: a call then goes the single-row
+    // way, where the pool's connection timeout sheds load, instead of waiting here unbounded.
+    if (lane.pending.length >= limits.maxInFlight * limits.maxRows * 2) return null;
+    const args = statement().slots.map(([group, field]) => {
+      const value = values[group]?.[field];
+      if (value === undefined) throw new Error(`batched statement ${name}: no value for ${group}_${field}`);
+      // JSON carries a lone UTF-16 surrogate as an escape that jsonb refuses; as a text parameter
+      // of a single-row statement it becomes U+FFFD. Make it the same here.
+      return typeof value === "string" ? value.toWellFormed() : value;
+    });
     const queued = lane;
     return new Promise<Row | undefined>((resolve, reject) => {
-      queued.pending.push({ args, key: keyOf(values), resolve, reject });
+      queued.pending.push({ args, key: keyOf(values).toWellFormed(), resolve, reject });
       drain(pool, queued);
     });
   };
+}
+
+/** Invalid data (class 22) or a violated constraint (class 23): the rows' fault, not the database's. */
+function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
 }

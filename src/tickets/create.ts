@@ -59,7 +59,9 @@ export type CreateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
 /** A title when the partner sent none: the service's name and the start of the description. */
 function autoTitle(serviceName: string, description: string): string {
   const firstLine = description.trim().split("\n")[0] ?? "";
-  const short = firstLine.length > 80 ? `${firstLine.slice(0, 77)}...` : firstLine;
+  // Cut by code point: by UTF-16 unit, an emoji at the cut would leave half a character behind.
+  const characters = Array.from(firstLine);
+  const short = characters.length > 80 ? `${characters.slice(0, 77).join("")}...` : firstLine;
   return short ? `${serviceName}: ${short}` : serviceName;
 }
 

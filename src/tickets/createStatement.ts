@@ -112,7 +112,11 @@ const templates = {
  */
 const knownPlainBatch = batchedStatement<{ key: string; number: string }>(
   "create_tickets_known_v1",
-  (values) => String(values.t?.id),
+  (values) => {
+    const id = values.t?.id;
+    if (typeof id !== "string") throw new Error("a ticket to write has no id");
+    return id;
+  },
   (columns) => {
     const input = columns(batchInput);
     const created = columns("ticket_row");
