@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { batchedStatement, batchInput } from "../src/db/batchedStatement.js";
+import { batchedStatement, batchedStatementCounts, batchInput } from "../src/db/batchedStatement.js";
 import { openPglite } from "../src/db/client.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -59,10 +59,12 @@ describe("batched statements", () => {
 
   it("answer every call of a failed batch 'not written', and write none of them", async () => {
     const run = probe({ maxRows: 10, maxInFlight: 1 });
-    const first = write(run, "fail-first", 1); // runs alone; the next five wait and go together
+    const failedBefore = batchedStatementCounts().get("test_batch_probe_10_1")?.failedByData ?? 0;
+    const first = write(run, "fail-first", 1); // runs alone; the next three wait and go together
     const batch = [write(run, "fail-a", 1), write(run, "fail-bad", -1), write(run, "fail-b", 2)];
     expect((await first)?.key).toBe("fail-first");
     expect(await Promise.all(batch)).toEqual([undefined, undefined, undefined]);
+    expect(batchedStatementCounts().get("test_batch_probe_10_1")?.failedByData).toBe(failedBefore + 3);
     const rows = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'fail-%' ORDER BY id`);
     expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ id: "fail-first" }]);
   });
@@ -93,7 +95,9 @@ describe("batched statements", () => {
   it("send calls the single-row way (null) while too many already wait", async () => {
     const run = probe({ maxRows: 1, maxInFlight: 1 });
     const accepted = ["cap-1", "cap-2", "cap-3"].map((id) => write(run, id, 1)); // one runs, two wait
+    const overflowedBefore = batchedStatementCounts().get("test_batch_probe_1_1")?.overflowed ?? 0;
     expect(run(hub.db, { p: { id: "cap-4", n: 1 } })).toBeNull();
+    expect(batchedStatementCounts().get("test_batch_probe_1_1")?.overflowed).toBe(overflowedBefore + 1);
     expect((await Promise.all(accepted)).map((a) => a?.key)).toEqual(["cap-1", "cap-2", "cap-3"]);
   });
 

@@ -314,6 +314,13 @@ describe("many tickets at once", () => {
     );
     const [{ transactions }] = (written as unknown as { rows: [{ transactions: number }] }).rows;
     expect(transactions).toBeLessThan(knownIds.length / 2);
+    // ... and the metrics endpoint says so: more rows than statements.
+    const metrics = await (await hub.request("/metrics")).text();
+    const counter = (name: string) =>
+      Number(new RegExp(`^${name}\\{statement="create_tickets_known_v1"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
+    expect(counter("switchboard_db_batched_rows_total")).toBeGreaterThan(
+      counter("switchboard_db_batched_statements_total"),
+    );
 
     // One customer per tenant for the known CIF, and the first department given was filled in.
     expect(customerOf.size).toBe(2);

@@ -24,6 +24,24 @@ type Pending<Row> = {
 
 type Lane<Row> = { pending: Pending<Row>[]; inFlight: number };
 
+/** What one batched statement has done in this process, for the metrics endpoint. */
+export type BatchCounts = {
+  /** Statements sent, and the calls they carried: rows / statements is the mean batch size. */
+  statements: number;
+  rows: number;
+  /** Calls answered "not written" because a row's data failed their batch. */
+  failedByData: number;
+  /** Calls sent the single-row way because too many were waiting. */
+  overflowed: number;
+};
+
+const countsByName = new Map<string, BatchCounts>();
+
+/** Every batched statement's counts so far, by statement name. */
+export function batchedStatementCounts(): ReadonlyMap<string, Readonly<BatchCounts>> {
+  return countsByName;
+}
+
 /**
  * A single-row write that many concurrent requests make, run as one multi-row statement for all
  * the calls waiting when a statement slot frees up. Under load PostgreSQL then pays its
@@ -49,6 +67,13 @@ export function batchedStatement<Row extends { key: string }>(
 ) {
   let compiled: { text: string; slots: ReadonlyArray<readonly [string, string]> } | undefined;
   const lanes = new WeakMap<pg.Pool, Lane<Row>>();
+  const counts: BatchCounts = countsByName.get(name) ?? {
+    statements: 0,
+    rows: 0,
+    failedByData: 0,
+    overflowed: 0,
+  };
+  countsByName.set(name, counts);
 
   function compile() {
     const names: string[] = [];
@@ -79,6 +104,8 @@ export function batchedStatement<Row extends { key: string }>(
   }
 
   async function write(pool: pg.Pool, batch: Pending<Row>[]): Promise<void> {
+    counts.statements++;
+    counts.rows += batch.length;
     try {
       const { rows } = await pool.query<Row>({
         name,
@@ -90,8 +117,12 @@ export function batchedStatement<Row extends { key: string }>(
     } catch (err) {
       // A row's data failed the statement: every call writes alone and meets only its own error.
       // Anything else (connection, timeout, shutdown) is every call's error, as it would be alone.
-      if (isDataError(err)) for (const call of batch) call.resolve(undefined);
-      else for (const call of batch) call.reject(err);
+      if (isDataError(err)) {
+        counts.failedByData += batch.length;
+        for (const call of batch) call.resolve(undefined);
+      } else {
+        for (const call of batch) call.reject(err);
+      }
     }
   }
 
@@ -116,7 +147,10 @@ export function batchedStatement<Row extends { key: string }>(
     }
     // Past this many waiting calls the database is not keeping up: a call then goes the single-row
     // way, where the pool's connection timeout sheds load, instead of waiting here unbounded.
-    if (lane.pending.length >= limits.maxInFlight * limits.maxRows * 2) return null;
+    if (lane.pending.length >= limits.maxInFlight * limits.maxRows * 2) {
+      counts.overflowed++;
+      return null;
+    }
     const args = statement().slots.map(([group, field]) => {
       const value = values[group]?.[field];
       if (value === undefined) throw new Error(`batched statement ${name}: no value for ${group}_${field}`);
