@@ -1,24 +1,54 @@
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { type BatchCounts, batchedStatementCounts } from "./db/batchedStatement.js";
 
-/** A counter read from a batched statement's counts when /metrics is scraped. */
-function batchCounter(registry: Registry, name: string, help: string, of: (counts: BatchCounts) => number) {
-  return new Counter({
-    name,
-    help,
-    labelNames: ["statement"] as const,
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const [statement, counts] of batchedStatementCounts()) this.inc({ statement }, of(counts));
-    },
-  });
+/** Batched writes (src/db/batchedStatement.ts): rows / statements is the mean batch size. */
+const batchCounters: ReadonlyArray<{ name: string; help: string; count: keyof BatchCounts }> = [
+  {
+    name: "switchboard_db_batched_statements_total",
+    help: "Multi-row statements sent by each batched write",
+    count: "statements",
+  },
+  {
+    name: "switchboard_db_batched_rows_total",
+    help: "Calls written through each batched write",
+    count: "rows",
+  },
+  {
+    name: "switchboard_db_batched_failed_by_data_total",
+    help: "Calls answered 'write alone' because a row's data failed their batch",
+    count: "failedByData",
+  },
+  {
+    name: "switchboard_db_batched_overflowed_total",
+    help: "Calls sent the single-row way because too many were waiting for a batch",
+    count: "overflowed",
+  },
+];
+
+/** The batched writes' counters, read from the batcher when /metrics is scraped. */
+function registerBatchCounters(registry: Registry): void {
+  for (const { name, help, count } of batchCounters) {
+    new Counter({
+      name,
+      help,
+      labelNames: ["statement"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [statement, counts] of batchedStatementCounts()) this.inc({ statement }, counts[count]);
+      },
+    });
+  }
 }
 
-/** One registry per hub instance, so tests and embedded hubs do not share counters. */
+/**
+ * One registry per hub instance, so tests and embedded hubs do not share counters. The batched
+ * writes' counts are the process's (they are kept by the batcher), the same in every registry.
+ */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "switchboard_" });
+  registerBatchCounters(registry);
   return {
     registry,
     httpRequestDuration: new Histogram({
@@ -39,31 +69,6 @@ export function createMetrics() {
       help: "Domain events moved from the outbox table to the domain-events queue",
       registers: [registry],
     }),
-    // Batched writes (src/db/batchedStatement.ts): rows / statements is the mean batch size.
-    batchedStatements: batchCounter(
-      registry,
-      "switchboard_db_batched_statements_total",
-      "Multi-row statements sent by each batched write",
-      (c) => c.statements,
-    ),
-    batchedRows: batchCounter(
-      registry,
-      "switchboard_db_batched_rows_total",
-      "Calls written through each batched write",
-      (c) => c.rows,
-    ),
-    batchedFailedByData: batchCounter(
-      registry,
-      "switchboard_db_batched_failed_by_data_total",
-      "Calls answered 'write alone' because a row's data failed their batch",
-      (c) => c.failedByData,
-    ),
-    batchedOverflowed: batchCounter(
-      registry,
-      "switchboard_db_batched_overflowed_total",
-      "Calls sent the single-row way because too many were waiting for a batch",
-      (c) => c.overflowed,
-    ),
   };
 }
 

@@ -5,6 +5,7 @@ import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import type { Logger } from "../logger.js";
+import { principalOf } from "./principal.js";
 import type { Scope } from "./scopes.js";
 
 /** Reads `Authorization: Bearer <key>` or, as the bank's existing partners send it, `X-API-Key: <key>`. */
@@ -44,8 +45,7 @@ export function apiKeyAuth(db: Database, logger: Logger): MiddlewareHandler<HubE
  */
 export function requireScope(scope: Scope, message?: string): MiddlewareHandler<HubEnv> {
   return async function requireScope(c, next) {
-    const principal = c.get("principal");
-    if (!principal) throw errors.unauthorized();
+    const principal = principalOf(c);
     if (!principal.scopes.has(scope)) {
       throw errors.forbidden(message ?? `API key lacks the ${scope} scope`, {
         scope: `${scope} is required`,

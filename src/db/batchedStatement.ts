@@ -1,9 +1,15 @@
 import { type SQL, sql } from "drizzle-orm";
-import { PgDialect } from "drizzle-orm/pg-core";
 import pg from "pg";
-import type { Database, StatementParams, StatementValues } from "./client.js";
-
-const dialect = new PgDialect();
+import {
+  type Database,
+  dialect,
+  type ParameterSlot,
+  parameterSlot,
+  pgClientOf,
+  type StatementParams,
+  type StatementValues,
+  slotValues,
+} from "./client.js";
 
 /** The relation a batched statement reads its rows from: one row per call, one column per name. */
 export const batchInput = "input_row";
@@ -65,7 +71,7 @@ export function batchedStatement<Row extends { key: string }>(
   build: (columns: (alias: string) => StatementParams) => SQL,
   limits: BatchLimits,
 ) {
-  let compiled: { text: string; slots: ReadonlyArray<readonly [string, string]> } | undefined;
+  let compiled: { text: string; slots: readonly ParameterSlot[] } | undefined;
   const lanes = new WeakMap<pg.Pool, Lane<Row>>();
   const counts: BatchCounts = countsByName.get(name) ?? {
     statements: 0,
@@ -91,11 +97,7 @@ export function batchedStatement<Row extends { key: string }>(
     if (body.params.length > 0) throw new Error(`batched statement ${name} takes its values as columns only`);
     const input = names.map((column, i) => `x->>${i} AS ${column}`).join(", ");
     const text = `WITH ${batchInput} AS (SELECT ${input} FROM jsonb_array_elements($1::jsonb) AS r(x)), ${body.sql}`;
-    const slots = names.map((column) => {
-      const split = column.indexOf("_");
-      return [column.slice(0, split), column.slice(split + 1)] as const;
-    });
-    return { text, slots };
+    return { text, slots: names.map(parameterSlot) };
   }
 
   function statement() {
@@ -138,7 +140,8 @@ export function batchedStatement<Row extends { key: string }>(
   }
 
   return function run(db: Database, values: StatementValues): Promise<Row | undefined> | null {
-    const pool = (db._.session as { client?: unknown }).client;
+    // A pool only: inside a transaction (a pooled client) the call writes alone.
+    const pool = pgClientOf(db._.session);
     if (!(pool instanceof pg.Pool)) return null;
     let lane = lanes.get(pool);
     if (!lane) {
@@ -151,13 +154,11 @@ export function batchedStatement<Row extends { key: string }>(
       counts.overflowed++;
       return null;
     }
-    const args = statement().slots.map(([group, field]) => {
-      const value = values[group]?.[field];
-      if (value === undefined) throw new Error(`batched statement ${name}: no value for ${group}_${field}`);
-      // JSON carries a lone UTF-16 surrogate as an escape that jsonb refuses; as a text parameter
-      // of a single-row statement it becomes U+FFFD. Make it the same here.
-      return typeof value === "string" ? value.toWellFormed() : value;
-    });
+    // JSON carries a lone UTF-16 surrogate as an escape that jsonb refuses; as a text parameter
+    // of a single-row statement it becomes U+FFFD. Make it the same here.
+    const args = slotValues(name, statement().slots, values).map((value) =>
+      typeof value === "string" ? value.toWellFormed() : value,
+    );
     const queued = lane;
     return new Promise<Row | undefined>((resolve, reject) => {
       queued.pending.push({ args, key: keyOf(values).toWellFormed(), resolve, reject });

@@ -19,7 +19,8 @@ export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 /** A transaction handle. Writers of domain events take this, not Database, so they cannot run outside one. */
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-const dialect = new PgDialect();
+/** drizzle's PostgreSQL dialect, to turn hand-built SQL into text and parameters. */
+export const dialect = new PgDialect();
 
 /**
  * Named parameters of a statement template: any property read is a placeholder of that name. A name
@@ -38,10 +39,33 @@ const placeholders = new Proxy({} as StatementParams, {
   get: (_target, name) => sql.placeholder(String(name)),
 });
 
+/** Where a parameter's value is found in StatementValues. */
+export type ParameterSlot = readonly [group: string, field: string];
+
+/** A parameter name `<group>_<field>` as its slot. */
+export function parameterSlot(name: string): ParameterSlot {
+  const split = name.indexOf("_");
+  if (split <= 0) throw new Error(`statement parameter "${name}" is not <group>_<field>`);
+  return [name.slice(0, split), name.slice(split + 1)];
+}
+
+/** The values of a statement's slots, in order. A missing value fails the call; null is a value. */
+export function slotValues(
+  statement: string,
+  slots: readonly ParameterSlot[],
+  values: StatementValues,
+): unknown[] {
+  return slots.map(([group, field]) => {
+    const value = values[group]?.[field];
+    if (value === undefined) throw new Error(`statement ${statement}: no value for ${group}_${field}`);
+    return value;
+  });
+}
+
 type CompiledStatement = {
   query: { sql: string; params: unknown[] };
-  /** The group and field of each distinct parameter, in $n order. */
-  slots: ReadonlyArray<readonly [group: string, field: string]>;
+  /** The slot of each distinct parameter, in $n order. */
+  slots: readonly ParameterSlot[];
 };
 
 /**
@@ -51,7 +75,7 @@ type CompiledStatement = {
 function compileStatement(build: (params: StatementParams) => SQL): CompiledStatement {
   const raw = dialect.sqlToQuery(build(placeholders));
   const slotByName = new Map<string, number>();
-  const slots: Array<readonly [string, string]> = [];
+  const slots: ParameterSlot[] = [];
   const numbers = raw.params.map((param) => {
     const name = (param as { name?: unknown }).name;
     if (!(param instanceof Placeholder) || typeof name !== "string") {
@@ -59,10 +83,8 @@ function compileStatement(build: (params: StatementParams) => SQL): CompiledStat
     }
     let slot = slotByName.get(name);
     if (slot === undefined) {
-      const split = name.indexOf("_");
-      if (split <= 0) throw new Error(`statement parameter "${name}" is not <group>_<field>`);
       slot = slots.length;
-      slots.push([name.slice(0, split), name.slice(split + 1)]);
+      slots.push(parameterSlot(name));
       slotByName.set(name, slot);
     }
     return slot + 1;
@@ -91,24 +113,25 @@ export function statementTemplate(name: string, build: (params: StatementParams)
       runner = statementRunner(session, compiled, name);
       bySession.set(session, runner);
     }
-    const args = compiled.slots.map(([group, field]) => {
-      const value = values[group]?.[field];
-      if (value === undefined) throw new Error(`statement ${name}: no value for ${group}_${field}`);
-      return value;
-    });
-    return (await runner(args)) as Row[];
+    return (await runner(slotValues(name, compiled.slots, values))) as Row[];
   };
 }
 
 type StatementRunner = (args: unknown[]) => Promise<unknown[]>;
+
+/** The node-postgres pool (or, in a transaction, client) under a drizzle session; none on PGlite. */
+export function pgClientOf(session: Database["_"]["session"]): pg.Pool | pg.Client | undefined {
+  const client = (session as { client?: unknown }).client;
+  return client instanceof pg.Pool || client instanceof pg.Client ? client : undefined;
+}
 
 function statementRunner(
   session: Database["_"]["session"],
   compiled: CompiledStatement,
   name: string,
 ): StatementRunner {
-  const client = (session as { client?: unknown }).client;
-  if (client instanceof pg.Pool || client instanceof pg.Client) {
+  const client = pgClientOf(session);
+  if (client) {
     // node-postgres directly: drizzle's prepared query adds several promises and a lookup per
     // parameter to every call, which a statement this hot pays for under load.
     const text = compiled.query.sql;

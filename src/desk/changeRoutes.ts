@@ -4,9 +4,8 @@ import type { Principal } from "../auth/principal.js";
 import { principalOf } from "../auth/principal.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTicket } from "../tickets/queries.js";
 import { addComment, assignTicket, changeStatus, type UpdateResult } from "../tickets/updates.js";
-import { agentContext, type DeskDeps, refused, deskTags as tags, ticketNotFound } from "./deps.js";
+import { agentContext, type DeskDeps, refused, deskTags as tags } from "./deps.js";
 import { deskCommentSchema, deskTicketSchema } from "./responses.js";
 import { assignBody, commentBody, statusBody, ticketNumberParam } from "./schemas.js";
 import { deskTicketView } from "./views.js";
@@ -53,31 +52,35 @@ const statusRoute = changeRoute("status", "Move the ticket along the status tran
 const replyRoute = commentRoute("replies", "Reply to the customer; the first reply meets the response SLA");
 const noteRoute = commentRoute("notes", "Add an internal note, never shown to partners or customers");
 
-function settled<T>(result: UpdateResult<T>): T {
+/** The change as done (with the ticket after it), or the refusal as an error. */
+function settled<T>(result: UpdateResult<T>): Extract<UpdateResult<T>, { ok: true }> {
   if (!result.ok) refused(result);
-  return result.value;
+  return result;
 }
 
-export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
-  // The ticket functions answer with the row before the SLA was recomputed: read it again.
-  const ticketAfter = async (principal: Principal, ticketNumber: string) => {
-    const ticket = await findTicket(deps.db, principal.tenantId, { ticketNumber });
-    if (!ticket) throw ticketNotFound();
-    return { data: deskTicketView(ticket, new Date()) };
-  };
+/** The desk's answer to a change: the ticket as the change left it. */
+const ticketAfter = (result: { ticket: Parameters<typeof deskTicketView>[0] }) => ({
+  data: deskTicketView(result.ticket, new Date()),
+});
 
+export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
   app.openapi(assignRoute, async (c) => {
-    const principal = principalOf(c);
-    const ref = c.req.valid("param");
-    settled(await assignTicket(deps, agentContext(principal), ref, c.req.valid("json")));
-    return c.json(await ticketAfter(principal, ref.ticketNumber), 200);
+    const done = settled(
+      await assignTicket(deps, agentContext(principalOf(c)), c.req.valid("param"), c.req.valid("json")),
+    );
+    return c.json(ticketAfter(done), 200);
   });
 
   app.openapi(statusRoute, async (c) => {
-    const principal = principalOf(c);
-    const ref = c.req.valid("param");
-    settled(await changeStatus(deps, agentContext(principal), ref, c.req.valid("json").status));
-    return c.json(await ticketAfter(principal, ref.ticketNumber), 200);
+    const done = settled(
+      await changeStatus(
+        deps,
+        agentContext(principalOf(c)),
+        c.req.valid("param"),
+        c.req.valid("json").status,
+      ),
+    );
+    return c.json(ticketAfter(done), 200);
   });
 
   const comment = async (
@@ -86,7 +89,7 @@ export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDep
     body: CommentBody,
     isInternal: boolean,
   ) => {
-    const value = settled(
+    const { value } = settled(
       await addComment(deps, agentContext(principal), ref, {
         content: body.content,
         authorName: body.author,

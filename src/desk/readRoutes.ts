@@ -1,8 +1,8 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { attachmentDownload } from "../attachments/download.js";
 import { requireScope } from "../auth/middleware.js";
 import { principalOf } from "../auth/principal.js";
 import { resolveBranchName, resolveService } from "../catalogue/service.js";
-import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { pageWindow, paginationOf } from "../http/pagination.js";
@@ -133,15 +133,6 @@ export function registerDeskReadRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps)
     const { ticketNumber, attachmentId } = c.req.valid("param");
     const ticket = await findTicket(db, tenantId, { ticketNumber });
     if (!ticket) throw ticketNotFound();
-    const file = await findAttachment(db, tenantId, ticket.id, attachmentId);
-    const bytes = file ? await deps.blobs.get(file.storageKey) : undefined;
-    if (!file || !bytes) throw errors.notFound("Attachment not found");
-    c.header("Content-Type", file.mimeType);
-    c.header("Content-Length", String(bytes.byteLength));
-    c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Content-Security-Policy", "sandbox");
-    c.header("Cache-Control", "private, no-store");
-    return c.body(new Uint8Array(bytes), 200);
+    return attachmentDownload(c, deps.blobs, await findAttachment(db, tenantId, ticket.id, attachmentId));
   });
 }

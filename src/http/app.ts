@@ -3,7 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Queue } from "bullmq";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
-import { mountQueueDashboard } from "../../queues/dashboard.js";
+import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import { adminAuth, apiKeyAuth } from "../auth/middleware.js";
@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use("/api/omnichannel/*", ...tenantRequests);
   app.use("/api/v1/*", ...tenantRequests);
   app.use("/api/admin/*", adminAuth(config.adminToken));
-  app.use("/admin/queues/*", adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
+  app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
 
   registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
   registerDocsRoutes(app);

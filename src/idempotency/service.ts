@@ -79,17 +79,13 @@ export async function runIdempotent<T extends JsonValue>(
       })
       .returning({ key: idempotencyKeys.key });
 
+    const thisKey = and(
+      eq(idempotencyKeys.tenantId, claim.tenantId),
+      eq(idempotencyKeys.scope, claim.scope),
+      eq(idempotencyKeys.key, claim.key),
+    );
     if (!mine) {
-      const [first] = await tx
-        .select()
-        .from(idempotencyKeys)
-        .where(
-          and(
-            eq(idempotencyKeys.tenantId, claim.tenantId),
-            eq(idempotencyKeys.scope, claim.scope),
-            eq(idempotencyKeys.key, claim.key),
-          ),
-        );
+      const [first] = await tx.select().from(idempotencyKeys).where(thisKey);
       if (!first) throw new Error("idempotency row vanished after a conflict");
       if (first.requestHash !== hash) return { outcome: "key_reused", key: claim.key } as const;
       return { outcome: "replayed", result: first.result as T } as const;
@@ -99,13 +95,7 @@ export async function runIdempotent<T extends JsonValue>(
     await tx
       .update(idempotencyKeys)
       .set({ result: sql`${JSON.stringify(result)}::jsonb` })
-      .where(
-        and(
-          eq(idempotencyKeys.tenantId, claim.tenantId),
-          eq(idempotencyKeys.scope, claim.scope),
-          eq(idempotencyKeys.key, claim.key),
-        ),
-      );
+      .where(thisKey);
     return { outcome: "fresh", result } as const;
   });
 }

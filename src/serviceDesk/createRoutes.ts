@@ -1,9 +1,11 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { requireScope } from "../auth/middleware.js";
 import { actorOf, type Principal, principalOf } from "../auth/principal.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { setResponseHeader } from "../http/responseHeaders.js";
 import type { Idempotency, Idempotent } from "../idempotency/service.js";
 import { type CreatedTicket, createClaim, createTicket, type TicketContext } from "../tickets/create.js";
 import { acceptAttachments } from "./attachmentInput.js";
@@ -27,13 +29,17 @@ function context(principal: Principal): TicketContext {
   return { tenantId: principal.tenantId, actor: actorOf(principal), keyId: principal.keyId };
 }
 
-/** Maps a replay or a reused key; a fresh or replayed result is the same answer either way. */
-function settle(outcome: Idempotent<CreatedTicket>): { result: CreatedTicket; replayed: boolean } {
+/**
+ * Maps a replay or a reused key; a fresh or replayed result is the same answer either way, a
+ * replay marked by its header.
+ */
+function settle(c: Context, outcome: Idempotent<CreatedTicket>): CreatedTicket {
   switch (outcome.outcome) {
     case "fresh":
-      return { result: outcome.result, replayed: false };
+      return outcome.result;
     case "replayed":
-      return { result: outcome.result, replayed: true };
+      setResponseHeader(c, "Idempotent-Replayed", "true");
+      return outcome.result;
     case "key_reused":
       throw errors.conflict("Idempotency key already used with a different request", {
         idempotencyKey: `${outcome.key} was first used with another request body`,
@@ -101,8 +107,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
       body,
       idempotencyOf(c.req.valid("header")["idempotency-key"], body.integration?.requestId, body),
     );
-    const { result, replayed } = settle(outcome);
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    const result = settle(c, outcome);
     return c.json(createdBody(result, "KLAIM-OMNI ticket created successfully"), 201);
   });
 
@@ -123,8 +128,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
       },
       idempotencyOf(c.req.valid("header")["idempotency-key"], body.integration?.requestId, body),
     );
-    const { result, replayed } = settle(outcome);
-    if (replayed) c.header("Idempotent-Replayed", "true");
+    const result = settle(c, outcome);
     return c.json(
       {
         ...createdBody(result, "Ticket created successfully"),

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { attachmentDownload } from "../attachments/download.js";
 import { requireScope } from "../auth/middleware.js";
 import { principalOf } from "../auth/principal.js";
 import { resolveBranchName, resolveService } from "../catalogue/service.js";
@@ -170,15 +171,6 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     const { ticketNumber, attachmentId } = c.req.valid("param");
     const ticket = await findTicket(db, tenantId, { numberOrReference: ticketNumber });
     if (!ticket) throw ticketNotFound();
-    const file = await findAttachment(db, tenantId, ticket.id, attachmentId);
-    const bytes = file ? await deps.blobs.get(file.storageKey) : undefined;
-    if (!file || !bytes) throw errors.notFound("Attachment not found");
-    c.header("Content-Type", file.mimeType);
-    c.header("Content-Length", String(bytes.byteLength));
-    c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
-    c.header("X-Content-Type-Options", "nosniff");
-    c.header("Content-Security-Policy", "sandbox");
-    c.header("Cache-Control", "private, no-store");
-    return c.body(new Uint8Array(bytes), 200);
+    return attachmentDownload(c, deps.blobs, await findAttachment(db, tenantId, ticket.id, attachmentId));
   });
 }

@@ -6,7 +6,7 @@ import { type Actor, type EventType, eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
-import { refreshTicketSla } from "../sla/service.js";
+import { reconcileTicketSla } from "../sla/service.js";
 import { findTicket, type TicketRef } from "./queries.js";
 import {
   type AcceptedFile,
@@ -16,6 +16,7 @@ import {
   type StoredAttachment,
 } from "./storeAttachments.js";
 import { canTransition, type TransitionActor } from "./transitions.js";
+import { currentAssignee } from "./views.js";
 import { closedStatuses, type TicketStatus } from "./vocabulary.js";
 
 export type UpdateContext = { tenantId: string; actor: Actor; by: TransitionActor };
@@ -142,9 +143,8 @@ export function addComment(
         },
       },
     ]);
-    const current = firstResponse
-      ? (await refreshTicketSla(deps.db, tx, ctx.tenantId, ticket.id, now)).ticket
-      : updated;
+    // The row is locked and just written: its SLA is reconciled from it, not read again.
+    const current = firstResponse ? (await reconcileTicketSla(deps.db, tx, updated, now)).ticket : updated;
     return {
       ok: true,
       ticket: current,
@@ -168,12 +168,12 @@ export function changeStatus(
     if (!canTransition(ctx.by, oldStatus, newStatus)) {
       return { ok: false, reason: "invalid_transition", from: oldStatus, to: newStatus } as const;
     }
-    const assignedTo = ticket.assignedTo ?? ticket.assignedTeam;
+    const assignedTo = currentAssignee(ticket);
     const follows: TicketEvent[] = [
       ...(newStatus === "RESOLVED" ? [{ type: eventTypes.ticketResolved, payload: { assignedTo } }] : []),
       ...(newStatus === "CLOSED" ? [{ type: eventTypes.ticketClosed, payload: { assignedTo } }] : []),
     ];
-    await applyChange(
+    const updated = await applyChange(
       tx,
       ctx,
       ticket,
@@ -186,7 +186,7 @@ export function changeStatus(
       },
       [{ type: eventTypes.statusChanged, payload: { oldStatus, newStatus, assignedTo } }, ...follows],
     );
-    const refreshed = await refreshTicketSla(deps.db, tx, ctx.tenantId, ticket.id, now);
+    const refreshed = await reconcileTicketSla(deps.db, tx, updated, now);
     return { ok: true, ticket: refreshed.ticket, value: { oldStatus, newStatus } } as const;
   });
 }
@@ -199,8 +199,10 @@ export async function addAttachments(
 ): Promise<UpdateResult<StoredAttachment[]>> {
   const written: string[] = [];
   try {
-    return await withTicket(deps, ctx, ref, async (tx, ticket, now) => {
-      const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, files, written);
+    // Bytes first, outside the transaction, as at creation: writing megabytes must not hold the
+    // ticket's lock and a connection. They are discarded again if the rows are not written.
+    const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, files, written);
+    const result = await withTicket(deps, ctx, ref, async (tx, ticket, now) => {
       const stored = await insertAttachmentRows(
         tx,
         { tenantId: ctx.tenantId, ticketId: ticket.id },
@@ -212,6 +214,8 @@ export async function addAttachments(
       ]);
       return { ok: true, ticket: updated, value: stored } as const;
     });
+    if (!result.ok) await discardBlobs(deps.blobs, written);
+    return result;
   } catch (err) {
     await discardBlobs(deps.blobs, written);
     throw err;

@@ -1,0 +1,20 @@
+import type { Context } from "hono";
+import type { BlobStore } from "../blobs/store.js";
+import type { AttachmentRow } from "../db/schema/index.js";
+import { errors } from "../errors.js";
+
+/**
+ * An attachment's bytes as a download, for every API that serves them: never rendered in the
+ * browser (nosniff, a sandboxing CSP, a download disposition) and never cached.
+ */
+export async function attachmentDownload(c: Context, blobs: BlobStore, file: AttachmentRow | undefined) {
+  const bytes = file ? await blobs.get(file.storageKey) : undefined;
+  if (!file || !bytes) throw errors.notFound("Attachment not found");
+  c.header("Content-Type", file.mimeType);
+  c.header("Content-Length", String(bytes.byteLength));
+  c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Content-Security-Policy", "sandbox");
+  c.header("Cache-Control", "private, no-store");
+  return c.body(new Uint8Array(bytes), 200);
+}
