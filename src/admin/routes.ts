@@ -14,16 +14,13 @@ import type { Actor } from "../events/catalog.js";
 import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
+import { requireTenant, tenantParam } from "../tenants/adminPath.js";
 import { createTenantSchema, tenantSchema, tenantView } from "../tenants/schemas.js";
-import { createTenant, findTenant, listTenants, setTenantStatus } from "../tenants/service.js";
+import { createTenant, listTenants, setTenantStatus } from "../tenants/service.js";
 
 const adminActor: Actor = { type: "admin" };
 const security = adminSecurity;
 const tags = ["Admin"];
-
-const tenantParam = z.object({
-  tenantId: z.string().openapi({ param: { name: "tenantId", in: "path" }, description: "Tenant id or slug" }),
-});
 
 const createTenantRoute = createRoute({
   method: "post",
@@ -141,12 +138,6 @@ const revokeKeyRoute = createRoute({
     ...errorResponses("v1", [401, 404]),
   },
 });
-
-async function requireTenant(db: Database, idOrSlug: string) {
-  const tenant = await findTenant(db, idOrSlug);
-  if (!tenant) throw errors.notFound("Tenant not found");
-  return tenant;
-}
 
 /** The operator's API: tenants and their keys. Mounted behind adminAuth by the app factory. */
 export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {

@@ -1,19 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "../db/client.js";
-import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTenant } from "../tenants/service.js";
+import { requireTenant, tenantParam } from "../tenants/adminPath.js";
 import { serviceTypes } from "../tickets/vocabulary.js";
 import { listBranches, listServices, saveBranches, saveServices } from "./service.js";
 
 const tags = ["Admin"];
 const security = adminSecurity;
 const sources = ["default", "tenant"] as const;
-
-const tenantParam = z.object({
-  tenantId: z.string().openapi({ param: { name: "tenantId", in: "path" }, description: "Tenant id or slug" }),
-});
 
 const text = (max: number, example: string) =>
   z
@@ -109,41 +104,31 @@ function catalogueRoutes<B extends z.ZodType, R extends z.ZodType>(resource: str
 const servicesRoutes = catalogueRoutes("services", putServicesBody, effectiveServices);
 const branchesRoutes = catalogueRoutes("branches", putBranchesBody, effectiveBranches);
 
-async function requireTenantId(db: Database, idOrSlug: string): Promise<string> {
-  const tenant = await findTenant(db, idOrSlug);
-  if (!tenant) throw errors.notFound("Tenant not found");
-  return tenant.id;
-}
-
 /**
  * The operator's view of a tenant's service catalogue (name, support group, default team per
  * service type) and branches. New tickets take their team and group from here.
  */
 export function registerCatalogueAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
   const services = async (tenantId: string) => ({ data: await listServices(db, tenantId) });
-  const branches = async (tenantId: string) => ({
-    data: (await listBranches(db, tenantId)).map(
-      (b) => ({ ...b, source: b.source === "tenant" ? "tenant" : "default" }) as const,
-    ),
-  });
+  const branches = async (tenantId: string) => ({ data: await listBranches(db, tenantId) });
 
   app.openapi(servicesRoutes.get, async (c) => {
-    return c.json(await services(await requireTenantId(db, c.req.valid("param").tenantId)), 200);
+    return c.json(await services((await requireTenant(db, c.req.valid("param").tenantId)).id), 200);
   });
 
   app.openapi(servicesRoutes.set, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     const entries = c.req.valid("json").services;
     await saveServices(db, tenantId, entries);
     return c.json(await services(tenantId), 200);
   });
 
   app.openapi(branchesRoutes.get, async (c) => {
-    return c.json(await branches(await requireTenantId(db, c.req.valid("param").tenantId)), 200);
+    return c.json(await branches((await requireTenant(db, c.req.valid("param").tenantId)).id), 200);
   });
 
   app.openapi(branchesRoutes.set, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     const entries = c.req.valid("json").branches;
     await saveBranches(db, tenantId, entries);
     return c.json(await branches(tenantId), 200);

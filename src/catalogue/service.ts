@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import type { Database, Tx } from "../db/client.js";
 import { branches, services } from "../db/schema/index.js";
@@ -28,27 +28,43 @@ export function serviceCatalogue(db: Database, tenantId: string): Promise<Servic
   });
 }
 
-/** Creates or replaces catalogue entries, all or none. */
+/** Creates or replaces catalogue entries, all or none (one statement). */
 export async function saveServices(
   db: Database,
   tenantId: string,
   entries: ReadonlyArray<ServiceEntry & { serviceType: ServiceType }>,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const { serviceType, ...entry } of entries) await upsertService(tx, tenantId, serviceType, entry);
-  });
+  if (entries.length > 0) {
+    await db
+      .insert(services)
+      .values(entries.map((entry) => ({ tenantId, ...entry })))
+      .onConflictDoUpdate({
+        target: [services.tenantId, services.serviceType],
+        set: {
+          name: sql`excluded.name`,
+          supportGroup: sql`excluded.support_group`,
+          defaultTeam: sql`excluded.default_team`,
+          updatedAt: sql`now()`,
+        },
+      });
+  }
   catalogues.forget(db, tenantId);
 }
 
-/** Creates or renames branches, all or none. */
+/** Creates or renames branches, all or none (one statement). */
 export async function saveBranches(
   db: Database,
   tenantId: string,
   entries: ReadonlyArray<{ code: string; name: string }>,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    for (const { code, name } of entries) await upsertBranch(tx, tenantId, code, name);
-  });
+  if (entries.length === 0) return;
+  await db
+    .insert(branches)
+    .values(entries.map((entry) => ({ tenantId, ...entry })))
+    .onConflictDoUpdate({
+      target: [branches.tenantId, branches.code],
+      set: { name: sql`excluded.name`, updatedAt: sql`now()` },
+    });
 }
 
 /** A service type's catalogue entry for a tenant: its own row, else the default (settings cache). */
@@ -89,38 +105,13 @@ export async function listServices(db: Database, tenantId: string) {
   });
 }
 
-export async function upsertService(
-  db: Database,
-  tenantId: string,
-  serviceType: ServiceType,
-  entry: ServiceEntry,
-): Promise<void> {
-  await db
-    .insert(services)
-    .values({ tenantId, serviceType, ...entry })
-    .onConflictDoUpdate({
-      target: [services.tenantId, services.serviceType],
-      set: { ...entry, updatedAt: new Date() },
-    });
-}
+type ListedBranch = { code: string; name: string; source: "default" | "tenant" };
 
-export async function listBranches(db: Database, tenantId: string) {
-  const rows = await db.select().from(branches).where(eq(branches.tenantId, tenantId)).orderBy(branches.code);
-  const merged = new Map(
+export async function listBranches(db: Database, tenantId: string): Promise<ListedBranch[]> {
+  const rows = await db.select().from(branches).where(eq(branches.tenantId, tenantId));
+  const merged = new Map<string, ListedBranch>(
     Object.entries(defaultBranches).map(([code, name]) => [code, { code, name, source: "default" }]),
   );
   for (const r of rows) merged.set(r.code, { code: r.code, name: r.name, source: "tenant" });
   return [...merged.values()].sort((a, b) => a.code.localeCompare(b.code));
-}
-
-export async function upsertBranch(
-  db: Database,
-  tenantId: string,
-  code: string,
-  name: string,
-): Promise<void> {
-  await db
-    .insert(branches)
-    .values({ tenantId, code, name })
-    .onConflictDoUpdate({ target: [branches.tenantId, branches.code], set: { name, updatedAt: new Date() } });
 }

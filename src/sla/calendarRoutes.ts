@@ -1,16 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Database } from "../db/client.js";
-import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTenant } from "../tenants/service.js";
+import { requireTenant, tenantParam } from "../tenants/adminPath.js";
 import { canonicalTimeZone } from "./calendar.js";
-import {
-  businessCalendarInputSchema,
-  businessCalendarSchema,
-  businessCalendarView,
-  tenantParam,
-} from "./schemas.js";
+import { businessCalendarInputSchema, businessCalendarSchema, businessCalendarView } from "./schemas.js";
 import { deleteWorkingHours, findWorkingHours, saveWorkingHours } from "./settings.js";
 
 const tags = ["Admin"];
@@ -51,20 +45,14 @@ const deleteRoute = createRoute({
   responses: { 200: calendarResponse, ...errorResponses("v1", [401, 404]) },
 });
 
-async function requireTenantId(db: Database, idOrSlug: string): Promise<string> {
-  const tenant = await findTenant(db, idOrSlug);
-  if (!tenant) throw errors.notFound("Tenant not found");
-  return tenant.id;
-}
-
 export function registerBusinessCalendarRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
   app.openapi(getRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     return c.json({ data: businessCalendarView(await findWorkingHours(db, tenantId)) }, 200);
   });
 
   app.openapi(putRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     const body = c.req.valid("json");
     const hours = {
       timezone: canonicalTimeZone(body.timezone),
@@ -78,7 +66,7 @@ export function registerBusinessCalendarRoutes(app: OpenAPIHono<HubEnv>, db: Dat
   });
 
   app.openapi(deleteRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     await deleteWorkingHours(db, tenantId);
     return c.json({ data: businessCalendarView(undefined) }, 200);
   });

@@ -3,14 +3,13 @@ import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTenant } from "../tenants/service.js";
+import { requireTenant, tenantParam } from "../tenants/adminPath.js";
 import { minutesFromHours } from "./policies.js";
 import {
   deleteSlaPolicyQuery,
   effectivePolicySchema,
   effectivePolicyView,
   putSlaPoliciesSchema,
-  tenantParam,
 } from "./schemas.js";
 import { deleteSlaRule, listEffectivePolicies, upsertSlaRules } from "./settings.js";
 
@@ -52,23 +51,17 @@ const deleteRoute = createRoute({
   responses: { 200: tableResponse, ...errorResponses("v1", [400, 401, 404]) },
 });
 
-async function requireTenantId(db: Database, idOrSlug: string): Promise<string> {
-  const tenant = await findTenant(db, idOrSlug);
-  if (!tenant) throw errors.notFound("Tenant not found");
-  return tenant.id;
-}
-
 export function registerSlaPolicyRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
   const table = async (tenantId: string) =>
     (await listEffectivePolicies(db, tenantId)).map(effectivePolicyView);
 
   app.openapi(getRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     return c.json({ data: await table(tenantId) }, 200);
   });
 
   app.openapi(putRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     const rules = c.req.valid("json").policies.map((p) => ({
       serviceType: p.serviceType ?? null,
       priority: p.priority,
@@ -80,7 +73,7 @@ export function registerSlaPolicyRoutes(app: OpenAPIHono<HubEnv>, db: Database):
   });
 
   app.openapi(deleteRoute, async (c) => {
-    const tenantId = await requireTenantId(db, c.req.valid("param").tenantId);
+    const tenantId = (await requireTenant(db, c.req.valid("param").tenantId)).id;
     const { serviceType, priority } = c.req.valid("query");
     if (!(await deleteSlaRule(db, tenantId, serviceType ?? null, priority))) {
       throw errors.notFound("SLA rule not found");

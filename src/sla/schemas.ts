@@ -3,10 +3,6 @@ import { priorities, serviceTypes } from "../tickets/vocabulary.js";
 import { isKnownTimeZone, type WorkingHours } from "./calendar.js";
 import { type EffectivePolicy, hoursFromMinutes, minutesFromHours, type PolicySource } from "./policies.js";
 
-export const tenantParam = z.object({
-  tenantId: z.string().openapi({ param: { name: "tenantId", in: "path" }, description: "Tenant id or slug" }),
-});
-
 // ---- SLA policies ----
 
 const policySources = [
