@@ -14,14 +14,15 @@ export function createLogger(config: Config["log"], destination?: DestinationStr
       // Every object logged passes the scrubber: secrets and personal data never reach a log line.
       log: (object) => scrubValue(object) as Record<string, unknown>,
     },
+    // The log formatter has already turned errors into pino's shape and scrubbed them (scrubValue);
+    // pino's default err serializer would serialize that plain object a second time.
+    serializers: { err: (err: unknown) => err },
     hooks: {
       logMethod(args, method) {
         const scrubbed = args.map((a) => (typeof a === "string" ? scrubText(a) : a));
         return method.apply(this, scrubbed as Parameters<typeof method>);
       },
     },
-    // Error messages and stacks carry whatever the failing code had in hand: scrub them too.
-    serializers: { err: (err: Error) => scrubValue(pino.stdSerializers.err(err)) },
     ...(config.pretty && !destination
       ? { transport: { target: "pino-pretty", options: { colorize: true } } }
       : {}),

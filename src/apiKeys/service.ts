@@ -160,7 +160,9 @@ type KeyLookup = NonNullable<Awaited<ReturnType<ReturnType<typeof lookupStatemen
  */
 export const authCacheTtlMs = 5000;
 const authCacheMaxEntries = 10_000;
-type AuthCache = { entries: Map<string, { row: KeyLookup; cachedAt: number }>; generation: number };
+/** A key that authenticated, with its principal built once for every request that presents it. */
+type Authenticated = { row: KeyLookup; principal: Principal };
+type AuthCache = { entries: Map<string, Authenticated & { cachedAt: number }>; generation: number };
 const authCaches = new WeakMap<Database, AuthCache>();
 
 function authCache(db: Database): AuthCache {
@@ -180,10 +182,10 @@ export function forgetAuthenticatedKeys(db: Database): void {
   cache.generation++;
 }
 
-async function lookupKey(db: Database, hash: string, now: Date): Promise<KeyLookup | undefined> {
+async function lookupKey(db: Database, hash: string, now: Date): Promise<Authenticated | undefined> {
   const cache = authCache(db);
   const hit = cache.entries.get(hash);
-  if (hit && now.getTime() - hit.cachedAt < authCacheTtlMs) return hit.row;
+  if (hit && now.getTime() - hit.cachedAt < authCacheTtlMs) return hit;
   const generation = cache.generation;
   let lookup = lookups.get(db);
   if (!lookup) {
@@ -195,23 +197,23 @@ async function lookupKey(db: Database, hash: string, now: Date): Promise<KeyLook
     cache.entries.delete(hash);
     return undefined;
   }
+  const found: Authenticated = {
+    row,
+    principal: { tenantId: row.tenantId, keyId: row.keyId, scopes: new Set(row.scopes.filter(isScope)) },
+  };
   if (generation === cache.generation) {
     if (cache.entries.size >= authCacheMaxEntries) cache.entries.clear();
-    cache.entries.set(hash, { row, cachedAt: now.getTime() });
+    cache.entries.set(hash, { ...found, cachedAt: now.getTime() });
   }
-  return row;
+  return found;
 }
 
 /** Resolves a presented key to its principal, or undefined for an unknown, revoked or expired key. */
 export async function authenticateApiKey(db: Database, presented: string, now = new Date()) {
-  const row = await lookupKey(db, hashApiKey(presented), now);
-  if (!row) return undefined;
+  const found = await lookupKey(db, hashApiKey(presented), now);
+  if (!found) return undefined;
+  const { row, principal } = found;
   if (row.expiresAt && row.expiresAt <= now) return undefined;
-  const principal: Principal = {
-    tenantId: row.tenantId,
-    keyId: row.keyId,
-    scopes: new Set(row.scopes.filter(isScope)),
-  };
   const staleUse = !row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > lastUsedPrecisionMs;
   return { principal, staleUse };
 }

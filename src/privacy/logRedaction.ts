@@ -1,3 +1,4 @@
+import { stdSerializers } from "pino";
 import { maskCardNumbers } from "./cardNumbers.js";
 
 /**
@@ -48,9 +49,9 @@ const redacted = "[REDACTED]";
 export function scrubValue(value: unknown, depth = 0): unknown {
   if (typeof value === "string") return scrubText(value);
   if (value === null || typeof value !== "object" || depth > 8) return value;
-  if (value instanceof Error) {
-    return scrubValue({ type: value.name, message: value.message, stack: value.stack }, depth + 1);
-  }
+  // pino's own error shape (type, message, stack, code, cause...), then scrubbed like the rest:
+  // pino formats a log object before its serializers run, so this is where errors are handled.
+  if (value instanceof Error) return scrubValue(stdSerializers.err(value), depth + 1);
   if (Array.isArray(value)) return value.map((v) => scrubValue(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
