@@ -50,6 +50,8 @@ export const errors = {
   forbidden: (message: string, fields: FieldErrors = {}) => new AppError("FORBIDDEN", message, fields),
   notFound: (message: string) => new AppError("NOT_FOUND", message),
   conflict: (message: string, fields: FieldErrors = {}) => new AppError("CONFLICT", message, fields),
+  payloadTooLarge: (maxBytes: number) =>
+    new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError("RATE_LIMITED", "Too many requests", {}, { "Retry-After": String(retryAfterSeconds) }),
 } as const;

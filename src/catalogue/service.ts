@@ -17,15 +17,20 @@ const catalogues = tenantSettingsCache<ServiceCatalogue>(tenantSettingsTtlMs);
  */
 export function serviceCatalogue(db: Database, tenantId: string): Promise<ServiceCatalogue> {
   return catalogues.get(db, tenantId, async () => {
-    const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
-    const own = new Map<ServiceType, ServiceEntry>(
-      rows.map((r) => [
-        r.serviceType,
-        { name: r.name, supportGroup: r.supportGroup, defaultTeam: r.defaultTeam },
-      ]),
-    );
+    const own = await ownServices(db, tenantId);
     return (serviceType) => own.get(serviceType) ?? defaultServices[serviceType];
   });
+}
+
+/** The entries the tenant set itself (uncached: the admin API reads them too). */
+async function ownServices(db: Database, tenantId: string): Promise<Map<ServiceType, ServiceEntry>> {
+  const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
+  return new Map(
+    rows.map((r) => [
+      r.serviceType,
+      { name: r.name, supportGroup: r.supportGroup, defaultTeam: r.defaultTeam },
+    ]),
+  );
 }
 
 /** Creates or replaces catalogue entries, all or none (one statement). */
@@ -90,19 +95,12 @@ export async function resolveBranchName(
 }
 
 export async function listServices(db: Database, tenantId: string) {
-  const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
-  const own = new Map(rows.map((r) => [r.serviceType, r]));
-  return serviceTypes.map((serviceType) => {
-    const row = own.get(serviceType);
-    const entry = row ?? defaultServices[serviceType];
-    return {
-      serviceType,
-      name: entry.name,
-      supportGroup: entry.supportGroup,
-      defaultTeam: entry.defaultTeam,
-      source: row ? ("tenant" as const) : ("default" as const),
-    };
-  });
+  const own = await ownServices(db, tenantId);
+  return serviceTypes.map((serviceType) => ({
+    serviceType,
+    ...(own.get(serviceType) ?? defaultServices[serviceType]),
+    source: own.has(serviceType) ? ("tenant" as const) : ("default" as const),
+  }));
 }
 
 type ListedBranch = { code: string; name: string; source: "default" | "tenant" };

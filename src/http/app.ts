@@ -13,7 +13,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
-import { AppError } from "../errors.js";
+import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -52,7 +52,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(compressResponses());
 
   const bodyLimitBytes = config.http.bodyLimitBytes;
-  const tooLarge = () => new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${bodyLimitBytes} bytes`);
+  const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
   const limitBody = bodyLimit({
     maxSize: bodyLimitBytes,
     onError: () => {
@@ -109,11 +109,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {
-    const err = new AppError(
-      "NOT_FOUND",
-      familyOf(c.req.path) === "serviceDesk" ? "Not found" : "Route not found",
-    );
-    return c.json(formatError(familyOf(c.req.path), err, c.get("requestId")), 404);
+    const family = familyOf(c.req.path);
+    const err = errors.notFound(family === "serviceDesk" ? "Not found" : "Route not found");
+    return c.json(formatError(family, err, c.get("requestId")), 404);
   });
 
   app.onError((thrown, c) => {

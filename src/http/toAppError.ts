@@ -1,19 +1,11 @@
 import { HTTPException } from "hono/http-exception";
-import { AppError, type ErrorCode } from "../errors.js";
+import { AppError, type ErrorCode, errorStatus } from "../errors.js";
 
-const codeByStatus: Record<number, ErrorCode> = {
-  400: "BAD_REQUEST",
-  401: "UNAUTHORIZED",
-  403: "FORBIDDEN",
-  404: "NOT_FOUND",
-  405: "METHOD_NOT_ALLOWED",
-  409: "CONFLICT",
-  413: "PAYLOAD_TOO_LARGE",
-  415: "UNSUPPORTED_MEDIA_TYPE",
-  422: "UNPROCESSABLE",
-  429: "RATE_LIMITED",
-  503: "SERVICE_UNAVAILABLE",
-};
+/** Each status's first code in errorStatus: BAD_REQUEST is listed before the other 400s. */
+const codeByStatus = new Map<number, ErrorCode>();
+for (const [code, status] of Object.entries(errorStatus) as Array<[ErrorCode, number]>) {
+  if (!codeByStatus.has(status)) codeByStatus.set(status, code);
+}
 
 /**
  * Whatever was thrown, as an AppError. Hono's own exceptions (malformed JSON from the validator,
@@ -25,7 +17,7 @@ export function toAppError(err: unknown): AppError {
     if (err.status === 400 && /malformed json/i.test(err.message)) {
       return new AppError("MALFORMED_JSON", "Malformed JSON in request body", { body: "is not valid JSON" });
     }
-    const code = codeByStatus[err.status] ?? "INTERNAL";
+    const code = codeByStatus.get(err.status) ?? "INTERNAL";
     return new AppError(
       code,
       code === "INTERNAL" ? "Internal Server Error" : err.message || code,

@@ -5,7 +5,8 @@ import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
 import { requireTenant, tenantParam } from "../tenants/adminPath.js";
 import { canonicalTimeZone } from "./calendar.js";
 import { businessCalendarInputSchema, businessCalendarSchema, businessCalendarView } from "./schemas.js";
-import { deleteWorkingHours, findWorkingHours, saveWorkingHours } from "./settings.js";
+import { findWorkingHours } from "./service.js";
+import { deleteWorkingHours, saveWorkingHours } from "./settings.js";
 
 const tags = ["Admin"];
 const security = adminSecurity;

@@ -6,7 +6,7 @@ import { businessCalendars, events, slaPolicies, type TicketRow, tickets } from 
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { type Priority, type ServiceType, ticketStatuses } from "../tickets/vocabulary.js";
-import { alwaysOpen, type BusinessCalendar } from "./calendar.js";
+import { alwaysOpen, type BusinessCalendar, type WorkingHours } from "./calendar.js";
 import { computeSla, type SlaState, type SlaTargets, type StatusTransition } from "./clock.js";
 import { type EffectivePolicy, pickSlaPolicy, type TenantSlaRule } from "./policies.js";
 
@@ -22,10 +22,7 @@ const settings = tenantSettingsCache<SlaSettings>(tenantSettingsTtlMs);
  */
 export function slaSettings(db: Database, tenantId: string): Promise<SlaSettings> {
   return settings.get(db, tenantId, async () => {
-    const [rules, calendar] = await Promise.all([
-      db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId)),
-      getBusinessCalendar(db, tenantId),
-    ]);
+    const [rules, calendar] = await Promise.all([slaRules(db, tenantId), getBusinessCalendar(db, tenantId)]);
     return { rules, calendar };
   });
 }
@@ -58,17 +55,28 @@ export async function resolveSlaPolicy(
   return pickSlaPolicy((await slaSettings(db, tenantId)).rules, serviceType, priority);
 }
 
+/** The tenant's own SLA rules as stored (uncached: the admin API reads them too). */
+export function slaRules(db: Database, tenantId: string): Promise<TenantSlaRule[]> {
+  return db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId));
+}
+
+/** The stored working hours, or undefined when the tenant runs on the 24/7 default (uncached). */
+export async function findWorkingHours(db: Database, tenantId: string): Promise<WorkingHours | undefined> {
+  const [row] = await db.select().from(businessCalendars).where(eq(businessCalendars.tenantId, tenantId));
+  return row;
+}
+
 /** The tenant's working hours; every hour of every day when it has none. */
 export async function getBusinessCalendar(db: Database, tenantId: string): Promise<BusinessCalendar> {
-  const [row] = await db.select().from(businessCalendars).where(eq(businessCalendars.tenantId, tenantId));
-  if (!row) return alwaysOpen;
+  const hours = await findWorkingHours(db, tenantId);
+  if (!hours) return alwaysOpen;
   return {
     kind: "working_hours",
-    timezone: row.timezone,
-    workingDays: row.workingDays,
-    dayStartMinute: row.dayStartMinute,
-    dayEndMinute: row.dayEndMinute,
-    holidays: row.holidays,
+    timezone: hours.timezone,
+    workingDays: hours.workingDays,
+    dayStartMinute: hours.dayStartMinute,
+    dayEndMinute: hours.dayEndMinute,
+    holidays: hours.holidays,
   };
 }
 

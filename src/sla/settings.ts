@@ -6,11 +6,10 @@ import { newId } from "../ids.js";
 import type { Priority, ServiceType } from "../tickets/vocabulary.js";
 import type { WorkingHours } from "./calendar.js";
 import { type EffectivePolicy, effectivePolicies, type TenantSlaRule } from "./policies.js";
-import { forgetSlaSettings } from "./service.js";
+import { forgetSlaSettings, slaRules } from "./service.js";
 
 export async function listEffectivePolicies(db: Database, tenantId: string): Promise<EffectivePolicy[]> {
-  const rules = await db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId));
-  return effectivePolicies(rules);
+  return effectivePolicies(await slaRules(db, tenantId));
 }
 
 export type SlaRuleInput = TenantSlaRule & { serviceType: ServiceType | null };
@@ -56,12 +55,6 @@ export async function deleteSlaRule(
     .returning({ id: slaPolicies.id });
   forgetSlaSettings(db, tenantId);
   return deleted.length > 0;
-}
-
-/** The stored working hours, or undefined when the tenant runs on the 24/7 default. */
-export async function findWorkingHours(db: Database, tenantId: string): Promise<WorkingHours | undefined> {
-  const [row] = await db.select().from(businessCalendars).where(eq(businessCalendars.tenantId, tenantId));
-  return row;
 }
 
 export async function saveWorkingHours(db: Database, tenantId: string, hours: WorkingHours): Promise<void> {

@@ -1,18 +1,12 @@
 import { type SQL, sql } from "drizzle-orm";
+import type { DecodedAttachment } from "../attachments/decode.js";
 import type { BlobStore } from "../blobs/store.js";
 import type { StatementParams, Tx } from "../db/client.js";
 import { attachments } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 
-/** An attachment that passed decoding and checks (src/attachments/decode.ts). */
-export type AcceptedFile = {
-  filename: string;
-  mimeType: string;
-  size: number;
-  bytes: Uint8Array;
-  sha256: string;
-  description?: string | null | undefined;
-};
+/** An attachment that passed decoding and checks. */
+export type AcceptedFile = DecodedAttachment;
 
 /** What the database keeps of a stored file: everything but the bytes, which the blob store has. */
 export type AttachmentRecord = {

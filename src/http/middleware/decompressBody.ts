@@ -1,7 +1,7 @@
 import { promisify } from "node:util";
 import { brotliDecompress, gunzip, inflate } from "node:zlib";
 import type { MiddlewareHandler } from "hono";
-import { AppError } from "../../errors.js";
+import { AppError, errors } from "../../errors.js";
 
 const decoders = {
   gzip: promisify(gunzip),
@@ -36,7 +36,7 @@ export function decompressBody(options: { maxSize: number }): MiddlewareHandler 
       body = await decoders[encoding](compressed, { maxOutputLength: options.maxSize });
     } catch (cause) {
       if ((cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-        throw new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${options.maxSize} bytes`);
+        throw errors.payloadTooLarge(options.maxSize);
       }
       throw new AppError("BAD_REQUEST", `Request body is not valid ${encoding} data`, {}, {}, { cause });
     }
