@@ -4,7 +4,6 @@ import { actorOf, principalOf } from "../auth/principal.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
-import { findTicket, ticketCustomer } from "../tickets/queries.js";
 import {
   addAttachments,
   addComment,
@@ -81,11 +80,11 @@ export function registerUpdateRoute(app: OpenAPIHono<HubEnv>, deps: ServiceDeskD
 
     switch (body.action) {
       case "ADD_COMMENT": {
-        const author = body.author ?? (await customerName(deps, principal.tenantId, ref.numberOrReference));
+        // Without an author, the comment speaks for the ticket's customer (addComment names them).
         const { ticketNumber, value } = settled(
           await addComment(deps, ctx, ref, {
             content: `${omnichannelCommentPrefix}${body.comment}`,
-            authorName: author,
+            authorName: body.author,
             authorType: "partner",
             isFromSupport: false,
           }),
@@ -112,11 +111,4 @@ export function registerUpdateRoute(app: OpenAPIHono<HubEnv>, deps: ServiceDeskD
       }
     }
   });
-}
-
-/** A partner's comment speaks for the ticket's customer unless it names its author. */
-async function customerName(deps: ServiceDeskDeps, tenantId: string, reference: string): Promise<string> {
-  const ticket = await findTicket(deps.db, tenantId, { numberOrReference: reference });
-  if (!ticket) throw errors.notFound("Ticket not found");
-  return (await ticketCustomer(deps.db, ticket))?.name ?? "Customer";
 }

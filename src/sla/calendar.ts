@@ -43,8 +43,7 @@ export function addBusinessMs(start: Date, durationMs: number, calendar: Busines
     throw new RangeError(`business duration must be a finite, non-negative number of ms: ${durationMs}`);
   }
   if (calendar.kind === "always_open" || durationMs === 0) return new Date(start.getTime() + durationMs);
-  assertWorks(calendar);
-  const holidays = new Set(calendar.holidays);
+  const holidays = holidaysOf(calendar);
   const from = start.getTime();
   let remaining = durationMs;
   const firstDay = localDayNumber(from, calendar.timezone);
@@ -68,8 +67,7 @@ export function businessMsBetween(from: Date, to: Date, calendar: BusinessCalend
   const toMs = to.getTime();
   if (toMs <= fromMs) return 0;
   if (calendar.kind === "always_open") return toMs - fromMs;
-  assertWorks(calendar);
-  const holidays = new Set(calendar.holidays);
+  const holidays = holidaysOf(calendar);
   const lastDay = localDayNumber(toMs, calendar.timezone);
   let total = 0;
   // One pass per local day in the range: bounded by the range itself.
@@ -98,6 +96,22 @@ export function canonicalTimeZone(timezone: string): string {
 }
 
 /** Validation rejects these; the math refuses them too rather than scan 100 years for nothing. */
+/**
+ * A calendar's holidays as a set, once it is known to have working time: checked and built once per
+ * calendar object (calendars come from the settings cache, and every SLA computation asks).
+ */
+const holidaySets = new WeakMap<WorkingHours, ReadonlySet<string>>();
+
+function holidaysOf(calendar: WorkingHours): ReadonlySet<string> {
+  let holidays = holidaySets.get(calendar);
+  if (!holidays) {
+    assertWorks(calendar);
+    holidays = new Set(calendar.holidays);
+    holidaySets.set(calendar, holidays);
+  }
+  return holidays;
+}
+
 function assertWorks(calendar: WorkingHours): void {
   const worksSomeDay = calendar.workingDays.some((d) => Number.isInteger(d) && d >= 1 && d <= 7);
   if (!worksSomeDay || calendar.dayEndMinute <= calendar.dayStartMinute) {

@@ -7,7 +7,7 @@ import { recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
 import { reconcileTicketSla } from "../sla/service.js";
-import { findTicket, type TicketRef } from "./queries.js";
+import { findTicket, type TicketRef, ticketCustomer } from "./queries.js";
 import {
   type AcceptedFile,
   discardBlobs,
@@ -91,7 +91,8 @@ async function applyChange(
 
 export type NewComment = {
   content: string;
-  authorName: string;
+  /** Unset: the comment speaks for the ticket's customer (named so, or "Customer"). */
+  authorName?: string | undefined;
   authorType: CommentAuthorType;
   isFromSupport: boolean;
   isInternal?: boolean;
@@ -119,7 +120,9 @@ export function addComment(
     const id = newId("comment");
     const isInternal = comment.isInternal ?? false;
     const content = maskCardNumbers(comment.content);
-    const authorName = maskCardNumbers(comment.authorName);
+    const authorName = maskCardNumbers(
+      comment.authorName ?? (await ticketCustomer(tx, ticket))?.name ?? "Customer",
+    );
     await tx.insert(comments).values({
       id,
       tenantId: ctx.tenantId,
