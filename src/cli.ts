@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
-import { createApiKey, findApiKeyTenant, listApiKeys, revokeApiKey } from "./apiKeys/service.js";
+import { createApiKey, listApiKeys, revokeApiKey } from "./apiKeys/service.js";
 import { isScope, type Scope, scopes } from "./auth/scopes.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { type DatabaseHandle, openDatabase } from "./db/client.js";
@@ -148,9 +148,8 @@ keys
   .argument("<keyId>", "key id (key_...)")
   .action((keyId: string) =>
     withDatabase(async ({ db }) => {
-      const tenantId = await findApiKeyTenant(db, keyId);
-      const result = tenantId ? await revokeApiKey(db, tenantId, keyId, operator) : undefined;
-      if (!result?.ok) fail(`API key ${keyId} not found`);
+      const result = await revokeApiKey(db, undefined, keyId, operator);
+      if (!result.ok) fail(`API key ${keyId} not found`);
       print(result.apiKey);
     }),
   );

@@ -6,7 +6,7 @@ import {
   keyIdParam,
   newApiKeyFields,
 } from "../apiKeys/schemas.js";
-import { createApiKey, findApiKeyTenant, listApiKeys, revokeApiKey } from "../apiKeys/service.js";
+import { createApiKey, listApiKeys, revokeApiKey } from "../apiKeys/service.js";
 import type { Database } from "../db/client.js";
 import { tenantStatuses } from "../db/schema/index.js";
 import { errors } from "../errors.js";
@@ -186,9 +186,8 @@ export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): voi
 
   app.openapi(revokeKeyRoute, async (c) => {
     const { keyId } = c.req.valid("param");
-    const tenantId = await findApiKeyTenant(db, keyId);
-    const result = tenantId ? await revokeApiKey(db, tenantId, keyId, adminActor) : undefined;
-    if (!result?.ok) throw errors.notFound("API key not found");
+    const result = await revokeApiKey(db, undefined, keyId, adminActor);
+    if (!result.ok) throw errors.notFound("API key not found");
     return c.json({ data: apiKeyView(result.apiKey) }, 200);
   });
 }

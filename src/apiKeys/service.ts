@@ -88,24 +88,28 @@ export async function listApiKeys(
 export type RevokeApiKeyResult = { ok: true; apiKey: ApiKeyView } | { ok: false; reason: "not_found" };
 
 /**
- * Revokes a key of the given tenant. Revoking twice is not an error: the second call returns the
- * key as it is. A key of another tenant is "not_found", never "forbidden", so ids do not leak.
+ * Revokes a key of the given tenant, or of whichever tenant holds it when tenantId is undefined
+ * (operators, who hold only the key id). Revoking twice is not an error: the second call returns
+ * the key as it is. A key of another tenant is "not_found", never "forbidden", so ids do not leak.
  */
 export async function revokeApiKey(
   db: Database,
-  tenantId: string,
+  tenantId: string | undefined,
   keyId: string,
   actor: Actor,
 ): Promise<RevokeApiKeyResult> {
+  const theKey = tenantId
+    ? and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId))
+    : eq(apiKeys.id, keyId);
   const result = await db.transaction(async (tx) => {
     const [revoked] = await tx
       .update(apiKeys)
       .set({ revokedAt: new Date() })
-      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId), isNull(apiKeys.revokedAt)))
+      .where(and(theKey, isNull(apiKeys.revokedAt)))
       .returning(viewColumns);
     if (revoked) {
       await recordEvent(tx, {
-        tenantId,
+        tenantId: revoked.tenantId,
         type: eventTypes.apiKeyRevoked,
         subject: { type: "api_key", id: keyId },
         actor,
@@ -113,10 +117,7 @@ export async function revokeApiKey(
       });
       return { ok: true, apiKey: revoked } as const;
     }
-    const [existing] = await tx
-      .select(viewColumns)
-      .from(apiKeys)
-      .where(and(eq(apiKeys.id, keyId), eq(apiKeys.tenantId, tenantId)));
+    const [existing] = await tx.select(viewColumns).from(apiKeys).where(theKey);
     return existing
       ? ({ ok: true, apiKey: existing } as const)
       : ({ ok: false, reason: "not_found" } as const);
@@ -224,10 +225,4 @@ export async function touchApiKey(db: Database, keyId: string, now = new Date())
   for (const entry of authCache(db).entries.values()) {
     if (entry.row.keyId === keyId) entry.row = { ...entry.row, lastUsedAt: now };
   }
-}
-
-/** The tenant a key belongs to, for operators who hold only the key id. */
-export async function findApiKeyTenant(db: Database, keyId: string): Promise<string | undefined> {
-  const [row] = await db.select({ tenantId: apiKeys.tenantId }).from(apiKeys).where(eq(apiKeys.id, keyId));
-  return row?.tenantId;
 }
