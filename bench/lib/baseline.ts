@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { freePort } from "./ports.js";
 import { repoRoot, type ServerProcess, startServer } from "./serverProcess.js";
 
 /**
@@ -15,19 +14,10 @@ export async function startBaseline(options: {
   signal: AbortSignal;
   nodeArgs?: readonly string[];
 }): Promise<ServerProcess> {
-  const port = await freePort();
   return startServer({
     label: "baseline",
     entry: resolve(repoRoot, "bench/baselines", options.file),
-    port,
-    env: {
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATABASE_URL: options.databaseUrl,
-      DATABASE_POOL_SIZE: String(options.poolSize),
-    },
-    readyPath: "/readyz",
+    env: { DATABASE_URL: options.databaseUrl, DATABASE_POOL_SIZE: String(options.poolSize) },
     readyTimeoutMs: 30_000,
     signal: options.signal,
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),

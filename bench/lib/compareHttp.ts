@@ -29,7 +29,19 @@ export type HttpComparisonPlan = Readonly<{
 }>;
 
 type SideName = "hub" | "baseline";
-type Side = Readonly<{ name: SideName; server: ServerProcess; request: LoadRequest }>;
+/** One side of the comparison, and what is counted for it as the run goes. */
+type Side = {
+  readonly name: SideName;
+  readonly server: ServerProcess;
+  readonly request: LoadRequest;
+  /** Rows in its table before the probe, for benchmarks whose requests write one each. */
+  readonly rowsBefore: number;
+  answered2xx: number;
+  sent: number;
+  /** Resident memory before its warm-up. */
+  idle: Memory | undefined;
+  loads: LoadResult[];
+};
 type Measured = Readonly<{ loads: readonly LoadResult[]; idle: Memory; after: Memory }>;
 
 /**
@@ -87,39 +99,42 @@ async function measureBothSides(
   teardown.defer("stop baseline", () => stopAndShowOutput(baseline));
   progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
 
-  const baselineSide: Side = { name: "baseline", server: baseline, request: requests.baseline };
-  const hubSide: Side = { name: "hub", server: hub, request: requests.hub };
-  const sides: readonly Side[] = [baselineSide, hubSide];
   const tables = plan.rowsWritten;
-  const rowsBefore = new Map<SideName, number>();
-  if (tables) {
-    for (const side of sides) rowsBefore.set(side.name, await countRows(database.url, tables[side.name]));
-  }
+  const sideOf = async (name: SideName, server: ServerProcess, request: LoadRequest): Promise<Side> => ({
+    name,
+    server,
+    request,
+    rowsBefore: tables ? await countRows(database.url, tables[name]) : 0,
+    answered2xx: 0,
+    sent: 0,
+    idle: undefined,
+    loads: [],
+  });
+  const baselineSide = await sideOf("baseline", baseline, requests.baseline);
+  const hubSide = await sideOf("hub", hub, requests.hub);
+  const sides: readonly Side[] = [baselineSide, hubSide];
 
   // Every request the side was sent, probe included, for the row count.
-  const answered = new Map<SideName, { answered2xx: number; sent: number }>();
+  const tally = (side: Side, load: Pick<LoadResult, "answered2xx" | "sent">) => {
+    side.answered2xx += load.answered2xx;
+    side.sent += load.sent;
+  };
   for (const side of sides) {
     await probe(side.server.url, side.request);
-    answered.set(side.name, { answered2xx: 1, sent: 1 });
+    tally(side, { answered2xx: 1, sent: 1 });
   }
-  const tally = (name: SideName, load: LoadResult) => {
-    const sofar = answered.get(name) ?? { answered2xx: 0, sent: 0 };
-    answered.set(name, { answered2xx: sofar.answered2xx + load.answered2xx, sent: sofar.sent + load.sent });
-  };
 
   const failures: string[] = [];
   const shape = { connections: options.connections, signal: options.signal };
-  const idle = new Map<SideName, Memory>();
   for (const side of sides) {
-    idle.set(side.name, await readMemory(side.server.pid));
+    side.idle = await readMemory(side.server.pid);
     if (options.warmupS > 0) {
       progress(`${side.name}: warm-up ${options.warmupS} s`);
       const warmup = await runLoad(side.server.url, side.request, { ...shape, durationS: options.warmupS });
       failures.push(...loadFailures(`${side.name} warm-up`, warmup));
-      tally(side.name, warmup);
+      tally(side, warmup);
     }
   }
-  const loads = new Map<SideName, LoadResult[]>(sides.map((side) => [side.name, []]));
   const rounds: Round[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     for (const side of sides) {
@@ -128,33 +143,28 @@ async function measureBothSides(
       );
       const load = await runLoad(side.server.url, side.request, { ...shape, durationS: options.durationS });
       failures.push(...loadFailures(`${side.name} round ${round}`, load));
-      tally(side.name, load);
-      loads.get(side.name)?.push(load);
+      tally(side, load);
+      side.loads.push(load);
     }
-    const hubLoad = loads.get("hub")?.at(-1);
-    const baselineLoad = loads.get("baseline")?.at(-1);
-    if (hubLoad && baselineLoad) {
-      const done = roundOf(hubLoad, baselineLoad);
-      rounds.push(done);
-      progress(
-        `round ${round}: throughput ${(done.hub.reqPerSec / done.baseline.reqPerSec).toFixed(2)}x, ` +
-          `p99 ${(done.hub.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x`,
-      );
-    }
+    const done = roundOf(hubSide.loads[round - 1] as LoadResult, baselineSide.loads[round - 1] as LoadResult);
+    rounds.push(done);
+    progress(
+      `round ${round}: throughput ${(done.hub.reqPerSec / done.baseline.reqPerSec).toFixed(2)}x, ` +
+        `p99 ${(done.hub.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x`,
+    );
   }
-  const measuredSide = async (side: Side): Promise<Measured> => ({
-    loads: pick(loads, side.name),
-    idle: pick(idle, side.name),
-    after: await readMemory(side.server.pid),
-  });
+  const measuredSide = async (side: Side): Promise<Measured> => {
+    if (!side.idle) throw new Error(`no idle memory for ${side.name}`);
+    return { loads: side.loads, idle: side.idle, after: await readMemory(side.server.pid) };
+  };
   const figures = figuresOf(await measuredSide(hubSide), await measuredSide(baselineSide));
   if (!tables) return { figures, failures, rounds };
 
   const rows: RowCount[] = [];
   for (const side of sides) {
     const table = tables[side.name];
-    const written = (await settledCount(database.url, table)) - (rowsBefore.get(side.name) ?? 0);
-    const { answered2xx, sent } = answered.get(side.name) ?? { answered2xx: 0, sent: 0 };
+    const written = (await settledCount(database.url, table)) - side.rowsBefore;
+    const { answered2xx, sent } = side;
     rows.push({ side: side.name, table, rows: written, answered2xx, sent });
     progress(
       `${side.name}: ${written} rows in ${table} for ${answered2xx} 2xx answers, ${sent} requests sent`,
@@ -198,12 +208,6 @@ function cpuProfileArgs(options: BenchOptions, label: SideName): { nodeArgs?: st
   if (!options.cpuProfileDir) return {};
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`] };
-}
-
-function pick<T>(bySide: ReadonlyMap<SideName, T>, name: SideName): T {
-  const found = bySide.get(name);
-  if (!found) throw new Error(`no measurement for ${name}`);
-  return found;
 }
 
 const mebibyte = 1024 * 1024;

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { freePort } from "./ports.js";
 import { repoRoot, type ServerProcess, startServer } from "./serverProcess.js";
 
 /** The hub's default DATABASE_POOL_SIZE, set explicitly so a baseline can be given the same. */
@@ -16,16 +15,11 @@ export async function startHub(options: {
   signal: AbortSignal;
   nodeArgs?: readonly string[];
 }): Promise<HubProcess> {
-  const port = await freePort();
   const adminToken = randomBytes(32).toString("hex");
   const server = await startServer({
     label: "hub",
     entry: resolve(repoRoot, "src/main.ts"),
-    port,
     env: {
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
       DATABASE_URL: options.databaseUrl,
       DATABASE_POOL_SIZE: String(hubPoolSize),
       REDIS_URL: options.redisUrl,
@@ -39,7 +33,6 @@ export async function startHub(options: {
       RATE_LIMIT_PER_MINUTE: "0",
       ...(process.env.BENCH_HUB_ROLE ? { ROLE: process.env.BENCH_HUB_ROLE } : {}),
     },
-    readyPath: "/readyz",
     // Covers tsx compiling the hub and the migrations of a fresh database.
     readyTimeoutMs: 60_000,
     signal: options.signal,

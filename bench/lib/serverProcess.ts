@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { throwIfInterrupted } from "./interrupted.js";
+import { freePort } from "./ports.js";
 
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -20,10 +21,9 @@ export type ServerSpec = Readonly<{
   label: string;
   /** A TypeScript entry point, run with `node --import tsx` from the repository root. */
   entry: string;
-  port: number;
+  /** Beside NODE_ENV=production, PORT (a free one) and HOST=127.0.0.1, which every server gets. */
   env: Readonly<Record<string, string>>;
-  /** Polled until it answers 200. */
-  readyPath: string;
+  /** How long GET /readyz may take to answer 200. */
   readyTimeoutMs: number;
   signal: AbortSignal;
   /** Options for node before `--import tsx`, e.g. `--cpu-prof`. */
@@ -36,7 +36,10 @@ const outputTailBytes = 16 * 1024;
 // Longer than the hub's default SHUTDOWN_TIMEOUT_MS (15 s), which lets running jobs finish.
 const stopTimeoutMs = 20_000;
 
+const readyPath = "/readyz";
+
 export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
+  const port = await freePort();
   const inherited = Object.fromEntries(
     inheritedVariables.flatMap((name) => {
       const value = process.env[name];
@@ -46,7 +49,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   // node itself, not npx: the pid is the server's, so its memory is the server's.
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), "--import", "tsx", spec.entry], {
     cwd: repoRoot,
-    env: { ...inherited, ...spec.env },
+    env: { ...inherited, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...spec.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
@@ -64,7 +67,7 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     exitedWith = how;
   });
 
-  const url = `http://127.0.0.1:${spec.port}`;
+  const url = `http://127.0.0.1:${port}`;
   const server: ServerProcess = {
     label: spec.label,
     url,
@@ -92,11 +95,11 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
       if (exitedWith !== undefined) {
         throw new Error(`${spec.label} exited (${exitedWith}) before it was ready. Its output:\n${tail}`);
       }
-      if (await answers200(`${url}${spec.readyPath}`)) return server;
+      if (await answers200(`${url}${readyPath}`)) return server;
       await sleep(100);
     }
     throw new Error(
-      `${spec.label} was not ready at ${url}${spec.readyPath} within ${spec.readyTimeoutMs} ms. Its output:\n${tail}`,
+      `${spec.label} was not ready at ${url}${readyPath} within ${spec.readyTimeoutMs} ms. Its output:\n${tail}`,
     );
   } catch (err) {
     await server.stop().catch(() => undefined);
