@@ -16,13 +16,18 @@ export type EventSubscriber = {
 
 export type DispatchResult = { status: "dispatched"; subscribers: string[] } | { status: "event_missing" };
 
+/** Some subscriber wants events of this type: only those are relayed and read. */
+export function anyWants(subscribers: readonly EventSubscriber[], type: string): boolean {
+  return subscribers.some((s) => s.wants(type));
+}
+
 export async function dispatchDomainEvent(
   db: Database,
   subscribers: readonly EventSubscriber[],
   job: JobPayload<"domain-events">,
 ): Promise<DispatchResult> {
   // The job carries the type: a job nobody wants any more (a subscriber was removed) costs no read.
-  if (!subscribers.some((s) => s.wants(job.type))) return { status: "dispatched", subscribers: [] };
+  if (!anyWants(subscribers, job.type)) return { status: "dispatched", subscribers: [] };
   const [event] = await db
     .select()
     .from(events)

@@ -4,7 +4,7 @@ import type { Metrics } from "../../src/metrics.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
-import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { anyWants, dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
 import { relayOutbox } from "./outboxRelay.js";
 
 /** The handler of every queue in the catalog, wired to their dependencies. */
@@ -16,9 +16,7 @@ export function jobHandlers(deps: {
 }): JobHandlers {
   return {
     "outbox-relay": async () => {
-      const moved = await relayOutbox(deps.db, deps.producer, (type) =>
-        deps.subscribers.some((s) => s.wants(type)),
-      );
+      const moved = await relayOutbox(deps.db, deps.producer, (type) => anyWants(deps.subscribers, type));
       deps.metrics.eventsRelayed.inc(moved);
       return { moved };
     },

@@ -3,6 +3,7 @@ import {
   apiKeySchema,
   apiKeyView,
   createdApiKeySchema,
+  createdApiKeyView,
   keyIdParam,
   newApiKeyFields,
 } from "../apiKeys/schemas.js";
@@ -174,7 +175,7 @@ export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): voi
       adminActor,
     );
     if (!result.ok) throw errors.notFound("Tenant not found");
-    return c.json({ data: { ...apiKeyView(result.apiKey), key: result.key } }, 201);
+    return c.json({ data: createdApiKeyView(result) }, 201);
   });
 
   app.openapi(listKeysRoute, async (c) => {

@@ -6,7 +6,14 @@ import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
-import { apiKeySchema, apiKeyView, createdApiKeySchema, keyIdParam, newApiKeyFields } from "./schemas.js";
+import {
+  apiKeySchema,
+  apiKeyView,
+  createdApiKeySchema,
+  createdApiKeyView,
+  keyIdParam,
+  newApiKeyFields,
+} from "./schemas.js";
 import { createApiKey, listApiKeys, revokeApiKey } from "./service.js";
 
 const security = apiKeySecurity;
@@ -103,7 +110,7 @@ export function registerApiKeyRoutes(app: OpenAPIHono<HubEnv>, db: Database): vo
       actorOf(principal),
     );
     if (!result.ok) throw errors.unauthorized();
-    return c.json({ data: { ...apiKeyView(result.apiKey), key: result.key } }, 201);
+    return c.json({ data: createdApiKeyView(result) }, 201);
   });
 
   app.openapi(revokeRoute, async (c) => {

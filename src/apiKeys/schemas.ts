@@ -55,3 +55,8 @@ export function apiKeyView(k: ApiKeyView): z.infer<typeof apiKeySchema> {
     revokedAt: k.revokedAt?.toISOString() ?? null,
   };
 }
+
+/** A key just created: its view and, this once, the plain key. */
+export function createdApiKeyView(created: { apiKey: ApiKeyView; key: string }) {
+  return { ...apiKeyView(created.apiKey), key: created.key };
+}
