@@ -53,6 +53,8 @@ const configSchema = z.object({
   SLA_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Base of trackingUrl in service-desk answers; relative ("/tickets/12345") when unset. */
   TRACKING_BASE_URL: z.url().optional(),
+  /** Let partners name loopback, private and link-local webhook URLs (a partner on the hub's own network). */
+  WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: booleanFromString.default(false),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
 });
@@ -71,6 +73,7 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
+  webhooks: { allowPrivateDestinations: boolean };
 }>;
 
 export class ConfigError extends Error {
@@ -108,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
+    webhooks: { allowPrivateDestinations: v.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS },
   };
 }
 

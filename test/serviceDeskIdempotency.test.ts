@@ -111,6 +111,30 @@ describe("attachments of retried requests", () => {
   });
 });
 
+describe("idempotency keys belong to the partner that sent them", () => {
+  it("two keys of one tenant using the same requestId each get their own ticket", async () => {
+    const keyRes = await hub.adminRequest("/api/admin/api-keys", {
+      method: "POST",
+      json: { tenantId: partner.tenantId, name: "second partner", scopes: ["omnichannel:create"] },
+    });
+    const second = ((await keyRes.json()) as { data: { key: string } }).data.key;
+    const before = (await ticketsOf(partner.tenantId)).length;
+    const mine = await partner.post("/api/omnichannel/tickets", withRequestId("req_123456789"));
+    const body = withRequestId("req_123456789");
+    const theirs = await hub.request("/api/omnichannel/tickets", {
+      method: "POST",
+      headers: { authorization: `Bearer ${second}`, "content-type": "application/json" },
+      body: JSON.stringify({ ...body, ticket: { ...body.ticket, description: "another partner's report" } }),
+    });
+    expect(mine.status).toBe(201);
+    expect(theirs.status).toBe(201);
+    expect(theirs.headers.get("idempotent-replayed")).toBeNull();
+    const theirTicket = (await theirs.json()) as { ticketNumber: string };
+    expect(theirTicket.ticketNumber).not.toBe(mine.body.ticketNumber);
+    expect((await ticketsOf(partner.tenantId)).length).toBe(before + 2);
+  });
+});
+
 describe("the idempotency window", () => {
   const claim = (key: string) => ({
     tenantId: partner.tenantId,

@@ -102,6 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     blobs: deps.blobs,
     attachments: config.attachments,
     trackingBaseUrl: config.trackingBaseUrl,
+    webhookDestinations: { allowPrivate: config.webhooks.allowPrivateDestinations },
   });
   registerDeskRoutes(app, { db, blobs: deps.blobs });
   registerCatalogueAdminRoutes(app, db);

@@ -12,7 +12,23 @@ const pending = { pending: true };
 /** What a caller passes: the key (absent = not idempotent) and the request it guards. */
 export type Idempotency = { key: string | undefined; request: unknown };
 
-export type IdempotencyClaim = { tenantId: string; scope: string; key: string; request: unknown };
+/**
+ * `partner` is the API key that sent the request: two partners of one tenant who happen to pick the
+ * same requestId (the document's own example is "req_123456789") must neither replay each other's
+ * answers nor be refused as a reused key. A partner that rotates its key mid-retry starts afresh.
+ */
+export type IdempotencyClaim = {
+  tenantId: string;
+  scope: string;
+  key: string;
+  request: unknown;
+  partner?: string | undefined;
+};
+
+/** The stored scope: the operation, narrowed to the partner when there is one. */
+function storedScope(claim: IdempotencyClaim): string {
+  return claim.partner ? `${claim.scope}/${claim.partner}` : claim.scope;
+}
 
 /** Results are stored as JSON and replayed from it, so they must be plain JSON (ISO strings, not Dates). */
 export type JsonValue =
@@ -45,7 +61,7 @@ export function requestHash(request: unknown): string {
 }
 
 /**
- * Runs `create` at most once per (tenant, scope, key) and returns its result to every retry.
+ * Runs `create` at most once per (tenant, scope, partner, key) and returns its result to every retry.
  *
  * The key row is inserted first, inside the same transaction as what `create` writes. A concurrent
  * request with the same key blocks on that row's unique index until the first one commits (then it
@@ -60,12 +76,13 @@ export async function runIdempotent<T extends JsonValue>(
 ): Promise<Idempotent<T>> {
   const hash = requestHash(claim.request);
   const expiresAt = new Date(now.getTime() + idempotencyWindowMs);
+  const scope = storedScope(claim);
   return db.transaction(async (tx) => {
     const [mine] = await tx
       .insert(idempotencyKeys)
       .values({
         tenantId: claim.tenantId,
-        scope: claim.scope,
+        scope,
         key: claim.key,
         requestHash: hash,
         result: pending,
@@ -81,7 +98,7 @@ export async function runIdempotent<T extends JsonValue>(
 
     const thisKey = and(
       eq(idempotencyKeys.tenantId, claim.tenantId),
-      eq(idempotencyKeys.scope, claim.scope),
+      eq(idempotencyKeys.scope, scope),
       eq(idempotencyKeys.key, claim.key),
     );
     if (!mine) {

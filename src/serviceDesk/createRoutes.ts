@@ -8,6 +8,7 @@ import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { setResponseHeader } from "../http/responseHeaders.js";
 import type { Idempotency, Idempotent } from "../idempotency/service.js";
 import { type CreatedTicket, createClaim, createTicket, type TicketContext } from "../tickets/create.js";
+import { type DestinationPolicy, judgeDestination } from "../webhooks/destinationPolicy.js";
 import { acceptAttachments } from "./attachmentInput.js";
 import { permissionMessages, type ServiceDeskDeps, trackingUrl } from "./deps.js";
 import { createdSchema, ticketCreatedSchema } from "./responses.js";
@@ -45,6 +46,16 @@ function settle(c: Context, outcome: Idempotent<CreatedTicket>): CreatedTicket {
         idempotencyKey: `${outcome.key} was first used with another request body`,
       });
   }
+}
+
+/** A webhookUrl the hub would refuse to call is refused when it is stored, not discovered at delivery. */
+function checkWebhookUrl(
+  integration: { webhookUrl?: string | undefined } | undefined,
+  policy: DestinationPolicy,
+) {
+  if (!integration?.webhookUrl) return;
+  const verdict = judgeDestination(integration.webhookUrl, policy);
+  if (!verdict.allowed) throw errors.validation({ "integration.webhookUrl": verdict.reason });
 }
 
 export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDeps): void {
@@ -101,6 +112,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
 
   app.openapi(claimRoute, async (c) => {
     const body = c.req.valid("json");
+    checkWebhookUrl(body.integration, deps.webhookDestinations);
     const outcome = await createClaim(
       deps,
       context(principalOf(c)),
@@ -113,6 +125,7 @@ export function registerCreateRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDesk
 
   app.openapi(ticketRoute, async (c) => {
     const body = c.req.valid("json");
+    checkWebhookUrl(body.integration, deps.webhookDestinations);
     const files = acceptAttachments(body.attachments, deps.attachments);
     const outcome = await createTicket(
       deps,

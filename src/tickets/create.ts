@@ -169,7 +169,7 @@ async function create(
     if (!idempotencyKey) return { outcome: "fresh", result: await write(deps.db, settings, records) };
     const outcome = await runIdempotent(
       deps.db,
-      { tenantId: ctx.tenantId, scope, key: idempotencyKey, request },
+      { tenantId: ctx.tenantId, scope, partner: ctx.keyId, key: idempotencyKey, request },
       (tx) => write(tx, settings, records),
     );
     if (outcome.outcome !== "fresh") await discardBlobs(deps.blobs, written);
