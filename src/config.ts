@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
 /**
  * The one configuration object. Parsed from the environment once at start; everything else
@@ -53,8 +54,19 @@ const configSchema = z.object({
   SLA_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Base of trackingUrl in service-desk answers; relative ("/tickets/12345") when unset. */
   TRACKING_BASE_URL: z.url().optional(),
-  /** Let partners name loopback, private and link-local webhook URLs (a partner on the hub's own network). */
-  WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: booleanFromString.default(false),
+  /** CIDRs that webhooks may reach although not public (a partner on the bank's own network); empty by default. */
+  WEBHOOK_ALLOWED_NETWORKS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const networks: Cidr[] = [];
+      for (const part of text.split(",").filter((p) => p.trim() !== "")) {
+        const cidr = parseCidr(part);
+        if (!cidr) ctx.addIssue({ code: "custom", message: `${part.trim()} is not an address or CIDR` });
+        else networks.push(cidr);
+      }
+      return networks;
+    }),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
 });
@@ -73,7 +85,7 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
-  webhooks: { allowPrivateDestinations: boolean };
+  webhooks: { allowedNetworks: readonly Cidr[] };
 }>;
 
 export class ConfigError extends Error {
@@ -111,7 +123,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
-    webhooks: { allowPrivateDestinations: v.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS },
+    webhooks: { allowedNetworks: v.WEBHOOK_ALLOWED_NETWORKS },
   };
 }
 

@@ -24,6 +24,7 @@ describe("config", () => {
     [{ REDIS_URL: "not a url" }, "REDIS_URL"],
     [{ ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
     [{ REDIS_PREFIX: "has:colon" }, "REDIS_PREFIX"],
+    [{ WEBHOOK_ALLOWED_NETWORKS: "10.0.0.0/8,intranet" }, "WEBHOOK_ALLOWED_NETWORKS"],
     [{ NODE_ENV: "production" }, "ADMIN_TOKEN"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

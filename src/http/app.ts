@@ -102,7 +102,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     blobs: deps.blobs,
     attachments: config.attachments,
     trackingBaseUrl: config.trackingBaseUrl,
-    webhookDestinations: { allowPrivate: config.webhooks.allowPrivateDestinations },
+    webhookDestinations: { allowedNetworks: config.webhooks.allowedNetworks },
   });
   registerDeskRoutes(app, { db, blobs: deps.blobs });
   registerCatalogueAdminRoutes(app, db);

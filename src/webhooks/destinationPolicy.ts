@@ -7,9 +7,54 @@ import { BlockList, isIP } from "node:net";
  * the addresses a name resolves to again, right before connecting, because DNS answers change.
  */
 export type DestinationPolicy = {
-  /** Loopback, private and link-local destinations allowed: for a hub whose partners live on its own network, and tests. */
-  allowPrivate: boolean;
+  /**
+   * Networks allowed although not public (WEBHOOK_ALLOWED_NETWORKS): partners on the bank's own
+   * network, and tests' receivers on loopback. Empty by default.
+   */
+  allowedNetworks: readonly Cidr[];
 };
+
+export type Cidr = { address: string; prefix: number; family: "ipv4" | "ipv6" };
+
+/** Parses "10.0.0.0/8" or "::1/128" (a bare address is a /32 or /128); undefined when it is not one. */
+export function parseCidr(text: string): Cidr | undefined {
+  const [address = "", prefixText, ...rest] = text.trim().split("/");
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return undefined;
+  const max = version === 4 ? 32 : 128;
+  const prefix = prefixText === undefined ? max : Number(prefixText);
+  if (!Number.isInteger(prefix) || prefix < 0 || prefix > max || prefixText === "") return undefined;
+  return { address, prefix, family: version === 4 ? "ipv4" : "ipv6" };
+}
+
+function blockListOf(networks: readonly Cidr[]): BlockList {
+  const list = new BlockList();
+  for (const n of networks) list.addSubnet(n.address, n.prefix, n.family);
+  return list;
+}
+
+/** A policy's allow-list as a BlockList, built once per policy object. */
+const allowListCache = new WeakMap<DestinationPolicy, BlockList>();
+function allowListOf(policy: DestinationPolicy): BlockList {
+  let list = allowListCache.get(policy);
+  if (!list) {
+    list = blockListOf(policy.allowedNetworks);
+    allowListCache.set(policy, list);
+  }
+  return list;
+}
+
+/** Whether the policy lets the hub connect to this address (checked on DNS answers at delivery too). */
+export function isAllowedAddress(address: string, policy: DestinationPolicy): boolean {
+  if (!isNonPublicAddress(address)) return true;
+  const version = isIP(address);
+  if (version === 0) return false;
+  const plain = unmapped(address);
+  const allow = allowListOf(policy);
+  return plain
+    ? allow.check(plain, "ipv4") || allow.check(address, "ipv6")
+    : allow.check(address, version === 4 ? "ipv4" : "ipv6");
+}
 
 export type DestinationVerdict = { allowed: true } | { allowed: false; reason: string };
 
@@ -54,21 +99,27 @@ for (const [network, prefix] of [
 /** Names that only ever mean a host of the local network. */
 const localNames = /(^|\.)(localhost|local|internal|intranet|lan|home\.arpa|localdomain)$/i;
 
+/** The IPv4 address inside an IPv4-mapped IPv6 address (::ffff:127.0.0.1 or ::ffff:7f00:1), or the IPv4 address itself. */
+function unmapped(address: string): string | undefined {
+  if (isIP(address) === 4) return address;
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted?.[1]) return dotted[1];
+  // The URL parser writes mapped addresses in hex: read the last 32 bits back.
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (hex?.[1] && hex[2]) {
+    const high = Number.parseInt(hex[1], 16);
+    const low = Number.parseInt(hex[2], 16);
+    return `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+  }
+  return undefined;
+}
+
 /** Whether an address (IPv4, or IPv6 including IPv4-mapped forms) is outside the public internet. */
 export function isNonPublicAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return nonPublic.check(address, "ipv4");
-  if (family !== 6) return true;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1]) return nonPublic.check(mapped[1], "ipv4");
-  // The URL parser writes mapped addresses in hex (::ffff:7f00:1): read the last 32 bits back.
-  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (hexMapped?.[1] && hexMapped[2]) {
-    const high = Number.parseInt(hexMapped[1], 16);
-    const low = Number.parseInt(hexMapped[2], 16);
-    return nonPublic.check(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`, "ipv4");
-  }
-  return nonPublic.check(address, "ipv6");
+  const version = isIP(address);
+  if (version === 0) return true;
+  const v4 = unmapped(address);
+  return v4 ? nonPublic.check(v4, "ipv4") : nonPublic.check(address, "ipv6");
 }
 
 /** Judges a webhook URL as written. The URL parser has already normalised 0x7f.1 or 2130706433 to 127.0.0.1. */
@@ -86,15 +137,16 @@ export function judgeDestination(raw: string, policy: DestinationPolicy): Destin
   if (url.username || url.password) {
     return { allowed: false, reason: "Webhook URL must not carry a user name or password" };
   }
-  if (policy.allowPrivate) return { allowed: true };
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
   if (isIP(host)) {
-    return isNonPublicAddress(host)
-      ? { allowed: false, reason: "Webhook URL must not point at a private, loopback or link-local address" }
-      : { allowed: true };
+    return isAllowedAddress(host, policy)
+      ? { allowed: true }
+      : { allowed: false, reason: "Webhook URL must not point at a private, loopback or link-local address" };
   }
-  // A name without a dot is completed by the resolver's search domains: an internal host.
-  if (!host.includes(".") || localNames.test(host.replace(/\.$/, ""))) {
+  // A name without a dot is completed by the resolver's search domains: an internal host. With an
+  // allow-list configured, names are left to the check of their resolved addresses at delivery.
+  const localName = !host.includes(".") || localNames.test(host.replace(/\.$/, ""));
+  if (localName && policy.allowedNetworks.length === 0) {
     return { allowed: false, reason: "Webhook URL must name a public host" };
   }
   return { allowed: true };

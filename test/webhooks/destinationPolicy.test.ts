@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { judgeDestination } from "../../src/webhooks/destinationPolicy.js";
+import { judgeDestination, parseCidr } from "../../src/webhooks/destinationPolicy.js";
 import { docExamples, partnerOf } from "../support/serviceDesk.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 
-const strict = { allowPrivate: false };
+const strict = { allowedNetworks: [] };
 
 describe("which webhook URLs a partner may store", () => {
   it.each([
@@ -37,13 +37,27 @@ describe("which webhook URLs a partner may store", () => {
     },
   );
 
-  it("refuses credentials in the URL and non-http schemes whatever the policy", () => {
-    const open = { allowPrivate: true };
+  it("refuses credentials and non-http schemes, and lets an allow-list open chosen networks only", () => {
+    const open = {
+      allowedNetworks: [parseCidr("127.0.0.0/8"), parseCidr("::1")].filter((c) => c !== undefined),
+    };
     expect(judgeDestination("https://user:secret@your-system.com/hook", open)).toMatchObject({
       allowed: false,
     });
     expect(judgeDestination("ftp://your-system.com/hook", open)).toMatchObject({ allowed: false });
     expect(judgeDestination("http://127.0.0.1:9999/hook", open)).toEqual({ allowed: true });
+    expect(judgeDestination("http://[::1]:9999/hook", open)).toEqual({ allowed: true });
+    expect(judgeDestination("http://[::ffff:127.0.0.1]:9999/hook", open)).toEqual({ allowed: true });
+    expect(judgeDestination("http://10.0.0.1/hook", open)).toMatchObject({ allowed: false });
+    expect(judgeDestination("http://169.254.169.254/", open)).toMatchObject({ allowed: false });
+  });
+
+  it("reads allow-lists as CIDRs or bare addresses, and nothing else", () => {
+    expect(parseCidr("10.0.0.0/8")).toEqual({ address: "10.0.0.0", prefix: 8, family: "ipv4" });
+    expect(parseCidr("::1")).toEqual({ address: "::1", prefix: 128, family: "ipv6" });
+    for (const bad of ["10.0.0.0/33", "10.0.0.0/", "example.com", "10.0.0.0/8/1", "fd00::/129", ""]) {
+      expect(parseCidr(bad)).toBeUndefined();
+    }
   });
 });
 
@@ -52,7 +66,7 @@ describe("integration.webhookUrl on ticket and claim creation", () => {
   let openHub: TestHub;
   beforeAll(async () => {
     hub = await createTestHub();
-    openHub = await createTestHub({ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: "true" });
+    openHub = await createTestHub({ WEBHOOK_ALLOWED_NETWORKS: "10.0.0.0/8, 127.0.0.1" });
   });
   afterAll(async () => {
     await hub.close();
