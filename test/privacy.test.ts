@@ -2,7 +2,12 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../src/logger.js";
-import { maskCardNumbers, maskCardNumbersDeep, passesLuhn } from "../src/privacy/cardNumbers.js";
+import {
+  containsCardNumber,
+  maskCardNumbers,
+  maskCardNumbersDeep,
+  passesLuhn,
+} from "../src/privacy/cardNumbers.js";
 import { scrubText, scrubValue } from "../src/privacy/logRedaction.js";
 
 describe("card numbers", () => {
@@ -20,8 +25,30 @@ describe("card numbers", () => {
   it("leaves digit runs that are not card numbers, and identifiers, alone", () => {
     expect(maskCardNumbers("account 1234567890123")).toBe("account 1234567890123");
     expect(maskCardNumbers("ref 4111111111111112")).toBe("ref 4111111111111112");
-    const uuid = "2f97771c-2e87-4f5c-8d33-4111111111111111";
-    expect(maskCardNumbers(`evt_${uuid.replaceAll("-", "")}`)).toBe(`evt_${uuid.replaceAll("-", "")}`);
+    expect(maskCardNumbers("Rp 1.500.000 dan 2.000.000, +62 812-3456-789")).toBe(
+      "Rp 1.500.000 dan 2.000.000, +62 812-3456-789",
+    );
+  });
+
+  it("reads digits after NFKC across any separators, invisible characters and letters", () => {
+    for (const text of [
+      "4111.1111.1111.1111",
+      "4111/1111/1111/1111",
+      "4111\u00a01111\u00a01111\u00a01111",
+      "4111\u200b1111\u200b1111\u200b1111",
+      "4111  1111  1111  1111",
+      "\uff14\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11\uff11",
+    ]) {
+      expect(maskCardNumbers(`kartu ${text} hilang`), text).toBe("kartu ************1111 hilang");
+      expect(containsCardNumber(text), text).toBe(true);
+    }
+    expect(maskCardNumbers("kartu4111111111111111hilang")).toBe("kartu************1111hilang");
+    // Whole groups count: a card followed by other digits is still found.
+    expect(maskCardNumbers("4111-1111-1111-1111 / 12")).toBe("************1111 / 12");
+    // Masking again changes nothing: a last four never joins later digits into a new number.
+    const masked = maskCardNumbers("4111111111111111 123456789");
+    expect(maskCardNumbers(masked)).toBe(masked);
+    expect(containsCardNumber(masked)).toBe(false);
   });
 
   it("masks every string inside objects and arrays, and leaves the rest as it was", () => {
@@ -32,8 +59,12 @@ describe("card numbers", () => {
     };
     expect(maskCardNumbersDeep(metadata)).toEqual({
       note: "paid with ************1111",
-      count: 4111111111111111,
+      count: "************1111",
       nested: { cards: ["************0004", "none"], ok: true, nothing: null },
+    });
+    expect(maskCardNumbersDeep({ "4111 1111 1111 1111": 1, small: 42 })).toEqual({
+      "************1111": 1,
+      small: 42,
     });
     expect(metadata.note).toBe("paid with 4111 1111 1111 1111");
   });
@@ -46,6 +77,21 @@ describe("log redaction", () => {
     );
     expect(line).not.toMatch(/jane@|812|4111111111111111|1234567890/);
     expect(line).toContain("1111");
+  });
+
+  it("scrubs every string at any depth, ids and request ids included", () => {
+    let deep: Record<string, unknown> = { note: "4111 1111 1111 1111" };
+    for (let i = 0; i < 30; i++) deep = { level: deep };
+    const out = JSON.stringify(
+      scrubValue({
+        requestId: "4111-1111-1111-1111",
+        ticketId: "4111111111111111",
+        deep,
+        n: 4111111111111111,
+      }),
+    );
+    expect(out).not.toMatch(/4111.?1111.?1111.?1111/);
+    expect(out.match(/\*{12}1111/g)).toHaveLength(4);
   });
 
   it("drops secret and personal fields whole, keeps identifiers", () => {

@@ -11,6 +11,7 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { nameFailedQuery } from "./errors.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -135,12 +136,20 @@ function statementRunner(
     // node-postgres directly: drizzle's prepared query adds several promises and a lookup per
     // parameter to every call, which a statement this hot pays for under load.
     const text = compiled.query.sql;
-    return async (values) => (await client.query({ name, text, values })).rows;
+    return async (values) => {
+      try {
+        return (await client.query({ name, text, values })).rows;
+      } catch (err) {
+        throw nameFailedQuery(err, name);
+      }
+    };
   }
   const prepared = session.prepareQuery(compiled.query as Query, undefined, name, false);
   return async (args) => {
     // The placeholders are named "0", "1", ...: the array is the values object drizzle reads them from.
-    const result = (await prepared.execute(args as unknown as Record<string, unknown>)) as
+    const result = (await prepared
+      .execute(args as unknown as Record<string, unknown>)
+      .catch((err: unknown) => Promise.reject(nameFailedQuery(err, name)))) as
       | { rows: unknown[] }
       | unknown[];
     return Array.isArray(result) ? result : result.rows;

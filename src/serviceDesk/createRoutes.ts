@@ -7,6 +7,7 @@ import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { setResponseHeader } from "../http/responseHeaders.js";
 import type { Idempotency, Idempotent } from "../idempotency/service.js";
+import { containsCardNumber } from "../privacy/cardNumbers.js";
 import { type CreatedTicket, createClaim, createTicket, type TicketContext } from "../tickets/create.js";
 import { type DestinationPolicy, judgeDestination } from "../webhooks/destinationPolicy.js";
 import { acceptAttachments } from "./attachmentInput.js";
@@ -16,10 +17,17 @@ import { claimRequestSchema, ticketRequestSchema } from "./schemas.js";
 
 const tags = ["Service desk"];
 const idempotencyHeader = z.object({
-  "idempotency-key": z.string().min(1).max(200).optional().openapi({
-    description:
-      "Retries with the same key get the first response for 48 hours (integration.requestId works too)",
-  }),
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(200)
+    // Stored as sent, like integration.requestId (see optionalIdentifier).
+    .refine((key) => !containsCardNumber(key), "Idempotency key must not contain a card number")
+    .optional()
+    .openapi({
+      description:
+        "Retries with the same key get the first response for 48 hours (integration.requestId works too)",
+    }),
 });
 const created = (schema: typeof createdSchema | typeof ticketCreatedSchema) => ({
   description: "Created (or, for a retry with the same idempotency key, the first response again)",

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { containsCardNumber } from "../privacy/cardNumbers.js";
 
 /**
  * Field builders whose messages read like the service-desk document's ("Nama nasabah is required",
@@ -38,3 +39,17 @@ export const isoDateTime = (label: string) =>
     offset: true,
     error: `${label} must be an ISO 8601 date-time, e.g. 2024-12-19T10:30:00Z`,
   });
+
+/**
+ * An identifier a partner looks things up by later (CIF, channel reference, request id): stored as
+ * sent, so one that reads as a card number is refused rather than masked, which would break the
+ * lookup and could merge two partners' references into one.
+ */
+export function optionalIdentifier(label: string, max: number) {
+  return z
+    .string({ error: `${label} must be a string` })
+    .trim()
+    .max(max, `${label} must be at most ${max} characters`)
+    .refine((value) => !containsCardNumber(value), `${label} must not contain a card number`)
+    .optional();
+}

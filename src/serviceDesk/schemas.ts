@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { containsCardNumber } from "../privacy/cardNumbers.js";
 import {
   jenisTransaksi,
   mediaRequiringJenis,
@@ -9,18 +10,26 @@ import {
   ticketChannels,
   ticketStatuses,
 } from "../tickets/vocabulary.js";
-import { isoDateTime, optionalEnum, optionalText, requiredEnum, requiredText } from "./fields.js";
+import {
+  isoDateTime,
+  optionalEnum,
+  optionalIdentifier,
+  optionalText,
+  requiredEnum,
+  requiredText,
+} from "./fields.js";
 
 export const integrationSchema = z
   .object({
     webhookUrl: z
       .url({ protocol: /^https?$/, error: "Webhook URL must be an http(s) URL" })
       .max(2000)
+      .refine((url) => !containsCardNumber(url), "Webhook URL must not contain a card number")
       .optional()
       .openapi({ example: "https://your-system.com/webhook" }),
-    apiVersion: optionalText("API version", 20).openapi({ example: "1.0" }),
-    partnerId: optionalText("Partner ID", 100).openapi({ example: "PARTNER_001" }),
-    requestId: optionalText("Request ID", 200).openapi({
+    apiVersion: optionalIdentifier("API version", 20).openapi({ example: "1.0" }),
+    partnerId: optionalIdentifier("Partner ID", 100).openapi({ example: "PARTNER_001" }),
+    requestId: optionalIdentifier("Request ID", 200).openapi({
       description: "Idempotency key: a retry with the same requestId returns the first response (48 hours)",
       example: "req_123456789",
     }),
@@ -99,16 +108,23 @@ export const customerSchema = z
       email: z
         .email({ error: "Customer email must be a valid email address" })
         .max(320)
+        .refine((address) => !containsCardNumber(address), "Customer email must not contain a card number")
         .optional()
         .openapi({ example: "jane.smith@email.com" }),
       phone: z
         .string({ error: "Customer phone must be a string" })
         .trim()
         .regex(/^\+?[0-9 ()-]{6,20}$/, "Customer phone must be a phone number, e.g. +628123456789")
+        // E.164 numbers have at most 15 digits: longer ones (16-19 digit card numbers) are refused.
+        // Shorter ones are kept as sent even when they pass the Luhn check, as phone numbers do.
+        .refine(
+          (phone) => phone.replace(/\D/g, "").length <= 15,
+          "Customer phone must have at most 15 digits",
+        )
         .optional()
         .openapi({ example: "+628123456789" }),
-      identifier: optionalText("Customer identifier", 100).openapi({ example: "CIF123456" }),
-      branchCode: optionalText("Branch code", 20).openapi({ example: "001" }),
+      identifier: optionalIdentifier("Customer identifier", 100).openapi({ example: "CIF123456" }),
+      branchCode: optionalIdentifier("Branch code", 20).openapi({ example: "001" }),
       department: optionalText("Department", 100).openapi({ example: "Personal Banking" }),
       preferredLanguage: optionalText("Preferred language", 10).openapi({ example: "id" }),
     },
@@ -138,7 +154,9 @@ export function ticketRequestSchema(maxAttachments: number) {
   return z
     .object({
       channel: requiredEnum("Channel", ticketChannels).openapi({ example: "WHATSAPP" }),
-      channelReferenceId: optionalText("Channel reference ID", 200).openapi({ example: "wa_msg_123456" }),
+      channelReferenceId: optionalIdentifier("Channel reference ID", 200).openapi({
+        example: "wa_msg_123456",
+      }),
       serviceType: requiredEnum("Service type", serviceTypes).openapi({ example: "TECHNICAL_SUPPORT" }),
       customer: customerSchema,
       ticket: ticketDetailsSchema,

@@ -238,7 +238,11 @@ export function createClaim(
     customer: {
       ...input.customer,
       name: input.namaNasabah,
-      identifier: input.customer?.identifier ?? input.nomorRekening,
+      // The account number names the customer only as stored: one that reads as a card number is
+      // masked in the claim, and its mask would match every account with the same last four digits.
+      identifier:
+        input.customer?.identifier ??
+        (fields.nomorRekening === input.nomorRekening ? input.nomorRekening : undefined),
     },
     title: claimTitle(fields),
     description: claimDescription(fields),

@@ -225,6 +225,8 @@ export async function addAttachments(
   }
 }
 
+const maskNullable = (text: string | null) => (text === null ? null : maskCardNumbers(text));
+
 export type Assignment = { assignedTo: string | null; assignedTeam: string | null };
 
 /** Assigns the ticket to an agent and/or a team (agents only). */
@@ -235,9 +237,12 @@ export function assignTicket(
   assignment: Partial<Assignment>,
 ): Promise<UpdateResult<Assignment>> {
   return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+    // Names typed by an agent are free text like any other: masked before they are stored.
     const next: Assignment = {
-      assignedTo: assignment.assignedTo === undefined ? ticket.assignedTo : assignment.assignedTo,
-      assignedTeam: assignment.assignedTeam === undefined ? ticket.assignedTeam : assignment.assignedTeam,
+      assignedTo:
+        assignment.assignedTo === undefined ? ticket.assignedTo : maskNullable(assignment.assignedTo),
+      assignedTeam:
+        assignment.assignedTeam === undefined ? ticket.assignedTeam : maskNullable(assignment.assignedTeam),
     };
     const updated = await applyChange(tx, ctx, ticket, now, next, [
       {

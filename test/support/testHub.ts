@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
+import type { DestinationStream } from "pino";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { Producer } from "../../queues/producer.js";
 import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
@@ -19,7 +20,7 @@ export const testAdminToken = "test-admin-token-0123456789abcdef0123456789";
  * The API app on a database and a Redis prefix of its own, driven with app.request() as Hono's
  * own tests do. Real PostgreSQL, real Redis; nothing mocked.
  */
-export async function createTestHub(env: Record<string, string> = {}) {
+export async function createTestHub(env: Record<string, string> = {}, logDestination?: DestinationStream) {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const config = loadConfig({
@@ -31,7 +32,8 @@ export async function createTestHub(env: Record<string, string> = {}) {
     LOG_LEVEL: "silent",
     ...env,
   });
-  const logger = createLogger(config.log);
+  // With a destination the test reads what the hub logs (LOG_LEVEL in env then says how much).
+  const logger = createLogger(config.log, logDestination);
   const connection = createRedisConnection(config.redis.url, "producer");
   connection.on("error", () => undefined); // a test that points at a dead Redis expects failures
   const producer = new Producer(connection, bullPrefix(prefix));
