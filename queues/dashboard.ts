@@ -4,11 +4,17 @@ import { HonoAdapter } from "@bull-board/hono";
 import type { serveStatic } from "@hono/node-server/serve-static";
 import type { Queue } from "bullmq";
 import { Hono } from "hono";
+import { sameOriginWrites } from "../src/http/middleware/sameOriginWrites.js";
 
 export const dashboardPath = "/admin/queues";
 
+// bull-board's page asks fonts.googleapis.com for its typefaces; a bank's internal network reaches
+// nothing outside, and the page falls back to system fonts without them.
+const externalFontLinks = /<link\b[^>]*https:\/\/fonts\.(?:googleapis|gstatic)\.com[^>]*>\s*/gi;
+
 /**
- * bull-board at /admin/queues. Authentication is the app factory's job (adminAuth on that path).
+ * bull-board at /admin/queues. Authentication is the app factory's job (adminAuth on that path);
+ * the board refuses cross-site changes itself, since browsers replay the Basic password.
  *
  * The board is an app of its own that the hub forwards to, not routes merged into the hub's router:
  * its paths are ones hono's fast RegExpRouter cannot compile, and merged they would put every API
@@ -24,7 +30,15 @@ export function mountQueueDashboard(
   createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
   const board = new Hono().route(dashboardPath, adapter.registerPlugin());
   // biome-ignore lint/suspicious/noExplicitAny: as above.
-  const forward = (c: { req: { raw: Request }; env: any }) => board.fetch(c.req.raw, c.env);
+  const forward = async (c: { req: { raw: Request }; env: any }) => {
+    const res = await board.fetch(c.req.raw, c.env);
+    if (!res.headers.get("content-type")?.startsWith("text/html")) return res;
+    const html = (await res.text()).replace(externalFontLinks, "");
+    const headers = new Headers(res.headers);
+    headers.delete("content-length");
+    return new Response(html, { status: res.status, headers });
+  };
+  app.use(`${dashboardPath}/*`, sameOriginWrites());
   app.all(dashboardPath, forward);
   app.all(`${dashboardPath}/*`, forward);
 }

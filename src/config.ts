@@ -32,6 +32,8 @@ const configSchema = z.object({
   REDIS_AUTOSTART: booleanFromString.default(true),
   /** Authenticates /api/admin and /admin/queues. Without it the admin API answers 401. */
   ADMIN_TOKEN: z.string().min(32, "must be at least 32 characters").optional(),
+  /** Bearer token a scraper sends to /metrics; unset = public outside production, closed in it. */
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   LOG_PRETTY: booleanFromString.default(false),
   /** Largest accepted request body, after decompression. Attachments arrive base64 in JSON. */
@@ -78,6 +80,8 @@ export type Config = Readonly<{
   database: { url: string | undefined; poolSize: number; dataDir: string };
   redis: { url: string; prefix: string; autostart: boolean };
   adminToken: string | undefined;
+  /** open: /metrics answers anyone; token: only a bearer of it; closed: nobody. */
+  metrics: { access: "open" } | { access: "token"; token: string } | { access: "closed" };
   log: { level: string; pretty: boolean };
   shutdownTimeoutMs: number;
   outboxRelayIntervalMs: number;
@@ -112,6 +116,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, dataDir: v.DATA_DIR },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, autostart: v.REDIS_AUTOSTART },
     adminToken: v.ADMIN_TOKEN,
+    metrics: v.METRICS_TOKEN
+      ? { access: "token", token: v.METRICS_TOKEN }
+      : { access: v.NODE_ENV === "production" ? "closed" : "open" },
     log: { level: v.LOG_LEVEL, pretty: v.LOG_PRETTY },
     shutdownTimeoutMs: v.SHUTDOWN_TIMEOUT_MS,
     outboxRelayIntervalMs: v.OUTBOX_RELAY_INTERVAL_MS,

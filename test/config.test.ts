@@ -13,6 +13,16 @@ describe("config", () => {
     });
   });
 
+  it("opens /metrics outside production, closes it in production, and guards it with METRICS_TOKEN", () => {
+    const production = { NODE_ENV: "production", ADMIN_TOKEN: "a".repeat(32) };
+    expect(loadConfig({}).metrics).toEqual({ access: "open" });
+    expect(loadConfig(production).metrics).toEqual({ access: "closed" });
+    expect(loadConfig({ ...production, METRICS_TOKEN: "m".repeat(16) }).metrics).toEqual({
+      access: "token",
+      token: "m".repeat(16),
+    });
+  });
+
   it("treats an empty variable as unset", () => {
     expect(loadConfig({ DATABASE_URL: "", PORT: "" }).database.url).toBeUndefined();
   });
@@ -23,6 +33,7 @@ describe("config", () => {
     [{ DATABASE_URL: "mysql://localhost/db" }, "DATABASE_URL"],
     [{ REDIS_URL: "not a url" }, "REDIS_URL"],
     [{ ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
+    [{ METRICS_TOKEN: "short" }, "METRICS_TOKEN"],
     [{ REDIS_PREFIX: "has:colon" }, "REDIS_PREFIX"],
     [{ WEBHOOK_ALLOWED_NETWORKS: "10.0.0.0/8,intranet" }, "WEBHOOK_ALLOWED_NETWORKS"],
     [{ NODE_ENV: "production" }, "ADMIN_TOKEN"],

@@ -143,3 +143,49 @@ describe("compression", () => {
     expect(doc.openapi).toBe("3.1.0");
   });
 });
+
+describe("security headers", () => {
+  const expected = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "no-referrer",
+    "x-frame-options": "DENY",
+    "content-security-policy": "frame-ancestors 'none'",
+  };
+  const dashboardAuth = {
+    authorization: `Basic ${Buffer.from(`admin:${testAdminToken}`).toString("base64")}`,
+  };
+
+  it("are on every answer, over real HTTP too: API, errors, the reference and the queue dashboard", async () => {
+    const server = serve({ fetch: hub.app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((resolve) => server.once("listening", resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const answers = [
+        await fetch(`${base}/healthz`),
+        await fetch(`${base}/api/v1/nowhere`),
+        await fetch(`${base}/docs`),
+        await fetch(`${base}/admin/queues`, { headers: dashboardAuth }),
+        await fetch(`${base}/admin/queues`),
+      ];
+      expect(answers.map((r) => r.status)).toEqual([200, 401, 200, 200, 401]);
+      for (const res of answers) {
+        await res.arrayBuffer();
+        for (const [name, value] of Object.entries(expected))
+          expect(res.headers.get(name), `${res.url} ${name}`).toBe(value);
+        // Browsers ignore HSTS over plain HTTP; the hub does not claim TLS it did not see.
+        expect(res.headers.get("strict-transport-security")).toBeNull();
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it("HSTS when the request came over TLS, directly or through a proxy that says so", async () => {
+    const direct = await hub.request("https://hub.bank.example/healthz");
+    expect(direct.headers.get("strict-transport-security")).toBe("max-age=15552000; includeSubDomains");
+    const proxied = await hub.request("/healthz", { headers: { "x-forwarded-proto": "https" } });
+    expect(proxied.headers.get("strict-transport-security")).toBe("max-age=15552000; includeSubDomains");
+    const plain = await hub.request("/healthz", { headers: { "x-forwarded-proto": "http" } });
+    expect(plain.headers.get("strict-transport-security")).toBeNull();
+  });
+});

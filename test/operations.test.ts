@@ -62,6 +62,16 @@ describe("OpenAPI", () => {
     expect(script.headers.get("content-type")).toContain("javascript");
     expect((await script.text()).length).toBeGreaterThan(100_000);
   });
+
+  it("configures the reference to ask nothing outside the hub (the browser test in test/e2e renders it)", async () => {
+    const html = await (await hub.request("/docs")).text();
+    // Scalar's "Test Request" goes through proxy.scalar.com for any server not on localhost unless
+    // the proxy is set, empty: a browser test on 127.0.0.1 cannot see that, so the setting is checked.
+    expect(html).toMatch(/"proxyUrl":\s*""/);
+    expect(html).toMatch(/"withDefaultFonts":\s*false/);
+    expect(html).toMatch(/"agent":\s*\{\s*"disabled":\s*true\s*\}/);
+    expect(html).toMatch(/"showDeveloperTools":\s*"never"/);
+  });
 });
 
 describe("health and metrics", () => {
@@ -85,10 +95,12 @@ describe("health and metrics", () => {
     try {
       const res = await broken.request("/readyz");
       expect(res.status).toBe(503);
-      const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
-      expect(body.status).toBe("not_ready");
-      expect(body.checks.redis?.status).toBe("down");
-      expect(body.checks.database?.status).toBe("up");
+      const text = await res.text();
+      // Which dependency is down, never why: driver messages name hosts and ports.
+      expect(JSON.parse(text)).toEqual({
+        status: "not_ready",
+        checks: { database: { status: "up" }, redis: { status: "down" } },
+      });
     } finally {
       await broken.close();
     }
@@ -104,7 +116,48 @@ describe("health and metrics", () => {
     expect(text).not.toContain("some-slug");
     expect(text).toContain("switchboard_process_cpu_seconds_total");
   });
+
+  it("/metrics asks for METRICS_TOKEN when one is set", async () => {
+    const token = "metrics-token-0123456789";
+    const guarded = await createTestHub({ METRICS_TOKEN: token });
+    try {
+      const denied = await guarded.request("/metrics");
+      expect(denied.status).toBe(401);
+      expect(await denied.json()).toMatchObject({ error: { code: "UNAUTHORIZED" } });
+      expect(
+        (await guarded.request("/metrics", { headers: { authorization: "Bearer wrong-token-0123456" } }))
+          .status,
+      ).toBe(401);
+      expect(
+        (await guarded.request("/metrics", { headers: { authorization: `Bearer ${testAdminToken}` } }))
+          .status,
+      ).toBe(401);
+      const scraped = await guarded.request("/metrics", { headers: { authorization: `Bearer ${token}` } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain("switchboard_http_request_duration_seconds");
+      // Probes stay open: orchestrators call them without credentials.
+      expect((await guarded.request("/healthz")).status).toBe(200);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("/metrics is closed in production until METRICS_TOKEN is set", async () => {
+    const production = await createTestHub({ NODE_ENV: "production" });
+    try {
+      expect((await production.request("/metrics")).status).toBe(401);
+      const withAdmin = await production.request("/metrics", {
+        headers: { authorization: `Bearer ${testAdminToken}` },
+      });
+      expect(withAdmin.status).toBe(401);
+      expect((await production.request("/healthz")).status).toBe(200);
+    } finally {
+      await production.close();
+    }
+  });
 });
+
+const dashboardAuth = { authorization: `Basic ${Buffer.from(`admin:${testAdminToken}`).toString("base64")}` };
 
 describe("queue dashboard", () => {
   it("is behind admin authentication and asks the browser for it", async () => {
@@ -121,6 +174,76 @@ describe("queue dashboard", () => {
     const queues = (await api.json()) as { queues: Array<{ name: string }> };
     expect(queues.queues.map((q) => q.name).sort()).toEqual([...queueNames].sort());
     expect(queueNames).toContain("domain-events");
+  });
+
+  it("serves its page without the Google Fonts stylesheet bull-board links", async () => {
+    const page = await hub.request("/admin/queues", { headers: dashboardAuth });
+    const html = await page.text();
+    expect(html).toContain("static/css/main");
+    expect(html).not.toContain("fonts.googleapis.com");
+    expect(page.headers.get("content-type")).toContain("text/html");
+  });
+
+  describe("refuses cross-site changes, which the browser would send with the replayed password", () => {
+    const queue = "domain-events";
+    const addJob = `/admin/queues/api/queues/${queue}/add`;
+    // The forged request of the issue: a CORS-simple text/plain POST a foreign page can send.
+    const forged = JSON.stringify({ name: "forged", data: { eventId: "evt_forged" } });
+
+    it.each([
+      ["another site's Origin", { origin: "https://attacker.example" }],
+      ["Sec-Fetch-Site: cross-site", { "sec-fetch-site": "cross-site" }],
+      ["Sec-Fetch-Site: same-site", { "sec-fetch-site": "same-site", origin: "http://other.localhost" }],
+      ["neither Origin nor Sec-Fetch-Site", {}],
+    ])("%s: 403 in the hub's error format, no job added", async (_, headers) => {
+      const before = await hub.producer.queues[queue].count();
+      const res = await hub.request(addJob, {
+        method: "POST",
+        headers: { ...dashboardAuth, "content-type": "text/plain", ...headers },
+        body: forged,
+      });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({
+        error: { code: "FORBIDDEN", fields: { origin: expect.any(String) } },
+      });
+      expect(await hub.producer.queues[queue].count()).toBe(before);
+    });
+
+    it("a bodiless PUT from another site is refused too", async () => {
+      const res = await hub.request(`/admin/queues/api/queues/${queue}/pause`, {
+        method: "PUT",
+        headers: { ...dashboardAuth, origin: "https://attacker.example" },
+      });
+      expect(res.status).toBe(403);
+      expect(await hub.producer.queues[queue].isPaused()).toBe(false);
+    });
+
+    it.each([
+      ["its own Origin", { origin: "http://localhost" }],
+      ["Sec-Fetch-Site: same-origin", { "sec-fetch-site": "same-origin" }],
+    ])("accepts a change from %s", async (_, headers) => {
+      const pause = await hub.request(`/admin/queues/api/queues/${queue}/pause`, {
+        method: "PUT",
+        headers: { ...dashboardAuth, ...headers },
+      });
+      expect(pause.status).toBe(200);
+      expect(await hub.producer.queues[queue].isPaused()).toBe(true);
+      const resume = await hub.request(`/admin/queues/api/queues/${queue}/resume`, {
+        method: "PUT",
+        headers: { ...dashboardAuth, ...headers },
+      });
+      expect(resume.status).toBe(200);
+      expect(await hub.producer.queues[queue].isPaused()).toBe(false);
+    });
+
+    it("still asks for the password first", async () => {
+      const res = await hub.request(addJob, {
+        method: "POST",
+        headers: { "content-type": "text/plain", origin: "https://attacker.example" },
+        body: forged,
+      });
+      expect(res.status).toBe(401);
+    });
   });
 
   it("keeps its routes out of the API's router, which stays on hono's RegExpRouter", async () => {

@@ -20,8 +20,24 @@ export const openApiInfo = {
 
 /**
  * /openapi.json is generated from the same zod schemas that validate requests; /docs renders it.
- * The reference's script is served from our own node_modules: a bank's network often blocks CDNs.
+ * A bank's internal network reaches nothing outside, so the reference asks nothing outside the hub:
+ * its script comes from our own node_modules and every feature that talks to Scalar's servers is off.
  */
+const offlineReference = {
+  url: "/openapi.json",
+  pageTitle: "Switchboard API",
+  cdn: "/docs/standalone.js",
+  // System fonts instead of fonts.scalar.com.
+  withDefaultFonts: false,
+  // Unset, "Test Request" goes through proxy.scalar.com for any server not on localhost; empty, direct.
+  proxyUrl: "",
+  // The "Ask AI" agent (api.scalar.com) and the developer toolbar ("Deploy", "Share": registry and
+  // dashboard.scalar.com) show on localhost unless turned off; telemetry reports to Scalar.
+  agent: { disabled: true },
+  showDeveloperTools: "never",
+  telemetry: false,
+  hideClientButton: true,
+} as const;
 export function registerDocsRoutes(app: OpenAPIHono<HubEnv>): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -50,8 +66,5 @@ export function registerDocsRoutes(app: OpenAPIHono<HubEnv>): void {
     c.header("Cache-Control", "public, max-age=86400");
     return c.body(await bundle);
   });
-  app.get(
-    "/docs",
-    Scalar({ url: "/openapi.json", pageTitle: "Switchboard API", cdn: "/docs/standalone.js" }),
-  );
+  app.get("/docs", Scalar(offlineReference));
 }

@@ -1,10 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { adminAuth } from "../auth/middleware.js";
+import type { Config } from "../config.js";
 import type { HubEnv } from "../http/env.js";
+import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 
 export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
-const checkResult = z.object({ status: z.enum(["up", "down"]), error: z.string().optional() });
+// Only up or down: why a dependency is down (host names, driver messages) is for the log, not for
+// whoever can reach the port.
+const checkResult = z.object({ status: z.enum(["up", "down"]) });
 const readySchema = z
   .object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), checkResult) })
   .openapi("Readiness");
@@ -38,7 +43,7 @@ const readyz = createRoute({
 
 const checkTimeoutMs = 2000;
 
-async function probe(check: ReadinessCheck["check"]): Promise<z.infer<typeof checkResult>> {
+async function probe({ name, check }: ReadinessCheck, logger: Logger): Promise<z.infer<typeof checkResult>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -49,7 +54,8 @@ async function probe(check: ReadinessCheck["check"]): Promise<z.infer<typeof che
     ]);
     return { status: "up" };
   } catch (err) {
-    return { status: "down", error: err instanceof Error ? err.message : String(err) };
+    logger.warn({ err, dependency: name }, "readiness check failed");
+    return { status: "down" };
   } finally {
     clearTimeout(timer);
   }
@@ -57,12 +63,19 @@ async function probe(check: ReadinessCheck["check"]): Promise<z.infer<typeof che
 
 export function registerHealthRoutes(
   app: OpenAPIHono<HubEnv>,
-  deps: { checks: readonly ReadinessCheck[]; metrics: Metrics },
+  deps: {
+    checks: readonly ReadinessCheck[];
+    metrics: Metrics;
+    metricsAccess: Config["metrics"];
+    logger: Logger;
+  },
 ): void {
   app.openapi(healthz, (c) => c.json({ status: "ok" as const }, 200));
 
   app.openapi(readyz, async (c) => {
-    const results = await Promise.all(deps.checks.map(async (k) => [k.name, await probe(k.check)] as const));
+    const results = await Promise.all(
+      deps.checks.map(async (k) => [k.name, await probe(k, deps.logger)] as const),
+    );
     const checks = Object.fromEntries(results);
     const ready = results.every(([, r]) => r.status === "up");
     return ready
@@ -70,6 +83,12 @@ export function registerHealthRoutes(
       : c.json({ status: "not_ready" as const, checks }, 503);
   });
 
+  // A token-holding scraper or, outside production without METRICS_TOKEN, anyone. The token check is
+  // the admin one: a bearer token (or HTTP Basic password) compared in constant time.
+  const access = deps.metricsAccess;
+  if (access.access !== "open") {
+    app.use("/metrics", adminAuth(access.access === "token" ? access.token : undefined));
+  }
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());

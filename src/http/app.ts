@@ -26,6 +26,7 @@ import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
 import { rateLimitPerKey } from "./middleware/rateLimit.js";
 import { requestId } from "./middleware/requestId.js";
+import { securityHeaders } from "./middleware/securityHeaders.js";
 import { toAppError } from "./toAppError.js";
 import { throwOnInvalid } from "./validation.js";
 
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   const app = new OpenAPIHono<HubEnv>({ defaultHook: throwOnInvalid });
 
   app.use(requestId());
+  app.use(securityHeaders());
   app.use(observe(logger, deps.metrics));
   app.use(compressResponses());
 
@@ -93,7 +95,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use("/api/admin/*", adminAuth(config.adminToken));
   app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
 
-  registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
+  registerHealthRoutes(app, {
+    checks: deps.readiness,
+    metrics: deps.metrics,
+    metricsAccess: config.metrics,
+    logger,
+  });
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
   registerApiKeyRoutes(app, db);
