@@ -9,6 +9,7 @@ import {
 } from "../src/attachments/decode.js";
 import { fallbackFilename, maxFilenameBytes, sanitizeFilename } from "../src/attachments/filename.js";
 import { docxMimeType, normalizeMimeType, xlsxMimeType } from "../src/attachments/mimeTypes.js";
+import { docxOf, xlsxOf } from "./support/zip.js";
 
 const limits = { maxBytes: 10 * 1024 * 1024 };
 
@@ -45,8 +46,8 @@ const webp = bytesOf(
 );
 const pdf = bytesOf("%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n");
 const zipHead = [0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 0x08, 0];
-const docx = bytesOf(zipHead, "[Content_Types].xml", [0x9c, 0x01], "PK", [3, 4], "word/document.xml");
-const xlsx = bytesOf(zipHead, "[Content_Types].xml", [0x9c, 0x01], "PK", [3, 4], "xl/workbook.xml");
+const docx = docxOf();
+const xlsx = xlsxOf();
 const exe = bytesOf(
   "MZ",
   [0x90, 0, 3, 0, 0, 0, 4, 0, 0, 0, 0xff, 0xff],
@@ -183,7 +184,7 @@ describe("decodeAttachment: content must be what it claims", () => {
   });
 
   it("refuses Office files with macros, and zips that are not the declared document", () => {
-    const macro = bytesOf(Array.from(docx), "word/vbaProject.bin");
+    const macro = docxOf([{ name: "word/vbaProject.bin", content: "Attribute VB_Name" }]);
     expect(problemOf(input({ mimeType: docxMimeType, bytes: macro }))).toEqual({
       field: "content",
       problem: "contains macros, which are not accepted",

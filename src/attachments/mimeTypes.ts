@@ -1,7 +1,11 @@
+import { officeDocumentProblem } from "./officeContent.js";
+import { pdfProblem } from "./pdfContent.js";
+
 /**
  * The file types a bank's service desk accepts, and how each is recognised from its bytes.
  * Kept short on purpose: screenshots and photos, PDFs, plain text and CSV logs, and Word / Excel
- * documents in their macro-free OOXML form. Not accepted: SVG and HTML (script when opened in a
+ * documents in their macro-free OOXML form, without active content (officeContent.ts,
+ * pdfContent.ts). Not accepted: SVG and HTML (script when opened in a
  * browser), archives and executables, and legacy .doc/.xls (OLE files that carry macros natively).
  */
 export const docxMimeType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -67,9 +71,12 @@ export function contentProblem(mimeType: AttachmentMimeType, bytes: Uint8Array):
   }
   if (detected === undefined) return `is not ${rule.label}: its first bytes do not match`;
   if (detected !== mimeType) return `is ${attachmentTypes[detected].label}, not ${rule.label}`;
-  if ((mimeType === docxMimeType || mimeType === xlsxMimeType) && includesAscii(bytes, "vbaProject.bin")) {
-    return "contains macros, which are not accepted";
+  if (mimeType === docxMimeType || mimeType === xlsxMimeType) {
+    // Also looked for in the raw bytes: a name only a local header carries is not in the directory.
+    if (includesAscii(bytes, "vbaProject.bin")) return "contains macros, which are not accepted";
+    return officeDocumentProblem(bytes);
   }
+  if (mimeType === "application/pdf") return pdfProblem(bytes);
   return undefined;
 }
 

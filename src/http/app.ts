@@ -1,6 +1,7 @@
 import { serveStatic } from "@hono/node-server/serve-static";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Queue } from "bullmq";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
@@ -53,30 +54,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(observe(logger, deps.metrics));
   app.use(compressResponses());
 
-  const bodyLimitBytes = config.http.bodyLimitBytes;
-  const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
-  const limitBody = bodyLimit({
-    maxSize: bodyLimitBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  const decompress = decompressBody({ maxSize: bodyLimitBytes });
-  // The common case, a plain body with a Content-Length (which Node's parser holds the body to), is
-  // judged from the header alone: touching the body itself makes the Node adapter build a full web
-  // Request, a cost every ticket creation would pay. Streamed or compressed bodies are counted.
-  app.use("/api/*", async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
-      if (Number(declared) > bodyLimitBytes) throw tooLarge();
-      return next();
-    }
-    await limitBody(c, async () => {
-      await decompress(c, next);
-    });
-  });
-
   // RATE_LIMIT_PER_MINUTE=0 turns the limit off: then it is not in the chain at all.
   const tenantRequests = [
     apiKeyAuth(db, logger),
@@ -93,6 +70,35 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use("/api/omnichannel/*", ...tenantRequests);
   app.use("/api/v1/*", ...tenantRequests);
   app.use("/api/admin/*", adminAuth(config.adminToken));
+
+  const bodyLimitBytes = config.http.bodyLimitBytes;
+  const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
+  const limitBody = bodyLimit({
+    maxSize: bodyLimitBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  const decompress = decompressBody({ maxSize: bodyLimitBytes });
+  // The common case, a plain body with a Content-Length (which Node's parser holds the body to), is
+  // judged from the header alone: touching the body itself makes the Node adapter build a full web
+  // Request, a cost every ticket creation would pay. Streamed or compressed bodies are counted.
+  const limitBodies: MiddlewareHandler<HubEnv> = async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
+      if (Number(declared) > bodyLimitBytes) throw tooLarge();
+      return next();
+    }
+    await limitBody(c, async () => {
+      await decompress(c, next);
+    });
+  };
+
+  // Registered after authentication and rate limiting, so an anonymous or throttled request is
+  // answered from its headers alone: no body is read, let alone inflated, before a key is known.
+  // Other /api paths have no routes, answer 404 and never read the body either.
+  for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
   app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
 
   registerHealthRoutes(app, {

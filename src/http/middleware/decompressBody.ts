@@ -1,14 +1,16 @@
-import { promisify } from "node:util";
-import { brotliDecompress, gunzip, inflate } from "node:zlib";
+import { Readable, type Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import type { MiddlewareHandler } from "hono";
 import { AppError, errors } from "../../errors.js";
 
 const decoders = {
-  gzip: promisify(gunzip),
-  "x-gzip": promisify(gunzip),
-  deflate: promisify(inflate),
-  br: promisify(brotliDecompress),
-} as const;
+  gzip: createGunzip,
+  "x-gzip": createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+} as const satisfies Record<string, () => Transform>;
 
 type Encoding = keyof typeof decoders;
 
@@ -18,8 +20,10 @@ function isEncoding(value: string): value is Encoding {
 
 /**
  * Accepts request bodies sent with Content-Encoding (gzip, deflate, br), as the service-desk
- * document recommends for large payloads. The decompressed size is capped too, so a small
- * compressed body cannot expand past the body limit.
+ * document recommends for large payloads. The body is inflated as it streams in and counted on
+ * the way: past maxSize decompressed bytes it stops with 413, so a small compressed body never
+ * costs more than the body limit, and the compressed bytes are not held next to the result.
+ * Mount it after authentication: inflating is work an anonymous caller must not be able to ask for.
  */
 export function decompressBody(options: { maxSize: number }): MiddlewareHandler {
   return async function decompressBody(c, next) {
@@ -30,14 +34,11 @@ export function decompressBody(options: { maxSize: number }): MiddlewareHandler 
         "content-encoding": "must be gzip, deflate or br",
       });
     }
-    const compressed = Buffer.from(await c.req.raw.arrayBuffer());
     let body: Buffer;
     try {
-      body = await decoders[encoding](compressed, { maxOutputLength: options.maxSize });
+      body = await inflateCapped(c.req.raw.body, decoders[encoding](), options.maxSize);
     } catch (cause) {
-      if ((cause as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") {
-        throw errors.payloadTooLarge(options.maxSize);
-      }
+      if (cause instanceof AppError) throw cause;
       throw new AppError("BAD_REQUEST", `Request body is not valid ${encoding} data`, {}, {}, { cause });
     }
     const headers = new Headers(c.req.raw.headers);
@@ -46,4 +47,32 @@ export function decompressBody(options: { maxSize: number }): MiddlewareHandler 
     c.req.raw = new Request(c.req.raw.url, { method: c.req.raw.method, headers, body });
     return next();
   };
+}
+
+async function inflateCapped(
+  compressed: ReadableStream<Uint8Array>,
+  decoder: Transform,
+  maxSize: number,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    await pipeline(
+      Readable.fromWeb(compressed as NodeReadableStream<Uint8Array>),
+      decoder,
+      async function collect(inflated: AsyncIterable<Buffer>) {
+        for await (const chunk of inflated) {
+          size += chunk.length;
+          // Stopping here destroys the decoder and the source: nothing more is read or inflated.
+          if (size > maxSize) throw new RangeError("decompressed body over the limit");
+          chunks.push(chunk);
+        }
+      },
+    );
+  } catch (cause) {
+    // The pipeline reports the teardown (an AbortError), not the reason it was torn down.
+    if (size > maxSize) throw errors.payloadTooLarge(maxSize);
+    throw cause;
+  }
+  return Buffer.concat(chunks, size);
 }
