@@ -100,6 +100,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   // Other /api paths have no routes, answer 404 and never read the body either.
   for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
   app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
+  // The dashboard's own API (add a job, update its data) takes bodies too: the same cap, after its login.
+  app.use(`${dashboardPath}/*`, limitBodies);
 
   registerHealthRoutes(app, {
     checks: deps.readiness,
