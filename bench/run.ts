@@ -4,13 +4,22 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { Interrupted } from "./lib/interrupted.js";
 import { progress } from "./lib/log.js";
-import { checkTargets, formatJsonLine, formatRows, formatTable, formatTargets } from "./lib/report.js";
+import {
+  checkTargets,
+  formatJsonLine,
+  formatRounds,
+  formatRows,
+  formatTable,
+  formatTargets,
+} from "./lib/report.js";
 import type { BenchmarkModule } from "./lib/types.js";
 
 /** Every benchmark, by the name given on the command line. Adding one is one line here. */
 const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   auth: () => import("./benchmarks/auth.js"),
   tickets: () => import("./benchmarks/tickets.js"),
+  "tickets-new": () => import("./benchmarks/ticketsNew.js"),
+  "tickets-mixed": () => import("./benchmarks/ticketsMixed.js"),
 };
 
 const usage =
@@ -154,6 +163,8 @@ async function main(): Promise<number> {
       `${connections} connections, ratio = hub / baseline\n`,
   );
   process.stdout.write(`${formatTable(comparison)}\n\n`);
+  const perRound = formatRounds(comparison);
+  if (perRound) process.stdout.write(`${perRound}\n\n`);
   if (comparison.rows) process.stdout.write(`${formatRows(comparison)}\n`);
   if (verdicts.length > 0) process.stdout.write(`${formatTargets(verdicts)}\n`);
   if (comparison.rows || verdicts.length > 0) process.stdout.write("\n");

@@ -15,7 +15,7 @@ const batchCounters: ReadonlyArray<{ name: string; help: string; count: keyof Ba
   },
   {
     name: "switchboard_db_batched_failed_by_data_total",
-    help: "Calls answered 'write alone' because a row's data failed their batch",
+    help: "Calls answered 'write alone' because a row's data failed their batch, or it lost a deadlock",
     count: "failedByData",
   },
   {

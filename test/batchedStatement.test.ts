@@ -74,6 +74,37 @@ describe("batched statements", () => {
     expect(await write(run, "alone-bad", -1)).toBeUndefined();
   });
 
+  it("answer every call of a batch PostgreSQL rolled back for a deadlock 'not written'", async () => {
+    // A deadlock between two batches cannot be staged on cue: a function raises its SQLSTATE instead.
+    await hub.db.execute(sql`CREATE OR REPLACE FUNCTION batch_probe_deadlock(n integer) RETURNS integer
+      LANGUAGE plpgsql AS $$ BEGIN
+        IF n = 40 THEN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END IF;
+        RETURN n;
+      END $$`);
+    const deadlocking = batchedStatement<Written>(
+      "test_batch_deadlock",
+      (values) => String(values.p?.id),
+      (columns) => {
+        const row = columns(batchInput);
+        return sql`inserted AS (
+          INSERT INTO batch_probe (id, n, tx)
+          SELECT ${row.p_id}::text, batch_probe_deadlock(${row.p_n}::integer), txid_current()
+          FROM ${sql.identifier(batchInput)} RETURNING id, tx
+        )
+        SELECT id AS key, tx::text FROM inserted`;
+      },
+      { maxRows: 10, maxInFlight: 1 },
+    );
+    const call = (id: string, n: number) => deadlocking(hub.db, { p: { id, n } });
+    const first = call("deadlock-first", 1); // runs alone; the next three wait and go together
+    const batch = [call("deadlock-a", 1), call("deadlock-b", 40), call("deadlock-c", 2)];
+    expect((await first)?.key).toBe("deadlock-first");
+    expect(await Promise.all(batch)).toEqual([undefined, undefined, undefined]);
+    expect(batchedStatementCounts().get("test_batch_deadlock")?.failedByData).toBe(3);
+    const rows = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'deadlock-%'`);
+    expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ id: "deadlock-first" }]);
+  });
+
   it("give every call of a batch any other failure (here: a missing table) as its own", async () => {
     const broken = batchedStatement<Written>(
       "test_batch_broken",

@@ -317,7 +317,7 @@ describe("many tickets at once", () => {
     // ... and the metrics endpoint says so: more rows than statements.
     const metrics = await (await hub.request("/metrics")).text();
     const counter = (name: string) =>
-      Number(new RegExp(`^${name}\\{statement="create_tickets_known_v1"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
+      Number(new RegExp(`^${name}\\{statement="create_tickets_v2"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
     expect(counter("switchboard_db_batched_rows_total")).toBeGreaterThan(
       counter("switchboard_db_batched_statements_total"),
     );
@@ -377,5 +377,97 @@ describe("concurrent first contacts of one new person", () => {
     );
     expect(answers.map((a) => a.status)).toEqual(Array(8).fill(201));
     expect(await customersWhere("email", "sari@example.com")).toBe(1);
+  });
+});
+
+describe("many new customers at once, with overlapping contacts", () => {
+  it("link each contact to one customer and create every ticket, new customers many to a transaction", async () => {
+    // Per person: three contacts by one new CIF, and three anonymous ones sharing an e-mail or phone.
+    type Contact = { name: string; identifier?: string; email?: string; phone?: string };
+    const contactsOf = (k: number): Contact[] => {
+      const cif = `CIF-OVERLAP-${k}`;
+      const email = `overlap.${k}@example.com`;
+      const anonEmail = `anon.${k}@example.com`;
+      const anonPhone = `+62 811 700 ${100 + k}`;
+      return [
+        { name: `Person ${k}`, identifier: cif, email, phone: `+62811600${100 + k}` },
+        { name: `Person ${k}`, identifier: cif },
+        { name: `Person ${k}`, identifier: cif, email },
+        { name: `Anon ${k}`, email: anonEmail, phone: anonPhone },
+        { name: `Anon ${k}`, email: anonEmail },
+        { name: `Anon ${k}`, phone: anonPhone },
+      ];
+    };
+    const contacts = Array.from({ length: 8 }, (_, k) => contactsOf(k)).flat();
+    const answers = await Promise.all(
+      contacts.map((customer, i) =>
+        partner.post("/api/omnichannel/tickets", {
+          ...docExamples.complaint,
+          channelReferenceId: `overlap-${i}`,
+          customer,
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(Array(contacts.length).fill(201));
+    expect(new Set(answers.map((a) => a.body.ticketNumber)).size).toBe(contacts.length);
+
+    const normalized = (phone: string) => `+${phone.replace(/\D/g, "")}`;
+    for (const [i, answer] of answers.entries()) {
+      const contact = contacts[i];
+      if (!contact) throw new Error("no contact");
+      const row = await ticketRow(answer.body.ticketId);
+      expect(row.channelReferenceId).toBe(`overlap-${i}`);
+      const [customer] = await hub.db.select().from(customers).where(eq(customers.id, row.customerId));
+      if (contact.identifier) {
+        expect(customer?.identifier).toBe(contact.identifier);
+      } else {
+        // An anonymous contact's ticket goes to a customer that has its e-mail or its phone.
+        expect(customer?.identifier).toBeNull();
+        const shares =
+          (contact.email !== undefined && customer?.email === contact.email) ||
+          (contact.phone !== undefined && customer?.phone === normalized(contact.phone));
+        expect(shares).toBe(true);
+      }
+      // Each ticket has its one TICKET_CREATED event.
+      expect(await hub.db.select().from(events).where(eq(events.subjectId, row.id))).toHaveLength(1);
+    }
+    // One customer per CIF, per anonymous e-mail and per anonymous phone; each with one
+    // customer.created event.
+    const overlap = await hub.db.execute(sql`
+      SELECT c.identifier, c.email, c.phone, c.xmin::text AS tx,
+        (SELECT count(*)::int FROM events e WHERE e.subject_id = c.id AND e.type = 'customer.created') AS created
+      FROM customers c
+      WHERE c.tenant_id = ${partner.tenantId}
+        AND (c.identifier LIKE 'CIF-OVERLAP-%' OR c.email LIKE 'anon.%' OR c.phone LIKE '+62811700%')`);
+    const rows = (
+      overlap as unknown as {
+        rows: {
+          identifier: string | null;
+          email: string | null;
+          phone: string | null;
+          tx: string;
+          created: number;
+        }[];
+      }
+    ).rows;
+    const count = (pick: (r: (typeof rows)[number]) => string | null) => {
+      const seen = new Map<string, number>();
+      for (const r of rows) {
+        const value = pick(r);
+        if (value !== null) seen.set(value, (seen.get(value) ?? 0) + 1);
+      }
+      return [...seen.values()];
+    };
+    expect(count((r) => r.identifier).sort()).toEqual(Array(8).fill(1));
+    const anonymous = rows.filter((r) => r.identifier === null);
+    expect(new Set(anonymous.map((r) => r.email).filter((e) => e !== null)).size).toBe(
+      anonymous.filter((r) => r.email !== null).length,
+    );
+    expect(new Set(anonymous.map((r) => r.phone).filter((p) => p !== null)).size).toBe(
+      anonymous.filter((r) => r.phone !== null).length,
+    );
+    expect(rows.map((r) => r.created)).toEqual(Array(rows.length).fill(1));
+    // New customers were created many to a statement, not one transaction each.
+    expect(new Set(rows.map((r) => r.tx)).size).toBeLessThan(rows.length);
   });
 });

@@ -13,8 +13,11 @@ import type { ServerProcess } from "./serverProcess.js";
 import { Teardown } from "./teardown.js";
 import type { BenchOptions, Comparison, Figure, Round, RowCount } from "./types.js";
 
-/** What a benchmark gets once the hub is ready, to create the data its requests need. */
-export type HubContext = Readonly<{ admin: AdminClient }>;
+/**
+ * What a benchmark gets once the hub is ready, to create the data its requests need: the admin API,
+ * and the hub's address for data made through its public API (customers who will return).
+ */
+export type HubContext = Readonly<{ admin: AdminClient; hubUrl: string }>;
 
 export type HttpComparisonPlan = Readonly<{
   /** The bare server, a file under bench/baselines/. */
@@ -26,14 +29,26 @@ export type HttpComparisonPlan = Readonly<{
    * are counted before the probe and after the load, and the run fails unless they match the answers.
    */
   rowsWritten?: Readonly<{ hub: string; baseline: string }>;
+  /**
+   * Also measures a second hub with its rate limiter off (in a database and Redis prefix of its
+   * own, prepared the same way) in the same alternating rounds, to show what the limiter costs.
+   */
+  alsoWithRateLimiterOff?: boolean;
 }>;
 
-type SideName = "hub" | "baseline";
+type SideName = "hub" | "baseline" | "hubLimiterOff";
+const sideLabels: Record<SideName, string> = {
+  hub: "hub",
+  baseline: "baseline",
+  hubLimiterOff: "hub, rate limiter off",
+};
 /** One side of the comparison, and what is counted for it as the run goes. */
 type Side = {
   readonly name: SideName;
   readonly server: ServerProcess;
   readonly request: LoadRequest;
+  /** The database its requests write to. */
+  readonly databaseUrl: string;
   /** Rows in its table before the probe, for benchmarks whose requests write one each. */
   readonly rowsBefore: number;
   answered2xx: number;
@@ -67,27 +82,10 @@ async function measureBothSides(
   plan: HttpComparisonPlan,
   teardown: Teardown,
 ): Promise<Comparison> {
-  const database = await createBenchDatabase(options.databaseUrl);
-  teardown.defer(`drop database ${database.name}`, database.drop);
-  progress(`database ${database.name} created`);
-
-  const redisPrefix = `bench${randomBytes(6).toString("hex")}`;
-  teardown.defer(`delete Redis keys {${redisPrefix}}*`, async () => {
-    const deleted = await deleteBullKeys(options.redisUrl, redisPrefix);
-    progress(`deleted ${deleted} Redis keys of {${redisPrefix}}`);
-  });
-
-  const hub = await startHub({
-    databaseUrl: database.url,
-    redisUrl: options.redisUrl,
-    redisPrefix,
-    signal: options.signal,
-    ...cpuProfileArgs(options, "hub"),
-  });
-  teardown.defer("stop hub", () => stopAndShowOutput(hub));
-  progress(`hub ready at ${hub.url} (pid ${hub.pid})`);
-
-  const requests = await plan.prepare({ admin: adminClient(hub.url, hub.adminToken) });
+  const { hub, database, requests } = await startPreparedHub(options, plan, teardown, "hub");
+  const limiterOff = plan.alsoWithRateLimiterOff
+    ? await startPreparedHub(options, plan, teardown, "hubLimiterOff")
+    : undefined;
 
   const baseline = await startBaseline({
     file: plan.baselineFile,
@@ -100,19 +98,31 @@ async function measureBothSides(
   progress(`baseline ready at ${baseline.url} (pid ${baseline.pid})`);
 
   const tables = plan.rowsWritten;
-  const sideOf = async (name: SideName, server: ServerProcess, request: LoadRequest): Promise<Side> => ({
+  const tableOf = (name: SideName) => (tables ? tables[name === "baseline" ? "baseline" : "hub"] : undefined);
+  const sideOf = async (
+    name: SideName,
+    server: ServerProcess,
+    request: LoadRequest,
+    databaseUrl: string,
+  ): Promise<Side> => ({
     name,
     server,
     request,
-    rowsBefore: tables ? await countRows(database.url, tables[name]) : 0,
+    databaseUrl,
+    rowsBefore: tables ? await countRows(databaseUrl, tableOf(name) as string) : 0,
     answered2xx: 0,
     sent: 0,
     idle: undefined,
     loads: [],
   });
-  const baselineSide = await sideOf("baseline", baseline, requests.baseline);
-  const hubSide = await sideOf("hub", hub, requests.hub);
-  const sides: readonly Side[] = [baselineSide, hubSide];
+  const baselineSide = await sideOf("baseline", baseline, requests.baseline, database.url);
+  const hubSide = await sideOf("hub", hub, requests.hub, database.url);
+  const limiterOffSide = limiterOff
+    ? await sideOf("hubLimiterOff", limiterOff.hub, limiterOff.requests.hub, limiterOff.database.url)
+    : undefined;
+  const sides: readonly Side[] = limiterOffSide
+    ? [baselineSide, hubSide, limiterOffSide]
+    : [baselineSide, hubSide];
 
   // Every request the side was sent, probe included, for the row count.
   const tally = (side: Side, load: Pick<LoadResult, "answered2xx" | "sent">) => {
@@ -129,9 +139,9 @@ async function measureBothSides(
   for (const side of sides) {
     side.idle = await readMemory(side.server.pid);
     if (options.warmupS > 0) {
-      progress(`${side.name}: warm-up ${options.warmupS} s`);
+      progress(`${sideLabels[side.name]}: warm-up ${options.warmupS} s`);
       const warmup = await runLoad(side.server.url, side.request, { ...shape, durationS: options.warmupS });
-      failures.push(...loadFailures(`${side.name} warm-up`, warmup));
+      failures.push(...loadFailures(`${sideLabels[side.name]} warm-up`, warmup));
       tally(side, warmup);
     }
   }
@@ -139,43 +149,89 @@ async function measureBothSides(
   for (let round = 1; round <= options.rounds; round++) {
     for (const side of sides) {
       progress(
-        `${side.name}: round ${round}/${options.rounds}, measuring ${options.durationS} s with ${options.connections} connections`,
+        `${sideLabels[side.name]}: round ${round}/${options.rounds}, measuring ${options.durationS} s with ${options.connections} connections`,
       );
       const load = await runLoad(side.server.url, side.request, { ...shape, durationS: options.durationS });
-      failures.push(...loadFailures(`${side.name} round ${round}`, load));
+      failures.push(...loadFailures(`${sideLabels[side.name]} round ${round}`, load));
       tally(side, load);
       side.loads.push(load);
     }
-    const done = roundOf(hubSide.loads[round - 1] as LoadResult, baselineSide.loads[round - 1] as LoadResult);
+    const done = roundOf(
+      hubSide.loads[round - 1] as LoadResult,
+      baselineSide.loads[round - 1] as LoadResult,
+      limiterOffSide?.loads[round - 1],
+    );
     rounds.push(done);
+    const off = done.hubLimiterOff;
     progress(
       `round ${round}: throughput ${(done.hub.reqPerSec / done.baseline.reqPerSec).toFixed(2)}x, ` +
-        `p99 ${(done.hub.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x`,
+        `p99 ${(done.hub.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x` +
+        (off
+          ? `; rate limiter off: throughput ${(off.reqPerSec / done.baseline.reqPerSec).toFixed(2)}x, ` +
+            `p99 ${(off.latencyP99Ms / done.baseline.latencyP99Ms).toFixed(2)}x`
+          : ""),
     );
   }
   const measuredSide = async (side: Side): Promise<Measured> => {
     if (!side.idle) throw new Error(`no idle memory for ${side.name}`);
     return { loads: side.loads, idle: side.idle, after: await readMemory(side.server.pid) };
   };
-  const figures = figuresOf(await measuredSide(hubSide), await measuredSide(baselineSide));
+  const figures = [
+    ...figuresOf(await measuredSide(hubSide), await measuredSide(baselineSide)),
+    ...(limiterOffSide ? limiterOffFigures(limiterOffSide.loads, baselineSide.loads) : []),
+  ];
   if (!tables) return { figures, failures, rounds };
 
   const rows: RowCount[] = [];
   for (const side of sides) {
-    const table = tables[side.name];
-    const written = (await settledCount(database.url, table)) - side.rowsBefore;
+    const table = tableOf(side.name) as string;
+    const label = sideLabels[side.name];
+    const written = (await settledCount(side.databaseUrl, table)) - side.rowsBefore;
     const { answered2xx, sent } = side;
-    rows.push({ side: side.name, table, rows: written, answered2xx, sent });
-    progress(
-      `${side.name}: ${written} rows in ${table} for ${answered2xx} 2xx answers, ${sent} requests sent`,
-    );
+    rows.push({ side: label, table, rows: written, answered2xx, sent });
+    progress(`${label}: ${written} rows in ${table} for ${answered2xx} 2xx answers, ${sent} requests sent`);
     if (written < answered2xx) {
-      failures.push(`${side.name}: ${written} rows in ${table}, fewer than its ${answered2xx} 2xx answers`);
+      failures.push(`${label}: ${written} rows in ${table}, fewer than its ${answered2xx} 2xx answers`);
     } else if (written > sent) {
-      failures.push(`${side.name}: ${written} rows in ${table}, more than the ${sent} requests it was sent`);
+      failures.push(`${label}: ${written} rows in ${table}, more than the ${sent} requests it was sent`);
     }
   }
   return { figures, failures, rows, rounds };
+}
+
+/**
+ * A hub in a fresh database and Redis prefix of its own, with what the plan prepares in it. The
+ * rate-limiter-off hub gets its own, so neither hub's workers see the other's rows.
+ */
+async function startPreparedHub(
+  options: BenchOptions,
+  plan: HttpComparisonPlan,
+  teardown: Teardown,
+  name: "hub" | "hubLimiterOff",
+) {
+  const database = await createBenchDatabase(options.databaseUrl);
+  teardown.defer(`drop database ${database.name}`, database.drop);
+  progress(`database ${database.name} created`);
+
+  const redisPrefix = `bench${randomBytes(6).toString("hex")}`;
+  teardown.defer(`delete Redis keys {${redisPrefix}}*`, async () => {
+    const deleted = await deleteBullKeys(options.redisUrl, redisPrefix);
+    progress(`deleted ${deleted} Redis keys of {${redisPrefix}}`);
+  });
+
+  const hub = await startHub({
+    databaseUrl: database.url,
+    redisUrl: options.redisUrl,
+    redisPrefix,
+    signal: options.signal,
+    ...(name === "hubLimiterOff" ? { rateLimitPerMinute: 0 } : {}),
+    ...cpuProfileArgs(options, name),
+  });
+  teardown.defer(`stop ${sideLabels[name]}`, () => stopAndShowOutput(hub));
+  progress(`${sideLabels[name]} ready at ${hub.url} (pid ${hub.pid})`);
+
+  const requests = await plan.prepare({ admin: adminClient(hub.url, hub.adminToken), hubUrl: hub.url });
+  return { hub, database, requests };
 }
 
 const settlePollMs = 250;
@@ -222,9 +278,27 @@ function median(values: readonly number[]): number {
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
-function roundOf(hub: LoadResult, baseline: LoadResult): Round {
+function roundOf(hub: LoadResult, baseline: LoadResult, hubLimiterOff: LoadResult | undefined): Round {
   const figures = (l: LoadResult) => ({ reqPerSec: l.requestsPerSecond, latencyP99Ms: l.latencyMs.p99 });
-  return { hub: figures(hub), baseline: figures(baseline) };
+  return {
+    hub: figures(hub),
+    baseline: figures(baseline),
+    ...(hubLimiterOff ? { hubLimiterOff: figures(hubLimiterOff) } : {}),
+  };
+}
+
+/** The rate-limiter-off hub's load figures against the same baseline rounds. */
+function limiterOffFigures(hub: readonly LoadResult[], baseline: readonly LoadResult[]): Figure[] {
+  const of = (key: string, label: string, pick: (l: LoadResult) => number): Figure => ({
+    key,
+    label,
+    hub: median(hub.map(pick)),
+    baseline: median(baseline.map(pick)),
+  });
+  return [
+    of("reqPerSecLimiterOff", "rate limiter off: throughput, req/s", (l) => l.requestsPerSecond),
+    of("latencyP99MsLimiterOff", "rate limiter off: latency p99, ms", (l) => l.latencyMs.p99),
+  ];
 }
 
 function figuresOf(hub: Measured, baseline: Measured): Figure[] {

@@ -3,12 +3,18 @@ import { Interrupted, throwIfInterrupted } from "./interrupted.js";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-/** One request, repeated by every connection for the whole run. */
+/**
+ * A body for each request in turn, for a workload whose requests differ (a new customer on every
+ * one). Each call answers the next; the runner's own CPU builds them, for both sides alike.
+ */
+export type BodySequence = () => string;
+
+/** One request, repeated by every connection for the whole run; a sequence gives each its own body. */
 export type LoadRequest = Readonly<{
   path: string;
   method?: HttpMethod;
   headers?: Readonly<Record<string, string>>;
-  body?: string;
+  body?: string | BodySequence;
 }>;
 
 export type LoadResult = Readonly<{
@@ -40,7 +46,7 @@ export async function probe(baseUrl: string, request: LoadRequest): Promise<void
   const response = await fetch(url, {
     method: request.method ?? "GET",
     headers: request.headers ?? {},
-    body: request.body ?? null,
+    body: (typeof request.body === "function" ? request.body() : request.body) ?? null,
     signal: AbortSignal.timeout(10_000),
   });
   const text = await response.text();
@@ -61,7 +67,7 @@ export async function runLoad(baseUrl: string, request: LoadRequest, shape: Load
         url: url.toString(),
         method: request.method ?? "GET",
         headers: { ...request.headers },
-        ...(request.body === undefined ? {} : { body: request.body }),
+        ...bodyOptions(request.body),
         connections: shape.connections,
         duration: shape.durationS,
         timeout: 10,
@@ -76,6 +82,13 @@ export async function runLoad(baseUrl: string, request: LoadRequest, shape: Load
     const stop = () => instance.stop();
     shape.signal.addEventListener("abort", stop, { once: true });
   });
+}
+
+/** A fixed body as it is; a sequence through autocannon's per-request hook. */
+function bodyOptions(body: LoadRequest["body"]): Partial<autocannon.Options> {
+  if (body === undefined) return {};
+  if (typeof body === "string") return { body };
+  return { requests: [{ setupRequest: (request) => ({ ...request, body: body() }) }] };
 }
 
 function summarise(result: autocannon.Result): LoadResult {

@@ -79,16 +79,53 @@ export function formatTargets(verdicts: readonly TargetVerdict[]): string {
 export function formatRows(comparison: Comparison): string {
   const rows = comparison.rows ?? [];
   const width = Math.max(...rows.map((r) => r.table.length));
+  const sideWidth = Math.max(...rows.map((r) => r.side.length));
   return rows
     .map((r) => {
       const ok = r.rows >= r.answered2xx && r.rows <= r.sent;
       return (
-        `rows: ${r.side.padEnd(8)} ${r.table.padEnd(width)} ${String(r.rows).padStart(7)} rows for ` +
+        `rows: ${r.side.padEnd(sideWidth)} ${r.table.padEnd(width)} ${String(r.rows).padStart(7)} rows for ` +
         `${String(r.answered2xx).padStart(7)} 2xx answers of ${String(r.sent).padStart(7)} requests sent` +
         ` (probe, warm-up and measured rounds): ${ok ? "ok" : "MISMATCH"}`
       );
     })
     .join("\n");
+}
+
+/**
+ * Each round's ratios, so the spread behind the medians is on screen; with a rate-limiter-off hub,
+ * its rounds too and what the limiter costs (hub with it on / hub with it off, of the medians).
+ */
+export function formatRounds(comparison: Comparison): string {
+  const rounds = comparison.rounds ?? [];
+  if (rounds.length === 0) return "";
+  type Load = { reqPerSec: number; latencyP99Ms: number };
+  const line = (label: string, of: (round: (typeof rounds)[number]) => Load | undefined) => {
+    const ratios = rounds.flatMap((round) => {
+      const hub = of(round);
+      return hub
+        ? [
+            {
+              throughput: hub.reqPerSec / round.baseline.reqPerSec,
+              p99: hub.latencyP99Ms / round.baseline.latencyP99Ms,
+            },
+          ]
+        : [];
+    });
+    const list = (pick: (r: (typeof ratios)[number]) => number) =>
+      ratios.map((r) => `${pick(r).toFixed(2)}x`).join(" ");
+    return `rounds, ${label} / baseline: throughput ${list((r) => r.throughput)}; p99 ${list((r) => r.p99)}`;
+  };
+  const lines = [line("hub", (round) => round.hub)];
+  if (rounds.some((round) => round.hubLimiterOff)) {
+    lines.push(line("hub with rate limiter off", (round) => round.hubLimiterOff));
+    const figure = (key: string) => comparison.figures.find((f) => f.key === key)?.hub ?? Number.NaN;
+    lines.push(
+      `rate limiter on / off (hub medians): throughput ${(figure("reqPerSec") / figure("reqPerSecLimiterOff")).toFixed(2)}x, ` +
+        `p99 ${(figure("latencyP99Ms") / figure("latencyP99MsLimiterOff")).toFixed(2)}x`,
+    );
+  }
+  return lines.join("\n");
 }
 
 /** The same figures as one JSON line, to paste into an issue or a later comparison. */

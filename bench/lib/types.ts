@@ -29,7 +29,8 @@ export type Figure = Readonly<{ key: string; label: string; hub: number; baselin
  * written one too, so a good run has answered2xx <= rows <= sent.
  */
 export type RowCount = Readonly<{
-  side: "hub" | "baseline";
+  /** "hub", "baseline", or "hub, rate limiter off". */
+  side: string;
   table: string;
   rows: number;
   answered2xx: number;
@@ -40,6 +41,8 @@ export type RowCount = Readonly<{
 export type Round = Readonly<{
   hub: Readonly<{ reqPerSec: number; latencyP99Ms: number }>;
   baseline: Readonly<{ reqPerSec: number; latencyP99Ms: number }>;
+  /** The second hub, with its rate limiter off, for benchmarks that measure one. */
+  hubLimiterOff?: Readonly<{ reqPerSec: number; latencyP99Ms: number }>;
 }>;
 
 export type Comparison = Readonly<{

@@ -107,16 +107,53 @@ function matchCustomerQuery(p: StatementParams): SQL {
 }
 
 /**
- * knownCustomerCte for many contacts at once, in a batched statement (src/db/batchedStatement.ts):
+ * customerCte for many contacts at once, in a batched statement (src/db/batchedStatement.ts):
  * `customer(row_key, id)` for each row of `rows` whose contact names a known customer with nothing
- * to fill in. `p` reads the contact of the current row, `rowKey` is the row's key.
+ * to fill in, or names nobody and whose new customer this statement created (with its
+ * customer.created event). `input` reads the contact of the current row of `rows`, `keyColumn` is
+ * the column that keys a row (`row_key` in `customer`), and `created` reads the columns of
+ * `created_customer` (a created customer's id joined with its row, the group `ce` of its event
+ * included).
+ *
+ * A row gets no customer, and so writes nothing, when its customer has blanks to fill in or when
+ * another contact created the same person first (a unique index refused its insert: in another
+ * transaction, or earlier in this very statement). Write such a row alone with customerCte: it then
+ * fills in, or matches the winner. The rows are inserted in the order of their CIF, e-mail and
+ * phone, so two batches that create the same people wait for each other in one order.
  */
-export function knownCustomersCte(p: StatementParams, rows: string, rowKey: SQL): SQL {
-  return sql`customer AS (
-      SELECT ${rowKey} AS row_key, c.id FROM ${sql.identifier(rows)}
-        CROSS JOIN LATERAL (${matchCustomerQuery(p)}) matched
-        JOIN customers c ON c.id = matched.id
-      WHERE NOT ${fillable(p)}
+export function newOrKnownCustomersCte(
+  input: StatementParams,
+  rows: string,
+  keyColumn: string,
+  created: StatementParams,
+): SQL {
+  const from = sql.identifier(rows);
+  const rowKey = input[keyColumn];
+  return sql`matched AS (
+      SELECT ${rowKey} AS row_key, c.id, ${fillable(input)} AS fillable FROM ${from}
+        CROSS JOIN LATERAL (${matchCustomerQuery(input)}) m
+        JOIN customers c ON c.id = m.id
+    ),
+    inserted AS (
+      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
+        preferred_language, created_at, updated_at)
+      SELECT ${input.c_id}::text, ${input.c_tenant}::text, ${input.c_name}::text, ${input.c_email}::text,
+        ${input.c_phone}::text, ${input.c_identifier}::text, ${input.c_branch}::text, ${input.c_department}::text,
+        ${input.c_language}::text, ${input.c_at}::timestamptz, ${input.c_at}::timestamptz
+      FROM ${from}
+      WHERE NOT EXISTS (SELECT 1 FROM matched WHERE matched.row_key = ${rowKey})
+      ORDER BY ${input.c_identifier}, ${input.c_email}, ${input.c_phone}
+      ON CONFLICT DO NOTHING
+      RETURNING id
+    ),
+    created_customer AS (
+      SELECT inserted.id, ${from}.* FROM inserted JOIN ${from} ON ${input.c_id} = inserted.id
+    ),
+    customer_created AS (${eventInsertSql("ce", created, { cte: "created_customer" })}),
+    customer AS (
+      SELECT row_key, id FROM matched WHERE NOT fillable
+      UNION ALL
+      SELECT ${created[keyColumn]} AS row_key, id FROM created_customer
     )`;
 }
 

@@ -35,7 +35,7 @@ export type BatchCounts = {
   /** Statements sent, and the calls they carried: rows / statements is the mean batch size. */
   statements: number;
   rows: number;
-  /** Calls answered "not written" because a row's data failed their batch. */
+  /** Calls answered "not written" because a row's data failed their batch, or it lost a deadlock. */
   failedByData: number;
   /** Calls sent the single-row way because too many were waiting. */
   overflowed: number;
@@ -54,9 +54,11 @@ export function batchedStatementCounts(): ReadonlyMap<string, Readonly<BatchCoun
  * per-statement costs (round trip, executor start, commit and its WAL flush) once per batch rather
  * than once per row, and the API process sends one query instead of many; an idle hub still sends
  * each call at once, alone. Each statement is one transaction: its rows commit together or not at
- * all. A batch that a row's data fails (SQLSTATE classes 22 and 23) is answered "not written" to
- * each caller, who then writes alone and meets only its own error; any other failure is every
- * caller's. When too many calls wait, `run` answers null: write alone.
+ * all. A batch that a row's data fails (SQLSTATE classes 22 and 23), or that PostgreSQL rolled back
+ * for its concurrency with another transaction (class 40: a deadlock between two batches that
+ * create the same new rows in crossing orders), is answered "not written" to each caller, who then
+ * writes alone and meets only its own error; any other failure is every caller's. When too many
+ * calls wait, `run` answers null: write alone.
  *
  * `build` gets, for any alias of the input, named parameters that read that alias's columns
  * (`columns(batchInput).t_id` is `input_row.t_id`); every name used becomes a column of
@@ -117,9 +119,10 @@ export function batchedStatement<Row extends { key: string }>(
       const byKey = new Map(rows.map((row) => [row.key, row]));
       for (const call of batch) call.resolve(byKey.get(call.key));
     } catch (err) {
-      // A row's data failed the statement: every call writes alone and meets only its own error.
-      // Anything else (connection, timeout, shutdown) is every call's error, as it would be alone.
-      if (isDataError(err)) {
+      // A row's data failed the statement, or the batch lost a deadlock: nothing was written, and
+      // every call writes alone and meets only its own error. Anything else (connection, timeout,
+      // shutdown) is every call's error, as it would be alone.
+      if (isWriteAloneError(err)) {
         counts.failedByData += batch.length;
         for (const call of batch) call.resolve(undefined);
       } else {
@@ -167,8 +170,14 @@ export function batchedStatement<Row extends { key: string }>(
   };
 }
 
-/** Invalid data (class 22) or a violated constraint (class 23): the rows' fault, not the database's. */
-function isDataError(err: unknown): boolean {
+/**
+ * Invalid data (class 22) or a violated constraint (class 23), the rows' fault; or a transaction
+ * rolled back for a deadlock or a serialization failure (class 40), the batch's own shape's fault.
+ * Written alone, each row meets only what is its own.
+ */
+function isWriteAloneError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (code.startsWith("22") || code.startsWith("23"));
+  return (
+    typeof code === "string" && (code.startsWith("22") || code.startsWith("23") || code.startsWith("40"))
+  );
 }

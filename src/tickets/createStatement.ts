@@ -1,5 +1,10 @@
 import { type SQL, sql } from "drizzle-orm";
-import { customerCte, customerValues, knownCustomerCte, knownCustomersCte } from "../customers/service.js";
+import {
+  customerCte,
+  customerValues,
+  knownCustomerCte,
+  newOrKnownCustomersCte,
+} from "../customers/service.js";
 import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import {
   type Database,
@@ -106,12 +111,13 @@ const templates = {
 };
 
 /**
- * The commonest creation, a ticket without claim fields or attachments for a returning customer
- * with nothing to fill in, batched across concurrent requests (see batchedStatement): the known
- * customer statement for many tickets at once.
+ * The commonest creations, tickets without claim fields or attachments, batched across concurrent
+ * requests (see batchedStatement): for a returning customer with nothing to fill in, and for a new
+ * customer, created by the same statement. A returning customer with blanks to fill in, and a new
+ * one that a concurrent contact created first, get no row here and are written alone.
  */
-const knownPlainBatch = batchedStatement<{ key: string; number: string }>(
-  "create_tickets_known_v1",
+const plainBatch = batchedStatement<{ key: string; number: string }>(
+  "create_tickets_v2",
   (values) => {
     const id = values.t?.id;
     if (typeof id !== "string") throw new Error("a ticket to write has no id");
@@ -120,7 +126,7 @@ const knownPlainBatch = batchedStatement<{ key: string; number: string }>(
   (columns) => {
     const input = columns(batchInput);
     const created = columns("ticket_row");
-    return sql`${knownCustomersCte(input, batchInput, input.t_id as SQL)},
+    return sql`${newOrKnownCustomersCte(input, batchInput, "t_id", columns("created_customer"))},
     ticket AS (${ticketInsertSql(input, sql`FROM ${sql.identifier(batchInput)} JOIN customer ON customer.row_key = ${input.t_id}`)}),
     ticket_row AS (
       SELECT ticket.id, ticket.number, ticket.customer_id, ${sql.identifier(batchInput)}.*
@@ -136,9 +142,11 @@ const knownPlainBatch = batchedStatement<{ key: string; number: string }>(
  * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
  * the same new customer won the race (run it again).
  *
- * Most tickets come from returning customers whose record has nothing to add: the read-only
- * customer statement writes those, and writes nothing otherwise; then the statement that creates
- * or fills in the customer does. Either way the ticket is written by exactly one statement.
+ * A plain ticket goes to the batched statement, which writes it for a returning customer with
+ * nothing to add or for a new one. Claims, attachments and tickets inside a transaction try the
+ * read-only customer statement first (most customers are returning ones with nothing to add).
+ * Whatever neither wrote, the statement that creates or fills in the customer writes alone. Either
+ * way the ticket is written by exactly one statement.
  */
 export async function writeTicket(
   db: Database | Tx,
@@ -199,7 +207,7 @@ export async function writeTicket(
     ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
     ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
-  const batched = draft.claim || withAttachments ? null : knownPlainBatch(db as Database, values);
+  const batched = draft.claim || withAttachments ? null : plainBatch(db as Database, values);
   const [known] = batched ? [await batched] : await template.known<{ number: string }>(db, values);
   if (known) return known.number;
   const [row] = await template.any<{ number: string }>(db, values);
