@@ -6,7 +6,6 @@ import type { Redis } from "ioredis";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
-import { adminAuth, apiKeyAuth } from "../auth/middleware.js";
 import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
 import type { Config } from "../config.js";
@@ -19,12 +18,12 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
 import { compressResponses } from "./middleware/compressResponses.js";
 import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
-import { rateLimitPerKey } from "./middleware/rateLimit.js";
 import { requestId } from "./middleware/requestId.js";
 import { toAppError } from "./toAppError.js";
 import { throwOnInvalid } from "./validation.js";
@@ -75,28 +74,19 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     });
   });
 
-  // RATE_LIMIT_PER_MINUTE=0 turns the limit off: then it is not in the chain at all.
-  const tenantRequests = [
-    apiKeyAuth(db, logger),
-    ...(config.rateLimitPerMinute > 0
-      ? [
-          rateLimitPerKey({
-            redis: deps.redis,
-            prefix: config.redis.prefix,
-            perMinute: config.rateLimitPerMinute,
-          }),
-        ]
-      : []),
-  ];
-  app.use("/api/omnichannel/*", ...tenantRequests);
-  app.use("/api/v1/*", ...tenantRequests);
-  app.use("/api/admin/*", adminAuth(config.adminToken));
-  app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
+  const guards = authGuards({ config, db, logger, redis: deps.redis });
+  app.use("/api/omnichannel/*", ...guards.partner);
+  app.use("/api/v1/*", ...guards.partner);
+  app.use("/api/admin/*", ...guards.adminApi);
+  app.use(`${dashboardPath}/*`, guards.dashboard);
 
   registerHealthRoutes(app, { checks: deps.readiness, metrics: deps.metrics });
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
-  registerApiKeyRoutes(app, db);
+  registerApiKeyRoutes(app, db, {
+    maxLifetimeDays: config.apiKeyMaxLifetimeDays,
+    defaultRateLimitPerMinute: config.rateLimitPerMinute,
+  });
   registerServiceDeskRoutes(app, {
     db,
     blobs: deps.blobs,
