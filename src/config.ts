@@ -53,11 +53,11 @@ const configSchema = z.object({
   /** Failed authentications (API key or admin token) per client address per minute, then 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   /** Requests per minute per client address on the admin API. */
-  ADMIN_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  ADMIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
   /** How many proxies in front of the hub append to X-Forwarded-For; 0 = ignore the header. */
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   /** The longest life of a key a tenant mints for itself (operators' keys are not bound by it). */
-  API_KEY_MAX_LIFETIME_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
+  TENANT_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** How often the SLA scan looks for breached tickets. */
   SLA_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Base of trackingUrl in service-desk answers; relative ("/tickets/12345") when unset. */
@@ -128,10 +128,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
     auth: {
       failuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
-      adminRequestsPerMinute: v.ADMIN_RATE_LIMIT_PER_MINUTE,
+      adminRequestsPerMinute: v.ADMIN_LIMIT_PER_MINUTE,
       trustedProxies: v.TRUST_PROXY,
     },
-    apiKeyMaxLifetimeDays: v.API_KEY_MAX_LIFETIME_DAYS,
+    apiKeyMaxLifetimeDays: v.TENANT_KEY_MAX_DAYS,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
   };

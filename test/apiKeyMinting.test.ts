@@ -4,7 +4,7 @@ import { bearer, createTestHub, type TestHub } from "./support/testHub.js";
 // A tenant's own admin key mints keys at /api/v1/api-keys; it may not give more than it holds.
 let hub: TestHub;
 beforeAll(async () => {
-  hub = await createTestHub({ API_KEY_MAX_LIFETIME_DAYS: "30", RATE_LIMIT_PER_MINUTE: "100" });
+  hub = await createTestHub({ TENANT_KEY_MAX_DAYS: "30", RATE_LIMIT_PER_MINUTE: "100" });
 });
 afterAll(async () => {
   await hub.close();

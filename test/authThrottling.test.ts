@@ -99,8 +99,8 @@ describe("X-Forwarded-For without TRUST_PROXY", () => {
 });
 
 describe("the admin API's own limit", () => {
-  it("answers 429 past ADMIN_RATE_LIMIT_PER_MINUTE requests from one address", async () => {
-    const hub = await createTestHub({ ADMIN_RATE_LIMIT_PER_MINUTE: "2" });
+  it("answers 429 past ADMIN_LIMIT_PER_MINUTE requests from one address", async () => {
+    const hub = await createTestHub({ ADMIN_LIMIT_PER_MINUTE: "2" });
     try {
       const first = await hub.adminRequest("/api/admin/tenants");
       expect(first.status).toBe(200);

@@ -58,14 +58,14 @@ describe("config", () => {
   it("parses the throttling and key-minting settings", () => {
     const config = loadConfig({
       AUTH_FAILURES_PER_MINUTE: "5",
-      ADMIN_RATE_LIMIT_PER_MINUTE: "60",
+      ADMIN_LIMIT_PER_MINUTE: "60",
       TRUST_PROXY: "1",
-      API_KEY_MAX_LIFETIME_DAYS: "90",
+      TENANT_KEY_MAX_DAYS: "90",
     });
     expect(config.auth).toEqual({ failuresPerMinute: 5, adminRequestsPerMinute: 60, trustedProxies: 1 });
     expect(config.apiKeyMaxLifetimeDays).toBe(90);
     expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/\bTRUST_PROXY\b/);
-    expect(() => loadConfig({ API_KEY_MAX_LIFETIME_DAYS: "0" })).toThrow(/\bAPI_KEY_MAX_LIFETIME_DAYS\b/);
+    expect(() => loadConfig({ TENANT_KEY_MAX_DAYS: "0" })).toThrow(/\bTENANT_KEY_MAX_DAYS\b/);
   });
 
   it("parses numbers and booleans", () => {

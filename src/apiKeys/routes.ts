@@ -71,7 +71,7 @@ const createKeyRoute = createRoute({
   middleware: [adminScope],
   summary: "Create an API key for the calling tenant (scope admin); the key is in this response only",
   description:
-    "The new key may not hold more than the calling key: only scopes it holds (403 naming `scopes`), a rate limit no higher than its own (403 naming `rateLimitPerMinute`; absent = the calling key's), and an expiry at most API_KEY_MAX_LIFETIME_DAYS ahead and not after its own (400 naming `expiresAt`; absent = that latest date).",
+    "The new key may not hold more than the calling key: only scopes it holds (403 naming `scopes`), a rate limit no higher than its own (403 naming `rateLimitPerMinute`; absent = the calling key's), and an expiry at most TENANT_KEY_MAX_DAYS ahead and not after its own (400 naming `expiresAt`; absent = that latest date).",
   request: { body: { required: true, content: json(z.object(newApiKeyFields).openapi("CreateApiKey")) } },
   responses: {
     201: { description: "Created", content: json(z.object({ data: createdApiKeySchema })) },

@@ -48,7 +48,7 @@ export const newApiKeyFields = {
     }),
   expiresAt: z.iso.datetime({ offset: true }).optional().openapi({
     description:
-      "When the key stops working. Admin API: never when absent. A tenant's own keys: at most API_KEY_MAX_LIFETIME_DAYS ahead (and not after the calling key's expiry), which is also the default",
+      "When the key stops working. Admin API: never when absent. A tenant's own keys: at most TENANT_KEY_MAX_DAYS ahead (and not after the calling key's expiry), which is also the default",
   }),
   rateLimitPerMinute: rateLimitPerMinute.optional(),
 };
