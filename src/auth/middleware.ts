@@ -33,18 +33,18 @@ export function apiKeyAuth(
 ): MiddlewareHandler<HubEnv> {
   // Keys whose last use is being recorded right now: concurrent requests of one key record it once.
   const touching = new Set<string>();
+  // The address is worked out only when a key fails or has to be looked up, not on the hot path.
+  const refuse = async (c: Context) => {
+    await throttling.failures.recordFailure(throttling.clientAddress(c));
+    return errors.unauthorized();
+  };
   return async function apiKeyAuth(c, next) {
     const presented = presentedApiKey(c.req);
-    const address = throttling.clientAddress(c);
-    const refuse = async () => {
-      await throttling.failures.recordFailure(address);
-      return errors.unauthorized();
-    };
-    if (!presented) throw await refuse();
+    if (!presented) throw await refuse(c);
     const found = await authenticateApiKey(db, presented, new Date(), {
-      beforeLookup: () => throttling.failures.assertAllowed(address),
+      beforeLookup: () => throttling.failures.assertAllowed(throttling.clientAddress(c)),
     });
-    if (!found) throw await refuse();
+    if (!found) throw await refuse(c);
     c.set("principal", found.principal);
     const { keyId } = found.principal;
     if (found.staleUse && !touching.has(keyId)) {
