@@ -48,7 +48,7 @@ const configSchema = z.object({
     .min(1)
     .default(10 * 1024 * 1024),
   ATTACHMENT_MAX_COUNT: z.coerce.number().int().min(1).max(100).default(10),
-  /** Requests per minute per API key on the partner API; 0 turns the limit off. */
+  /** Requests per minute of an API key without a limit of its own; 0 = no limit for those. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
   /** Failed authentications (API key or admin token) per client address per minute, then 429. */
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
@@ -79,7 +79,7 @@ export type Config = Readonly<{
   attachments: { blobDir: string; maxBytes: number; maxCount: number };
   rateLimitPerMinute: number;
   auth: { failuresPerMinute: number; adminRequestsPerMinute: number; trustedProxies: number };
-  apiKeyMaxLifetimeDays: number;
+  tenantKeyMaxDays: number;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
 }>;
@@ -131,7 +131,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       adminRequestsPerMinute: v.ADMIN_LIMIT_PER_MINUTE,
       trustedProxies: v.TRUST_PROXY,
     },
-    apiKeyMaxLifetimeDays: v.TENANT_KEY_MAX_DAYS,
+    tenantKeyMaxDays: v.TENANT_KEY_MAX_DAYS,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
   };

@@ -63,7 +63,7 @@ describe("config", () => {
       TENANT_KEY_MAX_DAYS: "90",
     });
     expect(config.auth).toEqual({ failuresPerMinute: 5, adminRequestsPerMinute: 60, trustedProxies: 1 });
-    expect(config.apiKeyMaxLifetimeDays).toBe(90);
+    expect(config.tenantKeyMaxDays).toBe(90);
     expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/\bTRUST_PROXY\b/);
     expect(() => loadConfig({ TENANT_KEY_MAX_DAYS: "0" })).toThrow(/\bTENANT_KEY_MAX_DAYS\b/);
   });

@@ -84,7 +84,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
   registerApiKeyRoutes(app, db, {
-    maxLifetimeDays: config.apiKeyMaxLifetimeDays,
+    maxLifetimeDays: config.tenantKeyMaxDays,
     defaultRateLimitPerMinute: config.rateLimitPerMinute,
   });
   registerServiceDeskRoutes(app, {
