@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { estimatedEntropyBits, minimumAdminTokenBits } from "./auth/secretStrength.js";
 import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
 /**
@@ -50,8 +51,16 @@ const configSchema = z.object({
     .min(1)
     .default(10 * 1024 * 1024),
   ATTACHMENT_MAX_COUNT: z.coerce.number().int().min(1).max(100).default(10),
-  /** Requests per minute per API key on the partner API; 0 turns the limit off. */
+  /** Requests per minute of an API key without a limit of its own; 0 = no limit for those. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(600),
+  /** Failed authentications (API key or admin token) per client address per minute, then 429. */
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  /** Requests per minute per client address on the admin API. */
+  ADMIN_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /** How many proxies in front of the hub append to X-Forwarded-For; 0 = ignore the header. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** The longest life of a key a tenant mints for itself (operators' keys are not bound by it). */
+  TENANT_KEY_MAX_DAYS: z.coerce.number().int().min(1).max(3650).default(365),
   /** How often the SLA scan looks for breached tickets. */
   SLA_SCAN_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** Base of trackingUrl in service-desk answers; relative ("/tickets/12345") when unset. */
@@ -87,6 +96,8 @@ export type Config = Readonly<{
   outboxRelayIntervalMs: number;
   attachments: { blobDir: string; maxBytes: number; maxCount: number };
   rateLimitPerMinute: number;
+  auth: { failuresPerMinute: number; adminRequestsPerMinute: number; trustedProxies: number };
+  tenantKeyMaxDays: number;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: { allowedNetworks: readonly Cidr[] };
@@ -109,6 +120,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (v.NODE_ENV === "production" && !v.ADMIN_TOKEN) {
     throw new ConfigError("invalid configuration: ADMIN_TOKEN: required when NODE_ENV=production");
   }
+  if (
+    v.NODE_ENV === "production" &&
+    v.ADMIN_TOKEN &&
+    estimatedEntropyBits(v.ADMIN_TOKEN) < minimumAdminTokenBits
+  ) {
+    throw new ConfigError(
+      `invalid configuration: ADMIN_TOKEN: too guessable (needs about ${minimumAdminTokenBits} bits of entropy; use e.g. openssl rand -hex 32)`,
+    );
+  }
   return {
     env: v.NODE_ENV,
     role: v.ROLE,
@@ -128,6 +148,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxCount: v.ATTACHMENT_MAX_COUNT,
     },
     rateLimitPerMinute: v.RATE_LIMIT_PER_MINUTE,
+    auth: {
+      failuresPerMinute: v.AUTH_FAILURES_PER_MINUTE,
+      adminRequestsPerMinute: v.ADMIN_LIMIT_PER_MINUTE,
+      trustedProxies: v.TRUST_PROXY,
+    },
+    tenantKeyMaxDays: v.TENANT_KEY_MAX_DAYS,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
     webhooks: { allowedNetworks: v.WEBHOOK_ALLOWED_NETWORKS },

@@ -42,6 +42,44 @@ describe("config", () => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));
   });
 
+  describe("ADMIN_TOKEN in production", () => {
+    const production = (token: string) => () => loadConfig({ NODE_ENV: "production", ADMIN_TOKEN: token });
+
+    it.each([
+      ["one character repeated", "a".repeat(64)],
+      ["a word repeated", "password".repeat(6)],
+      ["32 hex characters (128 random bits at best, estimated lower)", "9f86d081884c7d659a2feaa0c55ad015"],
+      ["a short phrase", "correct horse battery staple!!!!"],
+    ])("refuses a guessable token: %s", (_, token) => {
+      expect(production(token)).toThrow(ConfigError);
+      expect(production(token)).toThrow(/\bADMIN_TOKEN\b.*entropy/);
+    });
+
+    it("accepts what openssl rand -hex 32 and -base64 32 print", () => {
+      expect(
+        production("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08")().adminToken,
+      ).toHaveLength(64);
+      expect(production("q5Xw0Rz8f3Kc9LmN2vB7tY1uH4jG6dS0aP3oI8eW5rQ=")().env).toBe("production");
+    });
+
+    it("outside production only the length rule applies", () => {
+      expect(loadConfig({ ADMIN_TOKEN: "a".repeat(32) }).adminToken).toBe("a".repeat(32));
+    });
+  });
+
+  it("parses the throttling and key-minting settings", () => {
+    const config = loadConfig({
+      AUTH_FAILURES_PER_MINUTE: "5",
+      ADMIN_LIMIT_PER_MINUTE: "60",
+      TRUST_PROXY: "1",
+      TENANT_KEY_MAX_DAYS: "90",
+    });
+    expect(config.auth).toEqual({ failuresPerMinute: 5, adminRequestsPerMinute: 60, trustedProxies: 1 });
+    expect(config.tenantKeyMaxDays).toBe(90);
+    expect(() => loadConfig({ TRUST_PROXY: "yes" })).toThrow(/\bTRUST_PROXY\b/);
+    expect(() => loadConfig({ TENANT_KEY_MAX_DAYS: "0" })).toThrow(/\bTENANT_KEY_MAX_DAYS\b/);
+  });
+
   it("parses numbers and booleans", () => {
     const config = loadConfig({
       PORT: "8080",

@@ -9,8 +9,8 @@ let beta: { tenantId: string; keyId: string; key: string };
 
 beforeAll(async () => {
   hub = await createTestHub();
-  alpha = await hub.createTenantWithKey("alpha-bank", ["admin"]);
-  beta = await hub.createTenantWithKey("beta-bank", ["admin"]);
+  alpha = await hub.createTenantWithKey("alpha-bank", ["admin", "omni:read"]);
+  beta = await hub.createTenantWithKey("beta-bank", ["admin", "omni:read"]);
 });
 afterAll(async () => {
   await hub.close();

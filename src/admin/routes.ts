@@ -6,8 +6,9 @@ import {
   createdApiKeyView,
   keyIdParam,
   newApiKeyFields,
+  updateApiKeySchema,
 } from "../apiKeys/schemas.js";
-import { createApiKey, listApiKeys, revokeApiKey } from "../apiKeys/service.js";
+import { createApiKey, listApiKeys, revokeApiKey, updateApiKey } from "../apiKeys/service.js";
 import type { Database } from "../db/client.js";
 import { tenantStatuses } from "../db/schema/index.js";
 import { errors } from "../errors.js";
@@ -127,6 +128,19 @@ const listKeysRoute = createRoute({
   },
 });
 
+const updateKeyRoute = createRoute({
+  method: "patch",
+  path: "/api/admin/api-keys/{keyId}",
+  tags,
+  security,
+  summary: "Rename an API key or set its own rate limit (null = the hub's default); it counts at once",
+  request: { params: keyIdParam, body: { required: true, content: json(updateApiKeySchema) } },
+  responses: {
+    200: { description: "The updated key", content: json(z.object({ data: apiKeySchema })) },
+    ...errorResponses("v1", [400, 401, 404]),
+  },
+});
+
 const revokeKeyRoute = createRoute({
   method: "delete",
   path: "/api/admin/api-keys/{keyId}",
@@ -183,6 +197,18 @@ export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): voi
     const tenant = await requireTenant(db, tenantId);
     const { items, total } = await listApiKeys(db, tenant.id, page);
     return c.json({ data: items.map(apiKeyView), pagination: paginationOf(page, total) }, 200);
+  });
+
+  app.openapi(updateKeyRoute, async (c) => {
+    const result = await updateApiKey(
+      db,
+      undefined,
+      c.req.valid("param").keyId,
+      c.req.valid("json"),
+      adminActor,
+    );
+    if (!result.ok) throw errors.notFound("API key not found");
+    return c.json({ data: apiKeyView(result.apiKey) }, 200);
   });
 
   app.openapi(revokeKeyRoute, async (c) => {

@@ -9,6 +9,10 @@ export const apiKeySchema = z
     name: z.string().openapi({ example: "core-banking partner" }),
     start: z.string().openapi({ description: "The first characters of the key", example: "sbk_Xy12Ab" }),
     scopes: z.array(z.string()).openapi({ example: ["omnichannel:create", "omnichannel:read"] }),
+    rateLimitPerMinute: z.number().int().nullable().openapi({
+      description: "The key's own requests per minute; null = the hub's default (RATE_LIMIT_PER_MINUTE)",
+      example: 6000,
+    }),
     createdAt: z.iso.datetime(),
     expiresAt: z.iso.datetime().nullable(),
     lastUsedAt: z.iso.datetime().nullable(),
@@ -25,8 +29,16 @@ export const createdApiKeySchema = apiKeySchema
   })
   .openapi("CreatedApiKey");
 
+const keyName = z.string().trim().min(1).max(200).openapi({ example: "core-banking partner" });
+
+const rateLimitPerMinute = z.number().int().min(1).max(1_000_000).nullable().openapi({
+  description:
+    "Requests per minute for this key; null = the hub's default. A tenant's key may not give more than its own.",
+  example: 6000,
+});
+
 export const newApiKeyFields = {
-  name: z.string().trim().min(1).max(200).openapi({ example: "core-banking partner" }),
+  name: keyName,
   scopes: z
     .array(z.enum(scopes))
     .min(1)
@@ -34,11 +46,20 @@ export const newApiKeyFields = {
       description: `Any of: ${scopes.join(", ")}`,
       example: ["omnichannel:create", "omnichannel:read"],
     }),
-  expiresAt: z.iso
-    .datetime({ offset: true })
-    .optional()
-    .openapi({ description: "When the key stops working; never when absent" }),
+  expiresAt: z.iso.datetime({ offset: true }).optional().openapi({
+    description:
+      "When the key stops working. Admin API: never when absent. A tenant's own keys: at most TENANT_KEY_MAX_DAYS ahead (and not after the calling key's expiry), which is also the default",
+  }),
+  rateLimitPerMinute: rateLimitPerMinute.optional(),
 };
+
+export const updateApiKeySchema = z
+  .object({ name: keyName.optional(), rateLimitPerMinute: rateLimitPerMinute.optional() })
+  .refine((v) => v.name !== undefined || v.rateLimitPerMinute !== undefined, {
+    message: "name or rateLimitPerMinute is required",
+    path: ["name"],
+  })
+  .openapi("UpdateApiKey");
 
 export const keyIdParam = z.object({
   keyId: z

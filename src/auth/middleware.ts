@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { MiddlewareHandler } from "hono";
-import { authenticateApiKey, touchApiKey } from "../apiKeys/service.js";
+import type { Context, MiddlewareHandler } from "hono";
+import { authenticateApiKey, touchApiKey } from "../apiKeys/authentication.js";
 import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import type { Logger } from "../logger.js";
+import type { FailureThrottle } from "./failureThrottle.js";
 import { principalOf } from "./principal.js";
 import type { Scope } from "./scopes.js";
 
@@ -18,15 +19,32 @@ export function presentedApiKey(headers: { header(name: string): string | undefi
   return headers.header("x-api-key")?.trim() || undefined;
 }
 
-/** Authenticates the API key of every request under the paths it is mounted on; 401 otherwise. */
-export function apiKeyAuth(db: Database, logger: Logger): MiddlewareHandler<HubEnv> {
+/** Failed attempts are counted per client address; see failureThrottle. */
+export type AuthThrottling = { failures: FailureThrottle; clientAddress: (c: Context) => string };
+
+/**
+ * Authenticates the API key of every request under the paths it is mounted on; 401 otherwise, and
+ * 429 once the client's address failed too often (checked before a key is looked up in the database).
+ */
+export function apiKeyAuth(
+  db: Database,
+  logger: Logger,
+  throttling: AuthThrottling,
+): MiddlewareHandler<HubEnv> {
   // Keys whose last use is being recorded right now: concurrent requests of one key record it once.
   const touching = new Set<string>();
+  // The address is worked out only when a key fails or has to be looked up, not on the hot path.
+  const refuse = async (c: Context) => {
+    await throttling.failures.recordFailure(throttling.clientAddress(c));
+    return errors.unauthorized();
+  };
   return async function apiKeyAuth(c, next) {
     const presented = presentedApiKey(c.req);
-    if (!presented) throw errors.unauthorized();
-    const found = await authenticateApiKey(db, presented);
-    if (!found) throw errors.unauthorized();
+    if (!presented) throw await refuse(c);
+    const found = await authenticateApiKey(db, presented, new Date(), {
+      beforeLookup: () => throttling.failures.assertAllowed(throttling.clientAddress(c)),
+    });
+    if (!found) throw await refuse(c);
     c.set("principal", found.principal);
     const { keyId } = found.principal;
     if (found.staleUse && !touching.has(keyId)) {
@@ -62,15 +80,23 @@ function digest(value: string): Buffer {
 /**
  * The admin API and dashboard: `Authorization: Bearer <ADMIN_TOKEN>`, or HTTP Basic with the token
  * as password so a browser can open /admin/queues. No token configured means no admin access.
+ * An address that failed too often is refused (429) even with the right token, so guessing stops.
  */
-export function adminAuth(adminToken: string | undefined, options: { basicRealm?: string } = {}) {
+export function adminAuth(
+  adminToken: string | undefined,
+  throttling: AuthThrottling,
+  options: { basicRealm?: string } = {},
+) {
   const expected = adminToken ? digest(adminToken) : undefined;
   const challenge: Record<string, string> = options.basicRealm
     ? { "WWW-Authenticate": `Basic realm="${options.basicRealm}", charset="UTF-8"` }
     : {};
   const admin: MiddlewareHandler<HubEnv> = async function adminAuth(c, next) {
+    const address = throttling.clientAddress(c);
+    await throttling.failures.assertAllowed(address);
     const presented = presentedAdminToken(c.req.header("authorization"));
     if (!expected || !presented || !timingSafeEqual(digest(presented), expected)) {
+      await throttling.failures.recordFailure(address);
       throw errors.unauthorized("Unauthorized", challenge);
     }
     await next();

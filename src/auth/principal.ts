@@ -7,6 +7,10 @@ export type Principal = {
   readonly tenantId: string;
   readonly keyId: string;
   readonly scopes: ReadonlySet<Scope>;
+  /** The key's own requests per minute; null = the hub's default. */
+  readonly rateLimitPerMinute: number | null;
+  /** When the key stops working; null = never. */
+  readonly expiresAt: Date | null;
 };
 
 /**

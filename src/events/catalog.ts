@@ -7,6 +7,7 @@ export const eventTypes = {
   tenantStatusChanged: "tenant.status_changed",
   apiKeyCreated: "api_key.created",
   apiKeyRevoked: "api_key.revoked",
+  apiKeyUpdated: "api_key.updated",
   // The service desk's webhook events keep the names its document gives them.
   ticketCreated: "TICKET_CREATED",
   statusChanged: "STATUS_CHANGED",

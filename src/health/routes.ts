@@ -1,6 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { adminAuth } from "../auth/middleware.js";
-import type { Config } from "../config.js";
+import type { MiddlewareHandler } from "hono";
 import type { HubEnv } from "../http/env.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
@@ -66,7 +65,8 @@ export function registerHealthRoutes(
   deps: {
     checks: readonly ReadinessCheck[];
     metrics: Metrics;
-    metricsAccess: Config["metrics"];
+    /** Stands in front of /metrics unless it is open (see Config["metrics"]). */
+    metricsGuard: MiddlewareHandler<HubEnv> | undefined;
     logger: Logger;
   },
 ): void {
@@ -83,12 +83,7 @@ export function registerHealthRoutes(
       : c.json({ status: "not_ready" as const, checks }, 503);
   });
 
-  // A token-holding scraper or, outside production without METRICS_TOKEN, anyone. The token check is
-  // the admin one: a bearer token (or HTTP Basic password) compared in constant time.
-  const access = deps.metricsAccess;
-  if (access.access !== "open") {
-    app.use("/metrics", adminAuth(access.access === "token" ? access.token : undefined));
-  }
+  if (deps.metricsGuard) app.use("/metrics", deps.metricsGuard);
   app.get("/metrics", async (c) => {
     c.header("Content-Type", deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());

@@ -7,7 +7,6 @@ import type { Redis } from "ioredis";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
-import { adminAuth, apiKeyAuth } from "../auth/middleware.js";
 import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
 import type { Config } from "../config.js";
@@ -20,12 +19,12 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
 import { compressResponses } from "./middleware/compressResponses.js";
 import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
-import { rateLimitPerKey } from "./middleware/rateLimit.js";
 import { requestId } from "./middleware/requestId.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
 import { toAppError } from "./toAppError.js";
@@ -54,22 +53,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(observe(logger, deps.metrics));
   app.use(compressResponses());
 
-  // RATE_LIMIT_PER_MINUTE=0 turns the limit off: then it is not in the chain at all.
-  const tenantRequests = [
-    apiKeyAuth(db, logger),
-    ...(config.rateLimitPerMinute > 0
-      ? [
-          rateLimitPerKey({
-            redis: deps.redis,
-            prefix: config.redis.prefix,
-            perMinute: config.rateLimitPerMinute,
-          }),
-        ]
-      : []),
-  ];
-  app.use("/api/omnichannel/*", ...tenantRequests);
-  app.use("/api/v1/*", ...tenantRequests);
-  app.use("/api/admin/*", adminAuth(config.adminToken));
+  const guards = authGuards({ config, db, logger, redis: deps.redis });
+  app.use("/api/omnichannel/*", ...guards.partner);
+  app.use("/api/v1/*", ...guards.partner);
+  app.use("/api/admin/*", ...guards.adminApi);
+  app.use(`${dashboardPath}/*`, guards.dashboard);
 
   const bodyLimitBytes = config.http.bodyLimitBytes;
   const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
@@ -99,19 +87,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   // answered from its headers alone: no body is read, let alone inflated, before a key is known.
   // Other /api paths have no routes, answer 404 and never read the body either.
   for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
-  app.use(`${dashboardPath}/*`, adminAuth(config.adminToken, { basicRealm: "Switchboard admin" }));
   // The dashboard's own API (add a job, update its data) takes bodies too: the same cap, after its login.
   app.use(`${dashboardPath}/*`, limitBodies);
 
   registerHealthRoutes(app, {
     checks: deps.readiness,
     metrics: deps.metrics,
-    metricsAccess: config.metrics,
+    metricsGuard: guards.metrics,
     logger,
   });
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
-  registerApiKeyRoutes(app, db);
+  registerApiKeyRoutes(app, db, {
+    maxLifetimeDays: config.tenantKeyMaxDays,
+    defaultRateLimitPerMinute: config.rateLimitPerMinute,
+  });
   registerServiceDeskRoutes(app, {
     db,
     blobs: deps.blobs,

@@ -1,5 +1,5 @@
 import { count, desc, eq } from "drizzle-orm";
-import { forgetAuthenticatedKeys } from "../apiKeys/service.js";
+import { forgetAuthenticatedKeys } from "../apiKeys/authentication.js";
 import type { Database } from "../db/client.js";
 import { type TenantRow, type TenantStatus, tenants } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";

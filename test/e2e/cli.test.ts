@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authCacheTtlMs, authenticateApiKey } from "../../src/apiKeys/service.js";
+import { authCacheTtlMs, authenticateApiKey } from "../../src/apiKeys/authentication.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { spawnEntry } from "../support/process.js";
 

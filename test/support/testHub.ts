@@ -36,6 +36,11 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
   const logger = createLogger(config.log, logDestination);
   const connection = createRedisConnection(config.redis.url, "producer");
   connection.on("error", () => undefined); // a test that points at a dead Redis expects failures
+  // Counters (rate limits, failed authentications) go to memory until Redis is ready; tests count from Redis.
+  await new Promise<void>((resolve) => {
+    connection.once("ready", () => resolve());
+    connection.once("error", () => resolve());
+  });
   const producer = new Producer(connection, bullPrefix(prefix));
   const metrics = createMetrics();
   const db = database.handle.db;

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, integer, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 import { tenants } from "./tenants.js";
 
 export const apiKeys = pgTable(
@@ -14,6 +14,8 @@ export const apiKeys = pgTable(
     /** SHA-256 of the whole key; the key itself is never stored. */
     hash: text("hash").notNull().unique(),
     scopes: text("scopes").array().notNull(),
+    /** Requests per minute this key may make; null = the hub's RATE_LIMIT_PER_MINUTE. */
+    rateLimitPerMinute: integer("rate_limit_per_minute"),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),

@@ -1,0 +1,47 @@
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { errors } from "../errors.js";
+
+/**
+ * Failed authentications per client address, counted in Redis across processes (in memory when
+ * Redis is away). A client that spent its budget is answered 429 before anything is looked up, so
+ * guessing keys or the admin token costs neither a database query nor a comparison, and a correct
+ * guess inside the blocked minute is refused too.
+ */
+export type FailureThrottle = {
+  /** 429 when the address already failed its budget this minute. */
+  assertAllowed(address: string): Promise<void>;
+  /** Counts one failure; 429 when it is over the budget, else returns so the caller answers 401. */
+  recordFailure(address: string): Promise<void>;
+};
+
+export function failureThrottle(options: {
+  redis: Redis;
+  keyPrefix: string;
+  perMinute: number;
+}): FailureThrottle {
+  const limiter = new RateLimiterRedis({
+    storeClient: options.redis,
+    keyPrefix: options.keyPrefix,
+    points: options.perMinute,
+    duration: 60,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points: options.perMinute, duration: 60 }),
+  });
+  const refuse = (state: RateLimiterRes) =>
+    errors.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+  return {
+    async assertAllowed(address) {
+      const state = await limiter.get(address);
+      if (state && state.consumedPoints >= options.perMinute) throw refuse(state);
+    },
+    async recordFailure(address) {
+      try {
+        await limiter.consume(address);
+      } catch (rejected) {
+        if (!(rejected instanceof RateLimiterRes)) throw rejected;
+        throw refuse(rejected);
+      }
+    },
+  };
+}
