@@ -55,12 +55,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
     }
   }
-  // Templates of older migration sets: nothing clones them any more.
-  const oldTemplates = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'sbt\\_template\\_%' AND datname <> $1",
+  // Each run marks the template it uses (a comment holding the time), so templates of other
+  // migration sets are dropped only once no run has used them for a while: another checkout on this
+  // machine (a branch with a new migration) may be cloning its own right now.
+  await admin.query(`COMMENT ON DATABASE "${name}" IS '${Date.now()}'`);
+  const oldTemplates = await admin.query<{ datname: string; used: string | null }>(
+    `SELECT datname, shobj_description(oid, 'pg_database') AS used FROM pg_database
+     WHERE datname LIKE 'sbt\\_template\\_%' AND datname <> $1`,
     [name],
   );
-  for (const { datname } of oldTemplates.rows) {
+  for (const { datname, used } of oldTemplates.rows) {
+    if (Date.now() - Number(used ?? 0) < staleAfterMs) continue;
     await admin.query(`DROP DATABASE IF EXISTS "${datname}"`).catch(() => undefined);
   }
   // Clones left behind by a run that was killed before its teardown. Only old ones: another run of
