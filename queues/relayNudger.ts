@@ -3,10 +3,16 @@ import type { DatabaseHandle } from "../src/db/client.js";
 import type { Logger } from "../src/logger.js";
 
 /**
- * The channel the events table notifies after every statement that inserts into it (a trigger of
- * migration 0005_events_nudge_relay). pg_notify is transactional: listeners hear of a commit only.
+ * The channel the events table notifies on when a statement inserts into it (a trigger of migration
+ * 0005_events_nudge_relay). pg_notify is transactional: listeners hear of a commit only.
  */
 export const eventsCommittedChannel = "switchboard_events_committed";
+
+/**
+ * A database session notifies at most once per 100 ms (the trigger's throttle): its later commits in
+ * that window are silent. The relay runs once more this long after a notification to pick them up.
+ */
+export const trailingRunMs = 250;
 
 export type RelayNudger = {
   /** Asks for a relay run soon. Nudges during a run are coalesced into one more run after it. */
@@ -18,8 +24,9 @@ export type RelayNudger = {
 /**
  * Runs the outbox relay in this process when events are committed, so relaying does not depend on a
  * schedule held in Redis alone (the scheduled tick stays, as the safety net). Committed events reach
- * it through LISTEN on eventsCommittedChannel, from this process and every other; a Redis connection
- * that becomes ready again nudges it too, for events that waited in PostgreSQL while Redis was away.
+ * it through LISTEN on eventsCommittedChannel, from this process and every other (plus a trailing
+ * run for commits the trigger's throttle kept silent); a Redis connection that becomes ready again
+ * nudges it too, for events that waited in PostgreSQL while Redis was away.
  * At most one run at a time in a process, however many commits arrive; several worker processes
  * relay side by side safely (the relay locks rows with SKIP LOCKED).
  */
@@ -42,6 +49,7 @@ export async function startRelayNudger(options: {
   // After a failed run, commits wait retryMs before the next try: while Redis is away every commit
   // would otherwise start a run that fails at once.
   let cooldown: NodeJS.Timeout | undefined;
+  let trailing: NodeJS.Timeout | undefined;
 
   const run = async () => {
     do {
@@ -79,7 +87,16 @@ export async function startRelayNudger(options: {
     nudge();
   };
 
-  const unlisten = await options.database.listen(eventsCommittedChannel, nudge);
+  const onCommitted = () => {
+    nudge();
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      nudge();
+    }, trailingRunMs);
+    trailing.unref();
+  };
+
+  const unlisten = await options.database.listen(eventsCommittedChannel, onCommitted);
   for (const connection of wakeOn) connection.on("ready", wake);
   // Events committed before this process listened.
   nudge();
@@ -89,6 +106,7 @@ export async function startRelayNudger(options: {
     async close() {
       closed = true;
       clearTimeout(cooldown);
+      clearTimeout(trailing);
       for (const connection of wakeOn) connection.off("ready", wake);
       await unlisten();
       await running;

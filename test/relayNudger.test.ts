@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
@@ -7,7 +8,11 @@ import { outboxRelayPass } from "../queues/handlers/index.js";
 import { Producer } from "../queues/producer.js";
 import { startRelayNudger } from "../queues/relayNudger.js";
 import { type DatabaseHandle, openPglite } from "../src/db/client.js";
+import * as schema from "../src/db/schema/index.js";
 import { events } from "../src/db/schema/index.js";
+import { eventTypes } from "../src/events/catalog.js";
+import { recordEvent } from "../src/events/writer.js";
+import { newId } from "../src/ids.js";
 import { createLogger } from "../src/logger.js";
 import { createMetrics } from "../src/metrics.js";
 import { createTenant } from "../src/tenants/service.js";
@@ -88,6 +93,39 @@ describe("the relay nudger on a PostgreSQL server", () => {
       const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
       expect(await hub.producer.queues["domain-events"].getJob(event?.id ?? "")).toBeDefined();
     } finally {
+      await nudger.close();
+    }
+  });
+
+  it("relays every event of a quick burst from one session, though the trigger keeps most of them silent", async () => {
+    const nudger = await startRelayNudger({
+      database: hub.database.handle,
+      relay,
+      wakeOn: [],
+      logger: silent,
+    });
+    const client = new pg.Client({ connectionString: hub.database.url });
+    await client.connect();
+    try {
+      const session = drizzle(client, { schema });
+      const subjectId = newId("tenant");
+      for (let i = 0; i < 20; i++) {
+        await session.transaction((tx) =>
+          recordEvent(tx, {
+            tenantId: subjectId,
+            type: eventTypes.tenantCreated,
+            subject: { type: "tenant", id: subjectId },
+            actor: system,
+            payload: { burst: i },
+          }),
+        );
+      }
+      await vi.waitFor(async () => expect(await unpublishedOf(hub.database.handle, subjectId)).toEqual([]), {
+        timeout: 5000,
+        interval: 50,
+      });
+    } finally {
+      await client.end();
       await nudger.close();
     }
   });
