@@ -73,7 +73,7 @@ describe("the recurring jobs keeper, on a Redis that restarts empty", { timeout:
     redis = await startRedisServer();
   });
   afterAll(async () => {
-    await redis.stop();
+    await redis?.stop();
   });
 
   it("recreates the schedulers when its connection is ready again", async () => {

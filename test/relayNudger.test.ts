@@ -60,7 +60,7 @@ describe("the relay nudger on a PostgreSQL server", () => {
     hub = await createTestHub();
   });
   afterAll(async () => {
-    await hub.close();
+    await hub?.close();
   });
   /** The real relay, into the shared Redis under this file's prefix. */
   const relay = async () =>
@@ -242,8 +242,8 @@ describe("the relay nudger when Redis comes back", { timeout: 30_000 }, () => {
     hub = await createTestHub();
   });
   afterAll(async () => {
-    await hub.close();
-    await redis.stop();
+    await hub?.close();
+    await redis?.stop();
   });
 
   it("relays the events that waited for Redis as soon as its connection is ready, without a new commit", async () => {
