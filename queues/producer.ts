@@ -8,10 +8,13 @@ export class Producer {
 
   constructor(connection: Redis, prefix: string) {
     this.queues = Object.fromEntries(
-      queueNames.map((name) => [
-        name,
-        new Queue(name, { connection, prefix, defaultJobOptions: jobCatalog[name].options }),
-      ]),
+      queueNames.map((name) => {
+        const queue = new Queue(name, { connection, prefix, defaultJobOptions: jobCatalog[name].options });
+        // A queue repeats its connection's errors, which the connection's owner logs; unheard, BullMQ
+        // writes each one to stderr, past the logger and its redaction.
+        queue.on("error", () => undefined);
+        return [name, queue];
+      }),
     ) as { [Q in QueueName]: Queue };
   }
 

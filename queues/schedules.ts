@@ -1,26 +1,50 @@
+import type { JobPayload, QueueName } from "./catalog.js";
 import type { Producer } from "./producer.js";
 
+/** Work a BullMQ job scheduler starts every everyMs: one scheduler id per queue. */
+export type RecurringJob = {
+  [Q in QueueName]: { queue: Q; schedulerId: string; everyMs: number; data: JobPayload<Q> };
+}[QueueName];
+
+/** The hub's recurring jobs. Scheduler ids are stored in Redis: never rename one casually. */
+export function recurringJobs(options: {
+  outboxRelayIntervalMs: number;
+  slaScanIntervalMs: number;
+}): RecurringJob[] {
+  return [
+    {
+      queue: "outbox-relay",
+      schedulerId: "outbox-relay-tick",
+      everyMs: options.outboxRelayIntervalMs,
+      data: {},
+    },
+    {
+      queue: "sla-breach-scan",
+      schedulerId: "sla-breach-scan-tick",
+      everyMs: options.slaScanIntervalMs,
+      data: {},
+    },
+    { queue: "idempotency-prune", schedulerId: "idempotency-prune-hourly", everyMs: 3600_000, data: {} },
+  ];
+}
+
 /**
- * Recurring jobs, as BullMQ job schedulers: upserting is idempotent, so every worker process can
- * call this at start and there is still one schedule per queue.
+ * Creates or updates one job's scheduler. Upserting is idempotent, so every worker process can call
+ * it and there is still one schedule per queue. It replaces the scheduler's next job, so callers
+ * that only repair (recurringJobsKeeper) upsert the ones that are missing.
  */
+export async function upsertRecurringJob(producer: Producer, job: RecurringJob): Promise<void> {
+  await producer.queues[job.queue].upsertJobScheduler(
+    job.schedulerId,
+    { every: job.everyMs },
+    { name: job.queue, data: job.data },
+  );
+}
+
+/** Schedules every recurring job of the hub. */
 export async function scheduleRecurringJobs(
   producer: Producer,
   options: { outboxRelayIntervalMs: number; slaScanIntervalMs: number },
 ): Promise<void> {
-  await producer.queues["outbox-relay"].upsertJobScheduler(
-    "outbox-relay-tick",
-    { every: options.outboxRelayIntervalMs },
-    { name: "outbox-relay", data: {} },
-  );
-  await producer.queues["sla-breach-scan"].upsertJobScheduler(
-    "sla-breach-scan-tick",
-    { every: options.slaScanIntervalMs },
-    { name: "sla-breach-scan", data: {} },
-  );
-  await producer.queues["idempotency-prune"].upsertJobScheduler(
-    "idempotency-prune-hourly",
-    { every: 3600_000 },
-    { name: "idempotency-prune", data: {} },
-  );
+  for (const job of recurringJobs(options)) await upsertRecurringJob(producer, job);
 }

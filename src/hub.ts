@@ -3,9 +3,11 @@ import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
-import { jobHandlers } from "../queues/handlers/index.js";
+import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
 import { Producer } from "../queues/producer.js";
-import { scheduleRecurringJobs } from "../queues/schedules.js";
+import { keepRecurringJobs } from "../queues/recurringJobsKeeper.js";
+import { startRelayNudger } from "../queues/relayNudger.js";
+import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
@@ -30,7 +32,11 @@ const eventSubscribers: readonly EventSubscriber[] = [];
  * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
  * in the reverse order: no new requests, running jobs finish (others stay queued), then connections.
  */
-export async function startHub(config: Config, logger: Logger): Promise<RunningHub> {
+export async function startHub(
+  config: Config,
+  logger: Logger,
+  options: { subscribers?: readonly EventSubscriber[] } = {},
+): Promise<RunningHub> {
   const closers: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const close of closers.reverse()) {
@@ -66,18 +72,38 @@ export async function startHub(config: Config, logger: Logger): Promise<RunningH
     const metrics = createMetrics();
 
     if (runsWorkers(config.role)) {
+      const workerConnection = connect("worker");
+      const deps = {
+        db: database.db,
+        producer,
+        metrics,
+        subscribers: options.subscribers ?? eventSubscribers,
+      };
       const pool: WorkerPool = startWorkers({
-        connection: connect("worker"),
+        connection: workerConnection,
         prefix,
         logger,
         metrics,
-        handlers: jobHandlers({ db: database.db, producer, metrics, subscribers: eventSubscribers }),
+        handlers: jobHandlers(deps),
       });
       closers.push(() => pool.close());
-      await scheduleRecurringJobs(producer, {
-        outboxRelayIntervalMs: config.outboxRelayIntervalMs,
-        slaScanIntervalMs: config.slaScanIntervalMs,
+      // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.
+      const keeper = await keepRecurringJobs({
+        producer,
+        jobs: recurringJobs(config),
+        connections: [producerConnection, workerConnection],
+        logger,
       });
+      closers.push(async () => keeper.stop());
+      // Commits nudge the relay, so events do not wait for (or on the existence of) the scheduled tick.
+      const relayPass = outboxRelayPass(deps);
+      const nudger = await startRelayNudger({
+        database,
+        relay: async () => (await relayPass()).more,
+        wakeOn: [producerConnection],
+        logger,
+      });
+      closers.push(() => nudger.close());
       logger.info({ queues: pool.workers.map((w) => w.name) }, "workers started");
     }
 

@@ -23,7 +23,8 @@ describe.each([
   ["PostgreSQL server", async () => createTestDatabase({ migrated: false })],
   ["embedded PGlite", async () => ({ handle: openPglite(undefined), drop: async () => undefined })],
 ])("migrations on %s", (_engine, open) => {
-  it("create the schema from nothing, and a second run changes nothing", async () => {
+  // PGlite starts its engine in the test process: tens of seconds on a busy shared machine.
+  it("create the schema from nothing, and a second run changes nothing", { timeout: 90_000 }, async () => {
     const database = await open();
     const handle = database.handle;
     try {

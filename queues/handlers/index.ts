@@ -5,21 +5,33 @@ import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { anyWants, dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
-import { relayOutbox } from "./outboxRelay.js";
+import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
 
-/** The handler of every queue in the catalog, wired to their dependencies. */
-export function jobHandlers(deps: {
+type HandlerDeps = {
   db: Database;
   producer: Producer;
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
-}): JobHandlers {
+};
+
+/**
+ * One batch of the outbox relay, counted: the scheduled tick and the relay nudger both run it.
+ * Resolves with how many events it moved and whether more may be waiting (the batch was full).
+ */
+export function outboxRelayPass(deps: HandlerDeps): () => Promise<{ moved: number; more: boolean }> {
+  const wanted = (type: string) => anyWants(deps.subscribers, type);
+  return async () => {
+    const moved = await relayOutbox(deps.db, deps.producer, wanted);
+    deps.metrics.eventsRelayed.inc(moved);
+    return { moved, more: moved === relayBatchSize };
+  };
+}
+
+/** The handler of every queue in the catalog, wired to their dependencies. */
+export function jobHandlers(deps: HandlerDeps): JobHandlers {
+  const relayPass = outboxRelayPass(deps);
   return {
-    "outbox-relay": async () => {
-      const moved = await relayOutbox(deps.db, deps.producer, (type) => anyWants(deps.subscribers, type));
-      deps.metrics.eventsRelayed.inc(moved);
-      return { moved };
-    },
+    "outbox-relay": async () => ({ moved: (await relayPass()).moved }),
     "domain-events": (payload) => dispatchDomainEvent(deps.db, deps.subscribers, payload),
     "sla-breach-scan": async () => {
       const { examined, breaches } = await scanSlaBreaches(deps.db, new Date());

@@ -3,7 +3,8 @@ import type { Database } from "../../src/db/client.js";
 import { events } from "../../src/db/schema/index.js";
 import type { Producer } from "../producer.js";
 
-const batchSize = 500;
+/** Events moved per transaction; a pass that moves this many leaves more waiting. */
+export const relayBatchSize = 500;
 
 /**
  * Moves unpublished events to the domain-events queue, oldest first, and marks them published.
@@ -24,7 +25,7 @@ export async function relayOutbox(
       .from(events)
       .where(isNull(events.publishedAt))
       .orderBy(asc(events.occurredAt), asc(events.id))
-      .limit(batchSize)
+      .limit(relayBatchSize)
       .for("update", { skipLocked: true });
     if (pending.length === 0) return 0;
     // Only events some subscriber reacts to become jobs; the rest are published by being marked.

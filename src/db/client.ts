@@ -12,6 +12,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
 import { nameFailedQuery } from "./errors.js";
+import { listenPostgres, type Unlisten } from "./listen.js";
 import * as schema from "./schema/index.js";
 
 export type Schema = typeof schema;
@@ -161,6 +162,8 @@ export interface DatabaseHandle {
   readonly kind: "postgres" | "pglite";
   migrate(): Promise<void>;
   ping(): Promise<void>;
+  /** Calls onNotify on every NOTIFY of the channel (and once after a lost listener listens again). */
+  listen(channel: string, onNotify: () => void): Promise<Unlisten>;
   close(): Promise<void>;
 }
 
@@ -205,6 +208,9 @@ export function openPostgres(url: string, poolSize: number, logger?: Logger): Da
     async ping() {
       await db.execute(sql`SELECT 1`);
     },
+    listen(channel, onNotify) {
+      return listenPostgres({ url, channel, onNotify, logger });
+    },
     async close() {
       await pool.end();
     },
@@ -224,6 +230,10 @@ export function openPglite(dataDir: string | undefined): DatabaseHandle {
     },
     async ping() {
       await db.execute(sql`SELECT 1`);
+    },
+    // One embedded engine per process: a NOTIFY of its own sessions reaches its listeners.
+    listen(channel, onNotify) {
+      return client.listen(channel, () => onNotify());
     },
     async close() {
       await client.close();

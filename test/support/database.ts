@@ -2,6 +2,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { type DatabaseHandle, openPostgres } from "../../src/db/client.js";
 import { databaseUrlFor, randomSuffix, testDatabaseUrl } from "./env.js";
+import { ensureTemplate } from "./globalSetup.js";
 
 export type TestDatabase = { name: string; url: string; handle: DatabaseHandle; drop(): Promise<void> };
 
@@ -19,7 +20,17 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
 export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
   const name = `sbt_f_${randomSuffix()}`;
   const template = options.migrated === false ? "template0" : inject("templateDatabase");
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  await withAdmin(async (c) => {
+    try {
+      await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    } catch (err) {
+      // A concurrent run of the suite with other migrations (another branch) drops every template
+      // but its own: build ours again rather than fail the file.
+      if ((err as { code?: string }).code !== "3D000" || template === "template0") throw err;
+      await ensureTemplate(c, template);
+      await c.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+    }
+  });
   const url = databaseUrlFor(name);
   const handle = openPostgres(url, 5);
   return {

@@ -33,6 +33,23 @@ function templateName(): string {
   return `sbt_template_${hash.digest("hex").slice(0, 12)}`;
 }
 
+/** Builds the template database `name` unless it exists. */
+export async function ensureTemplate(admin: pg.Client, name: string): Promise<void> {
+  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+  if (exists.rowCount !== 0) return;
+  const building = `sbt_building_${randomSuffix()}`;
+  await admin.query(`CREATE DATABASE "${building}"`);
+  const handle = openPostgres(databaseUrlFor(building), 1);
+  await handle.migrate();
+  await handle.close();
+  try {
+    await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+  } catch {
+    // Another run built the same template meanwhile; theirs is as good as ours.
+    await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
+  }
+}
+
 /**
  * Migrates one template database per set of migrations; every test file clones it
  * (CREATE DATABASE ... TEMPLATE), which takes milliseconds instead of a migration run.
@@ -41,20 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const admin = new pg.Client({ connectionString: testDatabaseUrl });
   await admin.connect();
   const name = templateName();
-  const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
-  if (exists.rowCount === 0) {
-    const building = `sbt_building_${randomSuffix()}`;
-    await admin.query(`CREATE DATABASE "${building}"`);
-    const handle = openPostgres(databaseUrlFor(building), 1);
-    await handle.migrate();
-    await handle.close();
-    try {
-      await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
-    } catch {
-      // Another run built the same template meanwhile; theirs is as good as ours.
-      await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
-    }
-  }
+  await ensureTemplate(admin, name);
   // Each run marks the template it uses (a comment holding the time), so templates of other
   // migration sets are dropped only once no run has used them for a while: another checkout on this
   // machine (a branch with a new migration) may be cloning its own right now.

@@ -1,0 +1,115 @@
+import type { EventEmitter } from "node:events";
+import type { DatabaseHandle } from "../src/db/client.js";
+import type { Logger } from "../src/logger.js";
+
+/**
+ * The channel the events table notifies on when a statement inserts into it (a trigger of migration
+ * 0006_events_nudge_relay). pg_notify is transactional: listeners hear of a commit only.
+ */
+export const eventsCommittedChannel = "switchboard_events_committed";
+
+/**
+ * A database session notifies at most once per 100 ms (the trigger's throttle): its later commits in
+ * that window are silent. The relay runs once more this long after a notification to pick them up.
+ */
+export const trailingRunMs = 250;
+
+export type RelayNudger = {
+  /** Asks for a relay run soon. Nudges during a run are coalesced into one more run after it. */
+  nudge(): void;
+  /** Stops listening and waits for the run in hand. */
+  close(): Promise<void>;
+};
+
+/**
+ * Runs the outbox relay in this process when events are committed, so relaying does not depend on a
+ * schedule held in Redis alone (the scheduled tick stays, as the safety net). Committed events reach
+ * it through LISTEN on eventsCommittedChannel, from this process and every other (plus a trailing
+ * run for commits the trigger's throttle kept silent); a Redis connection that becomes ready again
+ * nudges it too, for events that waited in PostgreSQL while Redis was away.
+ * At most one run at a time in a process, however many commits arrive; several worker processes
+ * relay side by side safely (the relay locks rows with SKIP LOCKED).
+ */
+export async function startRelayNudger(options: {
+  database: Pick<DatabaseHandle, "listen">;
+  /** One relay pass; resolves true when more events may be waiting (a full batch). */
+  relay: () => Promise<boolean>;
+  /** Connections whose "ready" means work that failed for want of Redis can go now. */
+  wakeOn: readonly EventEmitter[];
+  logger: Logger;
+  /** How long commits wait after a failed run before the next try. */
+  retryMs?: number;
+}): Promise<RelayNudger> {
+  const { relay, wakeOn, logger } = options;
+  const retryMs = options.retryMs ?? 1000;
+  let running: Promise<void> | undefined;
+  let pending = false;
+  let closed = false;
+  let failing = false;
+  // After a failed run, commits wait retryMs before the next try: while Redis is away every commit
+  // would otherwise start a run that fails at once.
+  let cooldown: NodeJS.Timeout | undefined;
+  let trailing: NodeJS.Timeout | undefined;
+
+  const run = async () => {
+    do {
+      pending = false;
+      try {
+        if (await relay()) pending = true;
+        if (failing) logger.info("outbox relay works again");
+        failing = false;
+      } catch (err) {
+        // Once per outage, not per commit: the events stay in PostgreSQL until a run succeeds.
+        if (!failing) logger.warn({ err }, "outbox relay failed; unpublished events wait in the database");
+        failing = true;
+        cooldown = setTimeout(() => {
+          cooldown = undefined;
+          if (pending) nudge();
+        }, retryMs);
+        cooldown.unref();
+        return;
+      }
+    } while (pending && !closed);
+  };
+  const nudge = () => {
+    if (closed) return;
+    if (running || cooldown) {
+      pending = true;
+      return;
+    }
+    running = run().finally(() => {
+      running = undefined;
+    });
+  };
+  const wake = () => {
+    clearTimeout(cooldown);
+    cooldown = undefined;
+    nudge();
+  };
+
+  const onCommitted = () => {
+    nudge();
+    trailing ??= setTimeout(() => {
+      trailing = undefined;
+      nudge();
+    }, trailingRunMs);
+    trailing.unref();
+  };
+
+  const unlisten = await options.database.listen(eventsCommittedChannel, onCommitted);
+  for (const connection of wakeOn) connection.on("ready", wake);
+  // Events committed before this process listened.
+  nudge();
+
+  return {
+    nudge,
+    async close() {
+      closed = true;
+      clearTimeout(cooldown);
+      clearTimeout(trailing);
+      for (const connection of wakeOn) connection.off("ready", wake);
+      await unlisten();
+      await running;
+    },
+  };
+}
