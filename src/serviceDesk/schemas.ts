@@ -11,6 +11,18 @@ import {
 } from "../tickets/vocabulary.js";
 import { isoDateTime, optionalEnum, optionalText, requiredEnum, requiredText } from "./fields.js";
 
+/** A ticket's metadata is the partner's own context, stored with every ticket and sent back in its detail. */
+export const metadataMaxBytes = 16 * 1024;
+
+/** Size as stored (jsonb from JSON text); too deep to serialise counts as too large, whatever its length. */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 export const integrationSchema = z
   .object({
     webhookUrl: z
@@ -127,6 +139,10 @@ export const ticketDetailsSchema = z
       category: optionalEnum("Category", ticketCategories).openapi({ example: "INCIDENT" }),
       metadata: z
         .record(z.string(), z.unknown(), { error: "Metadata must be an object" })
+        .refine(
+          (m) => jsonBytes(m) <= metadataMaxBytes,
+          `Metadata must be at most ${metadataMaxBytes} bytes as JSON`,
+        )
         .optional()
         .openapi({ example: { errorCode: "ERR_500", deviceType: "Android" } }),
     },
