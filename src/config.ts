@@ -21,7 +21,7 @@ const configSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   /** The longest one SQL statement may run (PostgreSQL statement_timeout); 0 turns it off. */
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   DATA_DIR: z.string().min(1).default("./.data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   /** Prefix of every Redis key the hub writes (queues, locks, rate limits). */
@@ -59,7 +59,7 @@ const configSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How long an idle keep-alive connection stays open; above a load balancer's idle timeout (60 s). */
-  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
 });
@@ -118,13 +118,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       bodyLimitBytes: v.BODY_LIMIT_BYTES,
       headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
-      keepAliveTimeoutMs: v.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      keepAliveTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
     },
     database: {
       url: v.DATABASE_URL,
       poolSize: v.DATABASE_POOL_SIZE,
       dataDir: v.DATA_DIR,
-      statementTimeoutMs: v.DATABASE_STATEMENT_TIMEOUT_MS,
+      statementTimeoutMs: v.STATEMENT_TIMEOUT_MS,
     },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, autostart: v.REDIS_AUTOSTART },
     adminToken: v.ADMIN_TOKEN,

@@ -32,7 +32,7 @@ describe("config", () => {
     [{ REDIS_PREFIX: "has:colon" }, "REDIS_PREFIX"],
     [{ NODE_ENV: "production" }, "ADMIN_TOKEN"],
     [{ HTTP_HEADERS_TIMEOUT_MS: "90000" }, "HTTP_HEADERS_TIMEOUT_MS"],
-    [{ DATABASE_STATEMENT_TIMEOUT_MS: "-1" }, "DATABASE_STATEMENT_TIMEOUT_MS"],
+    [{ STATEMENT_TIMEOUT_MS: "-1" }, "STATEMENT_TIMEOUT_MS"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));
