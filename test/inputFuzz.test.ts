@@ -21,11 +21,12 @@ import { bearer, createTestHub, type TestHub, testAdminToken } from "./support/t
 /**
  * Every operation of the served /openapi.json, called with generated path, query, header and body
  * values, hostile ones among them. The property: no 5xx, and every error is the family's JSON error.
- * Replay a failure with the seed and path it prints: FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest
- * run test/inputFuzz.test.ts; FUZZ_RUNS raises the number of runs per operation for a longer hunt.
+ * A failure prints the variables that replay it (FUZZ_ONLY, FUZZ_SEED, FUZZ_PATH) before
+ * `npx vitest run test/inputFuzz.test.ts`; FUZZ_RUNS raises the runs per operation for a longer hunt.
  */
 const seed = Number(process.env.FUZZ_SEED ?? 20_240_801);
 const path = process.env.FUZZ_PATH;
+const only = process.env.FUZZ_ONLY;
 const numRuns = Number(process.env.FUZZ_RUNS ?? 40);
 
 let hub: TestHub;
@@ -166,13 +167,15 @@ describe("every operation of /openapi.json, fuzzed", () => {
     const failures: string[] = [];
     for (const [template, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
+        const operation = `${method.toUpperCase()} ${template}`;
+        if (only && only !== operation) continue;
         const details = await fc.check(
           fc.asyncProperty(requestOf(template, op), (request) => check(method, request)),
           { seed, numRuns, endOnFailure: true, ...(path ? { path } : {}) },
         );
         if (details.failed) {
           failures.push(
-            `${method.toUpperCase()} ${template}: seed ${details.seed}, path "${details.counterexamplePath}"\n  ${String(details.errorInstance)}`,
+            `FUZZ_ONLY="${operation}" FUZZ_SEED=${details.seed} FUZZ_PATH="${details.counterexamplePath}"\n  ${String(details.errorInstance)}`,
           );
         }
       }
