@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { maxInputDepth } from "../http/storableInput.js";
 import {
   jenisTransaksi,
   mediaRequiringJenis,
@@ -144,7 +145,10 @@ export const ticketDetailsSchema = z
           `Metadata must be at most ${metadataMaxBytes} bytes as JSON`,
         )
         .optional()
-        .openapi({ example: { errorCode: "ERR_500", deviceType: "Android" } }),
+        .openapi({
+          description: `The partner's own context: at most ${metadataMaxBytes} bytes as JSON, within a request nested at most ${maxInputDepth} levels`,
+          example: { errorCode: "ERR_500", deviceType: "Android" },
+        }),
     },
     { error: (i) => (i.input === undefined ? "Ticket is required" : "Ticket must be an object") },
   )
