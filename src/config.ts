@@ -22,6 +22,8 @@ const configSchema = z.object({
   /** When unset, the hub keeps its data in an embedded PostgreSQL (PGlite) under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  /** The longest one SQL statement may run (PostgreSQL statement_timeout); 0 turns it off. */
+  STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   DATA_DIR: z.string().min(1).default("./.data"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   /** Prefix of every Redis key the hub writes (queues, locks, rate limits). */
@@ -78,6 +80,11 @@ const configSchema = z.object({
       }
       return networks;
     }),
+  /** How long a client may take to send a request's headers, and the whole request. */
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How long an idle keep-alive connection stays open; above a load balancer's idle timeout (60 s). */
+  HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
 });
@@ -85,8 +92,15 @@ const configSchema = z.object({
 export type Config = Readonly<{
   env: "development" | "production" | "test";
   role: Role;
-  http: { host: string; port: number; bodyLimitBytes: number };
-  database: { url: string | undefined; poolSize: number; dataDir: string };
+  http: {
+    host: string;
+    port: number;
+    bodyLimitBytes: number;
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    keepAliveTimeoutMs: number;
+  };
+  database: { url: string | undefined; poolSize: number; dataDir: string; statementTimeoutMs: number };
   redis: { url: string; prefix: string; autostart: boolean };
   adminToken: string | undefined;
   /** open: /metrics answers anyone; token: only a bearer of it; closed: nobody. */
@@ -129,11 +143,28 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `invalid configuration: ADMIN_TOKEN: too guessable (needs about ${minimumAdminTokenBits} bits of entropy; use e.g. openssl rand -hex 32)`,
     );
   }
+  if (v.HTTP_HEADERS_TIMEOUT_MS > v.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(
+      "invalid configuration: HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS",
+    );
+  }
   return {
     env: v.NODE_ENV,
     role: v.ROLE,
-    http: { host: v.HOST, port: v.PORT, bodyLimitBytes: v.BODY_LIMIT_BYTES },
-    database: { url: v.DATABASE_URL, poolSize: v.DATABASE_POOL_SIZE, dataDir: v.DATA_DIR },
+    http: {
+      host: v.HOST,
+      port: v.PORT,
+      bodyLimitBytes: v.BODY_LIMIT_BYTES,
+      headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: v.HTTP_IDLE_TIMEOUT_MS,
+    },
+    database: {
+      url: v.DATABASE_URL,
+      poolSize: v.DATABASE_POOL_SIZE,
+      dataDir: v.DATA_DIR,
+      statementTimeoutMs: v.STATEMENT_TIMEOUT_MS,
+    },
     redis: { url: v.REDIS_URL, prefix: v.REDIS_PREFIX, autostart: v.REDIS_AUTOSTART },
     adminToken: v.ADMIN_TOKEN,
     metrics: v.METRICS_TOKEN

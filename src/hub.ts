@@ -141,7 +141,22 @@ function listen(
   http: Config["http"],
 ): Promise<ServerType> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: http.port, hostname: http.host }, () => resolve(server));
+    const server = serve(
+      {
+        fetch,
+        port: http.port,
+        hostname: http.host,
+        // Node's defaults let a slow client hold a connection for five minutes per request.
+        serverOptions: {
+          headersTimeout: http.headersTimeoutMs,
+          requestTimeout: http.requestTimeoutMs,
+          keepAliveTimeout: http.keepAliveTimeoutMs,
+          // Node enforces the first two in a sweep every 30 s by default: they would be late by that much.
+          connectionsCheckingInterval: 1000,
+        },
+      },
+      () => resolve(server),
+    );
     server.once("error", reject);
   });
 }

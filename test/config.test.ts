@@ -6,8 +6,14 @@ describe("config", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       role: "all",
-      http: { host: "0.0.0.0", port: 3000 },
-      database: { url: undefined, dataDir: "./.data" },
+      http: {
+        host: "0.0.0.0",
+        port: 3000,
+        headersTimeoutMs: 15_000,
+        requestTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 65_000,
+      },
+      database: { url: undefined, dataDir: "./.data", statementTimeoutMs: 30_000 },
       redis: { url: "redis://127.0.0.1:6379", prefix: "sb", autostart: true },
       adminToken: undefined,
     });
@@ -37,6 +43,8 @@ describe("config", () => {
     [{ REDIS_PREFIX: "has:colon" }, "REDIS_PREFIX"],
     [{ WEBHOOK_ALLOWED_NETWORKS: "10.0.0.0/8,intranet" }, "WEBHOOK_ALLOWED_NETWORKS"],
     [{ NODE_ENV: "production" }, "ADMIN_TOKEN"],
+    [{ HTTP_HEADERS_TIMEOUT_MS: "90000" }, "HTTP_HEADERS_TIMEOUT_MS"],
+    [{ STATEMENT_TIMEOUT_MS: "-1" }, "STATEMENT_TIMEOUT_MS"],
   ])("refuses %j naming %s", (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}\\b`));

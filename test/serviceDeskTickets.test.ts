@@ -333,16 +333,29 @@ describe("many tickets at once", () => {
 });
 
 describe("text that is not well-formed UTF-16", () => {
-  it("is stored with U+FFFD in place of a lone surrogate, including a generated title cut at an emoji", async () => {
-    const emojiAtCut = `${"x".repeat(76)}😀 and more text after the cut point`;
+  it("is refused: a lone surrogate is a 400 naming the field, nothing is stored", async () => {
     const res = await partner.post("/api/omnichannel/tickets", {
       ...withoutRequestId(docExamples.ticket),
       channelReferenceId: "surrogates",
-      ticket: { description: `${emojiAtCut}\nlone \ud83d here` },
+      ticket: { description: "lone \ud83d here" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual({
+      "ticket.description": "must not contain NUL characters or unpaired UTF-16 surrogates",
+    });
+    const stored = await hub.db.select().from(tickets).where(eq(tickets.channelReferenceId, "surrogates"));
+    expect(stored).toEqual([]);
+  });
+
+  it("never comes out of a generated title cut at an emoji", async () => {
+    const emojiAtCut = `${"x".repeat(76)}😀 and more text after the cut point`;
+    const res = await partner.post("/api/omnichannel/tickets", {
+      ...withoutRequestId(docExamples.ticket),
+      channelReferenceId: "emoji-cut",
+      ticket: { description: emojiAtCut },
     });
     expect(res.status).toBe(201);
     const row = await ticketRow(res.body.ticketId);
-    expect(row.description).toContain("lone \ufffd here");
     expect(row.title).toContain("😀");
     expect(row.title.isWellFormed()).toBe(true);
   });

@@ -173,10 +173,18 @@ const migrationLockKey = 7_314_159_265;
 
 /** A real PostgreSQL server when DATABASE_URL is set, else PGlite under DATA_DIR. */
 export function openDatabase(config: Config["database"], logger: Logger): DatabaseHandle {
-  return config.url ? openPostgres(config.url, config.poolSize, logger) : openPglite(`${config.dataDir}/pg`);
+  return config.url
+    ? openPostgres(config.url, config.poolSize, logger, config.statementTimeoutMs)
+    : openPglite(`${config.dataDir}/pg`);
 }
 
-export function openPostgres(url: string, poolSize: number, logger?: Logger): DatabaseHandle {
+/** statementTimeoutMs: the longest one statement may run (0 = no limit); migrations are exempt. */
+export function openPostgres(
+  url: string,
+  poolSize: number,
+  logger?: Logger,
+  statementTimeoutMs = 30_000,
+): DatabaseHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
@@ -186,6 +194,8 @@ export function openPostgres(url: string, poolSize: number, logger?: Logger): Da
     idle_in_transaction_session_timeout: 60_000,
     // A retry waiting on the first request's idempotency key, or any other lock, gives up in time.
     lock_timeout: 30_000,
+    // A runaway query gives its connection back instead of holding it (and the request) for ever.
+    statement_timeout: statementTimeoutMs,
   });
   // An idle pooled connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
@@ -198,10 +208,14 @@ export function openPostgres(url: string, poolSize: number, logger?: Logger): Da
       // api and worker processes may start together against one database: one migrates, the other waits.
       const client = await pool.connect();
       try {
+        // Waiting for another process's migration, or building an index on a large table, may
+        // rightly take longer than any request's statement.
+        await client.query("SET statement_timeout = 0");
         await client.query("SELECT pg_advisory_lock($1)", [migrationLockKey]);
         await migrateNodePg(drizzleNodePg(client, { schema }), { migrationsFolder });
       } finally {
         await client.query("SELECT pg_advisory_unlock($1)", [migrationLockKey]).catch(() => undefined);
+        await client.query("RESET statement_timeout").catch(() => undefined);
         client.release();
       }
     },

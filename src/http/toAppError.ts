@@ -8,6 +8,21 @@ for (const [code, status] of Object.entries(errorStatus) as Array<[ErrorCode, nu
 }
 
 /**
+ * PostgreSQL's query_canceled (statement_timeout) and lock_not_available (lock_timeout): the
+ * database was too busy to answer in time, which a retry may not find.
+ */
+const databaseTimeouts = new Set(["57014", "55P03"]);
+
+/** drizzle wraps the driver's error in its own (as `cause`); node-postgres's carries the SQLSTATE. */
+function isDatabaseTimeout(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && databaseTimeouts.has(code)) return true;
+  }
+  return false;
+}
+
+/**
  * Whatever was thrown, as an AppError. Hono's own exceptions (malformed JSON from the validator,
  * body limit) keep their status; anything unknown is a 500 whose details stay in the log.
  */
@@ -24,6 +39,17 @@ export function toAppError(err: unknown): AppError {
       {},
       {},
       { cause: err },
+    );
+  }
+  if (isDatabaseTimeout(err)) {
+    return new AppError(
+      "SERVICE_UNAVAILABLE",
+      "The database did not answer in time",
+      {},
+      { "Retry-After": "5" },
+      {
+        cause: err,
+      },
     );
   }
   return new AppError("INTERNAL", "Internal Server Error", {}, {}, { cause: err });

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { maxInputDepth } from "../http/storableInput.js";
 import { containsCardNumber } from "../privacy/cardNumbers.js";
 import {
   jenisTransaksi,
@@ -18,6 +19,18 @@ import {
   requiredEnum,
   requiredText,
 } from "./fields.js";
+
+/** A ticket's metadata is the partner's own context, stored with every ticket and sent back in its detail. */
+export const metadataMaxBytes = 16 * 1024;
+
+/** Size as stored (jsonb from JSON text); too deep to serialise counts as too large, whatever its length. */
+function jsonBytes(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
 
 export const integrationSchema = z
   .object({
@@ -143,8 +156,15 @@ export const ticketDetailsSchema = z
       category: optionalEnum("Category", ticketCategories).openapi({ example: "INCIDENT" }),
       metadata: z
         .record(z.string(), z.unknown(), { error: "Metadata must be an object" })
+        .refine(
+          (m) => jsonBytes(m) <= metadataMaxBytes,
+          `Metadata must be at most ${metadataMaxBytes} bytes as JSON`,
+        )
         .optional()
-        .openapi({ example: { errorCode: "ERR_500", deviceType: "Android" } }),
+        .openapi({
+          description: `The partner's own context: at most ${metadataMaxBytes} bytes as JSON, within a request nested at most ${maxInputDepth} levels`,
+          example: { errorCode: "ERR_500", deviceType: "Android" },
+        }),
     },
     { error: (i) => (i.input === undefined ? "Ticket is required" : "Ticket must be an object") },
   )

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -25,6 +26,22 @@ function startHub(extra: Record<string, string> = {}) {
     REDIS_PREFIX: prefix,
     ADMIN_TOKEN: adminToken,
     ...extra,
+  });
+}
+
+/** What the server says to a client that starts a request's headers and never finishes them. */
+function slowClientAnswer(url: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      socket.write("GET /healthz HTTP/1.1\r\nHost: x\r\n"),
+    );
+    let answer = "";
+    socket.on("data", (chunk) => {
+      answer += chunk.toString();
+    });
+    socket.on("close", () => resolve(answer));
+    socket.on("error", reject);
   });
 }
 
@@ -73,10 +90,11 @@ describe("npm start", { timeout: 240_000 }, () => {
     expect(await stop(first)).toBe(0);
     expect(first.stdout()).toContain('"msg":"stopped"');
 
-    const second = startHub();
+    const second = startHub({ HTTP_HEADERS_TIMEOUT_MS: "1000", HTTP_REQUEST_TIMEOUT_MS: "2000" });
     const again = (await second.waitForLog("switchboard started", startedWithinMs)) as { url: string };
     const me = await fetch(`${again.url}/api/v1/me`, { headers: { authorization: `Bearer ${key}` } });
     expect(me.status).toBe(200);
+    expect(await slowClientAnswer(again.url)).toMatch(/^HTTP\/1\.1 408 /);
     expect(await stop(second)).toBe(0);
   });
 
