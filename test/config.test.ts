@@ -20,7 +20,10 @@ describe("config", () => {
   });
 
   it("opens /metrics outside production, closes it in production, and guards it with METRICS_TOKEN", () => {
-    const production = { NODE_ENV: "production", ADMIN_TOKEN: "a".repeat(32) };
+    const production = {
+      NODE_ENV: "production",
+      ADMIN_TOKEN: "0f9c2b7e41d8a6355c1e9b04d7f2a8c6e3b5d1f09a7c4e2b8d6f0a1c3e5b7d9f",
+    };
     expect(loadConfig({}).metrics).toEqual({ access: "open" });
     expect(loadConfig(production).metrics).toEqual({ access: "closed" });
     expect(loadConfig({ ...production, METRICS_TOKEN: "m".repeat(16) }).metrics).toEqual({
