@@ -6,7 +6,6 @@ import {
   integer,
   jsonb,
   numeric,
-  pgSequence,
   pgTable,
   text,
   timestamp,
@@ -27,12 +26,13 @@ import { tenants } from "./tenants.js";
 const tz = { withTimezone: true, mode: "date" } as const;
 
 /**
- * Ticket numbers come from one sequence for all tenants: a per-tenant counter row would make every
- * ticket creation of a tenant wait for the one before it to commit. Numbers are unique and
- * increasing, with gaps, which is all partners rely on.
+ * Ticket numbers count per tenant: one PostgreSQL sequence per tenant (`ticket_number_<tenant id>`,
+ * made by a trigger when the tenant is inserted), drawn by a trigger on every ticket insert
+ * (migration 0007). A global counter would tell every partner the whole hub's volume between two of
+ * its own tickets; a counter row per tenant would make each creation wait for the one before it to
+ * commit, and a sequence never waits. Numbers are unique per tenant and increasing, with gaps, which
+ * is all partners rely on. The column default is a placeholder the trigger always replaces.
  */
-export const ticketNumberSeq = pgSequence("ticket_number_seq", { startWith: 10000 });
-
 export const tickets = pgTable(
   "tickets",
   {
@@ -41,7 +41,7 @@ export const tickets = pgTable(
     // would take a share lock on the one tenant row (PostgreSQL then juggles multixacts), and the
     // tenant id always comes from the authenticated key. Measured with the tickets benchmark.
     tenantId: text("tenant_id").notNull(),
-    number: bigint("number", { mode: "number" }).notNull().default(sql`nextval('ticket_number_seq')`),
+    number: bigint("number", { mode: "number" }).notNull().default(0),
     channel: text("channel").$type<TicketChannel>().notNull(),
     channelReferenceId: text("channel_reference_id"),
     serviceType: text("service_type").$type<ServiceType>().notNull(),
@@ -77,7 +77,7 @@ export const tickets = pgTable(
     resolutionBreachedAt: timestamp("resolution_breached_at", tz),
   },
   (t) => [
-    uniqueIndex("tickets_number_uq").on(t.number),
+    uniqueIndex("tickets_tenant_number_uq").on(t.tenantId, t.number),
     index("tickets_tenant_created_idx").on(t.tenantId, t.createdAt),
     index("tickets_tenant_status_idx").on(t.tenantId, t.status, t.createdAt),
     index("tickets_channel_ref_idx")
