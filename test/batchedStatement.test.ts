@@ -33,7 +33,7 @@ const probe = (limits: { maxRows: number; maxInFlight: number }) =>
     limits,
   );
 
-const write = (run: ReturnType<typeof probe>, id: string, n: number) => {
+const write = (run: ReturnType<typeof probe>, id: string, n: number | string) => {
   const pending = run(hub.db, { p: { id, n } });
   if (!pending) throw new Error("not a node-postgres pool");
   return pending;
@@ -67,6 +67,21 @@ describe("batched statements", () => {
     expect(batchedStatementCounts().get("test_batch_probe_10_1")?.failedByData).toBe(failedBefore + 3);
     const rows = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'fail-%' ORDER BY id`);
     expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ id: "fail-first" }]);
+  });
+
+  it("answer every call 'not written' when a row's data is invalid (class 22), not only when it breaks a constraint", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    const first = write(run, "bad-data-first", 1);
+    // "many" is no integer: the cast fails with 22P02, the row's fault and no other call's.
+    const batch = [
+      write(run, "bad-data-a", 1),
+      write(run, "bad-data-bad", "many"),
+      write(run, "bad-data-b", 2),
+    ];
+    expect((await first)?.key).toBe("bad-data-first");
+    expect(await Promise.all(batch)).toEqual([undefined, undefined, undefined]);
+    const rows = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'bad-data-%' ORDER BY id`);
+    expect((rows as unknown as { rows: unknown[] }).rows).toEqual([{ id: "bad-data-first" }]);
   });
 
   it("answer a call whose data failed it alone 'not written' too, so that it writes its own way", async () => {

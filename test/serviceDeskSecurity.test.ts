@@ -49,6 +49,12 @@ describe("permissions as documented", () => {
       "Insufficient permissions to read omnichannel tickets",
     ],
     [
+      "omnichannel:read",
+      "GET",
+      "/api/omnichannel/tickets/1/attachments/att_0",
+      "Insufficient permissions to read omnichannel tickets",
+    ],
+    [
       "omnichannel:update",
       "PATCH",
       "/api/omnichannel/tickets/1",

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, tickets } from "../src/db/schema/index.js";
 import { changeStatus } from "../src/tickets/updates.js";
@@ -31,7 +31,10 @@ const eventsOf = async (ticketId: string) =>
   );
 
 /** The agents' side moving a ticket, as the desk API does. */
-const agentSets = (ticketNumber: string, status: "IN_PROGRESS" | "RESOLVED" | "CLOSED" | "PENDING") =>
+const agentSets = (
+  ticketNumber: string,
+  status: "IN_PROGRESS" | "RESOLVED" | "CLOSED" | "PENDING" | "ON_HOLD",
+) =>
   changeStatus(
     { db: hub.db, blobs: hub.blobs },
     { tenantId: partner.tenantId, actor: { type: "agent", id: "agent-1" }, by: "agent" },
@@ -224,6 +227,52 @@ describe("PATCH /api/omnichannel/tickets/{ticketNumber}", () => {
     });
     expect(resume.status).toBe(200);
     expect(resume.body.result.status).toEqual({ oldStatus: "PENDING", newStatus: "IN_PROGRESS" });
+
+    // Only a ticket waiting on the customer (PENDING) is the partner's to hand back; ON_HOLD is the desk's.
+    await agentSets(t.ticketNumber, "ON_HOLD");
+    const resumeHeld = await partner.patch(`/api/omnichannel/tickets/${t.ticketNumber}`, {
+      action: "UPDATE_STATUS",
+      status: "IN_PROGRESS",
+    });
+    expect(resumeHeld.status).toBe(400);
+    expect(resumeHeld.body).toEqual({
+      success: false,
+      message: "Invalid status transition",
+      errors: { status: "Cannot change status from ON_HOLD to IN_PROGRESS" },
+    });
+    const [row] = await hub.db.select().from(tickets).where(eq(tickets.id, t.ticketId));
+    expect(row?.status).toBe("ON_HOLD");
+  });
+
+  it("writes STATUS_CHANGED in the status change's own transaction: a change that fails leaves no event", async () => {
+    const t = await newTicket("wa_tx_fail_1");
+    // This test database refuses, at commit, to put this one ticket ON_HOLD: the deferred check runs
+    // after the ticket row and its events were written inside the transaction.
+    await hub.db.execute(sql`
+      CREATE FUNCTION refuse_hold() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.status = 'ON_HOLD' AND NEW.channel_reference_id = 'wa_tx_fail_1' THEN
+          RAISE EXCEPTION 'test refuses ON_HOLD for this ticket';
+        END IF;
+        RETURN NULL;
+      END $$`);
+    await hub.db.execute(sql`
+      CREATE CONSTRAINT TRIGGER refuse_hold AFTER UPDATE ON tickets
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_hold()`);
+    try {
+      const failure = await agentSets(t.ticketNumber, "ON_HOLD").catch((err: unknown) => err);
+      // drizzle reports the failed COMMIT; PostgreSQL's reason is its cause.
+      expect(String((failure as Error).cause)).toMatch(/refuses ON_HOLD/);
+    } finally {
+      await hub.db.execute(sql`DROP TRIGGER refuse_hold ON tickets`);
+      await hub.db.execute(sql`DROP FUNCTION refuse_hold()`);
+    }
+    expect((await eventsOf(t.ticketId)).map((e) => e.type)).toEqual(["TICKET_CREATED"]);
+    const [row] = await hub.db.select().from(tickets).where(eq(tickets.id, t.ticketId));
+    expect(row?.status).toBe("OPEN");
+    // The same change without the refusal goes through, event and all.
+    expect((await agentSets(t.ticketNumber, "ON_HOLD")).ok).toBe(true);
+    expect((await eventsOf(t.ticketId)).map((e) => e.type)).toEqual(["TICKET_CREATED", "STATUS_CHANGED"]);
   });
 
   it("ADD_ATTACHMENT: the document's example, stored outside the database with its sha256", async () => {

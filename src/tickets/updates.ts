@@ -15,9 +15,9 @@ import {
   putAttachmentBlobs,
   type StoredAttachment,
 } from "./storeAttachments.js";
-import { canTransition, type TransitionActor } from "./transitions.js";
+import { canTransition, isFinal, type TransitionActor } from "./transitions.js";
 import { currentAssignee } from "./views.js";
-import { closedStatuses, type TicketStatus } from "./vocabulary.js";
+import type { TicketStatus } from "./vocabulary.js";
 
 export type UpdateContext = { tenantId: string; actor: Actor; by: TransitionActor };
 export type UpdateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
@@ -28,9 +28,6 @@ export type UpdateFailure =
   | { ok: false; reason: "invalid_transition"; from: TicketStatus; to: TicketStatus };
 
 export type UpdateResult<T> = { ok: true; ticket: TicketRow; value: T } | UpdateFailure;
-
-/** Statuses after which nobody adds to a ticket any more, agents included. */
-const closedForEveryone: readonly TicketStatus[] = ["CLOSED", "CANCELLED"];
 
 /** Locks the ticket for the transaction and refuses changes to tickets the caller may no longer change. */
 async function withTicket<T>(
@@ -43,8 +40,7 @@ async function withTicket<T>(
   return deps.db.transaction(async (tx) => {
     const ticket = await findTicket(tx, ctx.tenantId, ref, true);
     if (!ticket) return { ok: false, reason: "not_found" } as const;
-    const final = ctx.by === "partner" ? closedStatuses : closedForEveryone;
-    if (final.includes(ticket.status))
+    if (isFinal(ctx.by, ticket.status))
       return { ok: false, reason: "ticket_final", status: ticket.status } as const;
     return change(tx, ticket, now);
   });

@@ -16,7 +16,12 @@ export type Spawned = {
 
 /** Runs a TypeScript entry point of the repo (src/main.ts, src/cli.ts) as `npm start` would. */
 export function spawnEntry(entry: string, env: Record<string, string>, args: string[] = []): Spawned {
-  const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], {
+  return spawnNode(["--import", "tsx", entry, ...args], env);
+}
+
+/** Runs node with exactly these arguments (a compiled entry point: no loader) in the repo. */
+export function spawnNode(nodeArgs: string[], env: Record<string, string>): Spawned {
+  const child = spawn(process.execPath, nodeArgs, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
     stdio: ["ignore", "pipe", "pipe"],
