@@ -165,7 +165,9 @@ describe("batched statements", () => {
     expect(skipped).toBeUndefined();
   });
 
-  it("name a missing value, and are not available on the embedded database", async () => {
+  it("name a missing value, and are not available on the embedded database", {
+    timeout: 90_000,
+  }, async () => {
     const run = probe({ maxRows: 10, maxInFlight: 1 });
     expect(() => run(hub.db, { p: { id: "no-n" } })).toThrow("no value for p_n");
     const embedded = openPglite(undefined);

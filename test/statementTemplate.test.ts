@@ -40,7 +40,7 @@ describe("statement templates", () => {
     expect(prepared.rows).toEqual([{ parameter_types: "{text,text,text}" }]);
   });
 
-  it("run on the embedded database through drizzle", async () => {
+  it("run on the embedded database through drizzle", { timeout: 90_000 }, async () => {
     const embedded = openPglite(undefined);
     try {
       const rows = await echo<EchoRow>(embedded.db, { a: { word: "ab" }, b: { suffix: "c", missing: null } });
