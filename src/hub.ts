@@ -161,10 +161,20 @@ function listen(
   });
 }
 
-/** Stops accepting connections and waits for requests in flight; idle keep-alive sockets are closed now. */
+/** Stops accepting connections and waits for requests in flight; keep-alive sockets close once idle. */
 function closeServer(server: ServerType): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    if ("closeIdleConnections" in server) server.closeIdleConnections();
+    // A keep-alive socket whose request finishes after close() would otherwise stay open for the
+    // whole idle timeout (HTTP_IDLE_TIMEOUT_MS, 65 s): close sockets as soon as they go idle.
+    const closeIdle = () => {
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+    };
+    const sweep = setInterval(closeIdle, 100);
+    server.close((err) => {
+      clearInterval(sweep);
+      if (err) reject(err);
+      else resolve();
+    });
+    closeIdle();
   });
 }
