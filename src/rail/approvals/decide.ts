@@ -1,10 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
-import {
-  type ApprovalDecision,
-  approvalDecisionLog,
-  approvals,
-} from "../../db/schema/index.js";
+import { type ApprovalDecision, approvalDecisionLog, approvals } from "../../db/schema/index.js";
 import { eventTypes } from "../../events/catalog.js";
 import { recordEvent } from "../../events/writer.js";
 import { newId } from "../../ids.js";
