@@ -88,7 +88,7 @@ CREATE INDEX "delegations_delegator_idx" ON "delegations" USING btree ("tenant_i
 CREATE INDEX "delegations_delegatee_idx" ON "delegations" USING btree ("tenant_id","delegatee_id");--> statement-breakpoint
 CREATE INDEX "delegations_tenant_created_idx" ON "delegations" USING btree ("tenant_id","created_at");--> statement-breakpoint
 CREATE INDEX "users_team_idx" ON "users" USING btree ("tenant_id","team_id");--> statement-breakpoint
-CREATE INDEX "events_customer_time_idx" ON "events" USING btree ("tenant_id","customer_id","occurred_at" DESC NULLS LAST) WHERE "events"."customer_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX IF NOT EXISTS "events_customer_time_idx" ON "events" USING btree ("tenant_id","customer_id","occurred_at" DESC NULLS LAST) WHERE "events"."customer_id" IS NOT NULL;--> statement-breakpoint
 -- Hand-written (drizzle-kit does not model triggers): approval decisions are an audit trail. Once
 -- written a decision is never changed or removed, whoever holds the connection.
 CREATE FUNCTION "approval_decisions_append_only"() RETURNS trigger LANGUAGE plpgsql AS $$
