@@ -11,6 +11,9 @@ export const idPrefixes = {
   comment: "cmt",
   attachment: "att",
   slaPolicy: "sla",
+  delegation: "del",
+  approval: "apr",
+  approvalDecision: "dec",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -317,7 +317,7 @@ describe("many tickets at once", () => {
     // ... and the metrics endpoint says so: more rows than statements.
     const metrics = await (await hub.request("/metrics")).text();
     const counter = (name: string) =>
-      Number(new RegExp(`^${name}\\{statement="create_tickets_v2"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
+      Number(new RegExp(`^${name}\\{statement="create_tickets_v3"\\} (\\d+)$`, "m").exec(metrics)?.[1]);
     expect(counter("switchboard_db_batched_rows_total")).toBeGreaterThan(
       counter("switchboard_db_batched_statements_total"),
     );

@@ -65,7 +65,7 @@ export function customerCte(p: StatementParams): SQL {
       ON CONFLICT DO NOTHING
       RETURNING id
     ),
-    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted" })}),
+    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted", customerId: sql`inserted.id` })}),
     customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
 }
 
@@ -149,7 +149,7 @@ export function newOrKnownCustomersCte(
     created_customer AS (
       SELECT inserted.id, ${from}.* FROM inserted JOIN ${from} ON ${input.c_id} = inserted.id
     ),
-    customer_created AS (${eventInsertSql("ce", created, { cte: "created_customer" })}),
+    customer_created AS (${eventInsertSql("ce", created, { cte: "created_customer", customerId: sql`created_customer.id` })}),
     customer AS (
       SELECT row_key, id FROM matched WHERE NOT fillable
       UNION ALL

@@ -18,9 +18,16 @@ export const eventTypes = {
   attachmentAdded: "ATTACHMENT_ADDED",
   slaBreached: "SLA_BREACHED",
   customerCreated: "customer.created",
+  // The Omnichannel Rail's webhook events, as its document names them.
+  approvalRequested: "omni.approval.requested",
+  approvalApproved: "omni.approval.approved",
+  approvalRejected: "omni.approval.rejected",
+  delegationGranted: "omni.delegation.granted",
+  delegationRevoked: "omni.delegation.revoked",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];
 
-export const actorTypes = ["system", "admin", "api_key", "agent", "customer"] as const;
+// `user`: one of the tenant's users (src/users), named by the bank's own id; timelines show their name.
+export const actorTypes = ["system", "admin", "api_key", "agent", "customer", "user"] as const;
 export type Actor = { type: (typeof actorTypes)[number]; id?: string | undefined };

@@ -10,6 +10,8 @@ export type NewDomainEvent = {
   subject: { type: string; id: string };
   actor: Actor;
   channel?: string | undefined;
+  /** The customer the event concerns, when known: it puts the event on that customer's timeline. */
+  customerId?: string | null | undefined;
   payload: Record<string, unknown>;
   /** Defaults to the database's now(); pass one only to keep several events of one change in order. */
   occurredAt?: Date;
@@ -30,13 +32,14 @@ export async function recordEvent(tx: Tx, event: NewDomainEvent): Promise<string
     actorType: event.actor.type,
     actorId: event.actor.id ?? null,
     channel: event.channel ?? null,
+    customerId: event.customerId ?? null,
     payload: event.payload,
     ...(event.occurredAt ? { occurredAt: event.occurredAt } : {}),
   });
   return id;
 }
 
-type EventForStatement = Omit<NewDomainEvent, "subject" | "occurredAt"> & {
+type EventForStatement = Omit<NewDomainEvent, "subject" | "occurredAt" | "customerId"> & {
   subjectType: string;
   occurredAt: Date;
 };
@@ -61,19 +64,20 @@ export function eventInsertValues(event: EventForStatement) {
  * a change and its event in one round trip (a single statement is one transaction). Its values come
  * from eventInsertValues, under the same group. `from` names a CTE of at most one row whose column
  * `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into the
- * payload, for values only the statement knows, such as a ticket's number.
+ * payload, for values only the statement knows, such as a ticket's number; `customerId` (an
+ * expression over that CTE) is the customer the event concerns, for the customer's timeline.
  */
 export function eventInsertSql(
   group: string,
   p: StatementParams,
-  from: { cte: string; extraPayload?: SQL },
+  from: { cte: string; extraPayload?: SQL; customerId?: SQL },
 ): SQL {
   const cte = sql.identifier(from.cte);
   const payload = sql`${p[`${group}_payload`]}::jsonb`;
-  return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, payload, occurred_at)
+  return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, customer_id, payload, occurred_at)
     SELECT ${p[`${group}_id`]}::text, ${p[`${group}_tenant`]}::text, ${p[`${group}_type`]}::text,
       ${p[`${group}_subject_type`]}::text, ${cte}.id, ${p[`${group}_actor_type`]}::text,
-      ${p[`${group}_actor_id`]}::text, ${p[`${group}_channel`]}::text,
+      ${p[`${group}_actor_id`]}::text, ${p[`${group}_channel`]}::text, ${from.customerId ?? sql`NULL`}::text,
       ${from.extraPayload ? sql`${payload} || ${from.extraPayload}` : payload},
       ${p[`${group}_at`]}::timestamptz
     FROM ${cte}`;

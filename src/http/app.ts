@@ -17,8 +17,10 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { registerUserAdminRoutes } from "../users/adminRoutes.js";
 import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
@@ -112,6 +114,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerDeskRoutes(app, { db, blobs: deps.blobs });
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
+  registerUserAdminRoutes(app, db);
+  registerRailApprovalRoutes(app, db);
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {

@@ -199,6 +199,7 @@ export async function reconcileTicketSla(
       subject: { type: "ticket", id: ticket.id },
       actor: { type: "system" },
       channel: ticket.channel,
+      customerId: ticket.customerId,
       // The caller's clock, so the breach sorts after the change that revealed it in the timeline.
       occurredAt: now,
       payload: {

@@ -85,13 +85,13 @@ const createdPayload = (row: string) =>
 function creationTemplate(withClaim: boolean, withAttachments: boolean, customer: "known" | "any") {
   const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}${customer === "known" ? "k" : ""}`;
   return statementTemplate(
-    `create_ticket_v3${variant}`,
+    `create_ticket_v4${variant}`,
     (p) => sql`WITH ${customer === "known" ? knownCustomerCte(p) : customerCte(p)},
     ticket AS (${ticketInsertSql(p, sql`FROM customer LIMIT 1`)})
     ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
     ${withAttachments ? sql`, attachment_rows AS (${attachmentInsertSql(p)})` : sql``},
     ticket_created AS (
-      ${eventInsertSql("te", p, { cte: "ticket", extraPayload: createdPayload("ticket") })}
+      ${eventInsertSql("te", p, { cte: "ticket", extraPayload: createdPayload("ticket"), customerId: sql`ticket.customer_id` })}
     )
     SELECT number::text AS number FROM ticket`,
   );
@@ -117,7 +117,7 @@ const templates = {
  * one that a concurrent contact created first, get no row here and are written alone.
  */
 const plainBatch = batchedStatement<{ key: string; number: string }>(
-  "create_tickets_v2",
+  "create_tickets_v3",
   (values) => {
     const id = values.t?.id;
     if (typeof id !== "string") throw new Error("a ticket to write has no id");
@@ -132,7 +132,7 @@ const plainBatch = batchedStatement<{ key: string; number: string }>(
       SELECT ticket.id, ticket.number, ticket.customer_id, ${sql.identifier(batchInput)}.*
       FROM ticket JOIN ${sql.identifier(batchInput)} ON ${input.t_id} = ticket.id
     ),
-    ticket_created AS (${eventInsertSql("te", created, { cte: "ticket_row", extraPayload: createdPayload("ticket_row") })})
+    ticket_created AS (${eventInsertSql("te", created, { cte: "ticket_row", extraPayload: createdPayload("ticket_row"), customerId: sql`ticket_row.customer_id` })})
     SELECT id AS key, number::text AS number FROM ticket`;
   },
   { maxRows: 32, maxInFlight: 4 },

@@ -78,6 +78,7 @@ async function applyChange(
       subject: { type: "ticket", id: ticket.id },
       actor: ctx.actor,
       channel: ticket.channel,
+      customerId: ticket.customerId,
       occurredAt: now,
       payload: { ...ticketPayload(ticket), ...event.payload },
     });

@@ -18,6 +18,9 @@ export const events = pgTable(
     actorType: text("actor_type").notNull(),
     actorId: text("actor_id"),
     channel: text("channel"),
+    // The customer the event concerns, where the writer knows one: a customer's timeline is then one
+    // index range however many events the table holds.
+    customerId: text("customer_id"),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
     publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
@@ -25,6 +28,10 @@ export const events = pgTable(
   (t) => [
     // A subject's timeline: WHERE tenant_id = ? AND subject_type = ? AND subject_id = ? ORDER BY occurred_at.
     index("events_subject_idx").on(t.tenantId, t.subjectType, t.subjectId, t.occurredAt),
+    // A customer's timeline, newest first: WHERE tenant_id = ? AND customer_id = ? ORDER BY occurred_at DESC.
+    index("events_customer_time_idx")
+      .on(t.tenantId, t.customerId, t.occurredAt.desc())
+      .where(sql`${t.customerId} IS NOT NULL`),
     // A tenant's feed and time-window queries (analytics, exports).
     index("events_tenant_time_idx").on(t.tenantId, t.occurredAt),
     // The relay's work list stays small: only unpublished rows are in it.

@@ -1,0 +1,41 @@
+import { type EventType, eventTypes } from "../../events/catalog.js";
+
+const fixed: Partial<Record<EventType, string>> = {
+  [eventTypes.approvalRequested]: "Approval requested",
+  [eventTypes.approvalApproved]: "Approval granted",
+  [eventTypes.approvalRejected]: "Approval rejected",
+  [eventTypes.delegationGranted]: "Authority delegated",
+  [eventTypes.delegationRevoked]: "Delegation revoked",
+  [eventTypes.ticketCreated]: "Ticket created",
+  [eventTypes.statusChanged]: "Ticket status changed",
+  [eventTypes.commentAdded]: "Comment added to ticket",
+  [eventTypes.ticketResolved]: "Ticket resolved",
+  [eventTypes.ticketClosed]: "Ticket closed",
+  [eventTypes.ticketAssigned]: "Ticket assigned",
+  [eventTypes.attachmentAdded]: "Attachment added to ticket",
+  [eventTypes.slaBreached]: "Ticket SLA breached",
+  [eventTypes.customerCreated]: "Customer created",
+};
+
+const str = (v: unknown) => (typeof v === "string" && v.length > 0 ? v : undefined);
+
+/** The Rail's name of an event type: its webhook name without the `omni.` family prefix. */
+export function timelineEventType(type: string): string {
+  return type.startsWith("omni.") ? type.slice("omni.".length) : type;
+}
+
+/**
+ * One line for people reading a timeline. Built from the event's type and ids in its payload only,
+ * never from free text, so no personal data reaches it. Types without a line of their own (such as
+ * those the journeys module adds) read as their name: `journey.advanced` → "Journey advanced".
+ */
+export function timelineSummary(type: string, payload: Record<string, unknown>): string {
+  const known = fixed[type as EventType];
+  const ticket = str(payload.ticketNumber);
+  const approvalType = str(payload.approvalType);
+  if (known && ticket) return `${known}: ${ticket}`;
+  if (known && approvalType) return `${known}: ${approvalType.replaceAll("_", " ")}`;
+  if (known) return known;
+  const words = timelineEventType(type).replaceAll(/[._]/g, " ").toLowerCase().trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
