@@ -13,12 +13,16 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
-  /** One job per domain event, job id = event id, so a relay that runs twice enqueues once. */
+  /**
+   * One job per (domain event, subscriber that wants it), job id `${eventId}.${subscriber}`, so a
+   * relay that runs twice enqueues once and subscribers fail and retry apart.
+   */
   "domain-events": {
     payload: z.object({
       eventId: z.string().regex(/^evt_[0-9a-f]{32}$/),
       tenantId: z.string().min(1),
       type: z.string().min(1),
+      subscriber: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/),
     }),
     concurrency: 10,
     options: {

@@ -4,7 +4,7 @@ import type { Metrics } from "../../src/metrics.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
-import { anyWants, dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
 
 type HandlerDeps = {
@@ -19,9 +19,8 @@ type HandlerDeps = {
  * Resolves with how many events it moved and whether more may be waiting (the batch was full).
  */
 export function outboxRelayPass(deps: HandlerDeps): () => Promise<{ moved: number; more: boolean }> {
-  const wanted = (type: string) => anyWants(deps.subscribers, type);
   return async () => {
-    const moved = await relayOutbox(deps.db, deps.producer, wanted);
+    const moved = await relayOutbox(deps.db, deps.producer, deps.subscribers);
     deps.metrics.eventsRelayed.inc(moved);
     return { moved, more: moved === relayBatchSize };
   };
