@@ -45,6 +45,28 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 24, removeOnFail: 100 },
   },
+  /**
+   * One attempt of one webhook delivery (a row of webhook_deliveries, which holds its state). Job
+   * id: the delivery id for the first attempt, `${deliveryId}.${attemptsMade}` for each retry, so
+   * the sweeper can tell whether the job a due row needs is in Redis. BullMQ's own attempts only
+   * cover unexpected errors (the database away); HTTP failures are scheduled by the handler.
+   */
+  "webhook-delivery": {
+    payload: z.object({ deliveryId: z.string().regex(/^whd_[0-9a-f]{32}$/) }),
+    concurrency: 20,
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  /** A scheduled tick that re-enqueues deliveries due in PostgreSQL whose job Redis no longer has. */
+  "webhook-sweep": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 
 export type QueueName = keyof typeof jobCatalog;

@@ -11,6 +11,8 @@ export const idPrefixes = {
   comment: "cmt",
   attachment: "att",
   slaPolicy: "sla",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -64,6 +64,24 @@ export function createMetrics() {
       labelNames: ["queue", "outcome"] as const,
       registers: [registry],
     }),
+    webhookAttempts: new Counter({
+      name: "switchboard_webhook_attempts_total",
+      help: "Webhook delivery attempts by outcome (succeeded, retry scheduled, failed for good)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: "switchboard_webhook_attempt_duration_seconds",
+      help: "Time from a successful webhook POST's start to its answer",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    webhookDeliveryLatency: new Histogram({
+      name: "switchboard_webhook_delivery_latency_seconds",
+      help: "Time from an event's commit to its webhook's successful delivery, retries included",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 36_000, 86_400],
+      registers: [registry],
+    }),
     eventsRelayed: new Counter({
       name: "switchboard_events_relayed_total",
       help: "Domain events moved from the outbox table to the domain-events queue",

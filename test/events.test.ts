@@ -128,6 +128,7 @@ describe("the outbox relay", () => {
         producer: hub.producer,
         metrics: hub.metrics,
         subscribers: [subscriber],
+        webhooks: hub.config.webhooks,
       }),
     });
     try {
@@ -196,6 +197,7 @@ describe("one job per subscriber", () => {
         producer: hub.producer,
         metrics: hub.metrics,
         subscribers: [steady, failing],
+        webhooks: hub.config.webhooks,
       }),
     });
     try {

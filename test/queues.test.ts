@@ -48,6 +48,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "webhook-delivery": async () => undefined,
+        "webhook-sweep": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -84,6 +86,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "webhook-delivery": async () => undefined,
+        "webhook-sweep": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

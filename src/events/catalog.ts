@@ -18,6 +18,9 @@ export const eventTypes = {
   attachmentAdded: "ATTACHMENT_ADDED",
   slaBreached: "SLA_BREACHED",
   customerCreated: "customer.created",
+  webhookEndpointDisabled: "webhook.endpoint_disabled",
+  /** Sent to one endpoint on request; the fan-out never hands it to others. */
+  webhookTest: "webhook.test",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

@@ -6,3 +6,4 @@ export * from "./idempotency.js";
 export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
+export * from "./webhooks.js";
