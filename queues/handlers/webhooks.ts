@@ -6,6 +6,7 @@ import { deliverWebhook } from "../../src/webhooks/deliver.js";
 import { fanOutEvent } from "../../src/webhooks/fanOut.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
 import type { Producer } from "../producer.js";
+import { requeueDelivery } from "../webhookJobs.js";
 import type { EventSubscriber } from "./domainEvents.js";
 
 /** Deliveries the sweeper looks at per tick; a backlog larger than this is worked through over ticks. */
@@ -60,20 +61,14 @@ export function webhookDeliveryHandler(deps: Deps) {
 
 /**
  * Re-enqueues due deliveries whose job is not in Redis (Redis lost its data, or an enqueue failed
- * after a commit). A job that finished without recording (a crash) is removed first, as its id
- * would keep the new one out.
+ * after a commit). Rows are due and unheld, so a job still waiting for them is left alone.
  */
 export function webhookSweepHandler(deps: Deps) {
   return async () => {
     const queue = deps.producer.queues["webhook-delivery"];
     let requeued = 0;
     for (const due of await dueDeliveries(deps.db, sweepBatch)) {
-      const jobId = deliveryJobId(due.id, due.attemptCount);
-      const job = await queue.getJob(jobId);
-      if (job && !(await job.isCompleted()) && !(await job.isFailed())) continue;
-      await job?.remove();
-      await deps.producer.enqueue("webhook-delivery", { deliveryId: due.id }, { jobId });
-      requeued++;
+      if (await requeueDelivery(queue, due)) requeued++;
     }
     return { requeued };
   };

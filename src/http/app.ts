@@ -19,6 +19,7 @@ import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
@@ -112,6 +113,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerDeskRoutes(app, { db, blobs: deps.blobs });
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
+  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {

@@ -1,6 +1,9 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, asc, count, eq, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
-import { type WebhookEndpointRow, webhookEndpoints } from "../db/schema/index.js";
+import { type WebhookEndpointRow, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
+import { type Actor, eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import { type PageRequest, pageWindow } from "../http/pagination.js";
 import { newId } from "../ids.js";
 import { judgeEndpointUrl, type WebhookDestinationPolicy } from "./resolvedDestination.js";
 import { newWebhookSecret } from "./signing.js";
@@ -87,4 +90,67 @@ export async function rotateEndpointSecret(
     .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)))
     .returning();
   return endpoint;
+}
+
+export async function listEndpoints(db: Database, tenantId: string, page: PageRequest) {
+  const where = eq(webhookEndpoints.tenantId, tenantId);
+  const [items, [counted]] = await Promise.all([
+    db
+      .select()
+      .from(webhookEndpoints)
+      .where(where)
+      .orderBy(asc(webhookEndpoints.createdAt))
+      .limit(pageWindow(page).limit)
+      .offset(pageWindow(page).offset),
+    db.select({ total: count() }).from(webhookEndpoints).where(where),
+  ]);
+  return { items, total: counted?.total ?? 0 };
+}
+
+export async function getEndpoint(db: Database, tenantId: string, id: string) {
+  const [endpoint] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)));
+  return endpoint;
+}
+
+/** Deletes an endpoint with its deliveries and their attempts (cascade). */
+export async function deleteEndpoint(db: Database, tenantId: string, id: string): Promise<boolean> {
+  const deleted = await db
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)))
+    .returning({ id: webhookEndpoints.id });
+  return deleted.length > 0;
+}
+
+/**
+ * A webhook.test event and its one delivery, to this endpoint only, in one transaction. Returns the
+ * delivery id for the caller to enqueue, or undefined when the endpoint is not the tenant's.
+ */
+export async function sendTestEvent(db: Database, tenantId: string, id: string, actor: Actor) {
+  return db.transaction(async (tx) => {
+    const [endpoint] = await tx
+      .select({ id: webhookEndpoints.id })
+      .from(webhookEndpoints)
+      .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)));
+    if (!endpoint) return undefined;
+    const eventId = await recordEvent(tx, {
+      tenantId,
+      type: eventTypes.webhookTest,
+      subject: { type: "webhook_endpoint", id },
+      actor,
+      payload: { endpointId: id, message: "A test event sent on request" },
+    });
+    const deliveryId = newId("webhookDelivery");
+    await tx.insert(webhookDeliveries).values({
+      id: deliveryId,
+      tenantId,
+      eventId,
+      eventType: eventTypes.webhookTest,
+      destination: id,
+      endpointId: id,
+    });
+    return { eventId, deliveryId };
+  });
 }
