@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Queue } from "bullmq";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type BatchCounts, batchedStatementCounts } from "./db/batchedStatement.js";
 
 /** Batched writes (src/db/batchedStatement.ts): rows / statements is the mean batch size. */
@@ -91,3 +92,24 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const queueStates = ["waiting", "active", "delayed", "failed"] as const;
+
+/** Jobs per queue and state, read from Redis when /metrics is scraped (one round trip per queue). */
+export function registerQueueDepth(metrics: Metrics, queues: readonly Queue[]): void {
+  new Gauge({
+    name: "switchboard_queue_jobs",
+    help: "Jobs in each BullMQ queue by state (waiting, active, delayed, failed)",
+    labelNames: ["queue", "state"] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        queues.map(async (queue) => {
+          const counts = await queue.getJobCounts(...queueStates);
+          for (const state of queueStates) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }),
+      );
+    },
+  });
+}

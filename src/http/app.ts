@@ -16,7 +16,7 @@ import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
-import type { Metrics } from "../metrics.js";
+import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
@@ -114,6 +114,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {

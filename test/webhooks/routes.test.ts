@@ -137,6 +137,9 @@ describe("/api/v1/webhooks", () => {
         409,
       );
       expect(receiver.of(eventId)).toHaveLength(2);
+      const metrics = await (await hub.request("/metrics")).text();
+      expect(metrics).toMatch(/switchboard_queue_jobs\{queue="webhook-delivery",state="waiting"\} \d+/);
+      expect(metrics).toMatch(/switchboard_webhook_delivery_latency_seconds_count 1/);
     } finally {
       await receiver.close();
     }
