@@ -26,7 +26,9 @@ export async function deliverWebhook(
   settings: WebhookSettings,
   deliveryId: string,
 ): Promise<DeliveryResult> {
-  const holdMs = settings.timeoutMs + 30_000;
+  // Longer than one attempt can take (the POST's deadline, then recording it), short enough that a
+  // crashed worker's delivery is sent again soon.
+  const holdMs = 2 * settings.timeoutMs + 5000;
   const [delivery] = await db
     .update(webhookDeliveries)
     .set({ lockedUntil: sql`now() + ${`${holdMs} milliseconds`}::interval` })

@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, webhookAttempts, webhookDeliveries } from "../../src/db/schema/index.js";
+import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../../src/db/schema/index.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { deliverWebhook } from "../../src/webhooks/deliver.js";
 import { createEndpoint } from "../../src/webhooks/endpoints.js";
@@ -81,6 +81,50 @@ describe("where webhooks may go", () => {
         .where(eq(webhookDeliveries.id, deliveryId ?? ""));
       expect((await deliverWebhook(hub.db, hub.config.webhooks, deliveryId ?? "")).status).toBe("succeeded");
       expect(receiver.of(eventId)).toHaveLength(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe("endpoint health", () => {
+  it("an endpoint failing for longer than WEBHOOK_DISABLE_AFTER_MS is disabled, with an event", async () => {
+    const tenantId = await newTenant(hub, "failing");
+    const receiver = await startReceiver(() => 500);
+    try {
+      const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
+        url: receiver.url,
+        eventTypes: ["*"],
+      });
+      if (!created.ok) throw new Error(created.reason);
+      const eventId = await hub.db.transaction((tx) =>
+        recordEvent(tx, {
+          tenantId,
+          type: "TICKET_CLOSED",
+          subject: { type: "ticket", id: "tkt_y" },
+          actor: { type: "system" },
+          payload: {},
+        }),
+      );
+      const [event] = await hub.db.select().from(events).where(eq(events.id, eventId));
+      if (!event) throw new Error("no event");
+      const [deliveryId] = await fanOutEvent(hub.db, event);
+      const result = await deliverWebhook(
+        hub.db,
+        { ...hub.config.webhooks, disableAfterMs: 0 },
+        deliveryId ?? "",
+      );
+      expect(result.status).toBe("retry");
+      const [endpoint] = await hub.db
+        .select()
+        .from(webhookEndpoints)
+        .where(eq(webhookEndpoints.id, created.endpoint.id));
+      expect(endpoint).toMatchObject({ enabled: false, disabledReason: "every attempt failed for 0 min" });
+      const disabledEvents = await hub.db
+        .select()
+        .from(events)
+        .where(eq(events.subjectId, created.endpoint.id));
+      expect(disabledEvents.map((e) => e.type)).toEqual(["webhook.endpoint_disabled"]);
     } finally {
       await receiver.close();
     }
