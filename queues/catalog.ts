@@ -13,12 +13,16 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
-  /** One job per domain event, job id = event id, so a relay that runs twice enqueues once. */
+  /**
+   * One job per (domain event, subscriber that wants it), job id `${eventId}.${subscriber}`, so a
+   * relay that runs twice enqueues once and subscribers fail and retry apart.
+   */
   "domain-events": {
     payload: z.object({
       eventId: z.string().regex(/^evt_[0-9a-f]{32}$/),
       tenantId: z.string().min(1),
       type: z.string().min(1),
+      subscriber: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/),
     }),
     concurrency: 10,
     options: {
@@ -40,6 +44,28 @@ export const jobCatalog = {
     payload: z.object({}).strict(),
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 24, removeOnFail: 100 },
+  },
+  /**
+   * One attempt of one webhook delivery (a row of webhook_deliveries, which holds its state). Job
+   * id: the delivery id for the first attempt, `${deliveryId}.${attemptsMade}` for each retry, so
+   * the sweeper can tell whether the job a due row needs is in Redis. BullMQ's own attempts only
+   * cover unexpected errors (the database away); HTTP failures are scheduled by the handler.
+   */
+  "webhook-delivery": {
+    payload: z.object({ deliveryId: z.string().regex(/^whd_[0-9a-f]{32}$/) }),
+    concurrency: 20,
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  /** A scheduled tick that re-enqueues deliveries due in PostgreSQL whose job Redis no longer has. */
+  "webhook-sweep": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 

@@ -10,6 +10,7 @@ export type RecurringJob = {
 export function recurringJobs(options: {
   outboxRelayIntervalMs: number;
   slaScanIntervalMs: number;
+  webhooks?: { sweepIntervalMs: number };
 }): RecurringJob[] {
   return [
     {
@@ -25,6 +26,16 @@ export function recurringJobs(options: {
       data: {},
     },
     { queue: "idempotency-prune", schedulerId: "idempotency-prune-hourly", everyMs: 3600_000, data: {} },
+    ...(options.webhooks
+      ? [
+          {
+            queue: "webhook-sweep" as const,
+            schedulerId: "webhook-sweep-tick",
+            everyMs: options.webhooks.sweepIntervalMs,
+            data: {},
+          },
+        ]
+      : []),
   ];
 }
 

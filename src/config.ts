@@ -80,6 +80,32 @@ const configSchema = z.object({
       }
       return networks;
     }),
+  /** How long one webhook POST may take, connection to last byte. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Delays before each retry of a webhook after the first attempt (comma-separated ms); then it fails. */
+  WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .default("5000,300000,1800000,7200000,18000000,36000000,36000000")
+    .transform((text, ctx) => {
+      const delays = text.split(",").map((d) => Number(d.trim()));
+      if (delays.some((d) => !Number.isInteger(d) || d < 0))
+        ctx.addIssue({ code: "custom", message: "comma-separated whole milliseconds" });
+      return delays;
+    }),
+  /** An endpoint failing every attempt for this long is disabled (default 5 days). */
+  WEBHOOK_DISABLE_AFTER_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(5 * 24 * 3600_000),
+  /** How long a rotated-out endpoint secret keeps signing beside the new one (default 24 h). */
+  WEBHOOK_SECRET_OVERLAP_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(24 * 3600_000),
+  /** How often the sweeper re-enqueues deliveries due in PostgreSQL but missing from Redis. */
+  WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long a client may take to send a request's headers, and the whole request. */
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -114,8 +140,19 @@ export type Config = Readonly<{
   tenantKeyMaxDays: number;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
-  webhooks: { allowedNetworks: readonly Cidr[] };
+  webhooks: WebhookSettings;
 }>;
+
+export type WebhookSettings = {
+  allowedNetworks: readonly Cidr[];
+  /** Production refuses plain-http endpoint URLs. */
+  httpsOnly: boolean;
+  timeoutMs: number;
+  retryDelaysMs: readonly number[];
+  disableAfterMs: number;
+  secretOverlapMs: number;
+  sweepIntervalMs: number;
+};
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -187,7 +224,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tenantKeyMaxDays: v.TENANT_KEY_MAX_DAYS,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
-    webhooks: { allowedNetworks: v.WEBHOOK_ALLOWED_NETWORKS },
+    webhooks: {
+      allowedNetworks: v.WEBHOOK_ALLOWED_NETWORKS,
+      httpsOnly: v.NODE_ENV === "production",
+      timeoutMs: v.WEBHOOK_TIMEOUT_MS,
+      retryDelaysMs: v.WEBHOOK_RETRY_DELAYS_MS,
+      disableAfterMs: v.WEBHOOK_DISABLE_AFTER_MS,
+      secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
+      sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
+    },
   };
 }
 

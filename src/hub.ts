@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
+import { webhookSubscriber } from "../queues/handlers/webhooks.js";
 import { Producer } from "../queues/producer.js";
 import { keepRecurringJobs } from "../queues/recurringJobsKeeper.js";
 import { startRelayNudger } from "../queues/relayNudger.js";
@@ -11,7 +12,7 @@ import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
-import { type DatabaseHandle, openDatabase } from "./db/client.js";
+import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -26,7 +27,9 @@ export type RunningHub = {
 };
 
 /** Subscribers to committed domain events; webhook delivery and notifications register here. */
-const eventSubscribers: readonly EventSubscriber[] = [];
+function eventSubscribers(deps: { db: Database; producer: Producer }): readonly EventSubscriber[] {
+  return [webhookSubscriber(deps.db, deps.producer)];
+}
 
 /**
  * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
@@ -77,7 +80,8 @@ export async function startHub(
         db: database.db,
         producer,
         metrics,
-        subscribers: options.subscribers ?? eventSubscribers,
+        subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
+        webhooks: config.webhooks,
       };
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,

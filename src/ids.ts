@@ -14,6 +14,8 @@ export const idPrefixes = {
   delegation: "del",
   approval: "apr",
   approvalDecision: "dec",
+  webhookEndpoint: "whe",
+  webhookDelivery: "whd",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

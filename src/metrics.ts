@@ -1,4 +1,5 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import type { Queue } from "bullmq";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { type BatchCounts, batchedStatementCounts } from "./db/batchedStatement.js";
 
 /** Batched writes (src/db/batchedStatement.ts): rows / statements is the mean batch size. */
@@ -64,6 +65,24 @@ export function createMetrics() {
       labelNames: ["queue", "outcome"] as const,
       registers: [registry],
     }),
+    webhookAttempts: new Counter({
+      name: "switchboard_webhook_attempts_total",
+      help: "Webhook delivery attempts by outcome (succeeded, retry scheduled, failed for good)",
+      labelNames: ["outcome"] as const,
+      registers: [registry],
+    }),
+    webhookAttemptDuration: new Histogram({
+      name: "switchboard_webhook_attempt_duration_seconds",
+      help: "Time from a successful webhook POST's start to its answer",
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    webhookDeliveryLatency: new Histogram({
+      name: "switchboard_webhook_delivery_latency_seconds",
+      help: "Time from an event's commit to its webhook's successful delivery, retries included",
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 36_000, 86_400],
+      registers: [registry],
+    }),
     eventsRelayed: new Counter({
       name: "switchboard_events_relayed_total",
       help: "Domain events moved from the outbox table to the domain-events queue",
@@ -73,3 +92,24 @@ export function createMetrics() {
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const queueStates = ["waiting", "active", "delayed", "failed"] as const;
+
+/** Jobs per queue and state, read from Redis when /metrics is scraped (one round trip per queue). */
+export function registerQueueDepth(metrics: Metrics, queues: readonly Queue[]): void {
+  new Gauge({
+    name: "switchboard_queue_jobs",
+    help: "Jobs in each BullMQ queue by state (waiting, active, delayed, failed)",
+    labelNames: ["queue", "state"] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      await Promise.all(
+        queues.map(async (queue) => {
+          const counts = await queue.getJobCounts(...queueStates);
+          for (const state of queueStates) this.set({ queue: queue.name, state }, counts[state] ?? 0);
+        }),
+      );
+    },
+  });
+}

@@ -1,5 +1,6 @@
+import { QueueEvents } from "bullmq";
 import { eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { jobHandlers } from "../queues/handlers/index.js";
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 const system = { type: "system" } as const;
-const everything = () => true;
+const everything: EventSubscriber = { name: "everything", wants: () => true, handle: async () => undefined };
 
 describe("the event writer", () => {
   it("commits the event with the state change", async () => {
@@ -68,20 +69,25 @@ describe("the outbox relay", () => {
   it("moves unpublished events to the domain-events queue once, keyed by event id", async () => {
     const created = await createTenant(hub.db, { slug: "relayed", name: "Relayed" }, system);
     if (!created.ok) throw new Error("tenant not created");
-    const moved = await relayOutbox(hub.db, hub.producer, everything);
+    const moved = await relayOutbox(hub.db, hub.producer, [everything]);
     expect(moved).toBeGreaterThanOrEqual(1);
     const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
     if (!event) throw new Error("no event");
     expect(event.publishedAt).toBeInstanceOf(Date);
 
-    const job = await hub.producer.queues["domain-events"].getJob(event.id);
-    expect(job?.data).toEqual({ eventId: event.id, tenantId: created.tenant.id, type: "tenant.created" });
-    expect(await relayOutbox(hub.db, hub.producer, everything)).toBe(0);
+    const job = await hub.producer.queues["domain-events"].getJob(`${event.id}.everything`);
+    expect(job?.data).toEqual({
+      eventId: event.id,
+      tenantId: created.tenant.id,
+      type: "tenant.created",
+      subscriber: "everything",
+    });
+    expect(await relayOutbox(hub.db, hub.producer, [everything])).toBe(0);
 
     // A relay that dies after enqueueing but before its commit runs again: the job id absorbs the repeat.
     await hub.db.update(events).set({ publishedAt: null }).where(eq(events.id, event.id));
     const before = await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed");
-    expect(await relayOutbox(hub.db, hub.producer, everything)).toBe(1);
+    expect(await relayOutbox(hub.db, hub.producer, [everything])).toBe(1);
     expect(await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed")).toBe(
       before,
     );
@@ -91,11 +97,13 @@ describe("the outbox relay", () => {
     const created = await createTenant(hub.db, { slug: "unwanted", name: "Unwanted" }, system);
     if (!created.ok) throw new Error("tenant not created");
     expect(
-      await relayOutbox(hub.db, hub.producer, (type) => type !== "tenant.created"),
+      await relayOutbox(hub.db, hub.producer, [
+        { ...everything, wants: (type) => type !== "tenant.created" },
+      ]),
     ).toBeGreaterThanOrEqual(1);
     const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
     expect(event?.publishedAt).toBeInstanceOf(Date);
-    expect(await hub.producer.queues["domain-events"].getJob(event?.id ?? "")).toBeUndefined();
+    expect(await hub.producer.queues["domain-events"].getJob(`${event?.id}.everything`)).toBeUndefined();
   });
 
   it("runs on its schedule in the worker and hands committed events to subscribers", async () => {
@@ -120,6 +128,7 @@ describe("the outbox relay", () => {
         producer: hub.producer,
         metrics: hub.metrics,
         subscribers: [subscriber],
+        webhooks: hub.config.webhooks,
       }),
     });
     try {
@@ -142,6 +151,68 @@ describe("the outbox relay", () => {
       await pool.close();
       await hub.producer.queues["outbox-relay"].removeJobScheduler("outbox-relay-tick");
       await hub.producer.queues["sla-breach-scan"].removeJobScheduler("sla-breach-scan-tick");
+      connection.disconnect();
+    }
+  });
+});
+
+describe("one job per subscriber", () => {
+  it("a failing subscriber neither re-runs nor loses the event for another", async () => {
+    const handled: string[] = [];
+    let failures = 0;
+    const steady: EventSubscriber = {
+      name: "steady",
+      wants: (type) => type === "tenant.created",
+      handle: async (event) => void handled.push(event.id),
+    };
+    const failing: EventSubscriber = {
+      name: "failing",
+      wants: (type) => type === "tenant.created",
+      handle: async () => {
+        failures++;
+        throw new Error("this subscriber always fails");
+      },
+    };
+    const queue = hub.producer.queues["domain-events"];
+    await queue.drain(true);
+    const created = await createTenant(hub.db, { slug: "isolated", name: "Isolated" }, system);
+    if (!created.ok) throw new Error("tenant not created");
+    await relayOutbox(hub.db, hub.producer, [steady, failing]);
+    const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
+    if (!event) throw new Error("no event");
+    const events$ = new QueueEvents("domain-events", {
+      connection: { url: testRedisUrl },
+      prefix: bullPrefix(hub.prefix),
+    });
+    await events$.waitUntilReady();
+    const connection = createRedisConnection(testRedisUrl, "worker");
+    const pool = startWorkers({
+      connection,
+      prefix: bullPrefix(hub.prefix),
+      logger: createLogger({ level: "silent", pretty: false }),
+      metrics: hub.metrics,
+      queues: ["domain-events"],
+      handlers: jobHandlers({
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        subscribers: [steady, failing],
+        webhooks: hub.config.webhooks,
+      }),
+    });
+    try {
+      const steadyJob = await queue.getJob(`${event.id}.steady`);
+      await steadyJob?.waitUntilFinished(events$);
+      await vi.waitFor(async () => expect(failures).toBeGreaterThanOrEqual(2), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      // The failing subscriber was retried on its own: the steady one ran exactly once.
+      expect(handled.filter((id) => id === event.id)).toEqual([event.id]);
+      expect(await (await queue.getJob(`${event.id}.steady`))?.isCompleted()).toBe(true);
+    } finally {
+      await pool.close();
+      await events$.close();
       connection.disconnect();
     }
   });

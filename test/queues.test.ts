@@ -15,12 +15,17 @@ afterAll(async () => {
 });
 
 const silent = createLogger({ level: "silent", pretty: false });
-const validPayload = { eventId: `evt_${"0".repeat(32)}`, tenantId: "ten_x", type: "tenant.created" };
+const validPayload = {
+  eventId: `evt_${"0".repeat(32)}`,
+  tenantId: "ten_x",
+  type: "tenant.created",
+  subscriber: "test",
+};
 
 describe("the job catalog", () => {
   it("a producer cannot enqueue a payload that does not fit", async () => {
     await expect(
-      hub.producer.enqueue("domain-events", { eventId: "not-an-event-id", tenantId: "t", type: "x" }),
+      hub.producer.enqueue("domain-events", { ...validPayload, eventId: "not-an-event-id" }),
     ).rejects.toThrow(/eventId/);
     expect(await hub.producer.queues["domain-events"].count()).toBe(0);
   });
@@ -43,6 +48,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "webhook-delivery": async () => undefined,
+        "webhook-sweep": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -79,6 +86,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "webhook-delivery": async () => undefined,
+        "webhook-sweep": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

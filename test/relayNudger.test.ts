@@ -91,7 +91,9 @@ describe("the relay nudger on a PostgreSQL server", () => {
         },
       );
       const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
-      expect(await hub.producer.queues["domain-events"].getJob(event?.id ?? "")).toBeDefined();
+      expect(
+        await hub.producer.queues["domain-events"].getJob(`${event?.id}.${everything.name}`),
+      ).toBeDefined();
     } finally {
       await nudger.close();
     }
@@ -289,7 +291,7 @@ describe("the relay nudger when Redis comes back", { timeout: 30_000 }, () => {
         },
       );
       const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
-      expect(await producer.queues["domain-events"].getJob(event?.id ?? "")).toBeDefined();
+      expect(await producer.queues["domain-events"].getJob(`${event?.id}.${everything.name}`)).toBeDefined();
     } finally {
       await nudger.close();
       await producer.close();

@@ -529,7 +529,13 @@ describe("the sla-breach-scan queue", () => {
       logger: createLogger({ level: "silent", pretty: false }),
       metrics: hub.metrics,
       queues: ["sla-breach-scan"],
-      handlers: jobHandlers({ db: hub.db, producer: hub.producer, metrics: hub.metrics, subscribers: [] }),
+      handlers: jobHandlers({
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        subscribers: [],
+        webhooks: hub.config.webhooks,
+      }),
     });
     try {
       const job = await queue.getJob(await hub.producer.enqueue("sla-breach-scan", {}));

@@ -6,7 +6,7 @@ import type { JobPayload } from "../catalog.js";
 /**
  * Something that reacts to domain events after they are committed: webhook delivery, notifications,
  * analytics. Each later module registers its own; a subscriber must be idempotent, because an event
- * can be handed to it more than once.
+ * can be handed to it more than once. Its name is part of job ids: letters, digits, '-' and '_'.
  */
 export type EventSubscriber = {
   readonly name: string;
@@ -14,27 +14,35 @@ export type EventSubscriber = {
   handle(event: EventRow): Promise<void>;
 };
 
-export type DispatchResult = { status: "dispatched"; subscribers: string[] } | { status: "event_missing" };
+export type DispatchResult =
+  | { status: "dispatched"; subscriber: string }
+  | { status: "subscriber_gone" }
+  | { status: "event_missing" };
 
-/** Some subscriber wants events of this type: only those are relayed and read. */
-export function anyWants(subscribers: readonly EventSubscriber[], type: string): boolean {
-  return subscribers.some((s) => s.wants(type));
+/**
+ * The job id of one subscriber's handling of one event. Each subscriber has its own job, attempts
+ * and failure, so one failing subscriber neither re-runs nor loses the event for another; the id is
+ * deterministic so a relay that runs twice enqueues once (BullMQ refuses ':' in custom ids).
+ */
+export function subscriberJobId(eventId: string, subscriber: string): string {
+  return `${eventId}.${subscriber}`;
 }
 
+/** Runs the one subscriber the job names on its event. */
 export async function dispatchDomainEvent(
   db: Database,
   subscribers: readonly EventSubscriber[],
   job: JobPayload<"domain-events">,
 ): Promise<DispatchResult> {
-  // The job carries the type: a job nobody wants any more (a subscriber was removed) costs no read.
-  if (!anyWants(subscribers, job.type)) return { status: "dispatched", subscribers: [] };
+  // A subscriber removed since the job was queued: its job has nothing to do, and costs no read.
+  const subscriber = subscribers.find((s) => s.name === job.subscriber);
+  if (!subscriber?.wants(job.type)) return { status: "subscriber_gone" };
   const [event] = await db
     .select()
     .from(events)
     .where(and(eq(events.id, job.eventId), eq(events.tenantId, job.tenantId)));
   if (!event) return { status: "event_missing" };
-  const interested = subscribers.filter((s) => s.wants(event.type));
-  // One failing subscriber fails the job so it is retried; the others must tolerate the repeat.
-  for (const subscriber of interested) await subscriber.handle(event);
-  return { status: "dispatched", subscribers: interested.map((s) => s.name) };
+  // A failure fails this subscriber's job only; BullMQ retries it on the catalog's backoff.
+  await subscriber.handle(event);
+  return { status: "dispatched", subscriber: subscriber.name };
 }

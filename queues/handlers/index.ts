@@ -1,27 +1,31 @@
+import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
-import { anyWants, dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
+import { webhookDeliveryHandler, webhookSweepHandler } from "./webhooks.js";
 
 type HandlerDeps = {
   db: Database;
   producer: Producer;
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
+  webhooks: WebhookSettings;
 };
 
 /**
  * One batch of the outbox relay, counted: the scheduled tick and the relay nudger both run it.
  * Resolves with how many events it moved and whether more may be waiting (the batch was full).
  */
-export function outboxRelayPass(deps: HandlerDeps): () => Promise<{ moved: number; more: boolean }> {
-  const wanted = (type: string) => anyWants(deps.subscribers, type);
+export function outboxRelayPass(
+  deps: Omit<HandlerDeps, "webhooks">,
+): () => Promise<{ moved: number; more: boolean }> {
   return async () => {
-    const moved = await relayOutbox(deps.db, deps.producer, wanted);
+    const moved = await relayOutbox(deps.db, deps.producer, deps.subscribers);
     deps.metrics.eventsRelayed.inc(moved);
     return { moved, more: moved === relayBatchSize };
   };
@@ -38,5 +42,7 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       return { examined, breached: breaches.length };
     },
     "idempotency-prune": async () => ({ deleted: await pruneIdempotencyKeys(deps.db) }),
+    "webhook-delivery": webhookDeliveryHandler(deps),
+    "webhook-sweep": webhookSweepHandler(deps),
   };
 }

@@ -2,13 +2,14 @@ import { asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Database } from "../../src/db/client.js";
 import { events } from "../../src/db/schema/index.js";
 import type { Producer } from "../producer.js";
+import { type EventSubscriber, subscriberJobId } from "./domainEvents.js";
 
 /** Events moved per transaction; a pass that moves this many leaves more waiting. */
 export const relayBatchSize = 500;
 
 /**
- * Moves unpublished events to the domain-events queue, oldest first, and marks them published.
- * Events no subscriber wants are marked without a job: a queue job costs several Redis round trips.
+ * Moves unpublished events to the domain-events queue, oldest first, and marks them published: one
+ * job per (event, subscriber that wants it). Events no subscriber wants are marked without a job: a queue job costs several Redis round trips.
  * Rows are locked with SKIP LOCKED so several workers can relay side by side. If the commit fails
  * after the jobs were added, the next run adds them again under the same job ids, which BullMQ
  * ignores: delivery is at least once and duplicates are absorbed by the job id.
@@ -17,7 +18,7 @@ export const relayBatchSize = 500;
 export async function relayOutbox(
   db: Database,
   producer: Producer,
-  wanted: (type: string) => boolean,
+  subscribers: readonly EventSubscriber[],
 ): Promise<number> {
   return db.transaction(async (tx) => {
     const pending = await tx
@@ -31,12 +32,14 @@ export async function relayOutbox(
     // Only events some subscriber reacts to become jobs; the rest are published by being marked.
     await producer.enqueueBulk(
       "domain-events",
-      pending
-        .filter((e) => wanted(e.type))
-        .map((e) => ({
-          payload: { eventId: e.id, tenantId: e.tenantId, type: e.type },
-          options: { jobId: e.id },
-        })),
+      pending.flatMap((e) =>
+        subscribers
+          .filter((s) => s.wants(e.type))
+          .map((s) => ({
+            payload: { eventId: e.id, tenantId: e.tenantId, type: e.type, subscriber: s.name },
+            options: { jobId: subscriberJobId(e.id, s.name) },
+          })),
+      ),
     );
     await tx
       .update(events)

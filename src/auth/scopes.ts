@@ -15,6 +15,8 @@ export const scopes = [
   "analytics:read",
   "desk:read",
   "desk:write",
+  "webhooks:read",
+  "webhooks:write",
   "admin",
 ] as const;
 

@@ -24,6 +24,9 @@ export const eventTypes = {
   approvalRejected: "omni.approval.rejected",
   delegationGranted: "omni.delegation.granted",
   delegationRevoked: "omni.delegation.revoked",
+  webhookEndpointDisabled: "webhook.endpoint_disabled",
+  /** Sent to one endpoint on request; the fan-out never hands it to others. */
+  webhookTest: "webhook.test",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

@@ -16,11 +16,12 @@ import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
-import type { Metrics } from "../metrics.js";
+import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
+import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { familyOf, formatError } from "./errorFormats.js";
@@ -116,6 +117,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
+  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 
   app.notFound((c) => {

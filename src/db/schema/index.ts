@@ -9,3 +9,4 @@ export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
 export * from "./users.js";
+export * from "./webhooks.js";

@@ -1,0 +1,95 @@
+import { eq, sql } from "drizzle-orm";
+import type { Tx } from "../db/client.js";
+import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
+import { eventTypes } from "../events/catalog.js";
+import { recordEvent } from "../events/writer.js";
+import type { SendResult } from "./sender.js";
+
+export type AttemptVerdict =
+  | { status: "succeeded" }
+  | { status: "retry"; delayMs: number }
+  | { status: "failed"; error: string };
+
+type Delivery = { id: string; tenantId: string; endpointId: string | null; attemptCount: number };
+
+/**
+ * Records one attempt and its consequences in one transaction: the attempt row, the delivery's new
+ * status (its lock released), and the endpoint's health. A 410 Gone disables the endpoint at once;
+ * an endpoint whose failures began more than disableAfterMs ago is disabled too, each with a
+ * webhook.endpoint_disabled event. A success clears the endpoint's failing streak.
+ */
+export async function recordAttempt(
+  tx: Tx,
+  delivery: Delivery,
+  attemptedAt: Date,
+  result: SendResult,
+  verdict: AttemptVerdict,
+  disableAfterMs: number,
+): Promise<void> {
+  const answered = result.kind === "answered";
+  await tx.insert(webhookAttempts).values({
+    deliveryId: delivery.id,
+    attemptedAt,
+    statusCode: answered ? result.statusCode : null,
+    latencyMs: result.latencyMs,
+    responseExcerpt: answered ? result.excerpt : null,
+    error: answered ? null : result.error,
+  });
+  const done = verdict.status !== "retry";
+  await tx
+    .update(webhookDeliveries)
+    .set({
+      status: verdict.status === "retry" ? "pending" : verdict.status,
+      attemptCount: delivery.attemptCount + 1,
+      lockedUntil: null,
+      lastError:
+        verdict.status === "succeeded" ? null : answered ? `HTTP ${result.statusCode}` : result.error,
+      ...(verdict.status === "retry"
+        ? { nextAttemptAt: new Date(attemptedAt.getTime() + verdict.delayMs) }
+        : {}),
+      ...(done ? { completedAt: attemptedAt } : {}),
+    })
+    .where(eq(webhookDeliveries.id, delivery.id));
+  if (!delivery.endpointId) return;
+  if (verdict.status === "succeeded") {
+    await tx
+      .update(webhookEndpoints)
+      .set({ failingSince: null })
+      .where(eq(webhookEndpoints.id, delivery.endpointId));
+    return;
+  }
+  const [endpoint] = await tx
+    .update(webhookEndpoints)
+    .set({
+      failingSince: sql`coalesce(${webhookEndpoints.failingSince}, ${attemptedAt.toISOString()}::timestamptz)`,
+    })
+    .where(eq(webhookEndpoints.id, delivery.endpointId))
+    .returning({ failingSince: webhookEndpoints.failingSince, enabled: webhookEndpoints.enabled });
+  if (!endpoint?.enabled) return;
+  const gone = answered && result.statusCode === 410;
+  const failingMs = attemptedAt.getTime() - (endpoint.failingSince?.getTime() ?? attemptedAt.getTime());
+  if (!gone && failingMs < disableAfterMs) return;
+  const reason = gone
+    ? "the endpoint answered 410 Gone"
+    : `every attempt failed for ${Math.round(failingMs / 60_000)} min`;
+  await disableEndpoint(tx, delivery.tenantId, delivery.endpointId, reason);
+}
+
+export async function disableEndpoint(
+  tx: Tx,
+  tenantId: string,
+  endpointId: string,
+  reason: string,
+): Promise<void> {
+  await tx
+    .update(webhookEndpoints)
+    .set({ enabled: false, disabledReason: reason, updatedAt: sql`now()` })
+    .where(eq(webhookEndpoints.id, endpointId));
+  await recordEvent(tx, {
+    tenantId,
+    type: eventTypes.webhookEndpointDisabled,
+    subject: { type: "webhook_endpoint", id: endpointId },
+    actor: { type: "system" },
+    payload: { endpointId, reason },
+  });
+}
