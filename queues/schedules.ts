@@ -25,6 +25,12 @@ export function recurringJobs(options: {
       data: {},
     },
     { queue: "idempotency-prune", schedulerId: "idempotency-prune-hourly", everyMs: 3600_000, data: {} },
+    {
+      queue: "journey-deadline-sweep",
+      schedulerId: "journey-deadline-sweep-minutely",
+      everyMs: 60_000,
+      data: {},
+    },
   ];
 }
 

@@ -11,6 +11,9 @@ export const idPrefixes = {
   comment: "cmt",
   attachment: "att",
   slaPolicy: "sla",
+  journey: "jrn",
+  journeyTemplate: "jtp",
+  journeyStep: "jst",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

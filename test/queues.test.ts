@@ -43,6 +43,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "journey-deadlines": async () => undefined,
+        "journey-deadline-sweep": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -79,6 +81,8 @@ describe("the job catalog", () => {
         "outbox-relay": async () => undefined,
         "sla-breach-scan": async () => undefined,
         "idempotency-prune": async () => undefined,
+        "journey-deadlines": async () => undefined,
+        "journey-deadline-sweep": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

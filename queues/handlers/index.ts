@@ -1,6 +1,7 @@
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
+import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
@@ -38,5 +39,8 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       return { examined, breached: breaches.length };
     },
     "idempotency-prune": async () => ({ deleted: await pruneIdempotencyKeys(deps.db) }),
+    "journey-deadlines": (payload) =>
+      markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
+    "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
   };
 }

@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
+import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import type { BlobStore } from "../blobs/store.js";
@@ -17,6 +18,9 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
+import { unavailableApprovals } from "../rail/journeys/ports.js";
+import { registerRailRoutes } from "../rail/routes.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { authGuards } from "./authGuards.js";
@@ -41,6 +45,8 @@ export type AppDeps = {
   /** Shared counters (rate limits) live here. */
   redis: Redis;
   blobs: BlobStore;
+  /** Enqueues delayed jobs (journey deadlines). */
+  producer: Producer;
 };
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
@@ -110,6 +116,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     webhookDestinations: { allowedNetworks: config.webhooks.allowedNetworks },
   });
   registerDeskRoutes(app, { db, blobs: deps.blobs });
+  // Approval steps are refused until the approvals module provides its gate (issue 11, points 3 and 6).
+  registerRailRoutes(app, {
+    db,
+    approvals: unavailableApprovals,
+    deadlines: queuedDeadlines(deps.producer, logger),
+  });
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
   mountQueueDashboard(app, deps.queues, serveStatic);

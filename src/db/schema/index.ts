@@ -3,6 +3,7 @@ export * from "./catalogue.js";
 export * from "./customers.js";
 export * from "./events.js";
 export * from "./idempotency.js";
+export * from "./journeys.js";
 export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
