@@ -47,10 +47,7 @@ export const jobCatalog = {
    */
   "journey-deadlines": {
     payload: z.object({ tenantId: z.string().min(1), journeyId: z.string().regex(/^jrn_[0-9a-f]{32}$/) }),
-    // One at a time: each is one short transaction. With 5, a hub stopped within a second of
-    // starting (test/e2e/start.test.ts, own redis-server) hung in shutdown past its timeout; the
-    // cause inside BullMQ's Worker.close is not yet understood.
-    concurrency: 1,
+    concurrency: 5,
     options: {
       attempts: 5,
       backoff: { type: "exponential", delay: 1000 },

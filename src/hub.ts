@@ -165,7 +165,17 @@ function listen(
 /** Stops accepting connections and waits for requests in flight; idle keep-alive sockets are closed now. */
 function closeServer(server: ServerType): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
+    // A keep-alive connection whose response was still being written at close() becomes idle only
+    // later, and would then wait out the keep-alive timeout (longer than the shutdown's): close
+    // idle connections again until the server has none.
+    const sweep = setInterval(() => {
+      if ("closeIdleConnections" in server) server.closeIdleConnections();
+    }, 100);
+    server.close((err) => {
+      clearInterval(sweep);
+      if (err) reject(err);
+      else resolve();
+    });
     if ("closeIdleConnections" in server) server.closeIdleConnections();
   });
 }
