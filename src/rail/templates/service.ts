@@ -112,8 +112,37 @@ export async function findTemplate(
   return version ? { row, version } : undefined;
 }
 
+/**
+ * Versions journeys run on, by tenant, template and version. A journey only ever starts on an
+ * active template's version, and such a version never changes again (only drafts are edited in
+ * place, and a template never returns to draft), so every process may keep them. Bounded: the
+ * oldest entry goes first.
+ */
+const journeyVersions = new Map<string, JourneyTemplateVersionRow>();
+const journeyVersionsMax = 10_000;
+
 /** One version of a template, as a journey that started on it reads it. */
 export async function findTemplateVersion(
+  db: Database | Tx,
+  tenantId: string,
+  templateId: string,
+  version: number,
+): Promise<JourneyTemplateVersionRow | undefined> {
+  const key = `${tenantId}\u0000${templateId}\u0000${version}`;
+  const known = journeyVersions.get(key);
+  if (known) return known;
+  const row = await readTemplateVersion(db, tenantId, templateId, version);
+  if (row) {
+    if (journeyVersions.size >= journeyVersionsMax) {
+      const oldest = journeyVersions.keys().next().value;
+      if (oldest !== undefined) journeyVersions.delete(oldest);
+    }
+    journeyVersions.set(key, row);
+  }
+  return row;
+}
+
+async function readTemplateVersion(
   db: Database | Tx,
   tenantId: string,
   templateId: string,
