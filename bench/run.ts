@@ -20,6 +20,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   tickets: () => import("./benchmarks/tickets.js"),
   "tickets-new": () => import("./benchmarks/ticketsNew.js"),
   "tickets-mixed": () => import("./benchmarks/ticketsMixed.js"),
+  journeys: () => import("./benchmarks/journeys.js"),
 };
 
 const usage =

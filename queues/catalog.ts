@@ -67,6 +67,26 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
+  /**
+   * A journey's step timeout or SLA falling due: one delayed job per deadline, job id
+   * `<journeyId>.step.<index>` or `<journeyId>.sla`. The handler re-reads the journey in PostgreSQL.
+   */
+  "journey-deadlines": {
+    payload: z.object({ tenantId: z.string().min(1), journeyId: z.string().regex(/^jrn_[0-9a-f]{32}$/) }),
+    concurrency: 5,
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  /** A scheduled tick marking journeys past a deadline whose delayed job Redis lost or never got. */
+  "journey-deadline-sweep": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 
 export type QueueName = keyof typeof jobCatalog;

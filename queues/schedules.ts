@@ -36,6 +36,12 @@ export function recurringJobs(options: {
           },
         ]
       : []),
+    {
+      queue: "journey-deadline-sweep",
+      schedulerId: "journey-deadline-sweep-minutely",
+      everyMs: 60_000,
+      data: {},
+    },
   ];
 }
 

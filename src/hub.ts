@@ -119,6 +119,7 @@ export async function startHub(
         db: database.db,
         metrics,
         queues: Object.values(producer.queues),
+        producer,
         redis: producerConnection,
         blobs: createFilesystemBlobStore(config.attachments.blobDir),
         readiness: [

@@ -16,6 +16,9 @@ export const idPrefixes = {
   approvalDecision: "dec",
   webhookEndpoint: "whe",
   webhookDelivery: "whd",
+  journey: "jrn",
+  journeyTemplate: "jtp",
+  journeyStep: "jst",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -50,6 +50,8 @@ describe("the job catalog", () => {
         "idempotency-prune": async () => undefined,
         "webhook-delivery": async () => undefined,
         "webhook-sweep": async () => undefined,
+        "journey-deadlines": async () => undefined,
+        "journey-deadline-sweep": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -88,6 +90,8 @@ describe("the job catalog", () => {
         "idempotency-prune": async () => undefined,
         "webhook-delivery": async () => undefined,
         "webhook-sweep": async () => undefined,
+        "journey-deadlines": async () => undefined,
+        "journey-deadline-sweep": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

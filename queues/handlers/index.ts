@@ -2,6 +2,7 @@ import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
+import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
@@ -44,5 +45,8 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "idempotency-prune": async () => ({ deleted: await pruneIdempotencyKeys(deps.db) }),
     "webhook-delivery": webhookDeliveryHandler(deps),
     "webhook-sweep": webhookSweepHandler(deps),
+    "journey-deadlines": (payload) =>
+      markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
+    "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
   };
 }

@@ -27,6 +27,15 @@ export const eventTypes = {
   webhookEndpointDisabled: "webhook.endpoint_disabled",
   /** Sent to one endpoint on request; the fan-out never hands it to others. */
   webhookTest: "webhook.test",
+  // The Rail's journey events keep the names document 001 gives its webhooks.
+  journeyCreated: "omni.journey.created",
+  journeyAdvanced: "omni.journey.advanced",
+  journeyAssigned: "omni.journey.assigned",
+  journeyCompleted: "omni.journey.completed",
+  journeyCancelled: "omni.journey.cancelled",
+  // Not in document 001: a step past its timeoutHours, a journey past its template's slaHours.
+  journeyStepOverdue: "omni.journey.step_overdue",
+  journeySlaBreached: "omni.journey.sla_breached",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

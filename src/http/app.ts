@@ -5,6 +5,7 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
+import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import type { BlobStore } from "../blobs/store.js";
@@ -17,6 +18,9 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
+import { journeyApprovalGate, linkJourneyApprovalsToCustomers } from "../rail/journeyApprovals.js";
+import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
+import { registerRailRoutes } from "../rail/routes.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
@@ -44,6 +48,8 @@ export type AppDeps = {
   /** Shared counters (rate limits) live here. */
   redis: Redis;
   blobs: BlobStore;
+  /** Enqueues delayed jobs (journey deadlines). */
+  producer: Producer;
 };
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
@@ -113,6 +119,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     webhookDestinations: { allowedNetworks: config.webhooks.allowedNetworks },
   });
   registerDeskRoutes(app, { db, blobs: deps.blobs });
+  // Approval steps are refused until the approvals module provides its gate (issue 11, points 3 and 6).
+  linkJourneyApprovalsToCustomers();
+  registerRailRoutes(app, {
+    db,
+    approvals: journeyApprovalGate,
+    deadlines: queuedDeadlines(deps.producer, logger),
+  });
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);

@@ -52,6 +52,7 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
     db,
     metrics,
     queues: Object.values(producer.queues),
+    producer,
     redis: connection,
     blobs,
     readiness: [

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Tx } from "../../src/db/client.js";
+import { createLogger } from "../../src/logger.js";
+import { queuedDeadlines } from "../../src/rail/journeys/deadlineJobs.js";
+import type { ApprovalGate } from "../../src/rail/journeys/ports.js";
+import { advanceJourney, createJourney, type JourneyDeps } from "../../src/rail/journeys/service.js";
+import { createTestHub, type TestHub } from "../support/testHub.js";
+import { railClient, railExamples } from "./railClient.js";
+
+let hub: TestHub;
+let rail: ReturnType<typeof railClient>;
+let tenantId: string;
+let keyId: string;
+let templateId: string;
+
+/** A gate of ours standing in for the approvals module: approved journeys are the ones in the set. */
+function gateApproving(
+  approved: Set<string>,
+): ApprovalGate & { asked: Array<{ journeyId: string; inTx: boolean }> } {
+  const asked: Array<{ journeyId: string; inTx: boolean }> = [];
+  return {
+    asked,
+    async hasApproved(tx: Tx, _tenantId: string, journeyId: string) {
+      asked.push({ journeyId, inTx: typeof tx.rollback === "function" });
+      return approved.has(journeyId);
+    },
+    refusal: (stepId) => `Step ${stepId} needs an approved approval for this journey`,
+  };
+}
+
+beforeAll(async () => {
+  hub = await createTestHub();
+  const tenant = await hub.createTenantWithKey("rail-approval-gate", ["omni:read", "omni:write"]);
+  ({ tenantId, keyId } = tenant);
+  rail = railClient(hub, tenant.key);
+  templateId = await rail.activeTemplate(railExamples.template);
+});
+afterAll(() => hub.close());
+
+const toApprovalStep = async (deps: JourneyDeps) => {
+  const created = await createJourney(deps, { tenantId, keyId }, { templateId, customerId: "ent_c1" });
+  if (!created.ok) throw new Error(created.reason);
+  const id = created.journey.row.id;
+  for (const step of ["step_kyc", "step_docs"]) {
+    const r = await advanceJourney(deps, { tenantId, keyId }, id, {
+      completedStepId: step,
+      stepOutcome: "passed",
+      advancedBy: "usr_rm_001",
+    });
+    expect(r.ok).toBe(true);
+  }
+  return id;
+};
+
+describe("an approval step", () => {
+  it("passes only when the gate knows an approved approval for this journey, asked inside the transaction", async () => {
+    const approved = new Set<string>();
+    const gate = gateApproving(approved);
+    const deps = {
+      db: hub.db,
+      approvals: gate,
+      deadlines: queuedDeadlines(hub.producer, createLogger({ level: "silent", pretty: false })),
+    };
+    const id = await toApprovalStep(deps);
+    const pass = {
+      completedStepId: "step_credit",
+      stepOutcome: "passed" as const,
+      advancedBy: "usr_credit_001",
+    };
+
+    const refused = await advanceJourney(deps, { tenantId, keyId }, id, pass);
+    expect(refused).toEqual({ ok: false, reason: "approval_missing", stepId: "step_credit" });
+    expect(gate.asked).toEqual([{ journeyId: id, inTx: true }]);
+
+    approved.add(id);
+    const passed = await advanceJourney(deps, { tenantId, keyId }, id, pass);
+    expect(passed.ok && passed.journey.row.completedSteps).toBe(3);
+  });
+
+  it("can fail without an approval: only passing needs one", async () => {
+    const gate = gateApproving(new Set());
+    const deps = {
+      db: hub.db,
+      approvals: gate,
+      deadlines: queuedDeadlines(hub.producer, createLogger({ level: "silent", pretty: false })),
+    };
+    const id = await toApprovalStep(deps);
+    const failed = await advanceJourney(deps, { tenantId, keyId }, id, {
+      completedStepId: "step_credit",
+      stepOutcome: "failed",
+      advancedBy: "usr_credit_001",
+    });
+    expect(failed.ok).toBe(true);
+    expect(gate.asked).toEqual([]);
+  });
+
+  it("over HTTP, until approvals are wired, is refused with a 409 saying approvals are not available", async () => {
+    const id = await rail.newJourney(templateId);
+    await rail.advance(id, "step_kyc");
+    await rail.advance(id, "step_docs");
+    const res = await rail.advance(id, "step_credit");
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toBe(
+      "Step step_credit is an approval step, and approvals are not available on this hub yet: it cannot be passed",
+    );
+  });
+});
