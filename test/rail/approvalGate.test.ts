@@ -6,11 +6,14 @@ import type { ApprovalGate } from "../../src/rail/journeys/ports.js";
 import { advanceJourney, createJourney, type JourneyDeps } from "../../src/rail/journeys/service.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { railClient, railExamples } from "./railClient.js";
+import { railDocExamples } from "./railDocExamples.js";
+import { call, docUsers, isoIn, seedUsers } from "./railSupport.js";
 
 let hub: TestHub;
 let rail: ReturnType<typeof railClient>;
 let tenantId: string;
 let keyId: string;
+let key: string;
 let templateId: string;
 
 /** A gate of ours standing in for the approvals module: approved journeys are the ones in the set. */
@@ -31,7 +34,7 @@ function gateApproving(
 beforeAll(async () => {
   hub = await createTestHub();
   const tenant = await hub.createTenantWithKey("rail-approval-gate", ["omni:read", "omni:write"]);
-  ({ tenantId, keyId } = tenant);
+  ({ tenantId, keyId, key } = tenant);
   rail = railClient(hub, tenant.key);
   templateId = await rail.activeTemplate(railExamples.template);
 });
@@ -94,14 +97,35 @@ describe("an approval step", () => {
     expect(gate.asked).toEqual([]);
   });
 
-  it("over HTTP, until approvals are wired, is refused with a 409 saying approvals are not available", async () => {
+  it("over HTTP, passes once an approval requested for the journey is approved, and not before", async () => {
+    await seedUsers(hub, tenantId, docUsers);
     const id = await rail.newJourney(templateId);
     await rail.advance(id, "step_kyc");
     await rail.advance(id, "step_docs");
-    const res = await rail.advance(id, "step_credit");
-    expect(res.status).toBe(409);
-    expect(res.body.error.message).toBe(
-      "Step step_credit is an approval step, and approvals are not available on this hub yet: it cannot be passed",
+    const refused = await rail.advance(id, "step_credit");
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/step_credit is an approval step/);
+
+    const requested = await call<{ data: { id: string } }>(hub, key, "POST", "/api/v1/omni/approvals", {
+      ...railDocExamples.approval,
+      entityId: id,
+      expiresAt: isoIn(48),
+    });
+    expect(requested.status).toBe(201);
+    // Requested is not approved: the step still waits.
+    expect((await rail.advance(id, "step_credit")).status).toBe(409);
+    const approved = await call(
+      hub,
+      key,
+      "POST",
+      `/api/v1/omni/approvals/${requested.body.data.id}/approve`,
+      {
+        approverId: "usr_credit_001",
+        comment: "Within appetite",
+      },
     );
+    expect(approved.status).toBe(200);
+    const passed = await rail.advance(id, "step_credit");
+    expect(passed.status).toBe(200);
   });
 });
