@@ -129,3 +129,30 @@ describe("an approval step", () => {
     expect(passed.status).toBe(200);
   });
 });
+
+describe("a journey on its customer's timeline", () => {
+  it("shows the journey's own events and the approvals raised on it, newest first", async () => {
+    await seedUsers(hub, tenantId, docUsers);
+    const customerId = "cus_timeline_journey";
+    const id = await rail.newJourney(templateId, { customerId });
+    await rail.advance(id, "step_kyc");
+    const requested = await call(hub, key, "POST", "/api/v1/omni/approvals", {
+      ...railDocExamples.approval,
+      entityId: id,
+      expiresAt: isoIn(48),
+    });
+    expect(requested.status).toBe(201);
+    const res = await call<{ data: Array<{ eventType: string }> }>(
+      hub,
+      key,
+      "GET",
+      `/api/v1/omni/timeline?entityId=${customerId}&entityType=customer`,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((e) => e.eventType)).toEqual([
+      "approval.requested",
+      "journey.advanced",
+      "journey.created",
+    ]);
+  });
+});

@@ -45,6 +45,7 @@ export async function markJourneyOverdue(
         tenantId,
         type: eventTypes.journeyStepOverdue,
         subject,
+        customerId: row.customerId,
         actor: { type: "system" },
         channel: row.channel ?? undefined,
         payload: {
@@ -61,6 +62,7 @@ export async function markJourneyOverdue(
         tenantId,
         type: eventTypes.journeySlaBreached,
         subject,
+        customerId: row.customerId,
         actor: { type: "system" },
         channel: row.channel ?? undefined,
         payload: { journeyId: row.id, templateId: row.templateId, dueAt: row.slaDueAt?.toISOString() },

@@ -103,6 +103,8 @@ export async function createJourney(
       tenantId: ctx.tenantId,
       type: eventTypes.journeyCreated,
       subject: { type: "journey", id: row.id },
+      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
+      customerId: row.customerId,
       actor: actorFor(ctx),
       channel: row.channel ?? undefined,
       payload: {
@@ -301,6 +303,8 @@ export async function advanceJourney(
       tenantId: ctx.tenantId,
       type: eventTypes.journeyAdvanced,
       subject: { type: "journey", id: row.id },
+      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
+      customerId: row.customerId,
       actor: actorFor(ctx, input.advancedBy),
       channel: row.channel ?? undefined,
       payload: {
@@ -351,6 +355,8 @@ export function assignJourney(
       tenantId: ctx.tenantId,
       type: eventTypes.journeyAssigned,
       subject: { type: "journey", id: row.id },
+      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
+      customerId: row.customerId,
       actor: actorFor(ctx),
       channel: row.channel ?? undefined,
       // The reason is free text and stays on the journey; notifyAssignee is for the notifications issue.
@@ -396,6 +402,8 @@ export function completeJourney(
       tenantId: ctx.tenantId,
       type: eventTypes.journeyCompleted,
       subject: { type: "journey", id: row.id },
+      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
+      customerId: row.customerId,
       actor: actorFor(ctx, input.completedBy),
       channel: row.channel ?? undefined,
       payload: {
@@ -432,6 +440,8 @@ export function cancelJourney(
       tenantId: ctx.tenantId,
       type: eventTypes.journeyCancelled,
       subject: { type: "journey", id: row.id },
+      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
+      customerId: row.customerId,
       actor: actorFor(ctx, input.cancelledBy),
       channel: row.channel ?? undefined,
       // The reason is free text and stays on the journey.
