@@ -4,7 +4,7 @@ import type { Producer } from "./producer.js";
 import { type RecurringJob, upsertRecurringJob } from "./schedules.js";
 
 /** How often the keeper looks for missing schedulers when no connection told it anything. */
-export const recurringJobsCheckEveryMs = 10_000;
+const recurringJobsCheckEveryMs = 10_000;
 
 export type RecurringJobsKeeper = {
   /** Creates the schedulers that are missing; resolves with the ids it created. */

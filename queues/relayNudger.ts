@@ -12,7 +12,7 @@ export const eventsCommittedChannel = "switchboard_events_committed";
  * A database session notifies at most once per 100 ms (the trigger's throttle): its later commits in
  * that window are silent. The relay runs once more this long after a notification to pick them up.
  */
-export const trailingRunMs = 250;
+const trailingRunMs = 250;
 
 export type RelayNudger = {
   /** Asks for a relay run soon. Nudges during a run are coalesced into one more run after it. */

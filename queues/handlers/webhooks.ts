@@ -28,7 +28,7 @@ export function webhookSubscriber(db: Database, producer: Producer): EventSubscr
   };
 }
 
-export async function enqueueDeliveries(producer: Producer, ids: readonly string[]): Promise<void> {
+async function enqueueDeliveries(producer: Producer, ids: readonly string[]): Promise<void> {
   await producer.enqueueBulk(
     "webhook-delivery",
     ids.map((deliveryId) => ({ payload: { deliveryId }, options: { jobId: deliveryJobId(deliveryId, 0) } })),

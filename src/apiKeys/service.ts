@@ -166,12 +166,6 @@ export async function updateApiKey(
   if (changes.name !== undefined) set.name = changes.name;
   if (changes.rateLimitPerMinute !== undefined) set.rateLimitPerMinute = changes.rateLimitPerMinute;
   const result = await db.transaction(async (tx) => {
-    if (Object.keys(set).length === 0) {
-      const [existing] = await tx.select(viewColumns).from(apiKeys).where(theKey);
-      return existing
-        ? ({ ok: true, apiKey: existing } as const)
-        : ({ ok: false, reason: "not_found" } as const);
-    }
     const [updated] = await tx.update(apiKeys).set(set).where(theKey).returning(viewColumns);
     if (!updated) return { ok: false, reason: "not_found" } as const;
     await recordEvent(tx, {
@@ -183,7 +177,7 @@ export async function updateApiKey(
     });
     return { ok: true, apiKey: updated } as const;
   });
-  // The cached principal carries the limit: drop it so the new one counts at once in this process.
-  if (result.ok) forgetAuthenticatedKeys(db);
+  // The cached principal carries the limit (not the name): drop it so a new one counts at once here.
+  if (result.ok && changes.rateLimitPerMinute !== undefined) forgetAuthenticatedKeys(db);
   return result;
 }

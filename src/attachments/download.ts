@@ -6,7 +6,7 @@ import { neutralizeCsvFormulas } from "./csvFormulas.js";
 
 /**
  * An attachment's bytes as a download, for every API that serves them: never rendered in the
- * browser (nosniff, a sandboxing CSP, a download disposition) and never cached. A CSV file's
+ * browser (nosniff, set on every answer by securityHeaders; a sandboxing CSP, a download disposition) and never cached. A CSV file's
  * formula cells are neutralised on the way out (csvFormulas.ts).
  */
 export async function attachmentDownload(c: Context, blobs: BlobStore, file: AttachmentRow | undefined) {
@@ -16,7 +16,6 @@ export async function attachmentDownload(c: Context, blobs: BlobStore, file: Att
   c.header("Content-Type", file.mimeType);
   c.header("Content-Length", String(body.byteLength));
   c.header("Content-Disposition", `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
-  c.header("X-Content-Type-Options", "nosniff");
   c.header("Content-Security-Policy", "sandbox");
   c.header("Cache-Control", "private, no-store");
   return c.body(new Uint8Array(body), 200);

@@ -14,7 +14,7 @@ import { listZipEntries, readZipEntry, type ZipEntry } from "./zip.js";
  * than trusted.
  */
 export const maxRelationshipPartBytes = 1024 * 1024;
-export const maxRelationshipBytesPerFile = 8 * 1024 * 1024;
+const maxRelationshipBytesPerFile = 8 * 1024 * 1024;
 
 const executableExtensions = new Set([
   "exe",

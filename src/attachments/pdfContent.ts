@@ -11,7 +11,7 @@ import { constants, inflateSync } from "node:zlib";
  * skipped unread, as far as their /Length says (direct, or an indirect length found in the file)
  * and never past "endstream": an object hidden after a stream's declared end is still read.
  */
-export const maxObjectStreamBytesPerFile = 16 * 1024 * 1024;
+const maxObjectStreamBytesPerFile = 16 * 1024 * 1024;
 
 const activeNames: Record<string, string> = {
   JavaScript: "JavaScript",

@@ -18,7 +18,7 @@ export type ZipEntry = {
 
 export type ZipListing = { ok: true; entries: ZipEntry[] } | { ok: false; problem: string };
 
-export const maxZipEntries = 10_000;
+const maxZipEntries = 10_000;
 
 const endOfDirectorySignature = 0x06054b50;
 const directorySignature = 0x02014b50;

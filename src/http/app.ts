@@ -18,7 +18,7 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
-import { journeyApprovalGate, linkJourneyApprovalsToCustomers } from "../rail/journeyApprovals.js";
+import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
@@ -116,11 +116,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     blobs: deps.blobs,
     attachments: config.attachments,
     trackingBaseUrl: config.trackingBaseUrl,
-    webhookDestinations: { allowedNetworks: config.webhooks.allowedNetworks },
+    webhookDestinations: config.webhooks,
   });
   registerDeskRoutes(app, { db, blobs: deps.blobs });
-  // Approval steps are refused until the approvals module provides its gate (issue 11, points 3 and 6).
-  linkJourneyApprovalsToCustomers();
   registerRailRoutes(app, {
     db,
     approvals: journeyApprovalGate,

@@ -160,8 +160,8 @@ function maskOnce(text: string): string {
  * card number by the same reading, not even one formed by a last four and the digits after it.
  */
 export function maskCardNumbers(text: string): string {
-  if (!mayHoldCardNumber(text)) return text;
   let masked = text;
+  // The loop's own check is the cheap pre-scan: text that cannot hold a number is returned as is.
   for (let previous = ""; previous !== masked && mayHoldCardNumber(masked); ) {
     previous = masked;
     masked = maskOnce(masked);

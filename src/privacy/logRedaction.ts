@@ -1,6 +1,8 @@
 import { summarizeDatabaseError } from "../db/errors.js";
 import { maskCardNumbers, maskCardNumbersDeep } from "./cardNumbers.js";
 
+const plainKey = /^[A-Za-z_]+$/;
+
 /**
  * Logs are read by more people than the database is. Values under these keys are dropped whole,
  * and every other string, at any depth and whatever its key (ids and request ids included), is
@@ -87,7 +89,10 @@ export function scrubValue(value: unknown, depth = 0, seen = new WeakSet<object>
   else {
     const fields: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(plain)) {
-      fields[scrubText(k)] = secretKeys.has(k.toLowerCase()) ? redacted : scrubValue(v, depth + 1, seen);
+      // Plain names (the access line's keys) hold no digits or '@': nothing for scrubText to find.
+      fields[plainKey.test(k) ? k : scrubText(k)] = secretKeys.has(k.toLowerCase())
+        ? redacted
+        : scrubValue(v, depth + 1, seen);
     }
     out = fields;
   }

@@ -5,7 +5,7 @@ import { type CommentAuthorType, comments, type TicketRow, tickets } from "../db
 import { type Actor, type EventType, eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
-import { maskCardNumbers } from "../privacy/cardNumbers.js";
+import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { reconcileTicketSla } from "../sla/service.js";
 import { findTicket, type TicketRef, ticketCustomer } from "./queries.js";
 import {
@@ -222,8 +222,6 @@ export async function addAttachments(
   }
 }
 
-const maskNullable = (text: string | null) => (text === null ? null : maskCardNumbers(text));
-
 export type Assignment = { assignedTo: string | null; assignedTeam: string | null };
 
 /** Assigns the ticket to an agent and/or a team (agents only). */
@@ -237,9 +235,11 @@ export function assignTicket(
     // Names typed by an agent are free text like any other: masked before they are stored.
     const next: Assignment = {
       assignedTo:
-        assignment.assignedTo === undefined ? ticket.assignedTo : maskNullable(assignment.assignedTo),
+        assignment.assignedTo === undefined ? ticket.assignedTo : maskCardNumbersDeep(assignment.assignedTo),
       assignedTeam:
-        assignment.assignedTeam === undefined ? ticket.assignedTeam : maskNullable(assignment.assignedTeam),
+        assignment.assignedTeam === undefined
+          ? ticket.assignedTeam
+          : maskCardNumbersDeep(assignment.assignedTeam),
     };
     const updated = await applyChange(tx, ctx, ticket, now, next, [
       {

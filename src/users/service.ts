@@ -109,17 +109,3 @@ export async function requireActiveUsers(db: Reader, tenantId: string, refs: rea
   }
   if (Object.keys(fields).length > 0) throw errors.validation(fields, "Unknown or inactive user");
 }
-
-/** The names of the tenant's users among `ids`, for views that show who acted. */
-export async function userNames(
-  db: Reader,
-  tenantId: string,
-  ids: readonly string[],
-): Promise<Map<string, string>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db
-    .select({ id: users.id, name: users.name })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), inArray(users.id, [...new Set(ids)])));
-  return new Map(rows.map((r) => [r.id, r.name]));
-}

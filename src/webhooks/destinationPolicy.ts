@@ -115,7 +115,7 @@ function unmapped(address: string): string | undefined {
 }
 
 /** Whether an address (IPv4, or IPv6 including IPv4-mapped forms) is outside the public internet. */
-export function isNonPublicAddress(address: string): boolean {
+function isNonPublicAddress(address: string): boolean {
   const version = isIP(address);
   if (version === 0) return true;
   const v4 = unmapped(address);

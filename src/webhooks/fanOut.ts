@@ -7,7 +7,7 @@ import { takesEventType } from "./eventTypeFilter.js";
 import { isInternalNote, serviceDeskWebhookTypes } from "./payload.js";
 
 /** The destination key of a ticket's own integration.webhookUrl. */
-export function ticketDestination(ticketId: string): string {
+function ticketDestination(ticketId: string): string {
   return `ticket.${ticketId}`;
 }
 

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNotNull, sql } from "drizzle-orm";
 import type { Tx } from "../db/client.js";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
@@ -55,7 +55,8 @@ export async function recordAttempt(
     await tx
       .update(webhookEndpoints)
       .set({ failingSince: null })
-      .where(eq(webhookEndpoints.id, delivery.endpointId));
+      // Most successes follow successes: only an endpoint that was failing has a row to write.
+      .where(and(eq(webhookEndpoints.id, delivery.endpointId), isNotNull(webhookEndpoints.failingSince)));
     return;
   }
   const [endpoint] = await tx
@@ -75,12 +76,7 @@ export async function recordAttempt(
   await disableEndpoint(tx, delivery.tenantId, delivery.endpointId, reason);
 }
 
-export async function disableEndpoint(
-  tx: Tx,
-  tenantId: string,
-  endpointId: string,
-  reason: string,
-): Promise<void> {
+async function disableEndpoint(tx: Tx, tenantId: string, endpointId: string, reason: string): Promise<void> {
   await tx
     .update(webhookEndpoints)
     .set({ enabled: false, disabledReason: reason, updatedAt: sql`now()` })

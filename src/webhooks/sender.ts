@@ -6,7 +6,7 @@ import { isAllowedAddress } from "./destinationPolicy.js";
 import { guardedLookup } from "./resolvedDestination.js";
 
 /** How much of a response body is read and kept: enough to show a partner's error message. */
-export const responseExcerptBytes = 1024;
+const responseExcerptBytes = 1024;
 
 export type SendResult =
   | { kind: "answered"; statusCode: number; excerpt: string; latencyMs: number }

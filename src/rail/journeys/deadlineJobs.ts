@@ -3,7 +3,7 @@ import type { Logger } from "../../logger.js";
 import type { DeadlineScheduler, JourneyDeadline } from "./ports.js";
 
 /** Deterministic: scheduling one deadline twice adds one job (BullMQ ids may not hold ":"). */
-export function deadlineJobId(journeyId: string, deadline: JourneyDeadline): string {
+function deadlineJobId(journeyId: string, deadline: JourneyDeadline): string {
   return deadline.kind === "sla" ? `${journeyId}.sla` : `${journeyId}.step.${deadline.stepIndex}`;
 }
 
