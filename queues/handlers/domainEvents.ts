@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import type { Database } from "../../src/db/client.js";
+import type { Database, Tx } from "../../src/db/client.js";
 import { type EventRow, events } from "../../src/db/schema/index.js";
 import type { JobPayload } from "../catalog.js";
 
@@ -11,8 +11,18 @@ import type { JobPayload } from "../catalog.js";
 export type EventSubscriber = {
   readonly name: string;
   wants(type: string): boolean;
+  /**
+   * Which of a relayed batch's events (already of types it wants) it has work for, decided with a
+   * read or two per batch in the relay's transaction. A subscriber whose work depends on data (a
+   * tenant's webhook endpoints) uses it so that an event with nothing to do costs no job; without
+   * it, every event of a wanted type becomes a job.
+   */
+  interestedIn?(tx: Tx, events: readonly RelayedEvent[]): Promise<ReadonlySet<string>>;
   handle(event: EventRow): Promise<void>;
 };
+
+/** What the relay knows of an event when it decides which subscribers get a job for it. */
+export type RelayedEvent = Pick<EventRow, "id" | "tenantId" | "type" | "subjectType" | "subjectId">;
 
 export type DispatchResult =
   | { status: "dispatched"; subscriber: string }

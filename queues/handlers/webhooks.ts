@@ -3,7 +3,7 @@ import type { Database } from "../../src/db/client.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import type { Metrics } from "../../src/metrics.js";
 import { deliverWebhook } from "../../src/webhooks/deliver.js";
-import { fanOutEvent } from "../../src/webhooks/fanOut.js";
+import { eventsWithDestinations, fanOutEvent } from "../../src/webhooks/fanOut.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
 import type { Producer } from "../producer.js";
 import { requeueDelivery } from "../webhookJobs.js";
@@ -21,6 +21,7 @@ export function webhookSubscriber(db: Database, producer: Producer): EventSubscr
   return {
     name: "webhooks",
     wants: (type) => type !== eventTypes.webhookTest,
+    interestedIn: eventsWithDestinations,
     handle: async (event) => {
       const ids = await fanOutEvent(db, event);
       await enqueueDeliveries(producer, ids);
