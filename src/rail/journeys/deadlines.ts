@@ -2,8 +2,8 @@ import { and, eq, inArray, isNull, lte, or } from "drizzle-orm";
 import type { Database } from "../../db/client.js";
 import { journeys } from "../../db/schema/index.js";
 import { eventTypes } from "../../events/catalog.js";
-import { recordEvent } from "../../events/writer.js";
 import { findTemplateVersion } from "../templates/service.js";
+import { recordJourneyEvent } from "./events.js";
 import type { JourneyStatus } from "./vocabulary.js";
 
 const openStatuses: JourneyStatus[] = ["created", "in_progress", "assigned"];
@@ -38,19 +38,12 @@ export async function markJourneyOverdue(
         ...(slaBreached ? { slaBreachedAt: now } : {}),
       })
       .where(eq(journeys.id, row.id));
-    const subject = { type: "journey", id: row.id };
     if (stepOverdue) {
       const version = await findTemplateVersion(tx, tenantId, row.templateId, row.templateVersion);
-      await recordEvent(tx, {
-        tenantId,
+      await recordJourneyEvent(tx, row, {
         type: eventTypes.journeyStepOverdue,
-        subject,
-        customerId: row.customerId,
         actor: { type: "system" },
-        channel: row.channel ?? undefined,
         payload: {
-          journeyId: row.id,
-          templateId: row.templateId,
           stepId: version?.steps[row.currentStepIndex]?.id ?? null,
           stepIndex: row.currentStepIndex,
           dueAt: row.stepDueAt?.toISOString(),
@@ -58,14 +51,10 @@ export async function markJourneyOverdue(
       });
     }
     if (slaBreached)
-      await recordEvent(tx, {
-        tenantId,
+      await recordJourneyEvent(tx, row, {
         type: eventTypes.journeySlaBreached,
-        subject,
-        customerId: row.customerId,
         actor: { type: "system" },
-        channel: row.channel ?? undefined,
-        payload: { journeyId: row.id, templateId: row.templateId, dueAt: row.slaDueAt?.toISOString() },
+        payload: { dueAt: row.slaDueAt?.toISOString() },
       });
     return { stepOverdue, slaBreached };
   });

@@ -8,11 +8,11 @@ import {
   journeys,
 } from "../../db/schema/index.js";
 import { type Actor, eventTypes } from "../../events/catalog.js";
-import { recordEvent } from "../../events/writer.js";
 import { newId } from "../../ids.js";
 import { maskCardNumbers, maskCardNumbersDeep } from "../../privacy/cardNumbers.js";
 import { findTemplate, findTemplateVersion } from "../templates/service.js";
 import type { TemplateStep } from "../templates/vocabulary.js";
+import { recordJourneyEvent } from "./events.js";
 import { isAllowed, type JourneyAction, nextStatus } from "./lifecycle.js";
 import type { ApprovalGate, DeadlineScheduler, JourneyDeadline } from "./ports.js";
 import type {
@@ -99,17 +99,10 @@ export async function createJourney(
       })
       .returning();
     if (!row) throw new Error("journey insert returned no row");
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
+    await recordJourneyEvent(tx, row, {
       type: eventTypes.journeyCreated,
-      subject: { type: "journey", id: row.id },
-      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
-      customerId: row.customerId,
       actor: actorFor(ctx),
-      channel: row.channel ?? undefined,
       payload: {
-        journeyId: row.id,
-        templateId: row.templateId,
         templateVersion: row.templateVersion,
         customerId: row.customerId,
         assigneeId: row.assigneeId,
@@ -299,17 +292,10 @@ export async function advanceJourney(
           }
         : { updatedAt: now },
     );
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
+    await recordJourneyEvent(tx, row, {
       type: eventTypes.journeyAdvanced,
-      subject: { type: "journey", id: row.id },
-      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
-      customerId: row.customerId,
       actor: actorFor(ctx, input.advancedBy),
-      channel: row.channel ?? undefined,
       payload: {
-        journeyId: row.id,
-        templateId: row.templateId,
         stepId: step.id,
         stepIndex: row.currentStepIndex,
         outcome: input.stepOutcome,
@@ -351,18 +337,11 @@ export function assignJourney(
       assignmentReason: input.reason === undefined ? null : maskCardNumbers(input.reason),
       updatedAt: now,
     });
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
+    await recordJourneyEvent(tx, row, {
       type: eventTypes.journeyAssigned,
-      subject: { type: "journey", id: row.id },
-      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
-      customerId: row.customerId,
       actor: actorFor(ctx),
-      channel: row.channel ?? undefined,
       // The reason is free text and stays on the journey; notifyAssignee is for the notifications issue.
       payload: {
-        journeyId: row.id,
-        templateId: row.templateId,
         assigneeId: updated.assigneeId,
         assigneeType: updated.assigneeType,
         previousAssigneeId: row.assigneeId,
@@ -398,17 +377,10 @@ export function completeJourney(
       outcome: input.outcome ?? "success",
       updatedAt: now,
     });
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
+    await recordJourneyEvent(tx, row, {
       type: eventTypes.journeyCompleted,
-      subject: { type: "journey", id: row.id },
-      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
-      customerId: row.customerId,
       actor: actorFor(ctx, input.completedBy),
-      channel: row.channel ?? undefined,
       payload: {
-        journeyId: row.id,
-        templateId: row.templateId,
         outcome: updated.outcome,
         completedBy: input.completedBy,
         completedSteps: updated.completedSteps,
@@ -436,18 +408,11 @@ export function cancelJourney(
       cancelledBy: input.cancelledBy,
       updatedAt: now,
     });
-    await recordEvent(tx, {
-      tenantId: ctx.tenantId,
+    await recordJourneyEvent(tx, row, {
       type: eventTypes.journeyCancelled,
-      subject: { type: "journey", id: row.id },
-      // On the journey's customer's timeline too (GET /api/v1/omni/timeline).
-      customerId: row.customerId,
       actor: actorFor(ctx, input.cancelledBy),
-      channel: row.channel ?? undefined,
       // The reason is free text and stays on the journey.
       payload: {
-        journeyId: row.id,
-        templateId: row.templateId,
         fromStatus: row.status,
         cancelledBy: input.cancelledBy,
         currentStepIndex: row.currentStepIndex,
