@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
-import { errors } from "../errors.js";
+import { RateLimiterRes } from "rate-limiter-flexible";
+import { budgetSpent, minuteLimiter } from "../http/middleware/rateLimit.js";
 
 /**
  * Failed authentications per client address, counted in Redis across processes (in memory when
@@ -20,27 +20,18 @@ export function failureThrottle(options: {
   keyPrefix: string;
   perMinute: number;
 }): FailureThrottle {
-  const limiter = new RateLimiterRedis({
-    storeClient: options.redis,
-    keyPrefix: options.keyPrefix,
-    points: options.perMinute,
-    duration: 60,
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ points: options.perMinute, duration: 60 }),
-  });
-  const refuse = (state: RateLimiterRes) =>
-    errors.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+  const limiter = minuteLimiter(options.redis, options.keyPrefix, options.perMinute);
   return {
     async assertAllowed(address) {
       const state = await limiter.get(address);
-      if (state && state.consumedPoints >= options.perMinute) throw refuse(state);
+      if (state && state.consumedPoints >= options.perMinute) throw budgetSpent(state);
     },
     async recordFailure(address) {
       try {
         await limiter.consume(address);
       } catch (rejected) {
         if (!(rejected instanceof RateLimiterRes)) throw rejected;
-        throw refuse(rejected);
+        throw budgetSpent(rejected);
       }
     },
   };

@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { StatementParams } from "../db/client.js";
+import { driverErrorOf } from "../db/errors.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
 import { eventInsertSql, eventInsertValues } from "../events/writer.js";
 import { newId } from "../ids.js";
@@ -196,7 +197,6 @@ export function customerValues(tenantId: string, input: CustomerInput, actor: Ac
 
 /** A unique violation on a customers index: a concurrent contact of the same person won; try again. */
 export function isCustomerRace(err: unknown): boolean {
-  const e = err as { code?: string; constraint?: string; cause?: { code?: string; constraint?: string } };
-  const pgError = e?.code ? e : e?.cause;
-  return pgError?.code === "23505" && (pgError.constraint ?? "").startsWith("customers_");
+  const pgError = driverErrorOf(err);
+  return pgError?.code === "23505" && String(pgError.constraint ?? "").startsWith("customers_");
 }

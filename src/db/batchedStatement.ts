@@ -10,6 +10,7 @@ import {
   type StatementValues,
   slotValues,
 } from "./client.js";
+import { driverErrorOf } from "./errors.js";
 
 /** The relation a batched statement reads its rows from: one row per call, one column per name. */
 export const batchInput = "input_row";
@@ -176,8 +177,6 @@ export function batchedStatement<Row extends { key: string }>(
  * Written alone, each row meets only what is its own.
  */
 function isWriteAloneError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return (
-    typeof code === "string" && (code.startsWith("22") || code.startsWith("23") || code.startsWith("40"))
-  );
+  const code = driverErrorOf(err)?.code ?? "";
+  return code.startsWith("22") || code.startsWith("23") || code.startsWith("40");
 }

@@ -44,6 +44,18 @@ function isDriverError(err: unknown): err is DriverError {
   return typeof e.code === "string" && sqlState.test(e.code) && typeof e.severity === "string";
 }
 
+/**
+ * The driver's error (with SQLSTATE `code` and `constraint`) behind whatever was thrown: the error
+ * itself, or the cause under drizzle's wrapper or a transaction's. Every "which database error was
+ * this" question reads it here.
+ */
+export function driverErrorOf(err: unknown): DriverError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (isDriverError(e)) return e;
+  }
+  return undefined;
+}
+
 /** A name for a query that has none: "insert tickets#1a2b3c4d" (no values: drizzle binds them). */
 function queryLabel(text: string): string {
   const verb = /^\s*(\w+)/.exec(text)?.[1]?.toLowerCase() ?? "query";

@@ -1,4 +1,5 @@
 import { HTTPException } from "hono/http-exception";
+import { driverErrorOf } from "../db/errors.js";
 import { AppError, type ErrorCode, errorStatus } from "../errors.js";
 
 /** Each status's first code in errorStatus: BAD_REQUEST is listed before the other 400s. */
@@ -13,13 +14,8 @@ for (const [code, status] of Object.entries(errorStatus) as Array<[ErrorCode, nu
  */
 const databaseTimeouts = new Set(["57014", "55P03"]);
 
-/** drizzle wraps the driver's error in its own (as `cause`); node-postgres's carries the SQLSTATE. */
 function isDatabaseTimeout(err: unknown): boolean {
-  for (let e = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && databaseTimeouts.has(code)) return true;
-  }
-  return false;
+  return databaseTimeouts.has(driverErrorOf(err)?.code ?? "");
 }
 
 /**

@@ -7,11 +7,11 @@ import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { setResponseHeader } from "../http/responseHeaders.js";
 import type { Idempotency, Idempotent } from "../idempotency/service.js";
-import { containsCardNumber } from "../privacy/cardNumbers.js";
 import { type CreatedTicket, createClaim, createTicket, type TicketContext } from "../tickets/create.js";
 import { type DestinationPolicy, judgeDestination } from "../webhooks/destinationPolicy.js";
 import { acceptAttachments } from "./attachmentInput.js";
 import { permissionMessages, type ServiceDeskDeps, trackingUrl } from "./deps.js";
+import { withoutCardNumber } from "./fields.js";
 import { createdSchema, ticketCreatedSchema } from "./responses.js";
 import { claimRequestSchema, ticketRequestSchema } from "./schemas.js";
 
@@ -22,7 +22,7 @@ const idempotencyHeader = z.object({
     .min(1)
     .max(200)
     // Stored as sent, like integration.requestId (see optionalIdentifier).
-    .refine((key) => !containsCardNumber(key), "Idempotency key must not contain a card number")
+    .refine(...withoutCardNumber("Idempotency key"))
     .optional()
     .openapi({
       description:

@@ -15,12 +15,20 @@ export function requiredText(label: string, max: number) {
     .max(max, `${label} must be at most ${max} characters`);
 }
 
-export function optionalText(label: string, max: number) {
+function boundedText(label: string, max: number) {
   return z
     .string({ error: `${label} must be a string` })
     .trim()
-    .max(max, `${label} must be at most ${max} characters`)
-    .optional();
+    .max(max, `${label} must be at most ${max} characters`);
+}
+
+export function optionalText(label: string, max: number) {
+  return boundedText(label, max).optional();
+}
+
+/** `.refine(...withoutCardNumber(label))`: a value stored as sent must not read as a card number. */
+export function withoutCardNumber(label: string) {
+  return [(value: string) => !containsCardNumber(value), `${label} must not contain a card number`] as const;
 }
 
 export function requiredEnum<const T extends readonly [string, ...string[]]>(label: string, values: T) {
@@ -46,10 +54,7 @@ export const isoDateTime = (label: string) =>
  * lookup and could merge two partners' references into one.
  */
 export function optionalIdentifier(label: string, max: number) {
-  return z
-    .string({ error: `${label} must be a string` })
-    .trim()
-    .max(max, `${label} must be at most ${max} characters`)
-    .refine((value) => !containsCardNumber(value), `${label} must not contain a card number`)
+  return boundedText(label, max)
+    .refine(...withoutCardNumber(label))
     .optional();
 }

@@ -1,6 +1,5 @@
 import { z } from "@hono/zod-openapi";
 import { maxInputDepth } from "../http/storableInput.js";
-import { containsCardNumber } from "../privacy/cardNumbers.js";
 import {
   jenisTransaksi,
   mediaRequiringJenis,
@@ -18,6 +17,7 @@ import {
   optionalText,
   requiredEnum,
   requiredText,
+  withoutCardNumber,
 } from "./fields.js";
 
 /** A ticket's metadata is the partner's own context, stored with every ticket and sent back in its detail. */
@@ -37,7 +37,7 @@ export const integrationSchema = z
     webhookUrl: z
       .url({ protocol: /^https?$/, error: "Webhook URL must be an http(s) URL" })
       .max(2000)
-      .refine((url) => !containsCardNumber(url), "Webhook URL must not contain a card number")
+      .refine(...withoutCardNumber("Webhook URL"))
       .optional()
       .openapi({ example: "https://your-system.com/webhook" }),
     apiVersion: optionalIdentifier("API version", 20).openapi({ example: "1.0" }),
@@ -121,7 +121,7 @@ export const customerSchema = z
       email: z
         .email({ error: "Customer email must be a valid email address" })
         .max(320)
-        .refine((address) => !containsCardNumber(address), "Customer email must not contain a card number")
+        .refine(...withoutCardNumber("Customer email"))
         .optional()
         .openapi({ example: "jane.smith@email.com" }),
       phone: z

@@ -5,6 +5,26 @@ import { errors } from "../../errors.js";
 import type { HubEnv } from "../env.js";
 import { setResponseHeader } from "../responseHeaders.js";
 
+/**
+ * A budget of `points` a minute per key under `keyPrefix`, counted in Redis (one round trip per
+ * call) and, while Redis does not answer, in this process's memory: the one limiter shape of the hub.
+ */
+export function minuteLimiter(redis: Redis, keyPrefix: string, points: number): RateLimiterRedis {
+  return new RateLimiterRedis({
+    storeClient: redis,
+    keyPrefix,
+    points,
+    duration: 60,
+    rejectIfRedisNotReady: true,
+    insuranceLimiter: new RateLimiterMemory({ points, duration: 60 }),
+  });
+}
+
+/** The 429 for a spent budget, with the seconds until it refills. */
+export function budgetSpent(state: RateLimiterRes) {
+  return errors.rateLimited(Math.max(1, Math.ceil(state.msBeforeNext / 1000)));
+}
+
 /** Who a request is counted against, and how many requests a minute it may make. */
 export type RateLimitSubject = { id: string; perMinute: number };
 
@@ -27,14 +47,7 @@ export function rateLimit(options: {
   const limiterFor = (points: number): RateLimiterRedis => {
     let limiter = limiters.get(points);
     if (!limiter) {
-      limiter = new RateLimiterRedis({
-        storeClient: options.redis,
-        keyPrefix: options.keyPrefix,
-        points,
-        duration: 60,
-        rejectIfRedisNotReady: true,
-        insuranceLimiter: new RateLimiterMemory({ points, duration: 60 }),
-      });
+      limiter = minuteLimiter(options.redis, options.keyPrefix, points);
       limiters.set(points, limiter);
     }
     return limiter;
@@ -48,7 +61,7 @@ export function rateLimit(options: {
     } catch (rejected) {
       if (!(rejected instanceof RateLimiterRes)) throw rejected;
       setResponseHeader(c, "RateLimit-Limit", String(subject.perMinute));
-      throw errors.rateLimited(Math.max(1, Math.ceil(rejected.msBeforeNext / 1000)));
+      throw budgetSpent(rejected);
     }
     setResponseHeader(c, "RateLimit-Limit", String(subject.perMinute));
     setResponseHeader(c, "RateLimit-Remaining", String(state.remainingPoints));
