@@ -5,6 +5,7 @@ import { hubPoolSize, startHub } from "../lib/hub.js";
 import {
   baselineJourneys,
   benchTemplate,
+  benchUserId,
   hubJourneys,
   journeyActions,
   percentile,
@@ -50,6 +51,8 @@ export const benchmark: Benchmark = {
         name: "rail",
         scopes: ["omni:read", "omni:write"],
       });
+      // The user every journey names (assignee, advancedBy, completedBy): the Rail refuses unknown users.
+      await admin.saveUser(tenant.id, benchUserId, { name: "Bench RM", role: "relationship_manager" });
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
       const made = await fetch(`${hub.url}/api/v1/omni/templates`, {
         method: "POST",

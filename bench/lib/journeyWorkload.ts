@@ -33,6 +33,9 @@ export const benchTemplate = {
   slaHours: 120,
 };
 
+/** The user every benchmark journey names; the benchmark creates them first. */
+export const benchUserId = "usr_bench_001";
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,7 +97,7 @@ export function hubJourneys(
   };
   const steps = benchTemplate.steps.map((s) => s.id);
   return runUnits(journeys, concurrency, signal, async (unit, action, state) => {
-    const by = "usr_bench_001";
+    const by = benchUserId;
     const res =
       action === "create"
         ? await post("/api/v1/omni/journeys", {

@@ -1,8 +1,9 @@
-import { and, asc, count, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import { type TeamRow, teams, type UserRow, users } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { requireStaffNames } from "./staff.js";
 
 type Reader = Database | Tx;
 
@@ -91,21 +92,12 @@ export type UserReference = { field: string; userId: string };
 
 /**
  * Refuses a request that names a user the tenant does not have, or one no longer active: one
- * validation error naming every such field.
+ * validation error naming every such field (the staff check of src/users/staff.ts, for users).
  */
 export async function requireActiveUsers(db: Reader, tenantId: string, refs: readonly UserReference[]) {
-  if (refs.length === 0) return;
-  const ids = [...new Set(refs.map((r) => r.userId))];
-  const rows = await db
-    .select({ id: users.id, active: users.active })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), inArray(users.id, ids)));
-  const known = new Map(rows.map((r) => [r.id, r.active]));
-  const fields: Record<string, string> = {};
-  for (const ref of refs) {
-    const active = known.get(ref.userId);
-    if (active === undefined) fields[ref.field] = `unknown user ${ref.userId}`;
-    else if (!active) fields[ref.field] = `user ${ref.userId} is not active`;
-  }
-  if (Object.keys(fields).length > 0) throw errors.validation(fields, "Unknown or inactive user");
+  await requireStaffNames(
+    db,
+    tenantId,
+    refs.map((r) => ({ field: r.field, kind: "user" as const, id: r.userId })),
+  );
 }
