@@ -3,6 +3,7 @@ import type { Database, Tx } from "../db/client.js";
 import { type TeamRow, teams, type UserRow, users } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { renameAssignee } from "../tickets/assignees.js";
 import { requireStaffNames } from "./staff.js";
 
 type Reader = Database | Tx;
@@ -19,19 +20,25 @@ export type UserInput = {
 };
 export type UserFilter = { teamId?: string | undefined; role?: string | undefined };
 
-/** Creates a team or renames it. Answers the row and whether it is new. */
+/**
+ * Creates a team or renames it. Answers the row and whether it is new. Tickets assigned to the
+ * team show its new name from the same commit.
+ */
 export async function saveTeam(db: Database, tenantId: string, id: string, input: TeamInput) {
-  const [row] = await db
-    .insert(teams)
-    .values({ tenantId, id, name: input.name })
-    .onConflictDoUpdate({
-      target: [teams.tenantId, teams.id],
-      set: { name: input.name, updatedAt: sql`now()` },
-    })
-    .returning({ ...getTableColumns(teams), created: insertedNow });
-  if (!row) throw new Error("saveTeam: no row returned");
-  const { created, ...team } = row;
-  return { team, created };
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(teams)
+      .values({ tenantId, id, name: input.name })
+      .onConflictDoUpdate({
+        target: [teams.tenantId, teams.id],
+        set: { name: input.name, updatedAt: sql`now()` },
+      })
+      .returning({ ...getTableColumns(teams), created: insertedNow });
+    if (!row) throw new Error("saveTeam: no row returned");
+    const { created, ...team } = row;
+    if (!created) await renameAssignee(tx, tenantId, { kind: "team", id, name: team.name });
+    return { team, created };
+  });
 }
 
 export function listTeams(db: Reader, tenantId: string): Promise<TeamRow[]> {
@@ -40,7 +47,8 @@ export function listTeams(db: Reader, tenantId: string): Promise<TeamRow[]> {
 
 /**
  * Creates a user or replaces their name, role, team and active flag. A team must exist first
- * (else a validation error naming teamId), so "team" always names a real team.
+ * (else a validation error naming teamId), so "team" always names a real team. Tickets assigned
+ * to the user show a new name from the same commit.
  */
 export async function saveUser(db: Database, tenantId: string, id: string, input: UserInput) {
   return db.transaction(async (tx) => {
@@ -61,6 +69,7 @@ export async function saveUser(db: Database, tenantId: string, id: string, input
       .returning({ ...getTableColumns(users), created: insertedNow });
     if (!row) throw new Error("saveUser: no row returned");
     const { created, ...user } = row;
+    if (!created) await renameAssignee(tx, tenantId, { kind: "user", id, name: user.name });
     return { user, created };
   });
 }
