@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { adminClient } from "../lib/admin.js";
+import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
 import {
@@ -41,6 +42,7 @@ export const benchmark: Benchmark = {
         redisUrl: options.redisUrl,
         redisPrefix,
         signal: options.signal,
+        ...cpuProfileArgs(options, "hub"),
       });
       teardown.defer("stop hub", () => hub.stop());
 
