@@ -65,6 +65,15 @@ async function eventsOf(ticketNumber: string, type: string) {
     .where(and(eq(events.subjectId, row?.id ?? ""), eq(events.type, type)));
 }
 
+/** Puts a user (or, with kind "teams", a team) in the tenant through the admin API. */
+async function saveStaff(kind: "users" | "teams", id: string, body: Record<string, unknown>) {
+  const res = await hub.adminRequest(`/api/admin/tenants/${tenantId}/${kind}/${id}`, {
+    method: "PUT",
+    json: body,
+  });
+  expect([200, 201]).toContain(res.status);
+}
+
 beforeAll(async () => {
   hub = await createTestHub();
   const partner = await hub.createTenantWithKey("desk-changes-bank", [
@@ -78,49 +87,107 @@ beforeAll(async () => {
     json: { tenantId, name: "agents", scopes: ["desk:read", "desk:write"] },
   });
   deskKey = ((await key.json()) as { data: { key: string } }).data.key;
+  await saveStaff("teams", "team_cards", { name: "Card Operations Team" });
+  await saveStaff("users", "usr_john", { name: "John Tech", role: "agent", teamId: "team_cards" });
+  await saveStaff("users", "usr_rina", { name: "Rina", role: "agent" });
+  await saveStaff("users", "usr_gone", { name: "Former Agent", role: "agent", active: false });
 });
 afterAll(async () => {
   await hub.close();
 });
 
 describe("POST /api/v1/desk/tickets/{n}/assign", () => {
-  it("assigns an agent, keeps the team, and partners see the agent as current assignee", async () => {
+  it("assigns a user, keeps the team, and partners see the user's name as current assignee", async () => {
     const n = await newTicket();
-    const res = await deskPost<{ data: DeskTicket }>(n, "assign", { assignedTo: "John Tech" });
+    const res = await deskPost<{ data: DeskTicket }>(n, "assign", { assignedUserId: "usr_john" });
     expect(res.status).toBe(200);
     expect(res.body.data).toMatchObject({
       ticketNumber: n,
       assignedTo: "John Tech",
+      assignedUserId: "usr_john",
       assignedTeam: "IT Support Team",
+      assignedTeamId: null,
     });
     expect((await partnerDetail(n)).currentAssignee).toBe("John Tech");
     const [event] = await eventsOf(n, "TICKET_ASSIGNED");
     expect(event?.tenantId).toBe(tenantId);
     expect(event?.payload).toMatchObject({
       assignedTo: "John Tech",
-      previous: { assignedTo: null, assignedTeam: "IT Support Team" },
+      assignedUserId: "usr_john",
+      previous: { assignedTo: null, assignedTeam: "IT Support Team", assignedUserId: null },
     });
   });
 
-  it("moves the ticket to another team and unassigns the agent with null", async () => {
+  it("moves the ticket to a team of the tenant and unassigns the user with null", async () => {
     const n = await newTicket();
-    await deskPost(n, "assign", { assignedTo: "John Tech" });
+    await deskPost(n, "assign", { assignedUserId: "usr_john" });
     const res = await deskPost<{ data: DeskTicket }>(n, "assign", {
-      assignedTo: null,
-      assignedTeam: "Card Operations Team",
+      assignedUserId: null,
+      assignedTeamId: "team_cards",
     });
-    expect(res.body.data).toMatchObject({ assignedTo: null, assignedTeam: "Card Operations Team" });
+    expect(res.body.data).toMatchObject({
+      assignedTo: null,
+      assignedUserId: null,
+      assignedTeam: "Card Operations Team",
+      assignedTeamId: "team_cards",
+    });
     expect((await partnerDetail(n)).currentAssignee).toBe("Card Operations Team");
+    const byId = await call<{ data: DeskTicket[] }>(
+      deskKey,
+      "GET",
+      "/api/v1/desk/tickets?assignee=team_cards",
+    );
+    expect(byId.body.data.map((t) => t.ticketNumber)).toEqual([n]);
   });
 
-  it("400 naming the field when neither is given or a value is blank", async () => {
+  it("400 naming the field when neither is given or a value is not an id", async () => {
     const n = await newTicket();
     const none = await deskPost<Problem>(n, "assign", {});
     expect(none.status).toBe(400);
-    expect(none.body.error.fields).toEqual({ assignedTo: "assignedTo or assignedTeam is required" });
-    const blank = await deskPost<Problem>(n, "assign", { assignedTeam: "  " });
-    expect(blank.body.error.fields).toEqual({ assignedTeam: "assignedTeam is required" });
+    expect(none.body.error.fields).toEqual({
+      assignedUserId: "assignedUserId or assignedTeamId is required",
+    });
+    const blank = await deskPost<Problem>(n, "assign", { assignedTeamId: "  " });
+    expect(Object.keys(blank.body.error.fields ?? {})).toEqual(["assignedTeamId"]);
     expect(await eventsOf(n, "TICKET_ASSIGNED")).toEqual([]);
+  });
+
+  it("400 naming each field whose user or team the tenant does not have, or whose user is inactive", async () => {
+    const n = await newTicket();
+    const both = await deskPost<Problem>(n, "assign", {
+      assignedUserId: "usr_nobody",
+      assignedTeamId: "team_nobody",
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.error.fields).toEqual({
+      assignedUserId: "unknown user usr_nobody",
+      assignedTeamId: "unknown team team_nobody",
+    });
+    const gone = await deskPost<Problem>(n, "assign", { assignedUserId: "usr_gone" });
+    expect(gone.body.error.fields).toEqual({ assignedUserId: "user usr_gone is not active" });
+    // A team's id is not a user's, nor a user's name an id.
+    for (const assignedUserId of ["team_cards", "John Tech"])
+      expect((await deskPost<Problem>(n, "assign", { assignedUserId })).status).toBe(400);
+    expect(await eventsOf(n, "TICKET_ASSIGNED")).toEqual([]);
+    expect((await partnerDetail(n)).currentAssignee).toBe("IT Support Team");
+  });
+
+  it("a renamed user's or team's tickets show the new name to partners and the desk", async () => {
+    const n = await newTicket();
+    await saveStaff("users", "usr_renamed", { name: "Dewi Lestari", role: "agent" });
+    await saveStaff("teams", "team_renamed", { name: "Disputes" });
+    await deskPost(n, "assign", { assignedUserId: "usr_renamed", assignedTeamId: "team_renamed" });
+    await deskPost(n, "replies", { content: "On it", authorId: "usr_renamed" });
+    await saveStaff("users", "usr_renamed", { name: "Dewi Lestari-Putri", role: "agent" });
+    await saveStaff("teams", "team_renamed", { name: "Disputes & Chargebacks" });
+    const partner = await partnerDetail(n);
+    expect(partner.currentAssignee).toBe("Dewi Lestari-Putri");
+    // A comment keeps the name its author wrote under.
+    expect(partner.comments.map((m) => m.author)).toEqual(["Dewi Lestari"]);
+    expect(await deskDetail(n)).toMatchObject({
+      assignedTo: "Dewi Lestari-Putri",
+      assignedTeam: "Disputes & Chargebacks",
+    });
   });
 });
 
@@ -129,19 +196,20 @@ describe("replies and internal notes", () => {
     const n = await newTicket();
     const reply = await deskPost<{ data: DeskComment }>(n, "replies", {
       content: "Please update the app",
-      author: "Rina",
+      authorId: "usr_rina",
     });
     expect(reply.status).toBe(201);
     expect(reply.body.data).toMatchObject({
       content: "Please update the app",
       author: "Rina",
+      authorId: "usr_rina",
       authorType: "agent",
       isFromSupport: true,
       isInternal: false,
     });
     const note = await deskPost<{ data: DeskComment }>(n, "notes", {
       content: "Customer on old OS; escalate",
-      author: "Rina",
+      authorId: "usr_rina",
     });
     expect(note.status).toBe(201);
     expect(note.body.data).toMatchObject({ isInternal: true, isFromSupport: true, authorType: "agent" });
@@ -160,17 +228,25 @@ describe("replies and internal notes", () => {
     expect(status.body.lastComment?.content).toBe("Please update the app");
 
     const agent = await deskDetail(n);
-    expect(agent.comments.map((m) => [m.content, m.isInternal])).toEqual([
-      ["Please update the app", false],
-      ["Customer on old OS; escalate", true],
+    expect(agent.comments.map((m) => [m.content, m.isInternal, m.author, m.authorId])).toEqual([
+      ["Please update the app", false, "Rina", "usr_rina"],
+      ["Customer on old OS; escalate", true, "Rina", "usr_rina"],
     ]);
     const added = await eventsOf(n, "COMMENT_ADDED");
     expect(added.map((e) => (e.payload as { isInternal: boolean }).isInternal)).toEqual([false, true]);
+    // The agent is the events' actor; the partner's webhook data keeps the document's fields.
+    expect(added.map((e) => [e.actorType, e.actorId])).toEqual([
+      ["user", "usr_rina"],
+      ["user", "usr_rina"],
+    ]);
+    expect(Object.keys(added[0]?.payload ?? {}).sort()).toEqual(
+      ["author", "channelReferenceId", "commentId", "isFromSupport", "isInternal", "ticketNumber"].sort(),
+    );
   });
 
   it("the first reply meets the response SLA: not breached after the response deadline passes", async () => {
     const n = await newTicket();
-    await deskPost(n, "replies", { content: "Looking into it", author: "Rina" });
+    await deskPost(n, "replies", { content: "Looking into it", authorId: "usr_rina" });
     const answered = await deskDetail(n);
     expect(answered.firstResponseAt).toEqual(expect.any(String));
     await hub.db
@@ -185,7 +261,7 @@ describe("replies and internal notes", () => {
 
   it("a note is not a response: the ticket breaches once its response deadline passes", async () => {
     const n = await newTicket();
-    await deskPost(n, "notes", { content: "Will call back", author: "Rina" });
+    await deskPost(n, "notes", { content: "Will call back", authorId: "usr_rina" });
     expect((await deskDetail(n)).firstResponseAt).toBeNull();
     await hub.db
       .update(tickets)
@@ -196,11 +272,47 @@ describe("replies and internal notes", () => {
     expect(list.body.data.map((t) => t.ticketNumber)).toContain(n);
   });
 
-  it("400 naming content or author when missing", async () => {
+  it("400 naming content or authorId when missing, or an author the tenant does not have", async () => {
     const n = await newTicket();
     const res = await deskPost<Problem>(n, "replies", { content: " " });
     expect(res.status).toBe(400);
-    expect(res.body.error.fields).toEqual({ content: "content is required", author: "author is required" });
+    expect(res.body.error.fields).toEqual({
+      content: "content is required",
+      authorId: "authorId is required",
+    });
+    for (const [authorId, problem] of [
+      ["usr_nobody", "unknown user usr_nobody"],
+      ["usr_gone", "user usr_gone is not active"],
+    ]) {
+      for (const action of ["replies", "notes"]) {
+        const refused = await deskPost<Problem>(n, action, { content: "hello", authorId });
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.fields).toEqual({ authorId: problem });
+      }
+    }
+    expect(await eventsOf(n, "COMMENT_ADDED")).toEqual([]);
+    expect((await deskDetail(n)).firstResponseAt).toBeNull();
+  });
+
+  it("the agent's reply is on the customer's timeline under the agent's name", async () => {
+    const n = await newTicket();
+    await deskPost(n, "replies", { content: "Please update the app", authorId: "usr_rina" });
+    const { customerId } = await deskDetail(n);
+    const railKey = await hub.adminRequest("/api/admin/api-keys", {
+      method: "POST",
+      json: { tenantId, name: "rail", scopes: ["omni:read"] },
+    });
+    const key = ((await railKey.json()) as { data: { key: string } }).data.key;
+    const timeline = await call<{ data: Array<{ eventType: string; actorId?: string; actorName?: string }> }>(
+      key,
+      "GET",
+      `/api/v1/omni/timeline?entityType=customer&entityId=${customerId}&eventTypes=COMMENT_ADDED`,
+    );
+    expect(timeline.body.data.map((e) => [e.eventType, e.actorId, e.actorName])).toContainEqual([
+      "COMMENT_ADDED",
+      "usr_rina",
+      "Rina",
+    ]);
   });
 });
 
@@ -261,9 +373,9 @@ describe("POST /api/v1/desk/tickets/{n}/status", () => {
     ] as const) {
       const attempts = [
         await setStatus(n, "IN_PROGRESS"),
-        await deskPost<Problem>(n, "replies", { content: "hello", author: "Rina" }),
-        await deskPost<Problem>(n, "notes", { content: "hello", author: "Rina" }),
-        await deskPost<Problem>(n, "assign", { assignedTo: "John Tech" }),
+        await deskPost<Problem>(n, "replies", { content: "hello", authorId: "usr_rina" }),
+        await deskPost<Problem>(n, "notes", { content: "hello", authorId: "usr_rina" }),
+        await deskPost<Problem>(n, "assign", { assignedUserId: "usr_john" }),
       ];
       for (const res of attempts) {
         expect(res.status).toBe(409);

@@ -34,9 +34,9 @@ async function keyFor(tenantId: string, scopes: string[]): Promise<string> {
 
 const changes = (n: string) =>
   [
-    ["assign", { assignedTo: "Mallory" }],
-    ["replies", { content: "hi", author: "Mallory" }],
-    ["notes", { content: "hi", author: "Mallory" }],
+    ["assign", { assignedUserId: "usr_mallory" }],
+    ["replies", { content: "hi", authorId: "usr_mallory" }],
+    ["notes", { content: "hi", authorId: "usr_mallory" }],
     ["status", { status: "IN_PROGRESS" }],
   ].map(([action, body]) => ({ path: `/api/v1/desk/tickets/${n}/${action}`, body }));
 

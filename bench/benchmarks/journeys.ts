@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { adminClient } from "../lib/admin.js";
+import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
 import {
   baselineJourneys,
   benchTemplate,
+  benchUserId,
   hubJourneys,
   journeyActions,
   percentile,
@@ -40,6 +42,7 @@ export const benchmark: Benchmark = {
         redisUrl: options.redisUrl,
         redisPrefix,
         signal: options.signal,
+        ...cpuProfileArgs(options, "hub"),
       });
       teardown.defer("stop hub", () => hub.stop());
 
@@ -50,6 +53,8 @@ export const benchmark: Benchmark = {
         name: "rail",
         scopes: ["omni:read", "omni:write"],
       });
+      // The user every journey names (assignee, advancedBy, completedBy): the Rail refuses unknown users.
+      await admin.saveUser(tenant.id, benchUserId, { name: "Bench RM", role: "relationship_manager" });
       const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
       const made = await fetch(`${hub.url}/api/v1/omni/templates`, {
         method: "POST",

@@ -12,22 +12,28 @@ export type AdminClient = Readonly<{
     id: string;
     key: string;
   }>;
+  /** A user of the tenant (`PUT .../users/{userId}`), under the bank's own id. */
+  saveUser(tenantId: string, userId: string, input: { name: string; role: string }): Promise<void>;
 }>;
 
 export function adminClient(hubUrl: string, adminToken: string): AdminClient {
-  async function post(path: string, body: unknown): Promise<unknown> {
+  async function send(method: "POST" | "PUT", path: string, body: unknown): Promise<unknown> {
     const response = await fetch(`${hubUrl}${path}`, {
-      method: "POST",
+      method,
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
-    if (response.status !== 201) throw new Error(`POST ${path} answered ${response.status}: ${text}`);
+    if (response.status !== 201) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
     return JSON.parse(text);
   }
+  const post = (path: string, body: unknown) => send("POST", path, body);
   return {
     createTenant: async (input) => createdTenant.parse(await post("/api/admin/tenants", input)).data,
     createApiKey: async (input) => createdApiKey.parse(await post("/api/admin/api-keys", input)).data,
+    saveUser: async (tenantId, userId, input) => {
+      await send("PUT", `/api/admin/tenants/${tenantId}/users/${userId}`, input);
+    },
   };
 }

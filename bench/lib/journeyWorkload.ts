@@ -33,6 +33,9 @@ export const benchTemplate = {
   slaHours: 120,
 };
 
+/** The user every benchmark journey names; the benchmark creates them first. */
+export const benchUserId = "usr_bench_001";
+
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -87,14 +90,22 @@ export function hubJourneys(
   concurrency: number,
   signal: AbortSignal,
 ) {
-  const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+  // No compression, as autocannon asks in the other benchmarks: fetch would ask for gzip, and the
+  // hub's compress middleware then gzips even these small answers (hono applies its size threshold
+  // only to answers with a Content-Length, which c.json does not set): a fifth of the hub's CPU in
+  // a profile of this benchmark, a cost of every API answer and not of journeys.
+  const headers = {
+    authorization: `Bearer ${key}`,
+    "content-type": "application/json",
+    "accept-encoding": "identity",
+  };
   const post = async (path: string, body: unknown): Promise<{ status: number; text: string }> => {
     const res = await fetch(`${hubUrl}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
     return { status: res.status, text: await res.text() };
   };
   const steps = benchTemplate.steps.map((s) => s.id);
   return runUnits(journeys, concurrency, signal, async (unit, action, state) => {
-    const by = "usr_bench_001";
+    const by = benchUserId;
     const res =
       action === "create"
         ? await post("/api/v1/omni/journeys", {

@@ -5,7 +5,7 @@ import { principalOf } from "../auth/principal.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { addComment, assignTicket, changeStatus, type UpdateResult } from "../tickets/updates.js";
-import { agentContext, type DeskDeps, refused, deskTags as tags } from "./deps.js";
+import { agentContext, type DeskDeps, namedStaff, refused, deskTags as tags } from "./deps.js";
 import { deskCommentSchema, deskTicketSchema } from "./responses.js";
 import { assignBody, commentBody, statusBody, ticketNumberParam } from "./schemas.js";
 import { deskTicketView } from "./views.js";
@@ -65,8 +65,18 @@ const ticketAfter = (result: { ticket: Parameters<typeof deskTicketView>[0] }) =
 
 export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
   app.openapi(assignRoute, async (c) => {
+    const principal = principalOf(c);
+    const body = c.req.valid("json");
+    const ref = c.req.valid("param");
+    const staff = await namedStaff(deps.db, principal.tenantId, ref, {
+      assignedUserId: { kind: "user", id: body.assignedUserId },
+      assignedTeamId: { kind: "team", id: body.assignedTeamId },
+    });
     const done = settled(
-      await assignTicket(deps, agentContext(principalOf(c)), c.req.valid("param"), c.req.valid("json")),
+      await assignTicket(deps, agentContext(principal), ref, {
+        user: staff.assignedUserId,
+        team: staff.assignedTeamId,
+      }),
     );
     return c.json(ticketAfter(done), 200);
   });
@@ -89,10 +99,14 @@ export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDep
     body: CommentBody,
     isInternal: boolean,
   ) => {
+    const { authorId: author } = await namedStaff(deps.db, principal.tenantId, ref, {
+      authorId: { kind: "user", id: body.authorId },
+    });
+    // The agent who writes is the event's actor: the customer's timeline shows their name.
     const { value } = settled(
-      await addComment(deps, agentContext(principal), ref, {
+      await addComment(deps, agentContext(principal, author), ref, {
         content: body.content,
-        authorName: body.author,
+        author,
         authorType: "agent",
         isFromSupport: true,
         isInternal,
@@ -102,6 +116,7 @@ export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDep
       id: value.id,
       content: value.content,
       author: value.author,
+      authorId: value.authorUserId,
       authorType: "agent" as const,
       isFromSupport: true,
       isInternal: value.isInternal,

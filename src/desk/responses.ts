@@ -35,8 +35,22 @@ export const deskTicketSchema = z
     channel: z.enum(ticketChannels),
     channelReferenceId: z.string().nullable(),
     customerId: z.string(),
-    assignedTo: z.string().nullable(),
-    assignedTeam: z.string().nullable(),
+    assignedTo: z
+      .string()
+      .nullable()
+      .openapi({ description: "The assigned agent's name", example: "Rina Agent" }),
+    assignedTeam: z
+      .string()
+      .nullable()
+      .openapi({ description: "The team's name", example: "Card Operations" }),
+    assignedUserId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The assigned agent, a user of the tenant", example: "usr_agent_007" }),
+    assignedTeamId: z.string().nullable().openapi({
+      description: "The assigned team; null also for the service's default team, which is a name",
+      example: "team_cards",
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
     sla: deskSlaSchema,
@@ -47,7 +61,10 @@ export const deskCommentSchema = z
   .object({
     id: z.string(),
     content: z.string(),
-    author: z.string(),
+    author: z.string().openapi({ description: "The author's name when they wrote" }),
+    authorId: z.string().nullable().openapi({
+      description: "The agent (a user of the tenant) who wrote; null for partners and customers",
+    }),
     authorType: z.enum(commentAuthorTypes),
     isFromSupport: z.boolean(),
     isInternal: z.boolean().openapi({ description: "An agents' note: never shown to partners or customers" }),

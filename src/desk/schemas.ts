@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { paginationQuery } from "../http/pagination.js";
 import { requiredEnum, requiredText } from "../serviceDesk/fields.js";
 import { priorities, serviceTypes, ticketChannels, ticketStatuses } from "../tickets/vocabulary.js";
+import { staffId } from "../users/schemas.js";
 
 /** A comma-separated list of one vocabulary's values, e.g. ?status=OPEN,IN_PROGRESS. */
 function listParam(name: string, values: readonly string[], example: string) {
@@ -27,12 +28,10 @@ export const listQuery = paginationQuery({ perPage: 20, maxPerPage: 100 }).exten
   priority: listParam("priority", priorities, "HIGH,CRITICAL"),
   serviceType: listParam("serviceType", serviceTypes, "CARD_ISSUE"),
   channel: listParam("channel", ticketChannels, "WHATSAPP"),
-  assignee: z
-    .string()
-    .trim()
-    .max(200)
-    .optional()
-    .openapi({ description: "The assigned agent or team", example: "Card Operations Team" }),
+  assignee: z.string().trim().max(200).optional().openapi({
+    description: "The assigned agent or team, by id (usr_agent_007, team_cards) or by name",
+    example: "team_cards",
+  }),
   breached: z
     .enum(["true", "false"], { error: "breached must be true or false" })
     .optional()
@@ -48,22 +47,19 @@ export const ticketNumberParam = z.object({
     .openapi({ param: { name: "ticketNumber", in: "path" }, example: "10042" }),
 });
 
-const assignee = (label: string) => requiredText(label, 200).nullable().optional();
-
+/** Users and teams are the tenant's own (src/users), by the bank's ids: unknown ones are refused. */
 export const assignBody = z
   .object({
-    assignedTo: assignee("assignedTo").openapi({
-      description: "The agent; null unassigns",
-      example: "John Tech",
+    assignedUserId: staffId("usr_agent_007", "assignedUserId").nullable().optional().openapi({
+      description: "The agent: an active user of the tenant; null unassigns the agent",
     }),
-    assignedTeam: assignee("assignedTeam").openapi({
-      description: "The team; null unassigns",
-      example: "IT Support Team",
+    assignedTeamId: staffId("team_cards", "assignedTeamId").nullable().optional().openapi({
+      description: "The team: a team of the tenant; null unassigns the team",
     }),
   })
-  .refine((b) => b.assignedTo !== undefined || b.assignedTeam !== undefined, {
-    path: ["assignedTo"],
-    message: "assignedTo or assignedTeam is required",
+  .refine((b) => b.assignedUserId !== undefined || b.assignedTeamId !== undefined, {
+    path: ["assignedUserId"],
+    message: "assignedUserId or assignedTeamId is required",
   })
   .openapi("DeskAssign");
 
@@ -72,9 +68,8 @@ export const commentBody = z
     content: requiredText("content", 10_000).openapi({
       example: "We have reversed the debit; please check.",
     }),
-    author: requiredText("author", 200).openapi({
-      description: "The agent writing",
-      example: "Rina (Card Ops)",
+    authorId: staffId("usr_agent_007", "authorId").openapi({
+      description: "The agent writing: an active user of the tenant, whose name the comment shows",
     }),
   })
   .openapi("DeskComment");

@@ -65,19 +65,21 @@ export function eventInsertValues(event: EventForStatement) {
  * from eventInsertValues, under the same group. `from` names a CTE of at most one row whose column
  * `id` is the subject id; `extraPayload` (a jsonb expression over that CTE) is merged into the
  * payload, for values only the statement knows, such as a ticket's number; `customerId` (an
- * expression over that CTE) is the customer the event concerns, for the customer's timeline.
+ * expression over that CTE) is the customer the event concerns, for the customer's timeline;
+ * `channel` (an expression over that CTE), when given, replaces the group's channel value, for
+ * a subject whose channel only the statement reads (a journey's).
  */
 export function eventInsertSql(
   group: string,
   p: StatementParams,
-  from: { cte: string; extraPayload?: SQL; customerId?: SQL },
+  from: { cte: string; extraPayload?: SQL; customerId?: SQL; channel?: SQL },
 ): SQL {
   const cte = sql.identifier(from.cte);
   const payload = sql`${p[`${group}_payload`]}::jsonb`;
   return sql`INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel, customer_id, payload, occurred_at)
     SELECT ${p[`${group}_id`]}::text, ${p[`${group}_tenant`]}::text, ${p[`${group}_type`]}::text,
       ${p[`${group}_subject_type`]}::text, ${cte}.id, ${p[`${group}_actor_type`]}::text,
-      ${p[`${group}_actor_id`]}::text, ${p[`${group}_channel`]}::text, ${from.customerId ?? sql`NULL`}::text,
+      ${p[`${group}_actor_id`]}::text, ${from.channel ?? p[`${group}_channel`]}::text, ${from.customerId ?? sql`NULL`}::text,
       ${from.extraPayload ? sql`${payload} || ${from.extraPayload}` : payload},
       ${p[`${group}_at`]}::timestamptz
     FROM ${cte}`;

@@ -21,7 +21,6 @@ import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
-import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
@@ -127,7 +126,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);
-  registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireScope } from "../auth/middleware.js";
 import { principalOf } from "../auth/principal.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
@@ -11,25 +10,19 @@ import {
   journeyIdParam,
   journeySchema,
 } from "./journeySchemas.js";
-import {
-  advanceJourney,
-  assignJourney,
-  cancelJourney,
-  completeJourney,
-  type JourneyResult,
-} from "./journeys/service.js";
+import { advanceJourney, assignJourney, cancelJourney, completeJourney } from "./journeys/actions.js";
+import type { JourneyDeps, JourneyResult } from "./journeys/service.js";
 import { journeyView } from "./journeyViews.js";
-import { journeyRefused, type RailDeps, journeyTags as tags } from "./railDeps.js";
-
-const writeScope = requireScope("omni:write");
+import { railTags, railWriteScope } from "./railParts.js";
+import { journeyRefused } from "./refusals.js";
 
 function actionRoute<B extends z.ZodType>(action: string, summary: string, body: B) {
   return createRoute({
     method: "post",
     path: `/api/v1/omni/journeys/{id}/${action}`,
-    tags,
+    tags: railTags.journeys,
     security: apiKeySecurity,
-    middleware: [writeScope],
+    middleware: [railWriteScope],
     summary: `${summary} (scope omni:write)`,
     request: { params: journeyIdParam, body: { required: true, content: json(body) } },
     responses: {
@@ -56,7 +49,7 @@ const completeRoute = actionRoute(
 );
 const cancelRoute = actionRoute("cancel", "Cancel a created, in-progress or assigned journey", cancelBody);
 
-export function registerJourneyActionRoutes(app: OpenAPIHono<HubEnv>, deps: RailDeps): void {
+export function registerJourneyActionRoutes(app: OpenAPIHono<HubEnv>, deps: JourneyDeps): void {
   const answer = (result: JourneyResult) => {
     if (!result.ok) journeyRefused(result, deps.approvals);
     return { data: journeyView(result.journey) };

@@ -1,5 +1,4 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireScope } from "../auth/middleware.js";
 import { principalOf } from "../auth/principal.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
@@ -12,19 +11,18 @@ import {
   journeyListQuery,
   journeySchema,
 } from "./journeySchemas.js";
-import { createJourney, findJourney, journeyHistory, listJourneys } from "./journeys/service.js";
+import { createJourney } from "./journeys/actions.js";
+import { findJourney, type JourneyDeps, journeyHistory, listJourneys } from "./journeys/service.js";
 import { journeyDetailView, journeyView } from "./journeyViews.js";
-import { journeyRefused, type RailDeps, journeyTags as tags } from "./railDeps.js";
-
-const readScope = requireScope("omni:read");
-const writeScope = requireScope("omni:write");
+import { railReadScope, railTags, railWriteScope } from "./railParts.js";
+import { journeyRefused } from "./refusals.js";
 
 const listRoute = createRoute({
   method: "get",
   path: "/api/v1/omni/journeys",
-  tags,
+  tags: railTags.journeys,
   security: apiKeySecurity,
-  middleware: [readScope],
+  middleware: [railReadScope],
   summary: "List the tenant's journeys, newest first; perPage at most 100 (scope omni:read)",
   request: { query: journeyListQuery },
   responses: {
@@ -36,9 +34,9 @@ const listRoute = createRoute({
 const createJourneyRoute = createRoute({
   method: "post",
   path: "/api/v1/omni/journeys",
-  tags,
+  tags: railTags.journeys,
   security: apiKeySecurity,
-  middleware: [writeScope],
+  middleware: [railWriteScope],
   summary: "Create a journey from an active template, at its first step (scope omni:write)",
   request: { body: { required: true, content: json(createJourneyBody) } },
   responses: {
@@ -50,9 +48,9 @@ const createJourneyRoute = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/api/v1/omni/journeys/{id}",
-  tags,
+  tags: railTags.journeys,
   security: apiKeySecurity,
-  middleware: [readScope],
+  middleware: [railReadScope],
   summary: "A journey with each step's state and its step history (scope omni:read)",
   request: { params: journeyIdParam },
   responses: {
@@ -61,7 +59,7 @@ const getRoute = createRoute({
   },
 });
 
-export function registerJourneyRoutes(app: OpenAPIHono<HubEnv>, deps: RailDeps): void {
+export function registerJourneyRoutes(app: OpenAPIHono<HubEnv>, deps: JourneyDeps): void {
   const { db } = deps;
 
   app.openapi(listRoute, async (c) => {

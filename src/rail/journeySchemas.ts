@@ -7,6 +7,7 @@ import {
   requiredEnum,
   requiredText,
 } from "../serviceDesk/fields.js";
+import { staffId } from "../users/schemas.js";
 import {
   assigneeTypes,
   completionOutcomes,
@@ -16,7 +17,7 @@ import {
 } from "./journeys/vocabulary.js";
 import { stepTypes } from "./templates/vocabulary.js";
 
-/** Ids of other records a body names (usr_rm_001, ent_customer_456). */
+/** Ids of other records a body names (ent_customer_456, step_kyc); users and teams are staffId. */
 const reference = (label: string) =>
   z
     .string({ error: (i) => (i.input === undefined ? `${label} is required` : `${label} must be a string`) })
@@ -39,7 +40,9 @@ export const createJourneyBody = z
       .openapi({
         example: { productType: "murabaha", requestedAmount: { amount: 2000000, currency: "SAR" } },
       }),
-    assigneeId: reference("assigneeId").optional().openapi({ example: "usr_rm_001" }),
+    assigneeId: staffId("usr_rm_001", "assigneeId")
+      .optional()
+      .openapi({ description: "An active user of the tenant" }),
     priority: optionalEnum("priority", journeyPriorities).openapi({ example: "normal" }),
     dueAt: isoDateTime("dueAt").optional().openapi({ example: "2024-01-25T17:00:00Z" }),
   })
@@ -59,13 +62,15 @@ export const advanceBody = z
     stepData: freeObject("stepData")
       .optional()
       .openapi({ example: { kycStatus: "verified", kycReference: "kyc_ref_001" } }),
-    advancedBy: reference("advancedBy").openapi({ example: "usr_rm_001" }),
+    advancedBy: staffId("usr_rm_001", "advancedBy").openapi({ description: "An active user of the tenant" }),
   })
   .openapi("JourneyAdvance");
 
 export const assignBody = z
   .object({
-    assigneeId: reference("assigneeId").openapi({ example: "usr_rm_002" }),
+    assigneeId: staffId("usr_rm_002", "assigneeId").openapi({
+      description: "An active user of the tenant, or with assigneeType team one of its teams",
+    }),
     assigneeType: optionalEnum("assigneeType", assigneeTypes).openapi({ example: "user" }),
     reason: optionalText("reason", 1000).openapi({ example: "Original RM on leave" }),
     notifyAssignee: z.boolean({ error: "notifyAssignee must be true or false" }).optional(),
@@ -77,7 +82,9 @@ export const completeBody = z
     completionNotes: optionalText("completionNotes", 2000).openapi({
       example: "All steps completed, contract activated",
     }),
-    completedBy: reference("completedBy").openapi({ example: "usr_rm_001" }),
+    completedBy: staffId("usr_rm_001", "completedBy").openapi({
+      description: "An active user of the tenant",
+    }),
     outcome: optionalEnum("outcome", completionOutcomes).openapi({ example: "success" }),
   })
   .openapi("JourneyComplete");
@@ -87,7 +94,9 @@ export const cancelBody = z
     cancellationReason: requiredText("cancellationReason", 1000).openapi({
       example: "Customer withdrew application",
     }),
-    cancelledBy: reference("cancelledBy").openapi({ example: "usr_rm_001" }),
+    cancelledBy: staffId("usr_rm_001", "cancelledBy").openapi({
+      description: "An active user of the tenant",
+    }),
   })
   .openapi("JourneyCancel");
 

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { requireScope } from "../auth/middleware.js";
 import { staffId } from "../users/schemas.js";
 
-/** What the approvals, delegations and timeline routes of the Rail share. */
+/** What the Rail's routes share: scopes, tags, the fields their bodies name things with. */
 export const railReadScope = requireScope("omni:read");
 export const railWriteScope = requireScope("omni:write");
 
@@ -45,6 +45,8 @@ export const railIdParam = (example: string) =>
   });
 
 export const railTags = {
+  templates: ["Rail: journey templates"],
+  journeys: ["Rail: journeys"],
   approvals: ["Rail: approvals"],
   delegations: ["Rail: delegations"],
   timeline: ["Rail: timeline"],

@@ -1,9 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { requireScope } from "../auth/middleware.js";
 import { principalOf } from "../auth/principal.js";
+import type { Database } from "../db/client.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
-import { type RailDeps, templateTags as tags, templateRefused } from "./railDeps.js";
+import { railReadScope, railTags, railWriteScope } from "./railParts.js";
+import { templateRefused } from "./refusals.js";
 import {
   createTemplateBody,
   editTemplateBody,
@@ -22,16 +23,14 @@ import {
 } from "./templates/service.js";
 import { templateView } from "./templateViews.js";
 
-const readScope = requireScope("omni:read");
-const writeScope = requireScope("omni:write");
 const one = (description: string) => ({ description, content: json(z.object({ data: templateSchema })) });
 
 const listRoute = createRoute({
   method: "get",
   path: "/api/v1/omni/templates",
-  tags,
+  tags: railTags.templates,
   security: apiKeySecurity,
-  middleware: [readScope],
+  middleware: [railReadScope],
   summary: "List the tenant's journey templates (scope omni:read)",
   request: { query: templateListQuery },
   responses: {
@@ -43,9 +42,9 @@ const listRoute = createRoute({
 const createRouteDef = createRoute({
   method: "post",
   path: "/api/v1/omni/templates",
-  tags,
+  tags: railTags.templates,
   security: apiKeySecurity,
-  middleware: [writeScope],
+  middleware: [railWriteScope],
   summary: "Create a journey template, as a draft (scope omni:write)",
   request: { body: { required: true, content: json(createTemplateBody) } },
   responses: { 201: one("The draft template"), ...errorResponses("v1", [400, 401, 403, 409, 429]) },
@@ -54,9 +53,9 @@ const createRouteDef = createRoute({
 const getRoute = createRoute({
   method: "get",
   path: "/api/v1/omni/templates/{id}",
-  tags,
+  tags: railTags.templates,
   security: apiKeySecurity,
-  middleware: [readScope],
+  middleware: [railReadScope],
   summary: "A journey template at its current version (scope omni:read)",
   request: { params: templateIdParam },
   responses: { 200: one("The template"), ...errorResponses("v1", [400, 401, 403, 404, 429]) },
@@ -65,9 +64,9 @@ const getRoute = createRoute({
 const editRoute = createRoute({
   method: "put",
   path: "/api/v1/omni/templates/{id}",
-  tags,
+  tags: railTags.templates,
   security: apiKeySecurity,
-  middleware: [writeScope],
+  middleware: [railWriteScope],
   summary:
     "Extension: replace a template's definition. A draft changes in place; an active template gets a new version, which new journeys start on while running ones keep theirs; archived ones are 409 (scope omni:write)",
   request: { params: templateIdParam, body: { required: true, content: json(editTemplateBody) } },
@@ -77,9 +76,9 @@ const editRoute = createRoute({
 const statusRoute = createRoute({
   method: "post",
   path: "/api/v1/omni/templates/{id}/status",
-  tags,
+  tags: railTags.templates,
   security: apiKeySecurity,
-  middleware: [writeScope],
+  middleware: [railWriteScope],
   summary: "Extension: draft → active → archived; any other move is 409 (scope omni:write)",
   request: { params: templateIdParam, body: { required: true, content: json(templateStatusBody) } },
   responses: { 200: one("The template"), ...errorResponses("v1", [400, 401, 403, 404, 409, 429]) },
@@ -90,9 +89,7 @@ function done(result: TemplateResult) {
   return { data: templateView(result.template) };
 }
 
-export function registerTemplateRoutes(app: OpenAPIHono<HubEnv>, deps: RailDeps): void {
-  const { db } = deps;
-
+export function registerTemplateRoutes(app: OpenAPIHono<HubEnv>, db: Database): void {
   app.openapi(listRoute, async (c) => {
     const templates = await listTemplates(db, principalOf(c).tenantId, c.req.valid("query"));
     return c.json({ data: templates.map(templateView) }, 200);

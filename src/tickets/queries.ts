@@ -159,7 +159,7 @@ export type TicketFilter = {
   priorities?: readonly Priority[] | undefined;
   serviceTypes?: readonly ServiceType[] | undefined;
   channels?: readonly TicketChannel[] | undefined;
-  /** The agent or the team the ticket is assigned to. */
+  /** The agent or the team the ticket is assigned to: a user's or team's id, or a name. */
   assignee?: string | undefined;
   breached?: boolean | undefined;
   customerId?: string | undefined;
@@ -174,8 +174,9 @@ function filterConditions(tenantId: string, filter: TicketFilter, now: Date): SQ
   if (filter.serviceTypes?.length) where.push(inArray(tickets.serviceType, [...filter.serviceTypes]));
   if (filter.channels?.length) where.push(inArray(tickets.channel, [...filter.channels]));
   if (filter.assignee !== undefined) {
+    const a = filter.assignee;
     where.push(
-      sql`(${eq(tickets.assignedTo, filter.assignee)} OR ${eq(tickets.assignedTeam, filter.assignee)})`,
+      sql`(${eq(tickets.assignedUserId, a)} OR ${eq(tickets.assignedTeamId, a)} OR ${eq(tickets.assignedTo, a)} OR ${eq(tickets.assignedTeam, a)})`,
     );
   }
   if (filter.breached !== undefined) {

@@ -5,7 +5,7 @@ import { type CommentAuthorType, comments, type TicketRow, tickets } from "../db
 import { type Actor, type EventType, eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
-import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
+import { maskCardNumbers } from "../privacy/cardNumbers.js";
 import { reconcileTicketSla } from "../sla/service.js";
 import { findTicket, type TicketRef, ticketCustomer } from "./queries.js";
 import {
@@ -90,6 +90,8 @@ export type NewComment = {
   content: string;
   /** Unset: the comment speaks for the ticket's customer (named so, or "Customer"). */
   authorName?: string | undefined;
+  /** The tenant's user who writes it (the desk's agents); the name is theirs. */
+  author?: Staff | undefined;
   authorType: CommentAuthorType;
   isFromSupport: boolean;
   isInternal?: boolean;
@@ -99,6 +101,7 @@ export type AddedComment = {
   id: string;
   content: string;
   author: string;
+  authorUserId: string | null;
   timestamp: string;
   isInternal: boolean;
 };
@@ -118,7 +121,7 @@ export function addComment(
     const isInternal = comment.isInternal ?? false;
     const content = maskCardNumbers(comment.content);
     const authorName = maskCardNumbers(
-      comment.authorName ?? (await ticketCustomer(tx, ticket))?.name ?? "Customer",
+      comment.author?.name ?? comment.authorName ?? (await ticketCustomer(tx, ticket))?.name ?? "Customer",
     );
     await tx.insert(comments).values({
       id,
@@ -126,6 +129,7 @@ export function addComment(
       ticketId: ticket.id,
       content,
       authorName: authorName,
+      authorUserId: comment.author?.id ?? null,
       authorType: comment.authorType,
       isFromSupport: comment.isFromSupport,
       isInternal,
@@ -148,7 +152,14 @@ export function addComment(
     return {
       ok: true,
       ticket: current,
-      value: { id, content, author: authorName, timestamp: now.toISOString(), isInternal },
+      value: {
+        id,
+        content,
+        author: authorName,
+        authorUserId: comment.author?.id ?? null,
+        timestamp: now.toISOString(),
+        isInternal,
+      },
     } as const;
   });
 }
@@ -222,31 +233,55 @@ export async function addAttachments(
   }
 }
 
-export type Assignment = { assignedTo: string | null; assignedTeam: string | null };
+/** A user or team of the tenant, by id and name, as the desk names them (src/users). */
+export type Staff = { id: string; name: string };
 
-/** Assigns the ticket to an agent and/or a team (agents only). */
+/** Who works the ticket after an assignment: the agent and the team, each null when none. */
+export type Assignment = {
+  assignedTo: string | null;
+  assignedTeam: string | null;
+  assignedUserId: string | null;
+  assignedTeamId: string | null;
+};
+
+/**
+ * Assigns the ticket to one of the tenant's users and/or teams (agents only); null unassigns, and
+ * what is not given stays. Partners see the names (currentAssignee), kept current when a user or
+ * team is renamed (renameAssignee); the ids are what the desk filters and answers by.
+ */
 export function assignTicket(
   deps: UpdateDeps,
   ctx: UpdateContext,
   ref: TicketRef,
-  assignment: Partial<Assignment>,
+  assignment: { user?: Staff | null | undefined; team?: Staff | null | undefined },
 ): Promise<UpdateResult<Assignment>> {
   return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
-    // Names typed by an agent are free text like any other: masked before they are stored.
+    const { user, team } = assignment;
     const next: Assignment = {
-      assignedTo:
-        assignment.assignedTo === undefined ? ticket.assignedTo : maskCardNumbersDeep(assignment.assignedTo),
-      assignedTeam:
-        assignment.assignedTeam === undefined
-          ? ticket.assignedTeam
-          : maskCardNumbersDeep(assignment.assignedTeam),
+      assignedTo: user === undefined ? ticket.assignedTo : staffName(user),
+      assignedUserId: user === undefined ? ticket.assignedUserId : (user?.id ?? null),
+      assignedTeam: team === undefined ? ticket.assignedTeam : staffName(team),
+      assignedTeamId: team === undefined ? ticket.assignedTeamId : (team?.id ?? null),
     };
     const updated = await applyChange(tx, ctx, ticket, now, next, [
       {
         type: eventTypes.ticketAssigned,
-        payload: { ...next, previous: { assignedTo: ticket.assignedTo, assignedTeam: ticket.assignedTeam } },
+        payload: {
+          ...next,
+          previous: {
+            assignedTo: ticket.assignedTo,
+            assignedTeam: ticket.assignedTeam,
+            assignedUserId: ticket.assignedUserId,
+            assignedTeamId: ticket.assignedTeamId,
+          },
+        },
       },
     ]);
     return { ok: true, ticket: updated, value: next } as const;
   });
+}
+
+/** A user's or team's name as tickets keep it: free text like any other, masked before it is stored. */
+function staffName(staff: Staff | null): string | null {
+  return staff === null ? null : maskCardNumbers(staff.name);
 }

@@ -1,17 +1,22 @@
 import { z } from "@hono/zod-openapi";
 import type { TeamRow, UserRow } from "../db/schema/index.js";
 
-/** The bank's own id of a user or team (`usr_rm_001`, `team_credit`). */
-export const staffId = (example: string) =>
-  z
-    .string({ error: "is required" })
-    .min(1, "is required")
-    .max(100, "must be at most 100 characters")
+/**
+ * The bank's own id of a user or team (`usr_rm_001`, `team_credit`). `label` starts the messages,
+ * for API families whose messages name their field ("authorId is required").
+ */
+export const staffId = (example: string, label?: string) => {
+  const say = (message: string) => (label ? `${label} ${message}` : message);
+  return z
+    .string({ error: say("is required") })
+    .min(1, say("is required"))
+    .max(100, say("must be at most 100 characters"))
     .regex(
       /^[A-Za-z0-9][A-Za-z0-9_.:@-]*$/,
-      "must be letters, digits, _ . : @ or -, starting with a letter or digit",
+      say("must be letters, digits, _ . : @ or -, starting with a letter or digit"),
     )
     .openapi({ example });
+};
 
 const text = (max: number, example: string) =>
   z

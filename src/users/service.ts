@@ -1,8 +1,10 @@
-import { and, asc, count, eq, getTableColumns, inArray, sql } from "drizzle-orm";
+import { and, asc, count, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import { type TeamRow, teams, type UserRow, users } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { renameAssignee } from "../tickets/assignees.js";
+import { requireStaffNames } from "./staff.js";
 
 type Reader = Database | Tx;
 
@@ -18,19 +20,25 @@ export type UserInput = {
 };
 export type UserFilter = { teamId?: string | undefined; role?: string | undefined };
 
-/** Creates a team or renames it. Answers the row and whether it is new. */
+/**
+ * Creates a team or renames it. Answers the row and whether it is new. Tickets assigned to the
+ * team show its new name from the same commit.
+ */
 export async function saveTeam(db: Database, tenantId: string, id: string, input: TeamInput) {
-  const [row] = await db
-    .insert(teams)
-    .values({ tenantId, id, name: input.name })
-    .onConflictDoUpdate({
-      target: [teams.tenantId, teams.id],
-      set: { name: input.name, updatedAt: sql`now()` },
-    })
-    .returning({ ...getTableColumns(teams), created: insertedNow });
-  if (!row) throw new Error("saveTeam: no row returned");
-  const { created, ...team } = row;
-  return { team, created };
+  return db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(teams)
+      .values({ tenantId, id, name: input.name })
+      .onConflictDoUpdate({
+        target: [teams.tenantId, teams.id],
+        set: { name: input.name, updatedAt: sql`now()` },
+      })
+      .returning({ ...getTableColumns(teams), created: insertedNow });
+    if (!row) throw new Error("saveTeam: no row returned");
+    const { created, ...team } = row;
+    if (!created) await renameAssignee(tx, tenantId, { kind: "team", id, name: team.name });
+    return { team, created };
+  });
 }
 
 export function listTeams(db: Reader, tenantId: string): Promise<TeamRow[]> {
@@ -39,7 +47,8 @@ export function listTeams(db: Reader, tenantId: string): Promise<TeamRow[]> {
 
 /**
  * Creates a user or replaces their name, role, team and active flag. A team must exist first
- * (else a validation error naming teamId), so "team" always names a real team.
+ * (else a validation error naming teamId), so "team" always names a real team. Tickets assigned
+ * to the user show a new name from the same commit.
  */
 export async function saveUser(db: Database, tenantId: string, id: string, input: UserInput) {
   return db.transaction(async (tx) => {
@@ -60,6 +69,7 @@ export async function saveUser(db: Database, tenantId: string, id: string, input
       .returning({ ...getTableColumns(users), created: insertedNow });
     if (!row) throw new Error("saveUser: no row returned");
     const { created, ...user } = row;
+    if (!created) await renameAssignee(tx, tenantId, { kind: "user", id, name: user.name });
     return { user, created };
   });
 }
@@ -91,21 +101,12 @@ export type UserReference = { field: string; userId: string };
 
 /**
  * Refuses a request that names a user the tenant does not have, or one no longer active: one
- * validation error naming every such field.
+ * validation error naming every such field (the staff check of src/users/staff.ts, for users).
  */
 export async function requireActiveUsers(db: Reader, tenantId: string, refs: readonly UserReference[]) {
-  if (refs.length === 0) return;
-  const ids = [...new Set(refs.map((r) => r.userId))];
-  const rows = await db
-    .select({ id: users.id, active: users.active })
-    .from(users)
-    .where(and(eq(users.tenantId, tenantId), inArray(users.id, ids)));
-  const known = new Map(rows.map((r) => [r.id, r.active]));
-  const fields: Record<string, string> = {};
-  for (const ref of refs) {
-    const active = known.get(ref.userId);
-    if (active === undefined) fields[ref.field] = `unknown user ${ref.userId}`;
-    else if (!active) fields[ref.field] = `user ${ref.userId} is not active`;
-  }
-  if (Object.keys(fields).length > 0) throw errors.validation(fields, "Unknown or inactive user");
+  await requireStaffNames(
+    db,
+    tenantId,
+    refs.map((r) => ({ field: r.field, kind: "user" as const, id: r.userId })),
+  );
 }

@@ -1,9 +1,10 @@
+import { type SQL, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Tx } from "../../src/db/client.js";
 import { createLogger } from "../../src/logger.js";
+import { advanceJourney, createJourney } from "../../src/rail/journeys/actions.js";
 import { queuedDeadlines } from "../../src/rail/journeys/deadlineJobs.js";
 import type { ApprovalGate } from "../../src/rail/journeys/ports.js";
-import { advanceJourney, createJourney, type JourneyDeps } from "../../src/rail/journeys/service.js";
+import type { JourneyDeps } from "../../src/rail/journeys/service.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { railClient, railExamples } from "./railClient.js";
 import { railDocExamples } from "./railDocExamples.js";
@@ -16,20 +17,17 @@ let keyId: string;
 let key: string;
 let templateId: string;
 
-/** A gate of ours standing in for the approvals module: approved journeys are the ones in the set. */
-function gateApproving(
-  approved: Set<string>,
-): ApprovalGate & { asked: Array<{ journeyId: string; inTx: boolean }> } {
-  const asked: Array<{ journeyId: string; inTx: boolean }> = [];
-  return {
-    asked,
-    async hasApproved(tx: Tx, _tenantId: string, journeyId: string) {
-      asked.push({ journeyId, inTx: typeof tx.rollback === "function" });
-      return approved.has(journeyId);
-    },
-    refusal: (stepId) => `Step ${stepId} needs an approved approval for this journey`,
-  };
-}
+/**
+ * A gate of ours standing in for the approvals module: approved journeys are the rows of a table
+ * this test owns, read by the advancing statement itself.
+ */
+const testGate: ApprovalGate = {
+  approvedSql: (_tenantId: SQL, journeyId: SQL) =>
+    sql`EXISTS (SELECT 1 FROM gate_test_approved WHERE journey_id = ${journeyId}::text)`,
+  refusal: (stepId) => `Step ${stepId} needs an approved approval for this journey`,
+};
+const approve = (journeyId: string) =>
+  hub.db.execute(sql`INSERT INTO gate_test_approved (journey_id) VALUES (${journeyId})`);
 
 beforeAll(async () => {
   hub = await createTestHub();
@@ -37,8 +35,16 @@ beforeAll(async () => {
   ({ tenantId, keyId, key } = tenant);
   rail = railClient(hub, tenant.key);
   templateId = await rail.activeTemplate(railExamples.template);
+  await seedUsers(hub, tenantId, docUsers);
+  await hub.db.execute(sql`CREATE TABLE gate_test_approved (journey_id text PRIMARY KEY)`);
 });
 afterAll(() => hub.close());
+
+const testDeps = (): JourneyDeps => ({
+  db: hub.db,
+  approvals: testGate,
+  deadlines: queuedDeadlines(hub.producer, createLogger({ level: "silent", pretty: false })),
+});
 
 const toApprovalStep = async (deps: JourneyDeps) => {
   const created = await createJourney(deps, { tenantId, keyId }, { templateId, customerId: "ent_c1" });
@@ -56,15 +62,10 @@ const toApprovalStep = async (deps: JourneyDeps) => {
 };
 
 describe("an approval step", () => {
-  it("passes only when the gate knows an approved approval for this journey, asked inside the transaction", async () => {
-    const approved = new Set<string>();
-    const gate = gateApproving(approved);
-    const deps = {
-      db: hub.db,
-      approvals: gate,
-      deadlines: queuedDeadlines(hub.producer, createLogger({ level: "silent", pretty: false })),
-    };
+  it("passes only when the gate's SQL finds an approved approval for this journey", async () => {
+    const deps = testDeps();
     const id = await toApprovalStep(deps);
+    const other = await toApprovalStep(deps);
     const pass = {
       completedStepId: "step_credit",
       stepOutcome: "passed" as const,
@@ -73,32 +74,26 @@ describe("an approval step", () => {
 
     const refused = await advanceJourney(deps, { tenantId, keyId }, id, pass);
     expect(refused).toEqual({ ok: false, reason: "approval_missing", stepId: "step_credit" });
-    expect(gate.asked).toEqual([{ journeyId: id, inTx: true }]);
 
-    approved.add(id);
+    await approve(other);
+    expect((await advanceJourney(deps, { tenantId, keyId }, id, pass)).ok).toBe(false);
+    await approve(id);
     const passed = await advanceJourney(deps, { tenantId, keyId }, id, pass);
     expect(passed.ok && passed.journey.row.completedSteps).toBe(3);
   });
 
   it("can fail without an approval: only passing needs one", async () => {
-    const gate = gateApproving(new Set());
-    const deps = {
-      db: hub.db,
-      approvals: gate,
-      deadlines: queuedDeadlines(hub.producer, createLogger({ level: "silent", pretty: false })),
-    };
+    const deps = testDeps();
     const id = await toApprovalStep(deps);
     const failed = await advanceJourney(deps, { tenantId, keyId }, id, {
       completedStepId: "step_credit",
       stepOutcome: "failed",
       advancedBy: "usr_credit_001",
     });
-    expect(failed.ok).toBe(true);
-    expect(gate.asked).toEqual([]);
+    expect(failed.ok && failed.journey.row.currentStepIndex).toBe(2);
   });
 
   it("over HTTP, passes once an approval requested for the journey is approved, and not before", async () => {
-    await seedUsers(hub, tenantId, docUsers);
     const id = await rail.newJourney(templateId);
     await rail.advance(id, "step_kyc");
     await rail.advance(id, "step_docs");
@@ -132,7 +127,6 @@ describe("an approval step", () => {
 
 describe("a journey on its customer's timeline", () => {
   it("shows the journey's own events and the approvals raised on it, newest first", async () => {
-    await seedUsers(hub, tenantId, docUsers);
     const customerId = "cus_timeline_journey";
     const id = await rail.newJourney(templateId, { customerId });
     await rail.advance(id, "step_kyc");

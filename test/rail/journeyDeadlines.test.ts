@@ -10,6 +10,7 @@ import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journe
 import { testRedisUrl } from "../support/env.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { railClient, railExamples } from "./railClient.js";
+import { docUsers, seedUsers } from "./railSupport.js";
 
 let hub: TestHub;
 let rail: ReturnType<typeof railClient>;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   rail = railClient(hub, tenant.key);
   // step_kyc times out after 48 h; the journey's SLA is 120 h; step_docs has no timeout.
   templateId = await rail.activeTemplate(railExamples.template);
+  await seedUsers(hub, tenantId, docUsers);
 });
 afterAll(() => hub.close());
 

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events } from "../../src/db/schema/index.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { type Json, railClient, railExamples, sixStepTemplate } from "./railClient.js";
+import { docUsers, seedUsers } from "./railSupport.js";
 
 let hub: TestHub;
 let rail: ReturnType<typeof railClient>;
@@ -25,6 +26,12 @@ beforeAll(async () => {
   tenantId = tenant.tenantId;
   rail = railClient(hub, tenant.key);
   sixSteps = await rail.activeTemplate(sixStepTemplate);
+  await seedUsers(hub, tenantId, { ...docUsers, usr_rm_002: "Sara Al-Qahtani", usr_gone: "Former RM" });
+  const gone = await hub.adminRequest(`/api/admin/tenants/${tenantId}/users/usr_gone`, {
+    method: "PUT",
+    json: { name: "Former RM", role: "staff", active: false },
+  });
+  expect(gone.status).toBe(200);
 });
 afterAll(() => hub.close());
 
@@ -258,6 +265,84 @@ describe("the lifecycle: the document's state diagram and nothing else", () => {
   });
 });
 
+describe("the users a journey names", () => {
+  it("are the tenant's active users (or, for assign, its teams): else 400 naming the field, and nothing written", async () => {
+    const unknownAssignee = await rail.post("/api/v1/omni/journeys", {
+      ...railExamples.journey,
+      assigneeId: "usr_nobody",
+    });
+    expect(unknownAssignee.status).toBe(400);
+    expect(unknownAssignee.body.error.fields).toEqual({ assigneeId: "unknown user usr_nobody" });
+
+    const id = await journeyAt(1);
+    const cases: Array<[string, Json, Record<string, string>]> = [
+      [
+        "advance",
+        { completedStepId: "step_docs", stepOutcome: "passed", advancedBy: "usr_nobody" },
+        { advancedBy: "unknown user usr_nobody" },
+      ],
+      [
+        "advance",
+        { completedStepId: "step_docs", stepOutcome: "passed", advancedBy: "usr_gone" },
+        { advancedBy: "user usr_gone is not active" },
+      ],
+      ["assign", { assigneeId: "usr_nobody" }, { assigneeId: "unknown user usr_nobody" }],
+      [
+        "assign",
+        { assigneeId: "team_nobody", assigneeType: "team" },
+        { assigneeId: "unknown team team_nobody" },
+      ],
+      // A team's id is not a user's: the type decides which the id must be.
+      [
+        "assign",
+        { assigneeId: "team_credit", assigneeType: "user" },
+        { assigneeId: "unknown user team_credit" },
+      ],
+      ["complete", { completedBy: "usr_nobody" }, { completedBy: "unknown user usr_nobody" }],
+      [
+        "cancel",
+        { cancellationReason: "x", cancelledBy: "usr_gone" },
+        { cancelledBy: "user usr_gone is not active" },
+      ],
+    ];
+    for (const [action, body, fields] of cases) {
+      const res = await rail.act(id, action, body);
+      expect(res.status, `${action} ${JSON.stringify(body)}`).toBe(400);
+      expect(res.body.error.fields).toEqual(fields);
+    }
+    expect((await eventsOf(id)).map((e) => e.type)).toEqual([
+      "omni.journey.created",
+      "omni.journey.advanced",
+    ]);
+    const detail = await rail.get<Journey & { history: Json[] }>(`/api/v1/omni/journeys/${id}`);
+    expect(detail.body.data).toMatchObject({ status: "in_progress", currentStepIndex: 1 });
+    expect(detail.body.data.history).toHaveLength(1);
+  });
+
+  it("a user is checked before the lifecycle, and a missing journey before the user", async () => {
+    const done = await journeyAt(0);
+    await rail.act(done, "cancel", railExamples.cancel);
+    const late = await rail.act(done, "cancel", { cancellationReason: "again", cancelledBy: "usr_nobody" });
+    expect(late.status).toBe(400);
+    const missing = await rail.act("jrn_missing", "cancel", {
+      cancellationReason: "x",
+      cancelledBy: "usr_nobody",
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it("journey events name the acting user, so the timeline shows their name", async () => {
+    const id = await journeyAt(1);
+    const res = await rail.get<Array<{ eventType: string; actorId?: string; actorName?: string }>>(
+      `/api/v1/omni/timeline?entityId=${id}&entityType=journey`,
+    );
+    expect(res.body.data.map((e) => [e.eventType, e.actorName])).toEqual([
+      ["journey.advanced", "Ahmed Al-Rashidi"],
+      ["journey.created", undefined],
+    ]);
+  });
+});
+
 describe("events", () => {
   it("each action writes its omni.journey.* event in the same transaction, without personal data", async () => {
     const id = await journeyAt(1);
@@ -275,7 +360,28 @@ describe("events", () => {
       outcome: "passed",
       advancedBy: "usr_rm_001",
     });
-    expect(written[1]).toMatchObject({ actorType: "agent", actorId: "usr_rm_001", subjectType: "journey" });
+    expect(written[1]).toMatchObject({ actorType: "user", actorId: "usr_rm_001", subjectType: "journey" });
+    expect(written[3]).toMatchObject({ actorType: "user", actorId: "usr_rm_001" });
+    expect(written[2]).toMatchObject({ actorType: "api_key" });
+    expect(written[2]?.payload).toMatchObject({
+      assigneeId: "usr_rm_002",
+      assigneeType: "user",
+      previousAssigneeId: null,
+      fromStatus: "in_progress",
+      notifyAssignee: true,
+    });
+    expect(written[1]?.payload).toMatchObject({
+      journeyId: id,
+      templateId: sixSteps,
+      stepIndex: 0,
+      fromStatus: "created",
+      status: "in_progress",
+      currentStepIndex: 1,
+      nextStepId: "step_docs",
+      completedSteps: 1,
+      totalSteps: 6,
+    });
+    expect(written.every((e) => e.customerId === "ent_c1" && e.channel === null)).toBe(true);
     const text = JSON.stringify(written.map((e) => e.payload));
     for (const free of ["Original RM on leave", "Customer withdrew application", "murabaha", "kyc_ref_001"])
       expect(text).not.toContain(free);
@@ -290,8 +396,9 @@ describe("events", () => {
 
 describe("GET /api/v1/omni/journeys", () => {
   it("filters by status, templateId, customerId and assigneeId, and pages", async () => {
-    const { key } = await hub.createTenantWithKey("rail-journeys-list", ["omni:read", "omni:write"]);
-    const own = railClient(hub, key);
+    const listed = await hub.createTenantWithKey("rail-journeys-list", ["omni:read", "omni:write"]);
+    await seedUsers(hub, listed.tenantId, { usr_1: "List RM", usr_rm_001: "Ahmed Al-Rashidi" });
+    const own = railClient(hub, listed.key);
     const templateId = await own.activeTemplate(sixStepTemplate);
     const a = await own.newJourney(templateId, { customerId: "ent_a", assigneeId: "usr_1" });
     const b = await own.newJourney(templateId, { customerId: "ent_b" });

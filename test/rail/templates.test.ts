@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { type Json, railClient, railExamples } from "./railClient.js";
+import { docUsers, seedUsers } from "./railSupport.js";
 
 let hub: TestHub;
 let rail: ReturnType<typeof railClient>;
@@ -10,7 +11,8 @@ type Template = { id: string; status: string; version: number; steps: Array<{ id
 
 beforeAll(async () => {
   hub = await createTestHub();
-  const { key } = await hub.createTenantWithKey("rail-templates", ["omni:read", "omni:write"]);
+  const { key, tenantId } = await hub.createTenantWithKey("rail-templates", ["omni:read", "omni:write"]);
+  await seedUsers(hub, tenantId, docUsers);
   const reader = await hub.createTenantWithKey("rail-templates-reader", ["omni:read"]);
   rail = railClient(hub, key);
   readOnly = railClient(hub, reader.key);

@@ -54,8 +54,14 @@ export const tickets = pgTable(
       .notNull()
       .references(() => customers.id),
     branchCode: text("branch_code"),
+    /** The assigned agent's name as partners see it (currentAssignee): the user's, kept current. */
     assignedTo: text("assigned_to"),
+    /** The team's name: a team record's, or the catalogue's default team at creation. */
     assignedTeam: text("assigned_team"),
+    /** The tenant's user assigned by an agent (src/users); null: none, or a name from before users. */
+    assignedUserId: text("assigned_user_id"),
+    /** The tenant's team assigned by an agent; null: none, or the catalogue's default team. */
+    assignedTeamId: text("assigned_team_id"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     webhookUrl: text("webhook_url"),
     partnerId: text("partner_id"),
@@ -84,6 +90,14 @@ export const tickets = pgTable(
       .on(t.tenantId, t.channelReferenceId)
       .where(sql`${t.channelReferenceId} IS NOT NULL`),
     index("tickets_customer_idx").on(t.tenantId, t.customerId, t.createdAt),
+    // A user's or team's tickets (the desk's assignee filter, a renamed user's tickets). Partial:
+    // tickets are created unassigned, so creation never writes to them.
+    index("tickets_assigned_user_idx")
+      .on(t.tenantId, t.assignedUserId)
+      .where(sql`${t.assignedUserId} IS NOT NULL`),
+    index("tickets_assigned_team_idx")
+      .on(t.tenantId, t.assignedTeamId)
+      .where(sql`${t.assignedTeamId} IS NOT NULL`),
     index("tickets_sla_response_idx")
       .on(t.responseDueAt)
       .where(
@@ -133,7 +147,10 @@ export const comments = pgTable(
       .notNull()
       .references(() => tickets.id, { onDelete: "cascade" }),
     content: text("content").notNull(),
+    /** The author's name as written: for an agent, the user's name when they wrote. */
     authorName: text("author_name").notNull(),
+    /** The tenant's user who wrote it (desk replies and notes); null for partners and customers. */
+    authorUserId: text("author_user_id"),
     authorType: text("author_type").$type<CommentAuthorType>().notNull(),
     isFromSupport: boolean("is_from_support").notNull(),
     /** Agents' notes to each other: never shown to partners or customers. */

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, inArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, exists, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../db/client.js";
 import {
   type ApprovalApproverRow,
@@ -196,22 +196,26 @@ export async function listApprovals(
   return { items, total: totals[0]?.n ?? 0 };
 }
 
+/** An approval row that passes a journey's approval step. Approved is final, so no clock is needed. */
+function approvedForJourney(tenantId: SQL, journeyId: SQL): SQL {
+  return sql`${approvals.tenantId} = ${tenantId}::text AND ${approvals.entityType} = 'journey'
+    AND ${approvals.entityId} = ${journeyId}::text AND ${approvals.status} = 'approved'`;
+}
+
 /**
- * Whether the journey has an approved approval: the gate of a journey's approval step. Approved
- * is final (expiry only ends undecided requests), so no clock is needed.
+ * Whether the journey has an approved approval, as a boolean SQL expression over the journey's
+ * tenant and id: the gate of a journey's approval step, read inside the advancing statement.
  */
+export function approvedApprovalSql(tenantId: SQL, journeyId: SQL): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${approvals} WHERE ${approvedForJourney(tenantId, journeyId)})`;
+}
+
+/** The same gate asked on its own. */
 export async function hasApprovedApproval(db: Reader, tenantId: string, journeyId: string): Promise<boolean> {
   const [row] = await db
     .select({ id: approvals.id })
     .from(approvals)
-    .where(
-      and(
-        eq(approvals.tenantId, tenantId),
-        eq(approvals.entityType, "journey"),
-        eq(approvals.entityId, journeyId),
-        eq(approvals.status, "approved"),
-      ),
-    )
+    .where(approvedForJourney(sql`${tenantId}`, sql`${journeyId}`))
     .limit(1);
   return row !== undefined;
 }

@@ -24,8 +24,9 @@ const statusAfter: Record<JourneyAction, JourneyStatus> = {
   cancel: "cancelled",
 };
 
-export function isAllowed(action: JourneyAction, from: JourneyStatus): boolean {
-  return allowedFrom[action].includes(from);
+/** The statuses an action may start from. */
+export function statusesAllowing(action: JourneyAction): readonly JourneyStatus[] {
+  return allowedFrom[action];
 }
 
 /** The status a journey has after an action that moved it on. */

@@ -1,11 +1,13 @@
-import type { Tx } from "../../db/client.js";
+import type { SQL } from "drizzle-orm";
 
 /**
- * Whether an approval-type step may be passed: an approved approval for this journey exists. Read
- * inside the advancing transaction. The approvals module provides it (src/rail/journeyApprovals.ts).
+ * Whether an approval-type step may be passed: an approved approval for this journey exists. A
+ * boolean SQL expression over the journey's tenant and id, read inside the advancing statement, so
+ * the check and the advance are one round trip. The approvals module provides it
+ * (src/rail/journeyApprovals.ts).
  */
 export type ApprovalGate = {
-  hasApproved(tx: Tx, tenantId: string, journeyId: string): Promise<boolean>;
+  approvedSql(tenantId: SQL, journeyId: SQL): SQL;
   /** What a refused approval step is told (the 409's message). */
   refusal(stepId: string): string;
 };

@@ -79,37 +79,41 @@ export async function createTemplate(
   }
 }
 
-async function currentVersion(
-  db: Database | Tx,
-  row: JourneyTemplateRow,
-): Promise<JourneyTemplateVersionRow | undefined> {
-  const [version] = await db
+/** Each template with the definition of its current version: the one way to read that pair. */
+const currentVersionJoin = and(
+  eq(journeyTemplateVersions.tenantId, journeyTemplates.tenantId),
+  eq(journeyTemplateVersions.templateId, journeyTemplates.id),
+  eq(journeyTemplateVersions.version, journeyTemplates.currentVersion),
+);
+
+function templatesWhere(db: Database | Tx, where: SQL | undefined) {
+  return db
     .select()
-    .from(journeyTemplateVersions)
-    .where(
-      and(
-        eq(journeyTemplateVersions.tenantId, row.tenantId),
-        eq(journeyTemplateVersions.templateId, row.id),
-        eq(journeyTemplateVersions.version, row.currentVersion),
-      ),
-    );
-  return version;
+    .from(journeyTemplates)
+    .innerJoin(journeyTemplateVersions, currentVersionJoin)
+    .where(where)
+    .orderBy(asc(journeyTemplates.createdAt), asc(journeyTemplates.id));
 }
 
+type TemplateJoinRow = {
+  journey_templates: JourneyTemplateRow;
+  journey_template_versions: JourneyTemplateVersionRow;
+};
+const asTemplate = (r: TemplateJoinRow): Template => ({
+  row: r.journey_templates,
+  version: r.journey_template_versions,
+});
+
+/** A template at its current version; `lock` holds the template row for the caller's transaction. */
 export async function findTemplate(
   db: Database | Tx,
   tenantId: string,
   id: string,
   lock = false,
 ): Promise<Template | undefined> {
-  const query = db
-    .select()
-    .from(journeyTemplates)
-    .where(and(eq(journeyTemplates.tenantId, tenantId), eq(journeyTemplates.id, id)));
-  const [row] = lock ? await query.for("update") : await query;
-  if (!row) return undefined;
-  const version = await currentVersion(db, row);
-  return version ? { row, version } : undefined;
+  const query = templatesWhere(db, and(eq(journeyTemplates.tenantId, tenantId), eq(journeyTemplates.id, id)));
+  const [row] = lock ? await query.for("update", { of: journeyTemplates }) : await query;
+  return row ? asTemplate(row) : undefined;
 }
 
 /**
@@ -121,7 +125,10 @@ export async function findTemplate(
 const journeyVersions = new Map<string, JourneyTemplateVersionRow>();
 const journeyVersionsMax = 10_000;
 
-/** One version of a template, as a journey that started on it reads it. */
+/**
+ * One version of a template, as a journey that started on it reads it (through this cache; the
+ * journey action statements read the version's steps in SQL, in the same round trip).
+ */
 export async function findTemplateVersion(
   db: Database | Tx,
   tenantId: string,
@@ -142,6 +149,7 @@ export async function findTemplateVersion(
   return row;
 }
 
+/** The one read of a given version; the current version of a template is read by templatesWhere. */
 async function readTemplateVersion(
   db: Database | Tx,
   tenantId: string,
@@ -169,20 +177,7 @@ export async function listTemplates(
   const conditions: SQL[] = [eq(journeyTemplates.tenantId, tenantId)];
   if (filter.status) conditions.push(eq(journeyTemplates.status, filter.status));
   if (filter.category) conditions.push(eq(journeyTemplateVersions.category, filter.category));
-  const rows = await db
-    .select()
-    .from(journeyTemplates)
-    .innerJoin(
-      journeyTemplateVersions,
-      and(
-        eq(journeyTemplateVersions.tenantId, journeyTemplates.tenantId),
-        eq(journeyTemplateVersions.templateId, journeyTemplates.id),
-        eq(journeyTemplateVersions.version, journeyTemplates.currentVersion),
-      ),
-    )
-    .where(and(...conditions))
-    .orderBy(asc(journeyTemplates.createdAt), asc(journeyTemplates.id));
-  return rows.map((r) => ({ row: r.journey_templates, version: r.journey_template_versions }));
+  return (await templatesWhere(db, and(...conditions))).map(asTemplate);
 }
 
 /**

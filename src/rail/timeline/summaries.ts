@@ -26,10 +26,12 @@ export function timelineEventType(type: string): string {
 
 /**
  * One line for people reading a timeline. Built from the event's type and ids in its payload only,
- * never from free text, so no personal data reaches it. Types without a line of their own (such as
- * those the journeys module adds) read as their name: `journey.advanced` → "Journey advanced".
+ * never from free text, so no personal data reaches it. Types without a line of their own read as
+ * their name: `omni.journey.completed` → "Journey completed".
  */
 export function timelineSummary(type: string, payload: Record<string, unknown>): string {
+  const journey = journeySummary(type, payload);
+  if (journey) return journey;
   const known = fixed[type as EventType];
   const ticket = str(payload.ticketNumber);
   const approvalType = str(payload.approvalType);
@@ -39,3 +41,22 @@ export function timelineSummary(type: string, payload: Record<string, unknown>):
   const words = timelineEventType(type).replaceAll(/[._]/g, " ").toLowerCase().trim();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
+
+/** A journey event's line: what moved, by ids and outcomes (`Journey advanced: step_kyc passed`). */
+function journeySummary(type: string, payload: Record<string, unknown>): string | undefined {
+  const step = str(payload.stepId);
+  switch (type) {
+    case eventTypes.journeyCreated:
+      return joined("Journey created", str(payload.templateId));
+    case eventTypes.journeyAdvanced:
+      return joined("Journey advanced", step && [step, str(payload.outcome)].filter(Boolean).join(" "));
+    case eventTypes.journeyAssigned:
+      return joined("Journey assigned", str(payload.assigneeId));
+    case eventTypes.journeyStepOverdue:
+      return joined("Journey step overdue", step);
+    default:
+      return undefined;
+  }
+}
+
+const joined = (head: string, detail: string | undefined) => (detail ? `${head}: ${detail}` : head);

@@ -1,14 +1,8 @@
-import type { Database } from "../db/client.js";
 import { errors } from "../errors.js";
 import { refusalMessage } from "./journeys/lifecycle.js";
-import type { ApprovalGate, DeadlineScheduler } from "./journeys/ports.js";
+import type { ApprovalGate } from "./journeys/ports.js";
 import type { JourneyFailure } from "./journeys/service.js";
 import { allowedStatusMoves, type TemplateFailure } from "./templates/service.js";
-
-export type RailDeps = { db: Database; approvals: ApprovalGate; deadlines: DeadlineScheduler };
-
-export const templateTags = ["Rail: journey templates"];
-export const journeyTags = ["Rail: journeys"];
 
 /** The Rail's answer to a template change the service refused. */
 export function templateRefused(failure: TemplateFailure): never {
@@ -37,6 +31,11 @@ export function journeyRefused(failure: JourneyFailure, approvals: ApprovalGate)
   switch (failure.reason) {
     case "not_found":
       throw errors.notFound("Journey not found");
+    case "staff_refused":
+      throw errors.validation(
+        { [failure.field]: failure.problem },
+        failure.problem.charAt(0).toUpperCase() + failure.problem.slice(1),
+      );
     case "template_not_found":
       throw errors.validation({ templateId: `No template ${failure.templateId} in this tenant` });
     case "template_not_active":
