@@ -104,6 +104,10 @@ const configSchema = z.object({
     .int()
     .min(0)
     .default(24 * 3600_000),
+  /** Attempts in flight to one endpoint at once, unless the endpoint sets its own maxConcurrency. */
+  WEBHOOK_ENDPOINT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Attempts started per second to one endpoint, unless the endpoint sets its own rateLimitPerSecond. */
+  WEBHOOK_ENDPOINT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How often the sweeper re-enqueues deliveries due in PostgreSQL but missing from Redis. */
   WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long a client may take to send a request's headers, and the whole request. */
@@ -152,6 +156,8 @@ export type WebhookSettings = {
   disableAfterMs: number;
   secretOverlapMs: number;
   sweepIntervalMs: number;
+  /** Limits of a destination that sets none of its own (a ticket's URL always). */
+  endpointDefaults: { maxConcurrency: number; ratePerSecond: number };
 };
 
 export class ConfigError extends Error {
@@ -232,6 +238,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_MS,
       secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
       sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
+      endpointDefaults: {
+        maxConcurrency: v.WEBHOOK_ENDPOINT_MAX_CONCURRENCY,
+        ratePerSecond: v.WEBHOOK_ENDPOINT_RATE_PER_SECOND,
+      },
     },
   };
 }

@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
-  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.producer));
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

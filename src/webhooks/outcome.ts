@@ -1,5 +1,5 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.js";
+import { type Database, statementTemplate, type Tx } from "../db/client.js";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
@@ -11,6 +11,44 @@ export type AttemptVerdict =
   | { status: "failed"; error: string };
 
 type Delivery = { id: string; tenantId: string; endpointId: string | null; attemptCount: number };
+
+/**
+ * A successful attempt, the delivery succeeded (its hold released) and the endpoint's failing
+ * streak cleared, as one statement: one round trip and one commit on the hot path. A success's
+ * only consequence for the endpoint is that clear, written only when there is a streak to end.
+ */
+const successStatement = statementTemplate(
+  "webhook_record_success_v1",
+  (p) => sql`
+    WITH attempt AS (
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
+      VALUES (${p.d_id}, ${p.a_at}::timestamptz, ${p.a_status}::int, ${p.a_latencyMs}::int, ${p.a_excerpt})
+    ), delivery AS (
+      UPDATE webhook_deliveries
+      SET status = 'succeeded', attempt_count = ${p.d_attempts}::int, locked_until = NULL,
+        last_error = NULL, completed_at = ${p.a_at}::timestamptz
+      WHERE id = ${p.d_id}
+    )
+    UPDATE webhook_endpoints SET failing_since = NULL
+    WHERE id = ${p.d_endpointId} AND failing_since IS NOT NULL`,
+);
+
+export async function recordSuccess(
+  db: Database,
+  delivery: Delivery,
+  attemptedAt: Date,
+  result: Extract<SendResult, { kind: "answered" }>,
+): Promise<void> {
+  await successStatement(db, {
+    d: { id: delivery.id, attempts: delivery.attemptCount + 1, endpointId: delivery.endpointId },
+    a: {
+      at: attemptedAt.toISOString(),
+      status: result.statusCode,
+      latencyMs: result.latencyMs,
+      excerpt: result.excerpt,
+    },
+  });
+}
 
 /**
  * Records one attempt and its consequences in one transaction: the attempt row, the delivery's new

@@ -1,8 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import type { DestinationPolicy } from "./destinationPolicy.js";
-import { isAllowedAddress } from "./destinationPolicy.js";
+import { type DestinationPolicy, isAllowedAddress, literalHost } from "./destinationPolicy.js";
 import { guardedLookup } from "./resolvedDestination.js";
 
 /** How much of a response body is read and kept: enough to show a partner's error message. */
@@ -28,7 +27,7 @@ export function postWebhook(
   const latencyMs = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     const url = new URL(target);
-    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const host = literalHost(url);
     if (isIP(host) && !isAllowedAddress(host, options.policy)) {
       return resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
     }

@@ -7,6 +7,7 @@ import { startWorkers } from "../../queues/workerRunner.js";
 import { events, journeys } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/logger.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
 import { testRedisUrl } from "../support/env.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { railClient, railExamples } from "./railClient.js";
@@ -131,6 +132,7 @@ describe("step timeouts and the SLA", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
+        limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
       }),
     });
     try {

@@ -9,13 +9,14 @@ import type { EventType } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { createLogger } from "../../src/logger.js";
 import { createTenant } from "../../src/tenants/service.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
 import { testRedisUrl } from "../support/env.js";
 import type { TestHub } from "../support/testHub.js";
 
 /** The workers that deliver webhooks, on the test hub's queues, with the given settings. */
 export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = hub.config.webhooks) {
   const connection = createRedisConnection(testRedisUrl, "worker");
-  const subscriber: EventSubscriber = webhookSubscriber(hub.db, hub.producer);
+  const subscriber: EventSubscriber = webhookSubscriber(hub.producer);
   const pool = startWorkers({
     connection,
     prefix: bullPrefix(hub.prefix),
@@ -28,6 +29,7 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
       metrics: hub.metrics,
       subscribers: [subscriber],
       webhooks,
+      limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
     }),
   });
   return {
