@@ -88,8 +88,6 @@ export function destinationLimiter(redis: Redis, keyPrefix: string) {
       }
       return { granted: true, release };
     },
-    /** Holders of a destination's slots right now (lapsed leases included until the next acquire). */
-    holders: (destination: string) => redis.zrange(leaseKey(destination), 0, -1),
   };
 }
 
