@@ -260,7 +260,7 @@ async function settledCount(databaseUrl: string, table: string): Promise<number>
  * runs in a thread of its own and writes a second profile, and one fixed name would let the two
  * overwrite each other. The request path is in the thread 0 file.
  */
-function cpuProfileArgs(options: BenchOptions, label: SideName): { nodeArgs?: string[] } {
+export function cpuProfileArgs(options: BenchOptions, label: string): { nodeArgs?: string[] } {
   if (!options.cpuProfileDir) return {};
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
   return { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`] };

@@ -1,5 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import type { WebhookSettings } from "../config.js";
+import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import { type Database, statementTemplate } from "../db/client.js";
 import { type EventRow, webhookDeliveries } from "../db/schema/index.js";
 import { type AttemptVerdict, recordAttempt, recordSuccess } from "./outcome.js";
@@ -58,31 +59,58 @@ type ClaimRow = {
 /**
  * Holds a pending, unheld delivery for this attempt and reads what sending it takes (its event, its
  * endpoint's URL and secrets, or the tenant's ticket secret) in one statement: one round trip
- * before the POST. No row: the delivery is not pending, or another worker holds it.
+ * before the POST. No row: the delivery is not pending, or another worker holds it. Under load the
+ * claims of concurrent jobs go as one statement (see batchedStatement): one commit, and one pooled
+ * connection, for many; `claimed` is the part both forms share.
  */
-const claimStatement = statementTemplate(
-  "webhook_claim_delivery_v1",
-  (p) => sql`
-    WITH claimed AS (
-      UPDATE webhook_deliveries
-      SET locked_until = now() + make_interval(secs => ${p.d_holdSeconds}::double precision)
-      WHERE id = ${p.d_id} AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
-      RETURNING id, tenant_id, event_id, endpoint_id, url, attempt_count
-    )
-    SELECT c.id, c.tenant_id AS "tenantId", c.endpoint_id AS "endpointId", c.url,
+const claimedSelect = (claimed: string) => sql`
+    SELECT c.id, c.id AS key, c.tenant_id AS "tenantId", c.endpoint_id AS "endpointId", c.url,
       c.attempt_count AS "attemptCount", e.id AS "eventId", e.type AS "eventType",
       e.subject_type AS "subjectType", e.payload, e.occurred_at AS "occurredAt",
       ep.url AS "endpointUrl", ep.enabled AS "endpointEnabled", ep.secret,
       CASE WHEN ep.previous_secret_expires_at > now() THEN ep.previous_secret END AS "previousSecret",
       ts.secret AS "tenantSecret"
-    FROM claimed c
+    FROM ${sql.identifier(claimed)} c
     LEFT JOIN events e ON e.id = c.event_id
     LEFT JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
-    LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`,
+    LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`;
+
+const claimable = sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now())`;
+const claimedColumns = sql`id, tenant_id, event_id, endpoint_id, url, attempt_count`;
+
+const claimStatement = statementTemplate(
+  "webhook_claim_delivery_v2",
+  (p) => sql`
+    WITH claimed AS (
+      UPDATE webhook_deliveries
+      SET locked_until = now() + make_interval(secs => ${p.d_hold_seconds}::double precision)
+      WHERE id = ${p.d_id} AND ${claimable}
+      RETURNING ${claimedColumns}
+    )
+    ${claimedSelect("claimed")}`,
+);
+
+const claimBatch = batchedStatement<ClaimRow & { key: string }>(
+  "webhook_claim_deliveries_v1",
+  (values) => String(values.d?.id),
+  (columns) => {
+    const input = columns(batchInput);
+    return sql`claimed AS (
+      UPDATE webhook_deliveries
+      SET locked_until = now() + make_interval(secs => ${input.d_hold_seconds}::double precision)
+      FROM ${sql.identifier(batchInput)}
+      WHERE webhook_deliveries.id = ${input.d_id} AND ${claimable}
+      RETURNING ${claimedColumns}
+    )
+    ${claimedSelect("claimed")}`;
+  },
+  { maxRows: 32, maxInFlight: 2 },
 );
 
 async function claimDelivery(db: Database, deliveryId: string, holdMs: number): Promise<Claimed | undefined> {
-  const [row] = await claimStatement<ClaimRow>(db, { d: { id: deliveryId, holdSeconds: holdMs / 1000 } });
+  const values = { d: { id: deliveryId, hold_seconds: holdMs / 1000 } };
+  // A batch that could not hold it (a batch failed, or another worker holds it) is asked alone.
+  const row = (await claimBatch(db, values)) ?? (await claimStatement<ClaimRow>(db, values))[0];
   if (!row) return undefined;
   const event = row.eventId
     ? {
