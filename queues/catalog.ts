@@ -61,7 +61,8 @@ export const jobCatalog = {
       deliveryId: z.string().regex(/^whd_[0-9a-f]{32}$/),
       destination: z.string().regex(/^(whe_[0-9a-f]{32}|origin-[0-9a-f]{32})$/),
     }),
-    concurrency: 20,
+    // WEBHOOK_WORKER_CONCURRENCY sets it (default 100): a delivery mostly waits on a partner.
+    concurrency: 100,
     worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
     options: {
       attempts: 5,

@@ -23,6 +23,8 @@ export function startWorkers(options: {
   logger: Logger;
   metrics: Metrics;
   queues?: readonly QueueName[];
+  /** Jobs run at once per queue where config says other than the catalog's default. */
+  concurrency?: Partial<Record<QueueName, number>>;
 }): WorkerPool {
   const { connection, prefix, handlers, logger, metrics } = options;
   const workers = (options.queues ?? queueNames).map((name) => {
@@ -45,7 +47,7 @@ export function startWorkers(options: {
       {
         connection,
         prefix,
-        concurrency: entry.concurrency,
+        concurrency: options.concurrency?.[name] ?? entry.concurrency,
         autorun: true,
         ...(lock ? { lockDuration: lock.lockDurationMs, stalledInterval: lock.stalledIntervalMs } : {}),
       },

@@ -83,7 +83,7 @@ export async function startHub(
         metrics,
         subscribers: options.subscribers ?? eventSubscribers({ producer }),
         webhooks: config.webhooks,
-        limiter: destinationLimiter(workerConnection, prefix),
+        limiter: destinationLimiter(workerConnection, prefix, logger),
       };
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,
@@ -91,6 +91,7 @@ export async function startHub(
         logger,
         metrics,
         handlers: jobHandlers(deps),
+        concurrency: { "webhook-delivery": config.webhooks.workerConcurrency },
       });
       closers.push(() => pool.close());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.

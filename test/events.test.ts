@@ -130,7 +130,11 @@ describe("the outbox relay", () => {
         metrics: hub.metrics,
         subscribers: [subscriber],
         webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
       }),
     });
     try {
@@ -200,7 +204,11 @@ describe("one job per subscriber", () => {
         metrics: hub.metrics,
         subscribers: [steady, failing],
         webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
       }),
     });
     try {

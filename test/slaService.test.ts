@@ -536,7 +536,11 @@ describe("the sla-breach-scan queue", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
       }),
     });
     try {

@@ -15,6 +15,7 @@ import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
 import { percentile } from "../lib/journeyWorkload.js";
 import { progress } from "../lib/log.js";
+import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure, RowCount } from "../lib/types.js";
@@ -44,6 +45,8 @@ const payload = {
 
 type RoundResult = {
   deliveriesPerSec: number;
+  /** CPU the side's own process (the hub; the baseline's worker) used per delivery, in ms. */
+  cpuMsPerDelivery: number;
   latencies: number[];
   missing: number;
   duplicates: number;
@@ -56,11 +59,13 @@ type RoundResult = {
  */
 async function runRound(
   receiver: WebhookReceiver,
+  pid: number,
   ids: readonly string[],
   send: (batch: readonly string[]) => Promise<void>,
   signal: AbortSignal,
 ): Promise<RoundResult> {
   receiver.reset();
+  const cpuBefore = await readCpuMs(pid);
   const committedAt = new Map<string, number>();
   const started = performance.now();
   for (let i = 0; i < ids.length; i += commitBatch) {
@@ -70,6 +75,7 @@ async function runRound(
     for (const id of batch) committedAt.set(id, at);
   }
   await receiver.until(ids.length, roundTimeoutMs, signal);
+  const cpuMs = (await readCpuMs(pid)) - cpuBefore;
   const arrivals = receiver.arrivals();
   let last = started;
   const latencies: number[] = [];
@@ -81,6 +87,7 @@ async function runRound(
   }
   return {
     deliveriesPerSec: (latencies.length / (last - started)) * 1000,
+    cpuMsPerDelivery: cpuMs / Math.max(1, latencies.length),
     latencies,
     missing: ids.length - latencies.length,
     duplicates: receiver.duplicates(),
@@ -196,7 +203,8 @@ export const benchmark: Benchmark = {
         );
       };
 
-      const hubSide = (count: number) => runRound(receiver, newIds(count), commitEvents, options.signal);
+      const hubSide = (count: number) =>
+        runRound(receiver, hub.pid, newIds(count), commitEvents, options.signal);
       const baseSide = (count: number) => {
         const ids = newIds(count);
         // The hub's own body for each event, built before the round as the hub builds it at delivery.
@@ -213,7 +221,7 @@ export const benchmark: Benchmark = {
             }),
           ]),
         );
-        return runRound(receiver, ids, addJobs(bodies), options.signal);
+        return runRound(receiver, baseline.pid, ids, addJobs(bodies), options.signal);
       };
 
       let sent = 0;
@@ -242,7 +250,8 @@ export const benchmark: Benchmark = {
         hubRounds.push(h);
         progress(
           `round ${round}: hub ${h.deliveriesPerSec.toFixed(0)} deliveries/s, p99 ${percentile(h.latencies, 99).toFixed(0)} ms; ` +
-            `baseline ${b.deliveriesPerSec.toFixed(0)}/s, p99 ${percentile(b.latencies, 99).toFixed(0)} ms`,
+            `baseline ${b.deliveriesPerSec.toFixed(0)}/s, p99 ${percentile(b.latencies, 99).toFixed(0)} ms; ` +
+            `CPU per delivery hub ${h.cpuMsPerDelivery.toFixed(2)} ms, baseline ${b.cpuMsPerDelivery.toFixed(2)} ms`,
         );
       }
 
@@ -256,6 +265,7 @@ export const benchmark: Benchmark = {
         figure("deliveriesPerSec", "deliveries/s", (r) => r.deliveriesPerSec),
         figure("latencyP50Ms", "commit to receipt p50, ms", (r) => percentile(r.latencies, 50)),
         figure("latencyP99Ms", "commit to receipt p99, ms", (r) => percentile(r.latencies, 99)),
+        figure("cpuMsPerDelivery", "CPU ms per delivery (the side's process)", (r) => r.cpuMsPerDelivery),
       ];
       const rounds = hubRounds.map((h, i) => {
         const b = baseRounds[i] as RoundResult;

@@ -102,7 +102,12 @@ export function webhookDeliveryHandler(deps: Deps) {
       deps.metrics.webhookDeferrals.inc({ reason: permit.reason });
       return putBack(job, token, deferMs(job, permit.retryAfterMs));
     }
-    const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId).finally(permit.release);
+    let result: Awaited<ReturnType<typeof deliverWebhook>>;
+    try {
+      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId);
+    } finally {
+      permit.release();
+    }
     if (result.status === "busy") {
       // Another worker holds it (or held it and crashed): try again once that hold lapses.
       deps.metrics.webhookDeferrals.inc({ reason: "held" });

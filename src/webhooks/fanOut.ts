@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.js";
-import { type EventRow, events, tickets, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
+import { type Database, statementTemplate, type Tx } from "../db/client.js";
+import { type EventRow, events, tickets, webhookEndpoints } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
 import { destinationKeyOf } from "./destinationKey.js";
@@ -77,17 +77,18 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
           );
   const internal = new Set(internalNotes.map((n) => n.id));
   const ticketUrl = new Map(ticketsWithUrl.map((t) => [t.id, t]));
-  const rows = [];
+  // Named as the statement's columns: the rows travel as one JSON parameter.
+  const rows: Array<Record<string, string | null>> = [];
   for (const event of candidates) {
     if (internal.has(event.id)) continue;
-    const base = { tenantId: event.tenantId, eventId: event.id, eventType: event.type };
+    const base = { tenant_id: event.tenantId, event_id: event.id, event_type: event.type };
     for (const endpoint of endpoints) {
       if (endpoint.tenantId === event.tenantId && takesEventType(endpoint.eventTypes, event.type))
         rows.push({
           ...base,
           id: newId("webhookDelivery"),
           destination: endpoint.id,
-          endpointId: endpoint.id,
+          endpoint_id: endpoint.id,
           url: null,
         });
     }
@@ -97,25 +98,26 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
         ...base,
         id: newId("webhookDelivery"),
         destination: ticketDestination(event.subjectId),
-        endpointId: null,
+        endpoint_id: null,
         url: ticket.url,
       });
   }
-  const written: NewDelivery[] = [];
-  // A statement binds at most 65,535 values: a batch with many endpoints is inserted in chunks.
-  for (let start = 0; start < rows.length; start += insertChunkRows) {
-    const inserted = await tx
-      .insert(webhookDeliveries)
-      .values(rows.slice(start, start + insertChunkRows))
-      .onConflictDoNothing({ target: [webhookDeliveries.eventId, webhookDeliveries.destination] })
-      .returning({
-        id: webhookDeliveries.id,
-        endpointId: webhookDeliveries.endpointId,
-        url: webhookDeliveries.url,
-      });
-    for (const d of inserted) written.push({ deliveryId: d.id, destination: destinationKeyOf(d) });
-  }
-  return written;
+  if (rows.length === 0) return [];
+  // One parameter for the whole batch, however many rows: no per-value work building the statement.
+  const written = await insertDeliveries<{ id: string; endpointId: string | null; url: string | null }>(tx, {
+    r: { rows: JSON.stringify(rows) },
+  });
+  return written.map((d) => ({ deliveryId: d.id, destination: destinationKeyOf(d) }));
 }
 
-const insertChunkRows = 2000;
+const insertDeliveries = statementTemplate(
+  "webhook_fan_out_v1",
+  (p) => sql`
+    INSERT INTO webhook_deliveries (id, tenant_id, event_id, event_type, destination, endpoint_id, url)
+    SELECT r.id, r.tenant_id, r.event_id, r.event_type, r.destination, r.endpoint_id, r.url
+    FROM jsonb_to_recordset(${p.r_rows}::jsonb) AS r(
+      id text, tenant_id text, event_id text, event_type text, destination text, endpoint_id text, url text
+    )
+    ON CONFLICT (event_id, destination) DO NOTHING
+    RETURNING id, endpoint_id AS "endpointId", url`,
+);

@@ -132,7 +132,11 @@ describe("step timeouts and the SLA", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
       }),
     });
     try {

@@ -23,13 +23,18 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
     logger: createLogger({ level: "silent", pretty: false }),
     metrics: hub.metrics,
     queues: ["domain-events", "webhook-delivery", "webhook-sweep"],
+    concurrency: { "webhook-delivery": webhooks.workerConcurrency },
     handlers: jobHandlers({
       db: hub.db,
       producer: hub.producer,
       metrics: hub.metrics,
       subscribers: [subscriber],
       webhooks,
-      limiter: destinationLimiter(connection, bullPrefix(hub.prefix)),
+      limiter: destinationLimiter(
+        connection,
+        bullPrefix(hub.prefix),
+        createLogger({ level: "silent", pretty: false }),
+      ),
     }),
   });
   return {
