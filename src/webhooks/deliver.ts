@@ -104,7 +104,9 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
     )
     ${claimedSelect("claimed")}`;
   },
-  { maxRows: 32, maxInFlight: 2 },
+  // One statement at a time, as large as the worker's concurrency: under load the calls that
+  // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
+  { maxRows: 100, maxInFlight: 1 },
 );
 
 async function claimDelivery(db: Database, deliveryId: string, holdMs: number): Promise<Claimed | undefined> {

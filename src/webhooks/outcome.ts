@@ -62,7 +62,9 @@ const successBatch = batchedStatement<{ key: string }>(
     )
     SELECT ${done.d_id} AS key FROM delivery`;
   },
-  { maxRows: 32, maxInFlight: 2 },
+  // One statement at a time, as large as the worker's concurrency: under load the calls that
+  // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
+  { maxRows: 100, maxInFlight: 1 },
 );
 
 export async function recordSuccess(
