@@ -18,6 +18,7 @@ import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
+import { PendingWrites } from "./webhooks/pendingWrites.js";
 
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
@@ -84,7 +85,13 @@ export async function startHub(
         subscribers: options.subscribers ?? eventSubscribers({ producer }),
         webhooks: config.webhooks,
         limiter: destinationLimiter(workerConnection, prefix, logger),
+        pendingWrites: new PendingWrites((err) =>
+          logger.error({ err }, "a webhook success was not recorded; it is sent again once its hold lapses"),
+        ),
       };
+      // Closed after the workers (closers run in reverse): the last jobs' success records commit
+      // before the database closes.
+      closers.push(() => deps.pendingWrites.settled());
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,
         prefix,

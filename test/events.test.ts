@@ -15,6 +15,7 @@ import { newId } from "../src/ids.js";
 import { createLogger } from "../src/logger.js";
 import { createTenant } from "../src/tenants/service.js";
 import { destinationLimiter } from "../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./support/env.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -135,6 +136,9 @@ describe("the outbox relay", () => {
           bullPrefix(hub.prefix),
           createLogger({ level: "silent", pretty: false }),
         ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {
@@ -209,6 +213,9 @@ describe("one job per subscriber", () => {
           bullPrefix(hub.prefix),
           createLogger({ level: "silent", pretty: false }),
         ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {

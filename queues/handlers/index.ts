@@ -5,6 +5,7 @@ import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { DestinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
@@ -19,6 +20,8 @@ type HandlerDeps = {
   webhooks: WebhookSettings;
   /** Webhook destinations' concurrency and rate limits, shared by every worker through Redis. */
   limiter: DestinationLimiter;
+  /** Webhook success records not waited for by their jobs (see deliverWebhook). */
+  pendingWrites: PendingWrites;
 };
 
 /**

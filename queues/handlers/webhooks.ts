@@ -10,6 +10,7 @@ import { deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
 import { isEndpointKey } from "../../src/webhooks/destinationKey.js";
 import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/destinationLimiter.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
+import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
@@ -41,6 +42,8 @@ type Deps = {
   metrics: Metrics;
   webhooks: WebhookSettings;
   limiter: DestinationLimiter;
+  /** Success records handed off by attempts; the hub waits for them before closing the database. */
+  pendingWrites: PendingWrites;
 };
 
 /** How long an endpoint's own limits are read from this process's memory after a read. */
@@ -104,7 +107,7 @@ export function webhookDeliveryHandler(deps: Deps) {
     }
     let result: Awaited<ReturnType<typeof deliverWebhook>>;
     try {
-      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId);
+      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, deps.pendingWrites);
     } finally {
       permit.release();
     }

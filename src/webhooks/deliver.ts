@@ -5,6 +5,7 @@ import { type Database, statementTemplate } from "../db/client.js";
 import { type EventRow, webhookDeliveries } from "../db/schema/index.js";
 import { type AttemptVerdict, recordAttempt, recordSuccess } from "./outcome.js";
 import { webhookBody } from "./payload.js";
+import type { PendingWrites } from "./pendingWrites.js";
 import { nextAttemptDelayMs } from "./retrySchedule.js";
 import { postWebhook, type SendResult } from "./sender.js";
 import { type SigningSecrets, signatureHeaders } from "./signing.js";
@@ -150,6 +151,13 @@ export async function deliverWebhook(
   db: Database,
   settings: WebhookSettings,
   deliveryId: string,
+  /**
+   * Where a success's record goes instead of being waited for: the worker's slot is free for the
+   * next attempt at the partner's 2xx, and the records of concurrent attempts share a statement.
+   * The row stays held until the record commits, so nothing sends it again meanwhile; a process
+   * that dies before it commits is the crash between 2xx and record, covered as below.
+   */
+  handOff?: PendingWrites,
 ): Promise<DeliveryResult> {
   const delivery = await claimDelivery(db, deliveryId, deliveryHoldMs(settings));
   if (!delivery) return notClaimed(db, deliveryId);
@@ -166,7 +174,9 @@ export async function deliverWebhook(
       : { kind: "failed", error: event ? "endpoint deleted or disabled" : "event missing", latencyMs: 0 };
   const verdict = verdictOf(result, attempt, settings, Boolean(event && target));
   if (verdict.status === "succeeded" && result.kind === "answered") {
-    await recordSuccess(db, delivery, attemptedAt, result);
+    const recorded = recordSuccess(db, delivery, attemptedAt, result);
+    if (handOff) handOff.track(recorded);
+    else await recorded;
   } else {
     await db.transaction((tx) =>
       recordAttempt(tx, delivery, attemptedAt, result, verdict, settings.disableAfterMs),

@@ -10,6 +10,7 @@ import { recordEvent } from "../../src/events/writer.js";
 import { createLogger } from "../../src/logger.js";
 import { createTenant } from "../../src/tenants/service.js";
 import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import type { TestHub } from "../support/testHub.js";
 
@@ -17,6 +18,10 @@ import type { TestHub } from "../support/testHub.js";
 export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = hub.config.webhooks) {
   const connection = createRedisConnection(testRedisUrl, "worker");
   const subscriber: EventSubscriber = webhookSubscriber(hub.producer);
+  // A record that fails surfaces as an unhandled rejection, which fails the test file.
+  const pendingWrites = new PendingWrites((err) => {
+    throw err;
+  });
   const pool = startWorkers({
     connection,
     prefix: bullPrefix(hub.prefix),
@@ -35,12 +40,14 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
         bullPrefix(hub.prefix),
         createLogger({ level: "silent", pretty: false }),
       ),
+      pendingWrites,
     }),
   });
   return {
     subscriber,
     async close() {
       await pool.close();
+      await pendingWrites.settled();
       connection.disconnect();
     },
   };
