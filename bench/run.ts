@@ -22,6 +22,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   "tickets-mixed": () => import("./benchmarks/ticketsMixed.js"),
   journeys: () => import("./benchmarks/journeys.js"),
   timeline: () => import("./benchmarks/timeline.js"),
+  webhooks: () => import("./benchmarks/webhooks.js"),
 };
 
 const usage =

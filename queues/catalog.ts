@@ -50,10 +50,20 @@ export const jobCatalog = {
    * id: the delivery id for the first attempt, `${deliveryId}.${attemptsMade}` for each retry, so
    * the sweeper can tell whether the job a due row needs is in Redis. BullMQ's own attempts only
    * cover unexpected errors (the database away); HTTP failures are scheduled by the handler.
+   * `destination` names whose concurrency and rate limits the attempt counts against (see
+   * src/webhooks/destinationKey.ts): known before the database is read, so a job that may not run
+   * yet is put back as delayed without a query. A crashed worker's job is taken back after its lock
+   * lapses (lockDurationMs), checked for every stalledIntervalMs: a delivery waits seconds, not a
+   * minute, for another worker.
    */
   "webhook-delivery": {
-    payload: z.object({ deliveryId: z.string().regex(/^whd_[0-9a-f]{32}$/) }),
-    concurrency: 20,
+    payload: z.object({
+      deliveryId: z.string().regex(/^whd_[0-9a-f]{32}$/),
+      destination: z.string().regex(/^(whe_[0-9a-f]{32}|origin-[0-9a-f]{32})$/),
+    }),
+    // WEBHOOK_WORKER_CONCURRENCY sets it (default 100): a delivery mostly waits on a partner.
+    concurrency: 100,
+    worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
     options: {
       attempts: 5,
       backoff: { type: "exponential", delay: 1000 },
@@ -87,7 +97,16 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
-} as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
+} as const satisfies Record<
+  string,
+  {
+    payload: z.ZodType;
+    concurrency: number;
+    options: JobsOptions;
+    /** BullMQ's lock and stalled-job check, where a queue needs other than its 30 s defaults. */
+    worker?: { lockDurationMs: number; stalledIntervalMs: number };
+  }
+>;
 
 export type QueueName = keyof typeof jobCatalog;
 export type JobPayload<Q extends QueueName> = z.infer<(typeof jobCatalog)[Q]["payload"]>;

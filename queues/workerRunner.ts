@@ -5,7 +5,10 @@ import type { Metrics } from "../src/metrics.js";
 import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
 
 /** One handler per queue of the catalog: a queue without a handler is a compile error. */
-export type JobHandlers = { [Q in QueueName]: (payload: JobPayload<Q>, job: Job) => Promise<unknown> };
+export type JobHandlers = {
+  /** `token` is the worker's lock on the job, which moving it back to delayed needs. */
+  [Q in QueueName]: (payload: JobPayload<Q>, job: Job, token: string | undefined) => Promise<unknown>;
+};
 
 export type WorkerPool = { readonly workers: readonly Worker[]; close(): Promise<void> };
 
@@ -20,20 +23,34 @@ export function startWorkers(options: {
   logger: Logger;
   metrics: Metrics;
   queues?: readonly QueueName[];
+  /** Jobs run at once per queue where config says other than the catalog's default. */
+  concurrency?: Partial<Record<QueueName, number>>;
 }): WorkerPool {
   const { connection, prefix, handlers, logger, metrics } = options;
   const workers = (options.queues ?? queueNames).map((name) => {
     const entry = jobCatalog[name];
-    const handler = handlers[name] as (payload: unknown, job: Job) => Promise<unknown>;
+    const handler = handlers[name] as (
+      payload: unknown,
+      job: Job,
+      token: string | undefined,
+    ) => Promise<unknown>;
+    const lock: { lockDurationMs: number; stalledIntervalMs: number } | undefined =
+      "worker" in entry ? entry.worker : undefined;
     const worker = new Worker(
       name,
-      async (job) => {
+      async (job, token) => {
         const parsed = entry.payload.safeParse(job.data);
         if (!parsed.success)
           throw new UnrecoverableError(`payload does not fit ${name}: ${parsed.error.message}`);
-        return handler(parsed.data, job);
+        return handler(parsed.data, job, token);
       },
-      { connection, prefix, concurrency: entry.concurrency, autorun: true },
+      {
+        connection,
+        prefix,
+        concurrency: options.concurrency?.[name] ?? entry.concurrency,
+        autorun: true,
+        ...(lock ? { lockDuration: lock.lockDurationMs, stalledInterval: lock.stalledIntervalMs } : {}),
+      },
     );
     worker.on("completed", () => metrics.jobsProcessed.inc({ queue: name, outcome: "completed" }));
     worker.on("failed", (job, err) => {

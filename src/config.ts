@@ -104,6 +104,16 @@ const configSchema = z.object({
     .int()
     .min(0)
     .default(24 * 3600_000),
+  /**
+   * Webhook attempts one worker process runs at once, all destinations together. A delivery mostly
+   * waits on a partner (up to WEBHOOK_TIMEOUT_MS): with each endpoint held to its own concurrency,
+   * this many slots let that many partners be slow at once before the others wait.
+   */
+  WEBHOOK_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  /** Attempts in flight to one endpoint at once, unless the endpoint sets its own maxConcurrency. */
+  WEBHOOK_ENDPOINT_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(10),
+  /** Attempts started per second to one endpoint, unless the endpoint sets its own rateLimitPerSecond. */
+  WEBHOOK_ENDPOINT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How often the sweeper re-enqueues deliveries due in PostgreSQL but missing from Redis. */
   WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long a client may take to send a request's headers, and the whole request. */
@@ -152,6 +162,10 @@ export type WebhookSettings = {
   disableAfterMs: number;
   secretOverlapMs: number;
   sweepIntervalMs: number;
+  /** Webhook attempts a worker process runs at once. */
+  workerConcurrency: number;
+  /** Limits of a destination that sets none of its own (a ticket's URL always). */
+  endpointDefaults: { maxConcurrency: number; ratePerSecond: number };
 };
 
 export class ConfigError extends Error {
@@ -232,6 +246,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_MS,
       secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
       sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
+      workerConcurrency: v.WEBHOOK_WORKER_CONCURRENCY,
+      endpointDefaults: {
+        maxConcurrency: v.WEBHOOK_ENDPOINT_MAX_CONCURRENCY,
+        ratePerSecond: v.WEBHOOK_ENDPOINT_RATE_PER_SECOND,
+      },
     },
   };
 }

@@ -12,11 +12,13 @@ import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
-import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
+import { type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
+import { destinationLimiter } from "./webhooks/destinationLimiter.js";
+import { PendingWrites } from "./webhooks/pendingWrites.js";
 
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
@@ -27,8 +29,8 @@ export type RunningHub = {
 };
 
 /** Subscribers to committed domain events; webhook delivery and notifications register here. */
-function eventSubscribers(deps: { db: Database; producer: Producer }): readonly EventSubscriber[] {
-  return [webhookSubscriber(deps.db, deps.producer)];
+function eventSubscribers(deps: { producer: Producer }): readonly EventSubscriber[] {
+  return [webhookSubscriber(deps.producer)];
 }
 
 /**
@@ -80,15 +82,23 @@ export async function startHub(
         db: database.db,
         producer,
         metrics,
-        subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
+        subscribers: options.subscribers ?? eventSubscribers({ producer }),
         webhooks: config.webhooks,
+        limiter: destinationLimiter(workerConnection, prefix, logger),
+        pendingWrites: new PendingWrites((err) =>
+          logger.error({ err }, "a webhook success was not recorded; it is sent again once its hold lapses"),
+        ),
       };
+      // Closed after the workers (closers run in reverse): the last jobs' success records commit
+      // before the database closes.
+      closers.push(() => deps.pendingWrites.settled());
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,
         prefix,
         logger,
         metrics,
         handlers: jobHandlers(deps),
+        concurrency: { "webhook-delivery": config.webhooks.workerConcurrency },
       });
       closers.push(() => pool.close());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.

@@ -71,6 +71,12 @@ export function createMetrics() {
       labelNames: ["outcome"] as const,
       registers: [registry],
     }),
+    webhookDeferrals: new Counter({
+      name: "switchboard_webhook_deferrals_total",
+      help: "Webhook jobs put back as delayed: over their destination's concurrency or rate limit, or held by another worker",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
     webhookAttemptDuration: new Histogram({
       name: "switchboard_webhook_attempt_duration_seconds",
       help: "Time from a successful webhook POST's start to its answer",

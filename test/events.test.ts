@@ -14,6 +14,8 @@ import { recordEvent } from "../src/events/writer.js";
 import { newId } from "../src/ids.js";
 import { createLogger } from "../src/logger.js";
 import { createTenant } from "../src/tenants/service.js";
+import { destinationLimiter } from "../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./support/env.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -129,6 +131,14 @@ describe("the outbox relay", () => {
         metrics: hub.metrics,
         subscribers: [subscriber],
         webhooks: hub.config.webhooks,
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {
@@ -198,6 +208,14 @@ describe("one job per subscriber", () => {
         metrics: hub.metrics,
         subscribers: [steady, failing],
         webhooks: hub.config.webhooks,
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {

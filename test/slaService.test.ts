@@ -22,6 +22,8 @@ import {
 import { saveWorkingHours, upsertSlaRules } from "../src/sla/settings.js";
 import { createTenant } from "../src/tenants/service.js";
 import type { Priority, ServiceType, TicketStatus } from "../src/tickets/vocabulary.js";
+import { destinationLimiter } from "../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./support/env.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -535,6 +537,14 @@ describe("the sla-breach-scan queue", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {

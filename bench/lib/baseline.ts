@@ -13,11 +13,17 @@ export async function startBaseline(options: {
   poolSize: number;
   signal: AbortSignal;
   nodeArgs?: readonly string[];
+  /** Variables of the baseline's own, beside the ones every baseline gets. */
+  env?: Readonly<Record<string, string>>;
 }): Promise<ServerProcess> {
   return startServer({
     label: "baseline",
     entry: resolve(repoRoot, "bench/baselines", options.file),
-    env: { DATABASE_URL: options.databaseUrl, DATABASE_POOL_SIZE: String(options.poolSize) },
+    env: {
+      ...options.env,
+      DATABASE_URL: options.databaseUrl,
+      DATABASE_POOL_SIZE: String(options.poolSize),
+    },
     readyTimeoutMs: 30_000,
     signal: options.signal,
     ...(options.nodeArgs ? { nodeArgs: options.nodeArgs } : {}),

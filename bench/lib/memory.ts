@@ -15,3 +15,15 @@ function kilobytes(status: string, field: string): number {
   if (!match?.[1]) throw new Error(`no ${field} line in /proc/<pid>/status`);
   return Number(match[1]);
 }
+
+/**
+ * CPU time a live process has used so far, user and system, in milliseconds (Linux /proc, fields
+ * utime and stime in clock ticks of 1/100 s). The difference over a round is what that round cost
+ * the process, whatever else the machine was running meanwhile.
+ */
+export async function readCpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // The command name may hold spaces and parentheses: fields are counted after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

@@ -4,6 +4,8 @@ import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
+import type { DestinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
@@ -16,6 +18,10 @@ type HandlerDeps = {
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
   webhooks: WebhookSettings;
+  /** Webhook destinations' concurrency and rate limits, shared by every worker through Redis. */
+  limiter: DestinationLimiter;
+  /** Webhook success records not waited for by their jobs (see deliverWebhook). */
+  pendingWrites: PendingWrites;
 };
 
 /**
@@ -23,7 +29,7 @@ type HandlerDeps = {
  * Resolves with how many events it moved and whether more may be waiting (the batch was full).
  */
 export function outboxRelayPass(
-  deps: Omit<HandlerDeps, "webhooks">,
+  deps: Pick<HandlerDeps, "db" | "producer" | "metrics" | "subscribers">,
 ): () => Promise<{ moved: number; more: boolean }> {
   return async () => {
     const moved = await relayOutbox(deps.db, deps.producer, deps.subscribers);

@@ -2,14 +2,21 @@ import { asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../src/db/client.js";
 import { events } from "../../src/db/schema/index.js";
 import type { Producer } from "../producer.js";
-import { type EventSubscriber, type RelayedEvent, subscriberJobId } from "./domainEvents.js";
+import {
+  type EventSubscriber,
+  type JobSubscriber,
+  type RelayedEvent,
+  subscriberJobId,
+} from "./domainEvents.js";
 
 /** Events moved per transaction; a pass that moves this many leaves more waiting. */
 export const relayBatchSize = 500;
 
 /**
  * Moves unpublished events to the domain-events queue, oldest first, and marks them published: one
- * job per (event, subscriber that has work for it). Events no subscriber wants are marked without a job: a queue job costs several Redis round trips.
+ * job per (event, subscriber that has work for it); a relay subscriber (webhooks) writes its rows in
+ * the same transaction instead and enqueues after the commit. Events no subscriber wants are marked
+ * without a job: a queue job costs several Redis round trips.
  * Rows are locked with SKIP LOCKED so several workers can relay side by side. If the commit fails
  * after the jobs were added, the next run adds them again under the same job ids, which BullMQ
  * ignores: delivery is at least once and duplicates are absorbed by the job id.
@@ -20,7 +27,7 @@ export async function relayOutbox(
   producer: Producer,
   subscribers: readonly EventSubscriber[],
 ): Promise<number> {
-  return db.transaction(async (tx) => {
+  const committed = await db.transaction(async (tx) => {
     const pending = await tx
       .select({
         id: events.id,
@@ -34,10 +41,16 @@ export async function relayOutbox(
       .orderBy(asc(events.occurredAt), asc(events.id))
       .limit(relayBatchSize)
       .for("update", { skipLocked: true });
-    if (pending.length === 0) return 0;
+    if (pending.length === 0) return { moved: 0, afterCommit: [] };
     // Only events some subscriber has work for become jobs; the rest are published by being marked.
     const jobs = [];
+    const afterCommit: Array<() => Promise<void>> = [];
     for (const subscriber of subscribers) {
+      if ("inRelay" in subscriber) {
+        const wanted = pending.filter((e) => subscriber.wants(e.type));
+        if (wanted.length > 0) afterCommit.push(await subscriber.inRelay(tx, wanted));
+        continue;
+      }
       for (const e of await eventsFor(tx, subscriber, pending)) {
         jobs.push({
           payload: { eventId: e.id, tenantId: e.tenantId, type: e.type, subscriber: subscriber.name },
@@ -55,14 +68,16 @@ export async function relayOutbox(
           pending.map((e) => e.id),
         ),
       );
-    return pending.length;
+    return { moved: pending.length, afterCommit };
   });
+  for (const step of committed.afterCommit) await step();
+  return committed.moved;
 }
 
 /** The batch's events of types the subscriber wants, narrowed to those it says it has work for. */
 async function eventsFor(
   tx: Tx,
-  subscriber: EventSubscriber,
+  subscriber: JobSubscriber,
   batch: readonly RelayedEvent[],
 ): Promise<readonly RelayedEvent[]> {
   const wanted = batch.filter((e) => subscriber.wants(e.type));

@@ -1,47 +1,121 @@
+import { DelayedError, type Job } from "bullmq";
+import { eq } from "drizzle-orm";
+import { tenantSettingsCache } from "../../src/cache/tenantSettingsCache.js";
 import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
+import { webhookEndpoints } from "../../src/db/schema/index.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import type { Metrics } from "../../src/metrics.js";
-import { deliverWebhook } from "../../src/webhooks/deliver.js";
-import { eventsWithDestinations, fanOutEvent } from "../../src/webhooks/fanOut.js";
+import { deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
+import { isEndpointKey } from "../../src/webhooks/destinationKey.js";
+import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/destinationLimiter.js";
+import { fanOutEvents } from "../../src/webhooks/fanOut.js";
+import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
+import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
-import { requeueDelivery } from "../webhookJobs.js";
-import type { EventSubscriber } from "./domainEvents.js";
+import { enqueueDeliveries, requeueDeliveries } from "../webhookJobs.js";
+import type { RelaySubscriber } from "./domainEvents.js";
 
 /** Deliveries the sweeper looks at per tick; a backlog larger than this is worked through over ticks. */
 const sweepBatch = 1000;
 
 /**
- * Webhook delivery as a subscriber of domain events: it fans an event out to delivery rows, then
- * enqueues one delivery job per row. A failure after the rows were written retries the fan-out,
- * which writes nothing twice and enqueues the rows still unattempted.
+ * Webhook delivery as a subscriber of domain events: in the relay's transaction it writes one
+ * delivery row per (event, destination), then, once that has committed, enqueues one job per row.
+ * An enqueue that fails after the commit (Redis away) leaves the rows due: the sweeper enqueues them.
  */
-export function webhookSubscriber(db: Database, producer: Producer): EventSubscriber {
+export function webhookSubscriber(producer: Producer): RelaySubscriber {
   return {
     name: "webhooks",
     wants: (type) => type !== eventTypes.webhookTest,
-    interestedIn: eventsWithDestinations,
-    handle: async (event) => {
-      const ids = await fanOutEvent(db, event);
-      await enqueueDeliveries(producer, ids);
+    inRelay: async (tx, events) => {
+      const deliveries = await fanOutEvents(tx, events);
+      return () => enqueueDeliveries(producer, deliveries);
     },
   };
 }
 
-async function enqueueDeliveries(producer: Producer, ids: readonly string[]): Promise<void> {
-  await producer.enqueueBulk(
-    "webhook-delivery",
-    ids.map((deliveryId) => ({ payload: { deliveryId }, options: { jobId: deliveryJobId(deliveryId, 0) } })),
-  );
+type Deps = {
+  db: Database;
+  producer: Producer;
+  metrics: Metrics;
+  webhooks: WebhookSettings;
+  limiter: DestinationLimiter;
+  /** Success records handed off by attempts; the hub waits for them before closing the database. */
+  pendingWrites: PendingWrites;
+};
+
+/** How long an endpoint's own limits are read from this process's memory after a read. */
+const limitsTtlMs = 5000;
+const limitsCache = tenantSettingsCache<DestinationLimits>(limitsTtlMs);
+
+/** A destination's limits: the endpoint's own where it sets them, else the configured defaults. */
+function limitsOf(deps: Deps, destination: string): Promise<DestinationLimits> {
+  const defaults = deps.webhooks.endpointDefaults;
+  if (!isEndpointKey(destination)) return Promise.resolve(defaults);
+  return limitsCache.get(deps.db, destination, async () => {
+    const [endpoint] = await deps.db
+      .select({ max: webhookEndpoints.maxConcurrency, rate: webhookEndpoints.rateLimitPerSecond })
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.id, destination));
+    return {
+      maxConcurrency: endpoint?.max ?? defaults.maxConcurrency,
+      ratePerSecond: endpoint?.rate ?? defaults.ratePerSecond,
+    };
+  });
 }
 
-type Deps = { db: Database; producer: Producer; metrics: Metrics; webhooks: WebhookSettings };
+/**
+ * How long a job refused a slot waits before it asks again: the limiter's hint, at least a growing
+ * back-off by how often this job was refused already (so a long backlog for one slow partner polls
+ * Redis a few times a second, not in a loop), at most a few seconds, with jitter so a refused
+ * backlog does not come back at once.
+ */
+function deferMs(job: Job, retryAfterMs: number): number {
+  // BullMQ counts every start of a job; attemptsMade counts only its failed runs.
+  const refusals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
+  const backoff = Math.min(maxDeferMs, minDeferMs * 2 ** Math.min(refusals, 8));
+  return Math.round(Math.min(Math.max(retryAfterMs, backoff), maxDeferMs) * (1 + Math.random() * 0.5));
+}
+const minDeferMs = 50;
+const maxDeferMs = 3000;
 
-/** One attempt; a failed one that has retries left becomes a delayed job for the next. */
+/**
+ * Puts the job back as delayed, its worker slot freed at once for other destinations' jobs, and
+ * tells BullMQ so (DelayedError): not a failure, no attempt spent.
+ */
+async function putBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
+}
+
+/**
+ * One attempt, within its destination's concurrency and rate limits; a job over them goes back to
+ * delayed without touching the database. A failed attempt that has retries left becomes a delayed
+ * job for the next.
+ */
 export function webhookDeliveryHandler(deps: Deps) {
-  return async ({ deliveryId }: { deliveryId: string }) => {
-    const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId);
+  return async (payload: JobPayload<"webhook-delivery">, job: Job, token: string | undefined) => {
+    const { deliveryId, destination } = payload;
+    const limits = await limitsOf(deps, destination);
+    const holdMs = deliveryHoldMs(deps.webhooks);
+    const permit = await deps.limiter.acquire(destination, job.id ?? deliveryId, limits, holdMs);
+    if (!permit.granted) {
+      deps.metrics.webhookDeferrals.inc({ reason: permit.reason });
+      return putBack(job, token, deferMs(job, permit.retryAfterMs));
+    }
+    let result: Awaited<ReturnType<typeof deliverWebhook>>;
+    try {
+      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, deps.pendingWrites);
+    } finally {
+      permit.release();
+    }
+    if (result.status === "busy") {
+      // Another worker holds it (or held it and crashed): try again once that hold lapses.
+      deps.metrics.webhookDeferrals.inc({ reason: "held" });
+      return putBack(job, token, result.retryAfterMs + 100);
+    }
     if (result.status === "succeeded" || result.status === "retry" || result.status === "failed") {
       deps.metrics.webhookAttempts.inc({ outcome: result.status });
     }
@@ -52,7 +126,7 @@ export function webhookDeliveryHandler(deps: Deps) {
     if (result.status === "retry") {
       await deps.producer.enqueue(
         "webhook-delivery",
-        { deliveryId },
+        { deliveryId, destination },
         { jobId: deliveryJobId(deliveryId, result.attempt), delay: result.delayMs },
       );
     }
@@ -64,13 +138,9 @@ export function webhookDeliveryHandler(deps: Deps) {
  * Re-enqueues due deliveries whose job is not in Redis (Redis lost its data, or an enqueue failed
  * after a commit). Rows are due and unheld, so a job still waiting for them is left alone.
  */
-export function webhookSweepHandler(deps: Deps) {
+export function webhookSweepHandler(deps: Pick<Deps, "db" | "producer">) {
   return async () => {
-    const queue = deps.producer.queues["webhook-delivery"];
-    let requeued = 0;
-    for (const due of await dueDeliveries(deps.db, sweepBatch)) {
-      if (await requeueDelivery(queue, due)) requeued++;
-    }
-    return { requeued };
+    const due = await dueDeliveries(deps.db, sweepBatch);
+    return { requeued: await requeueDeliveries(deps.producer, due, { promote: false }) };
   };
 }

@@ -126,7 +126,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerCatalogueAdminRoutes(app, db);
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);
-  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.producer));
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

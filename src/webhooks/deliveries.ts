@@ -2,6 +2,7 @@ import { and, count, desc, eq, gte, type SQL, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { type DeliveryStatus, webhookAttempts, webhookDeliveries } from "../db/schema/index.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
+import { type DueDelivery, dueColumns, dueDeliveryOf } from "./sweeper.js";
 
 export type DeliveryFilter = {
   endpointId?: string | undefined;
@@ -48,8 +49,6 @@ export async function listAttempts(db: Database, tenantId: string, deliveryId: s
     .orderBy(webhookAttempts.attemptedAt);
 }
 
-export type Requeued = { id: string; attemptCount: number };
-
 /**
  * Makes a delivery due now: a failed one becomes pending again for one more attempt (its schedule is
  * spent, so a failure fails it again), a pending one is brought forward. A succeeded delivery is
@@ -59,7 +58,7 @@ export async function retryDelivery(
   db: Database,
   tenantId: string,
   deliveryId: string,
-): Promise<{ ok: true; delivery: Requeued } | { ok: false; reason: "not_found" | "succeeded" }> {
+): Promise<{ ok: true; delivery: DueDelivery } | { ok: false; reason: "not_found" | "succeeded" }> {
   const [delivery] = await db
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()`, completedAt: null })
@@ -70,8 +69,8 @@ export async function retryDelivery(
         sql`${webhookDeliveries.status} <> 'succeeded'`,
       ),
     )
-    .returning({ id: webhookDeliveries.id, attemptCount: webhookDeliveries.attemptCount });
-  if (delivery) return { ok: true, delivery };
+    .returning(dueColumns);
+  if (delivery) return { ok: true, delivery: dueDeliveryOf(delivery) };
   const [exists] = await db
     .select({ id: webhookDeliveries.id })
     .from(webhookDeliveries)
@@ -85,8 +84,8 @@ export async function replayFailed(
   tenantId: string,
   endpointId: string,
   since: Date,
-): Promise<Requeued[]> {
-  return db
+): Promise<DueDelivery[]> {
+  const rows = await db
     .update(webhookDeliveries)
     .set({ status: "pending", nextAttemptAt: sql`now()`, completedAt: null })
     .where(
@@ -97,5 +96,6 @@ export async function replayFailed(
         gte(webhookDeliveries.createdAt, since),
       ),
     )
-    .returning({ id: webhookDeliveries.id, attemptCount: webhookDeliveries.attemptCount });
+    .returning(dueColumns);
+  return rows.map(dueDeliveryOf);
 }

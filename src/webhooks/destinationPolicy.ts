@@ -122,6 +122,11 @@ function isNonPublicAddress(address: string): boolean {
   return v4 ? nonPublic.check(v4, "ipv4") : nonPublic.check(address, "ipv6");
 }
 
+/** The host a URL names, as an address or a name: an IPv6 literal without its brackets. */
+export function literalHost(url: URL): string {
+  return url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+}
+
 /** Judges a webhook URL as written. The URL parser has already normalised 0x7f.1 or 2130706433 to 127.0.0.1. */
 export function judgeDestination(raw: string, policy: DestinationPolicy): DestinationVerdict {
   let url: URL;
@@ -137,7 +142,7 @@ export function judgeDestination(raw: string, policy: DestinationPolicy): Destin
   if (url.username || url.password) {
     return { allowed: false, reason: "Webhook URL must not carry a user name or password" };
   }
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const host = literalHost(url);
   if (isIP(host)) {
     return isAllowedAddress(host, policy)
       ? { allowed: true }

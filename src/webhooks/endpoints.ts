@@ -13,6 +13,9 @@ export type EndpointInput = {
   eventTypes: string[];
   description?: string | undefined;
   enabled?: boolean | undefined;
+  /** null: the hub's default applies. */
+  maxConcurrency?: number | null | undefined;
+  rateLimitPerSecond?: number | null | undefined;
 };
 
 export type EndpointRefusal = { ok: false; field: "url"; reason: string };
@@ -35,6 +38,8 @@ export async function createEndpoint(
       eventTypes: input.eventTypes,
       description: input.description ?? "",
       enabled: input.enabled ?? true,
+      maxConcurrency: input.maxConcurrency ?? null,
+      rateLimitPerSecond: input.rateLimitPerSecond ?? null,
       secret: newWebhookSecret(),
     })
     .returning();
@@ -65,6 +70,8 @@ export async function updateEndpoint(
       ...(changes.description !== undefined ? { description: changes.description } : {}),
       ...(changes.enabled !== undefined ? { enabled: changes.enabled } : {}),
       ...(changes.enabled === true ? { failingSince: null, disabledReason: null } : {}),
+      ...(changes.maxConcurrency !== undefined ? { maxConcurrency: changes.maxConcurrency } : {}),
+      ...(changes.rateLimitPerSecond !== undefined ? { rateLimitPerSecond: changes.rateLimitPerSecond } : {}),
       updatedAt: sql`now()`,
     })
     .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)))
@@ -151,6 +158,6 @@ export async function sendTestEvent(db: Database, tenantId: string, id: string, 
       destination: id,
       endpointId: id,
     });
-    return { eventId, deliveryId };
+    return { eventId, deliveryId, endpointId: id };
   });
 }

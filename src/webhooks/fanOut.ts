@@ -1,114 +1,123 @@
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.js";
-import { type EventRow, tickets, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
+import { type Database, statementTemplate, type Tx } from "../db/client.js";
+import { type EventRow, events, tickets, webhookEndpoints } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
+import { destinationKeyOf } from "./destinationKey.js";
 import { takesEventType } from "./eventTypeFilter.js";
-import { isInternalNote, serviceDeskWebhookTypes } from "./payload.js";
+import { serviceDeskWebhookTypes } from "./payload.js";
+
+/** What the fan-out knows of an event: what the relay reads of it. */
+export type FannedEvent = Pick<EventRow, "id" | "tenantId" | "type" | "subjectType" | "subjectId">;
+
+/** A delivery written by the fan-out, as its first job carries it. */
+export type NewDelivery = { deliveryId: string; destination: string };
 
 /** The destination key of a ticket's own integration.webhookUrl. */
 function ticketDestination(ticketId: string): string {
   return `ticket.${ticketId}`;
 }
 
-/**
- * Writes one delivery row per destination that takes the event: each enabled endpoint of the
- * tenant whose event types match, and the ticket's own integration.webhookUrl for the service
- * desk's events. The unique (event, destination) key makes a repeated fan-out write nothing twice.
- * Returns the ids of the event's deliveries not yet attempted, new or written by an earlier run
- * whose enqueueing failed: the caller enqueues them all (job ids absorb repeats).
- */
-export async function fanOutEvent(db: Database, event: EventRow): Promise<string[]> {
-  // Test events go to the one endpoint asked (see endpoints.ts), and internal notes nowhere.
-  if (event.type === eventTypes.webhookTest || isInternalNote(event)) return [];
-  // The two reads are independent: one round trip's wait instead of two.
-  const [endpoints, [ticket]] = await Promise.all([
-    db
-      .select({ id: webhookEndpoints.id, eventTypes: webhookEndpoints.eventTypes })
-      .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.tenantId, event.tenantId), eq(webhookEndpoints.enabled, true))),
-    isServiceDeskTicketEvent(event)
-      ? db
-          .select({ url: tickets.webhookUrl })
-          .from(tickets)
-          .where(and(eq(tickets.id, event.subjectId), eq(tickets.tenantId, event.tenantId)))
-      : Promise.resolve([]),
-  ]);
-  const rows = endpoints
-    .filter((e) => takesEventType(e.eventTypes, event.type))
-    .map((e) => ({ destination: e.id, endpointId: e.id as string | null, url: null as string | null }));
-  if (ticket?.url)
-    rows.push({ destination: ticketDestination(event.subjectId), endpointId: null, url: ticket.url });
-  if (rows.length === 0) return [];
-  await db
-    .insert(webhookDeliveries)
-    .values(
-      rows.map((r) => ({
-        id: newId("webhookDelivery"),
-        tenantId: event.tenantId,
-        eventId: event.id,
-        eventType: event.type,
-        ...r,
-      })),
-    )
-    .onConflictDoNothing({ target: [webhookDeliveries.eventId, webhookDeliveries.destination] });
-  const fresh = await db
-    .select({ id: webhookDeliveries.id })
-    .from(webhookDeliveries)
-    .where(
-      and(
-        eq(webhookDeliveries.eventId, event.id),
-        eq(webhookDeliveries.status, "pending"),
-        sql`${webhookDeliveries.attemptCount} = 0`,
-      ),
-    );
-  return fresh.map((d) => d.id);
-}
-
-type EventHead = Pick<EventRow, "id" | "tenantId" | "type" | "subjectType" | "subjectId">;
-
 /** A service-desk event about a ticket: the ticket's own integration.webhookUrl may take it. */
-function isServiceDeskTicketEvent(event: EventHead): boolean {
+function isServiceDeskTicketEvent(event: FannedEvent): boolean {
   return serviceDeskWebhookTypes.has(event.type) && event.subjectType === "ticket";
 }
 
 /**
- * Which of these events fanOutEvent could write a delivery for: an enabled endpoint of the event's
- * tenant takes its type, or it is a service-desk event of a ticket that has a webhookUrl. Two reads
- * for a whole relayed batch, so that events with no destination (most of them, for a tenant without
- * webhooks) never become jobs. Fan-out stays the judge: it reads again when the job runs.
+ * Writes one delivery row per (event, destination that takes it), for a whole relayed batch, in
+ * the relay's transaction: so an event is marked published only with its deliveries in PostgreSQL,
+ * and Redis losing its data afterwards loses no delivery (the sweeper finds them). Destinations:
+ * each enabled endpoint of the event's tenant whose event types match, and the ticket's own
+ * integration.webhookUrl for the service desk's events. Test events go to the one endpoint asked
+ * (see endpoints.ts), internal notes nowhere. Three reads and one multi-row insert per batch; the
+ * unique (event, destination) key makes a repeated fan-out write nothing twice.
  */
-export async function eventsWithDestinations(
-  tx: Database | Tx,
-  batch: readonly EventHead[],
-): Promise<ReadonlySet<string>> {
-  const tenantIds = [...new Set(batch.map((e) => e.tenantId))];
-  const ticketEvents = batch.filter(isServiceDeskTicketEvent);
-  const [endpoints, ticketsWithUrl] = await Promise.all([
-    tx
-      .select({ tenantId: webhookEndpoints.tenantId, eventTypes: webhookEndpoints.eventTypes })
-      .from(webhookEndpoints)
-      .where(and(inArray(webhookEndpoints.tenantId, tenantIds), eq(webhookEndpoints.enabled, true))),
+export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEvent[]): Promise<NewDelivery[]> {
+  const candidates = batch.filter((e) => e.type !== eventTypes.webhookTest);
+  if (candidates.length === 0) return [];
+  const tenantIds = [...new Set(candidates.map((e) => e.tenantId))];
+  const ticketEvents = candidates.filter(isServiceDeskTicketEvent);
+  const comments = candidates.filter((e) => e.type === eventTypes.commentAdded);
+  // One after another: a transaction's client runs one query at a time anyway.
+  const endpoints = await tx
+    .select({
+      id: webhookEndpoints.id,
+      tenantId: webhookEndpoints.tenantId,
+      eventTypes: webhookEndpoints.eventTypes,
+    })
+    .from(webhookEndpoints)
+    .where(and(inArray(webhookEndpoints.tenantId, tenantIds), eq(webhookEndpoints.enabled, true)));
+  const ticketsWithUrl =
     ticketEvents.length === 0
-      ? Promise.resolve([])
-      : tx
-          .select({ id: tickets.id })
+      ? []
+      : await tx
+          .select({ id: tickets.id, tenantId: tickets.tenantId, url: tickets.webhookUrl })
           .from(tickets)
           .where(
             and(
               inArray(tickets.id, [...new Set(ticketEvents.map((e) => e.subjectId))]),
               isNotNull(tickets.webhookUrl),
             ),
-          ),
-  ]);
-  const hooked = new Set(ticketsWithUrl.map((t) => t.id));
-  const interested = new Set<string>();
-  for (const event of batch) {
-    const byEndpoint = endpoints.some(
-      (e) => e.tenantId === event.tenantId && takesEventType(e.eventTypes, event.type),
-    );
-    if (byEndpoint || (isServiceDeskTicketEvent(event) && hooked.has(event.subjectId)))
-      interested.add(event.id);
+          );
+  // Only comments can be internal notes: their payloads are read, no other event's.
+  const internalNotes =
+    comments.length === 0
+      ? []
+      : await tx
+          .select({ id: events.id })
+          .from(events)
+          .where(
+            and(
+              inArray(
+                events.id,
+                comments.map((e) => e.id),
+              ),
+              sql`${events.payload}->'isInternal' = 'true'::jsonb`,
+            ),
+          );
+  const internal = new Set(internalNotes.map((n) => n.id));
+  const ticketUrl = new Map(ticketsWithUrl.map((t) => [t.id, t]));
+  // Named as the statement's columns: the rows travel as one JSON parameter.
+  const rows: Array<Record<string, string | null>> = [];
+  for (const event of candidates) {
+    if (internal.has(event.id)) continue;
+    const base = { tenant_id: event.tenantId, event_id: event.id, event_type: event.type };
+    for (const endpoint of endpoints) {
+      if (endpoint.tenantId === event.tenantId && takesEventType(endpoint.eventTypes, event.type))
+        rows.push({
+          ...base,
+          id: newId("webhookDelivery"),
+          destination: endpoint.id,
+          endpoint_id: endpoint.id,
+          url: null,
+        });
+    }
+    const ticket = isServiceDeskTicketEvent(event) ? ticketUrl.get(event.subjectId) : undefined;
+    if (ticket?.url && ticket.tenantId === event.tenantId)
+      rows.push({
+        ...base,
+        id: newId("webhookDelivery"),
+        destination: ticketDestination(event.subjectId),
+        endpoint_id: null,
+        url: ticket.url,
+      });
   }
-  return interested;
+  if (rows.length === 0) return [];
+  // One parameter for the whole batch, however many rows: no per-value work building the statement.
+  const written = await insertDeliveries<{ id: string; endpointId: string | null; url: string | null }>(tx, {
+    r: { rows: JSON.stringify(rows) },
+  });
+  return written.map((d) => ({ deliveryId: d.id, destination: destinationKeyOf(d) }));
 }
+
+const insertDeliveries = statementTemplate(
+  "webhook_fan_out_v1",
+  (p) => sql`
+    INSERT INTO webhook_deliveries (id, tenant_id, event_id, event_type, destination, endpoint_id, url)
+    SELECT r.id, r.tenant_id, r.event_id, r.event_type, r.destination, r.endpoint_id, r.url
+    FROM jsonb_to_recordset(${p.r_rows}::jsonb) AS r(
+      id text, tenant_id text, event_id text, event_type text, destination text, endpoint_id text, url text
+    )
+    ON CONFLICT (event_id, destination) DO NOTHING
+    RETURNING id, endpoint_id AS "endpointId", url`,
+);

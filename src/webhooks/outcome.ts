@@ -1,5 +1,6 @@
 import { and, eq, isNotNull, sql } from "drizzle-orm";
-import type { Tx } from "../db/client.js";
+import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { type Database, statementTemplate, type Tx } from "../db/client.js";
 import { webhookAttempts, webhookDeliveries, webhookEndpoints } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
@@ -11,6 +12,79 @@ export type AttemptVerdict =
   | { status: "failed"; error: string };
 
 type Delivery = { id: string; tenantId: string; endpointId: string | null; attemptCount: number };
+
+/**
+ * A successful attempt, the delivery succeeded (its hold released) and the endpoint's failing
+ * streak cleared, as one statement: one round trip and one commit on the hot path. A success's
+ * only consequence for the endpoint is that clear, written only when there is a streak to end.
+ * Under load the successes of concurrent jobs go as one statement (see batchedStatement); the
+ * single form is for an idle hub, a batch that failed, and PGlite.
+ */
+const successStatement = statementTemplate(
+  "webhook_record_success_v2",
+  (p) => sql`
+    WITH delivery AS (
+      UPDATE webhook_deliveries
+      SET status = 'succeeded', attempt_count = ${p.d_attempts}::int, locked_until = NULL,
+        last_error = NULL, completed_at = ${p.a_at}::timestamptz
+      WHERE id = ${p.d_id}
+      RETURNING id
+    ), attempt AS (
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
+      SELECT id, ${p.a_at}::timestamptz, ${p.a_status}::int, ${p.a_latency_ms}::int, ${p.a_excerpt}
+      FROM delivery
+    )
+    UPDATE webhook_endpoints SET failing_since = NULL
+    WHERE id = ${p.d_endpoint_id} AND failing_since IS NOT NULL`,
+);
+
+const successBatch = batchedStatement<{ key: string }>(
+  "webhook_record_successes_v1",
+  (values) => String(values.d?.id),
+  (columns) => {
+    const input = columns(batchInput);
+    const done = columns("delivery");
+    return sql`delivery AS (
+      UPDATE webhook_deliveries
+      SET status = 'succeeded', attempt_count = ${input.d_attempts}::int, locked_until = NULL,
+        last_error = NULL, completed_at = ${input.a_at}::timestamptz
+      FROM ${sql.identifier(batchInput)}
+      WHERE webhook_deliveries.id = ${input.d_id}
+      RETURNING ${sql.identifier(batchInput)}.*
+    ), attempt AS (
+      INSERT INTO webhook_attempts (delivery_id, attempted_at, status_code, latency_ms, response_excerpt)
+      SELECT ${done.d_id}, ${done.a_at}::timestamptz, ${done.a_status}::int, ${done.a_latency_ms}::int,
+        ${done.a_excerpt}
+      FROM delivery
+    ), endpoint AS (
+      UPDATE webhook_endpoints SET failing_since = NULL
+      WHERE failing_since IS NOT NULL AND id IN (SELECT ${done.d_endpoint_id} FROM delivery)
+    )
+    SELECT ${done.d_id} AS key FROM delivery`;
+  },
+  // One statement at a time, as large as the worker's concurrency: under load the calls that
+  // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
+  { maxRows: 100, maxInFlight: 1 },
+);
+
+export async function recordSuccess(
+  db: Database,
+  delivery: Delivery,
+  attemptedAt: Date,
+  result: Extract<SendResult, { kind: "answered" }>,
+): Promise<void> {
+  const values = {
+    d: { id: delivery.id, attempts: delivery.attemptCount + 1, endpoint_id: delivery.endpointId },
+    a: {
+      at: attemptedAt.toISOString(),
+      status: result.statusCode,
+      latency_ms: result.latencyMs,
+      excerpt: result.excerpt,
+    },
+  };
+  // Not written by a batch (it failed, or the row is gone): alone, where it meets its own outcome.
+  if (!(await successBatch(db, values))) await successStatement(db, values);
+}
 
 /**
  * Records one attempt and its consequences in one transaction: the attempt row, the delivery's new

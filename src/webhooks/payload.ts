@@ -21,7 +21,9 @@ const envelopeKeys = new Set(["ticketNumber", "channelReferenceId", "customerId"
  * every string, whatever a payload holds. The body depends on the event alone, so every attempt of
  * a delivery sends the same bytes.
  */
-export function webhookBody(event: EventRow): string {
+export function webhookBody(
+  event: Pick<EventRow, "id" | "type" | "subjectType" | "payload" | "occurredAt">,
+): string {
   const timestamp = event.occurredAt.toISOString();
   if (serviceDeskWebhookTypes.has(event.type) && event.subjectType === "ticket") {
     const data = Object.fromEntries(Object.entries(event.payload).filter(([k]) => !envelopeKeys.has(k)));
@@ -43,9 +45,4 @@ export function webhookBody(event: EventRow): string {
 
 function stringOrNull(value: unknown): string | null {
   return typeof value === "string" || typeof value === "number" ? String(value) : null;
-}
-
-/** Internal notes never leave the hub. */
-export function isInternalNote(event: EventRow): boolean {
-  return event.type === eventTypes.commentAdded && event.payload.isInternal === true;
 }

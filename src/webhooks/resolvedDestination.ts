@@ -5,6 +5,7 @@ import {
   type DestinationVerdict,
   isAllowedAddress,
   judgeDestination,
+  literalHost,
 } from "./destinationPolicy.js";
 
 export type WebhookDestinationPolicy = DestinationPolicy & { httpsOnly: boolean };
@@ -25,7 +26,7 @@ export async function judgeEndpointUrl(
   const url = new URL(raw);
   if (policy.httpsOnly && url.protocol !== "https:")
     return { allowed: false, reason: "Webhook URL must use https" };
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const host = literalHost(url);
   if (isIP(host)) return written;
   const addresses = await resolveAll(host).catch(() => []);
   return addresses.every((a) => isAllowedAddress(a.address, policy))

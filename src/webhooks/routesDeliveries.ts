@@ -5,7 +5,6 @@ import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { errorResponses, json, apiKeySecurity as security } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
-import { tenantWebhookSecret } from "./deliver.js";
 import { listAttempts, listDeliveries, replayFailed, retryDelivery } from "./deliveries.js";
 import { getEndpoint } from "./endpoints.js";
 import type { WebhookRouteDeps } from "./routes.js";
@@ -18,6 +17,7 @@ import {
   deliveryView,
   endpointIdParam,
 } from "./schemas.js";
+import { tenantWebhookSecret } from "./tenantSecret.js";
 
 const tags = ["Webhooks"];
 const read = requireScope("webhooks:read");
@@ -123,15 +123,15 @@ export function registerDeliveryRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
       if (result.reason === "not_found") throw errors.notFound("Webhook delivery not found");
       throw errors.conflict("The delivery has succeeded: it is never sent twice");
     }
-    await deps.requeue(result.delivery);
-    return c.json({ data: { id: result.delivery.id } }, 202);
+    await deps.requeue([result.delivery]);
+    return c.json({ data: { id: result.delivery.deliveryId } }, 202);
   });
   app.openapi(routes.replay, async (c) => {
     const tenantId = principalOf(c).tenantId;
     const { endpointId } = c.req.valid("param");
     if (!(await getEndpoint(db, tenantId, endpointId))) throw errors.notFound("Webhook endpoint not found");
     const replayed = await replayFailed(db, tenantId, endpointId, new Date(c.req.valid("json").since));
-    for (const delivery of replayed) await deps.requeue(delivery);
+    await deps.requeue(replayed);
     return c.json({ data: { requeued: replayed.length } }, 202);
   });
   app.openapi(routes.ticketSecret, async (c) => {

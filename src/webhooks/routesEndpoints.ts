@@ -176,7 +176,7 @@ export function registerEndpointRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
       actorOf(principal),
     );
     if (!sent) throw notFound();
-    await deps.requeue({ id: sent.deliveryId, attemptCount: 0 });
-    return c.json({ data: sent }, 202);
+    await deps.requeue([{ deliveryId: sent.deliveryId, destination: sent.endpointId, attemptCount: 0 }]);
+    return c.json({ data: { eventId: sent.eventId, deliveryId: sent.deliveryId } }, 202);
   });
 }

@@ -32,6 +32,14 @@ const endpointFields = {
     .openapi({ example: ["TICKET_CREATED", "omni.journey.*"] }),
   description: z.string().max(500).optional().openapi({ example: "Core banking" }),
   enabled: z.boolean().optional(),
+  maxConcurrency: z.number().int().min(1).max(1000).nullable().optional().openapi({
+    description: "Attempts in flight to this endpoint at once; null: the hub's default",
+    example: 5,
+  }),
+  rateLimitPerSecond: z.number().int().min(1).max(100_000).nullable().optional().openapi({
+    description: "Attempts started per second to this endpoint; null: the hub's default",
+    example: 20,
+  }),
 };
 
 export const createEndpointSchema = z.object(endpointFields).openapi("CreateWebhookEndpoint");
@@ -55,6 +63,16 @@ export const endpointSchema = z
       .nullable()
       .openapi({ description: "Why the hub disabled it (410 Gone, failing too long)" }),
     failingSince: z.iso.datetime().nullable(),
+    maxConcurrency: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "null: WEBHOOK_ENDPOINT_MAX_CONCURRENCY applies" }),
+    rateLimitPerSecond: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "null: WEBHOOK_ENDPOINT_RATE_PER_SECOND applies" }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -78,6 +96,8 @@ export function endpointView(e: WebhookEndpointRow) {
     enabled: e.enabled,
     disabledReason: e.disabledReason,
     failingSince: iso(e.failingSince),
+    maxConcurrency: e.maxConcurrency,
+    rateLimitPerSecond: e.rateLimitPerSecond,
     createdAt: e.createdAt.toISOString(),
     updatedAt: e.updatedAt.toISOString(),
   };

@@ -1,22 +1,47 @@
 import http from "node:http";
 import https from "node:https";
 import { isIP } from "node:net";
-import type { DestinationPolicy } from "./destinationPolicy.js";
-import { isAllowedAddress } from "./destinationPolicy.js";
+import { type DestinationPolicy, isAllowedAddress, literalHost } from "./destinationPolicy.js";
 import { guardedLookup } from "./resolvedDestination.js";
 
 /** How much of a response body is read and kept: enough to show a partner's error message. */
 const responseExcerptBytes = 1024;
 
+/**
+ * How long a kept connection may sit idle before the hub closes it: below the 5 s that Node's and
+ * Apache's servers keep one, so the hub is not the one writing on a socket the partner just closed.
+ */
+const idleSocketMs = 4000;
+
 export type SendResult =
   | { kind: "answered"; statusCode: number; excerpt: string; latencyMs: number }
   | { kind: "failed"; error: string; latencyMs: number };
 
+type Agents = { http: http.Agent; https: https.Agent };
+
+/**
+ * Keep-alive agents, one pair per policy. A pooled socket skips the lookup, and it may: it was
+ * connected by that lookup to an address the same policy allowed, and a DNS answer that changes
+ * later cannot move an open connection. Keeping connections spares partners (and the hub) a TCP and
+ * TLS handshake per delivery.
+ */
+const agentsByPolicy = new WeakMap<DestinationPolicy, Agents>();
+function agentsOf(policy: DestinationPolicy): Agents {
+  let agents = agentsByPolicy.get(policy);
+  if (!agents) {
+    const options = { keepAlive: true, timeout: idleSocketMs, scheduling: "lifo" as const };
+    agents = { http: new http.Agent(options), https: new https.Agent(options) };
+    agentsByPolicy.set(policy, agents);
+  }
+  return agents;
+}
+
 /**
  * POSTs one webhook. Redirects are not followed (node's client never does: a 3xx is an answer,
  * and a failed attempt); the body read is capped; the whole exchange has one deadline. Addresses
- * are checked by the lookup that the connection uses, and literal IPs here, as the lookup never
- * sees them.
+ * are checked by the lookup that opens each connection, and literal IPs here, as the lookup never
+ * sees them. A kept connection that the partner closed as the request went out is retried once on
+ * a new one: the partner read nothing of it.
  */
 export function postWebhook(
   target: string,
@@ -25,41 +50,72 @@ export function postWebhook(
   options: { timeoutMs: number; policy: DestinationPolicy },
 ): Promise<SendResult> {
   const started = performance.now();
+  const url = new URL(target);
+  const host = literalHost(url);
+  if (isIP(host) && !isAllowedAddress(host, options.policy)) {
+    return Promise.resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
+  }
+  const deadline = started + options.timeoutMs;
+  return send(url, body, headers, options.policy, deadline, started, true);
+}
+
+function send(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  policy: DestinationPolicy,
+  deadline: number,
+  started: number,
+  mayRetry: boolean,
+): Promise<SendResult> {
   const latencyMs = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
-    const url = new URL(target);
-    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-    if (isIP(host) && !isAllowedAddress(host, options.policy)) {
-      return resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
-    }
-    const client = url.protocol === "https:" ? https : http;
+    const agents = agentsOf(policy);
+    const secure = url.protocol === "https:";
+    const client = secure ? https : http;
     const request = client.request(url, {
       method: "POST",
-      headers: { ...headers, "content-type": "application/json", "user-agent": "Switchboard-Webhooks/1" },
-      lookup: guardedLookup(options.policy),
-      // No pooled sockets: a kept connection would skip the lookup, and with it the address check.
-      agent: false,
+      headers: {
+        ...headers,
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(body)),
+        "user-agent": "Switchboard-Webhooks/1",
+      },
+      lookup: guardedLookup(policy),
+      agent: secure ? agents.https : agents.http,
     });
-    const deadline = setTimeout(
-      () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
+    const timer = setTimeout(
+      () => request.destroy(new Error(`no answer within ${Math.round(deadline - started)} ms`)),
+      Math.max(0, deadline - performance.now()),
     );
-    request.on("error", (err) => {
-      clearTimeout(deadline);
+    let answered = false;
+    request.on("error", (err: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      if (answered) return;
+      const stale = request.reusedSocket && (err.code === "ECONNRESET" || err.code === "EPIPE");
+      if (stale && mayRetry && performance.now() < deadline) {
+        resolve(send(url, body, headers, policy, deadline, started, false));
+        return;
+      }
       resolve({ kind: "failed", error: err.message, latencyMs: latencyMs() });
     });
     request.on("response", (response) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let kept = 0;
+      let finished = false;
       const finish = () => {
-        clearTimeout(deadline);
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
         const excerpt = Buffer.concat(chunks).subarray(0, responseExcerptBytes).toString("utf8");
         resolve({ kind: "answered", statusCode: response.statusCode ?? 0, excerpt, latencyMs: latencyMs() });
       };
       response.on("data", (chunk: Buffer) => {
         if (kept < responseExcerptBytes) chunks.push(chunk);
         kept += chunk.length;
-        // The rest is not wanted: stop reading rather than download a large answer.
+        // The rest is not wanted: stop reading rather than download a large answer (the
+        // connection goes with it, not back to the pool).
         if (kept >= responseExcerptBytes) {
           response.destroy();
           finish();
@@ -67,6 +123,7 @@ export function postWebhook(
       });
       response.on("end", finish);
       response.on("error", finish);
+      response.on("close", finish);
     });
     request.end(body);
   });

@@ -1,5 +1,4 @@
 import { createHmac, randomBytes } from "node:crypto";
-import { Webhook } from "standardwebhooks";
 
 /** A new endpoint secret, written as Standard Webhooks writes one: `whsec_` + base64 of 24 random bytes. */
 export function newWebhookSecret(): string {
@@ -27,7 +26,7 @@ export function signatureHeaders(
   const headers: Record<string, string> = {
     "webhook-id": webhookId,
     "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
-    "webhook-signature": keys.map((k) => new Webhook(k).sign(webhookId, at, body)).join(" "),
+    "webhook-signature": keys.map((k) => standardSignature(k, webhookId, at, body)).join(" "),
     "x-webhook-signature": hexSignature(secrets.current, body),
   };
   if (secrets.previous) headers["x-webhook-signature-previous"] = hexSignature(secrets.previous, body);
@@ -36,4 +35,16 @@ export function signatureHeaders(
 
 function hexSignature(secret: string, body: string): string {
   return createHmac("sha256", secret).update(body).digest("hex");
+}
+
+/**
+ * `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the secret's base64-decoded bytes
+ * (without `whsec_`): the Standard Webhooks scheme, as its `standardwebhooks` package signs (the
+ * tests verify with that package). node:crypto's HMAC, not the package's pure-JavaScript SHA-256:
+ * every delivery signs, and the native one costs a fraction of the CPU.
+ */
+function standardSignature(secret: string, webhookId: string, at: Date, body: string): string {
+  const key = Buffer.from(secret.startsWith("whsec_") ? secret.slice(6) : secret, "base64");
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return `v1,${createHmac("sha256", key).update(`${webhookId}.${timestamp}.${body}`).digest("base64")}`;
 }

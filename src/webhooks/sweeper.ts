@@ -1,19 +1,37 @@
 import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema/index.js";
+import { destinationKeyOf } from "./destinationKey.js";
 
 /** The job id of a delivery's next attempt: see the webhook-delivery queue in queues/catalog.ts. */
 export function deliveryJobId(deliveryId: string, attemptsMade: number): string {
   return attemptsMade === 0 ? deliveryId : `${deliveryId}.${attemptsMade}`;
 }
 
+/** A delivery whose next attempt should be on the queue: what its job id and payload are made of. */
+export type DueDelivery = { deliveryId: string; destination: string; attemptCount: number };
+
+/** The columns a DueDelivery is made of. */
+export const dueColumns = {
+  id: webhookDeliveries.id,
+  attemptCount: webhookDeliveries.attemptCount,
+  endpointId: webhookDeliveries.endpointId,
+  url: webhookDeliveries.url,
+};
+
+export function dueDeliveryOf(row: {
+  id: string;
+  attemptCount: number;
+  endpointId: string | null;
+  url: string | null;
+}): DueDelivery {
+  return { deliveryId: row.id, destination: destinationKeyOf(row), attemptCount: row.attemptCount };
+}
+
 /** Deliveries due now and held by no worker, oldest first: the sweeper's candidates. */
-export async function dueDeliveries(
-  db: Database,
-  limit: number,
-): Promise<Array<{ id: string; attemptCount: number }>> {
-  return db
-    .select({ id: webhookDeliveries.id, attemptCount: webhookDeliveries.attemptCount })
+export async function dueDeliveries(db: Database, limit: number): Promise<DueDelivery[]> {
+  const rows = await db
+    .select(dueColumns)
     .from(webhookDeliveries)
     .where(
       and(
@@ -24,4 +42,5 @@ export async function dueDeliveries(
     )
     .orderBy(asc(webhookDeliveries.nextAttemptAt))
     .limit(limit);
+  return rows.map(dueDeliveryOf);
 }

@@ -7,6 +7,8 @@ import { startWorkers } from "../../queues/workerRunner.js";
 import { events, journeys } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/logger.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { railClient, railExamples } from "./railClient.js";
@@ -133,6 +135,14 @@ describe("step timeouts and the SLA", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
+        limiter: destinationLimiter(
+          connection,
+          bullPrefix(hub.prefix),
+          createLogger({ level: "silent", pretty: false }),
+        ),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
       }),
     });
     try {

@@ -4,7 +4,7 @@ import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "..
 import { recordEvent } from "../../src/events/writer.js";
 import { deliverWebhook } from "../../src/webhooks/deliver.js";
 import { createEndpoint } from "../../src/webhooks/endpoints.js";
-import { fanOutEvent } from "../../src/webhooks/fanOut.js";
+import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import { judgeEndpointUrl } from "../../src/webhooks/resolvedDestination.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
@@ -61,7 +61,8 @@ describe("where webhooks may go", () => {
       );
       const [event] = await hub.db.select().from(events).where(eq(events.id, eventId));
       if (!event) throw new Error("no event");
-      const [deliveryId] = await fanOutEvent(hub.db, event);
+      const [delivery] = await fanOutEvents(hub.db, [event]);
+      const deliveryId = delivery?.deliveryId;
       const result = await deliverWebhook(
         hub.db,
         { ...hub.config.webhooks, allowedNetworks: [] },
@@ -108,7 +109,8 @@ describe("endpoint health", () => {
       );
       const [event] = await hub.db.select().from(events).where(eq(events.id, eventId));
       if (!event) throw new Error("no event");
-      const [deliveryId] = await fanOutEvent(hub.db, event);
+      const [delivery] = await fanOutEvents(hub.db, [event]);
+      const deliveryId = delivery?.deliveryId;
       const result = await deliverWebhook(
         hub.db,
         { ...hub.config.webhooks, disableAfterMs: 0 },

@@ -84,6 +84,32 @@ describe("/api/v1/webhooks", () => {
     });
     expect(pattern.status).toBe(400);
     expect(Object.keys(pattern.body.error.fields)).toEqual(["eventTypes.0"]);
+    const limits = await call("/api/v1/webhooks/endpoints", {
+      method: "POST",
+      json: { url: "https://a.example/", eventTypes: ["*"], maxConcurrency: 0, rateLimitPerSecond: 1.5 },
+    });
+    expect(limits.status).toBe(400);
+    expect(Object.keys(limits.body.error.fields).sort()).toEqual(["maxConcurrency", "rateLimitPerSecond"]);
+  });
+
+  it("takes an endpoint's own concurrency and rate limits, and null for the hub's defaults", async () => {
+    const created = await call("/api/v1/webhooks/endpoints", {
+      method: "POST",
+      json: { url: "https://limits.example/", eventTypes: ["*"], maxConcurrency: 3, rateLimitPerSecond: 25 },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.data).toMatchObject({ maxConcurrency: 3, rateLimitPerSecond: 25 });
+    const id = created.body.data.id;
+    const changed = await call(`/api/v1/webhooks/endpoints/${id}`, {
+      method: "PATCH",
+      json: { maxConcurrency: null },
+    });
+    expect(changed.body.data).toMatchObject({ maxConcurrency: null, rateLimitPerSecond: 25 });
+    const plain = await call("/api/v1/webhooks/endpoints", {
+      method: "POST",
+      json: { url: "https://plain.example/", eventTypes: ["*"] },
+    });
+    expect(plain.body.data).toMatchObject({ maxConcurrency: null, rateLimitPerSecond: null });
   });
 
   it("sends a test event, signed with both secrets during a rotation; lists its delivery and attempts; retries and replays", async () => {

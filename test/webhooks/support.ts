@@ -9,31 +9,45 @@ import type { EventType } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { createLogger } from "../../src/logger.js";
 import { createTenant } from "../../src/tenants/service.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import type { TestHub } from "../support/testHub.js";
 
 /** The workers that deliver webhooks, on the test hub's queues, with the given settings. */
 export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = hub.config.webhooks) {
   const connection = createRedisConnection(testRedisUrl, "worker");
-  const subscriber: EventSubscriber = webhookSubscriber(hub.db, hub.producer);
+  const subscriber: EventSubscriber = webhookSubscriber(hub.producer);
+  // A record that fails surfaces as an unhandled rejection, which fails the test file.
+  const pendingWrites = new PendingWrites((err) => {
+    throw err;
+  });
   const pool = startWorkers({
     connection,
     prefix: bullPrefix(hub.prefix),
     logger: createLogger({ level: "silent", pretty: false }),
     metrics: hub.metrics,
     queues: ["domain-events", "webhook-delivery", "webhook-sweep"],
+    concurrency: { "webhook-delivery": webhooks.workerConcurrency },
     handlers: jobHandlers({
       db: hub.db,
       producer: hub.producer,
       metrics: hub.metrics,
       subscribers: [subscriber],
       webhooks,
+      limiter: destinationLimiter(
+        connection,
+        bullPrefix(hub.prefix),
+        createLogger({ level: "silent", pretty: false }),
+      ),
+      pendingWrites,
     }),
   });
   return {
     subscriber,
     async close() {
       await pool.close();
+      await pendingWrites.settled();
       connection.disconnect();
     },
   };

@@ -36,6 +36,10 @@ export const webhookEndpoints = pgTable(
     /** The first failed attempt since the last success; null while the endpoint answers. */
     failingSince: at("failing_since"),
     disabledReason: text("disabled_reason"),
+    /** Attempts in flight at once; null = WEBHOOK_ENDPOINT_MAX_CONCURRENCY. */
+    maxConcurrency: integer("max_concurrency"),
+    /** Attempts started per second; null = WEBHOOK_ENDPOINT_RATE_PER_SECOND. */
+    rateLimitPerSecond: integer("rate_limit_per_second"),
     createdAt: at("created_at").notNull().defaultNow(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },

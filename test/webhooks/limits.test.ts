@@ -1,0 +1,188 @@
+import { eq, inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { webhookDeliveries } from "../../src/db/schema/index.js";
+import { createLogger } from "../../src/logger.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { createEndpoint } from "../../src/webhooks/endpoints.js";
+import { testRedisUrl } from "../support/env.js";
+import { createTestHub, type TestHub } from "../support/testHub.js";
+import { gate, startReceiver } from "./receiver.js";
+import { commitEvent, newTenant, startDeliveryWorkers } from "./support.js";
+
+let hub: TestHub;
+let workers: ReturnType<typeof startDeliveryWorkers>;
+const redis = createRedisConnection(testRedisUrl, "client");
+beforeAll(async () => {
+  // A long timeout: a slow partner's requests stay open until the test answers them.
+  hub = await createTestHub({
+    WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
+    WEBHOOK_TIMEOUT_MS: "15000",
+    WEBHOOK_WORKER_CONCURRENCY: "20",
+  });
+  workers = startDeliveryWorkers(hub);
+});
+afterAll(async () => {
+  await workers?.close();
+  await hub?.close();
+  redis.disconnect();
+});
+
+async function endpointFor(
+  tenantId: string,
+  url: string,
+  limits: { maxConcurrency?: number; rateLimitPerSecond?: number },
+) {
+  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
+    url,
+    eventTypes: ["*"],
+    ...limits,
+  });
+  if (!created.ok) throw new Error(created.reason);
+  return created.endpoint;
+}
+
+async function statuses(eventIds: string[]) {
+  const rows = await hub.db
+    .select({ status: webhookDeliveries.status })
+    .from(webhookDeliveries)
+    .where(inArray(webhookDeliveries.eventId, eventIds));
+  return rows.map((r) => r.status);
+}
+
+describe("the destination limiter (Redis)", () => {
+  it("grants a destination's slots up to its concurrency, and one more once a holder releases", async () => {
+    const limiter = destinationLimiter(
+      redis,
+      bullPrefix(hub.prefix),
+      createLogger({ level: "silent", pretty: false }),
+    );
+    const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
+    const first = await limiter.acquire("whe_a", "job-1", limits, 60_000);
+    const second = await limiter.acquire("whe_a", "job-2", limits, 60_000);
+    const third = await limiter.acquire("whe_a", "job-3", limits, 60_000);
+    expect([first.granted, second.granted, third.granted]).toEqual([true, true, false]);
+    expect(third).toMatchObject({ reason: "concurrency" });
+    // Another destination has slots of its own.
+    expect((await limiter.acquire("whe_b", "job-4", limits, 60_000)).granted).toBe(true);
+    if (first.granted) first.release();
+    expect((await limiter.acquire("whe_a", "job-3", limits, 60_000)).granted).toBe(true);
+  });
+
+  it("frees a crashed holder's slot once its lease lapses", async () => {
+    const limiter = destinationLimiter(
+      redis,
+      bullPrefix(hub.prefix),
+      createLogger({ level: "silent", pretty: false }),
+    );
+    const limits = { maxConcurrency: 1, ratePerSecond: 1000 };
+    expect((await limiter.acquire("whe_crash", "job-dead", limits, 200)).granted).toBe(true);
+    // Never released: the holder died. Another job is refused until the lease runs out, then served.
+    expect((await limiter.acquire("whe_crash", "job-next", limits, 60_000)).granted).toBe(false);
+    await vi.waitFor(
+      async () => expect((await limiter.acquire("whe_crash", "job-next", limits, 60_000)).granted).toBe(true),
+      {
+        timeout: 5000,
+        interval: 50,
+      },
+    );
+  });
+
+  it("starts at most ratePerSecond attempts in a second, and says when the next may start", async () => {
+    const limiter = destinationLimiter(
+      redis,
+      bullPrefix(hub.prefix),
+      createLogger({ level: "silent", pretty: false }),
+    );
+    const limits = { maxConcurrency: 100, ratePerSecond: 3 };
+    // The window is Redis's second: start early in one, so the five asks fall in the same window.
+    const [, micros] = await redis.time();
+    const intoSecondMs = Math.floor(Number(micros) / 1000);
+    if (intoSecondMs > 500) await new Promise((resolve) => setTimeout(resolve, 1005 - intoSecondMs));
+    const permits = [];
+    for (let i = 0; i < 5; i++) permits.push(await limiter.acquire("whe_rate", `job-${i}`, limits, 60_000));
+    expect(permits.map((p) => p.granted)).toEqual([true, true, true, false, false]);
+    const refused = permits[3];
+    if (refused?.granted !== false) throw new Error("expected a refusal");
+    expect(refused.reason).toBe("rate");
+    expect(refused.retryAfterMs).toBeGreaterThan(0);
+    expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    // A refusal by rate takes no concurrency slot: only the three granted hold one.
+    expect(await redis.zcard(`${bullPrefix(hub.prefix)}:webhook-lease:whe_rate`)).toBe(3);
+  });
+});
+
+describe("per-endpoint limits in delivery", () => {
+  it("a slow endpoint with many deliveries does not delay a fast one's, and never gets more than its concurrency", async () => {
+    const slowGate = gate();
+    const slow = await startReceiver(() => slowGate.answer(200));
+    const fast = await startReceiver(() => 200);
+    try {
+      const slowTenant = await newTenant(hub, "slow-partner");
+      const fastTenant = await newTenant(hub, "fast-partner");
+      await endpointFor(slowTenant, slow.url, { maxConcurrency: 2 });
+      await endpointFor(fastTenant, fast.url, {});
+      // More slow deliveries than the worker has slots (20): without limits they would take them all.
+      const slowEvents: string[] = [];
+      for (let i = 0; i < 30; i++)
+        slowEvents.push(await commitEvent(hub, workers.subscriber, slowTenant, "TICKET_CREATED", { i }));
+      await slow.until(2);
+      const fastEvents: string[] = [];
+      for (let i = 0; i < 10; i++)
+        fastEvents.push(await commitEvent(hub, workers.subscriber, fastTenant, "TICKET_CREATED", { i }));
+      await vi.waitFor(async () => expect(await statuses(fastEvents)).toEqual(Array(10).fill("succeeded")), {
+        timeout: 10_000,
+        interval: 100,
+      });
+      // Every fast delivery went through while the slow partner still held its first two requests.
+      expect(slow.received).toHaveLength(2);
+      expect(slow.load.inFlight).toBe(2);
+      expect(await statuses(slowEvents)).toEqual(Array(30).fill("pending"));
+      expect(await deferrals("concurrency")).toBeGreaterThan(0);
+
+      slowGate.open();
+      await vi.waitFor(async () => expect(await statuses(slowEvents)).toEqual(Array(30).fill("succeeded")), {
+        timeout: 30_000,
+        interval: 200,
+      });
+      expect(slow.load.maxInFlight).toBe(2);
+      for (const id of slowEvents) expect(slow.of(id)).toHaveLength(1);
+      for (const id of fastEvents) expect(fast.of(id)).toHaveLength(1);
+    } finally {
+      await slow.close();
+      await fast.close();
+    }
+  });
+
+  it("an endpoint's rate limit defers the deliveries over it, and all arrive", async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const tenantId = await newTenant(hub, "rate-limited");
+      const endpoint = await endpointFor(tenantId, receiver.url, { rateLimitPerSecond: 2 });
+      const deferredBefore = await deferrals("rate");
+      const eventIds: string[] = [];
+      for (let i = 0; i < 6; i++)
+        eventIds.push(await commitEvent(hub, workers.subscriber, tenantId, "STATUS_CHANGED", { i }));
+      await vi.waitFor(async () => expect(await statuses(eventIds)).toEqual(Array(6).fill("succeeded")), {
+        timeout: 15_000,
+        interval: 200,
+      });
+      expect(await deferrals("rate")).toBeGreaterThan(deferredBefore);
+      for (const id of eventIds) expect(receiver.of(id)).toHaveLength(1);
+      const [row] = await hub.db
+        .select({ attempts: webhookDeliveries.attemptCount })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.endpointId, endpoint.id))
+        .limit(1);
+      // Deferred jobs spent no attempt.
+      expect(row?.attempts).toBe(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+async function deferrals(reason: string): Promise<number> {
+  const metric = await hub.metrics.webhookDeferrals.get();
+  return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
+}

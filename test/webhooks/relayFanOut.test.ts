@@ -1,0 +1,116 @@
+import { eq, isNull } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
+import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
+import { Producer } from "../../queues/producer.js";
+import { requeueDeliveries } from "../../queues/webhookJobs.js";
+import { events, webhookDeliveries } from "../../src/db/schema/index.js";
+import { eventTypes } from "../../src/events/catalog.js";
+import { recordEvent } from "../../src/events/writer.js";
+import { createEndpoint } from "../../src/webhooks/endpoints.js";
+import { dueDeliveries } from "../../src/webhooks/sweeper.js";
+import { testRedisUrl } from "../support/env.js";
+import { createTestHub, type TestHub } from "../support/testHub.js";
+import { commitEvent, newTenant } from "./support.js";
+
+let hub: TestHub;
+beforeAll(async () => {
+  hub = await createTestHub({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8" });
+});
+afterAll(() => hub.close());
+
+const deliveriesOf = (eventId: string) =>
+  hub.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
+const queued = async (deliveryId: string) =>
+  (await hub.producer.queues["webhook-delivery"].getJob(deliveryId)) !== undefined;
+
+async function endpoint(tenantId: string, eventTypes: string[]) {
+  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
+    url: "http://127.0.0.1:9/hook",
+    eventTypes,
+  });
+  if (!created.ok) throw new Error(created.reason);
+  return created.endpoint;
+}
+
+describe("the relay fans webhook events out in its own transaction", () => {
+  it("an event with no destination writes nothing and queues nothing", async () => {
+    const subscriber = webhookSubscriber(hub.producer);
+    const tenantId = await newTenant(hub, "no-hooks");
+    const eventId = await commitEvent(hub, subscriber, tenantId, eventTypes.ticketCreated, {
+      ticketNumber: "10000",
+    });
+    expect(await deliveriesOf(eventId)).toEqual([]);
+    expect(await hub.producer.queues["webhook-delivery"].count()).toBe(0);
+  });
+
+  it("writes one delivery per matching endpoint, queues its job, and never sends an internal note", async () => {
+    const subscriber = webhookSubscriber(hub.producer);
+    const tenantId = await newTenant(hub, "with-hooks");
+    const journeys = await endpoint(tenantId, ["omni.journey.*"]);
+    const everything = await endpoint(tenantId, ["*"]);
+    const journeyEvent = await commitEvent(
+      hub,
+      subscriber,
+      tenantId,
+      eventTypes.journeyCreated,
+      {},
+      {
+        type: "journey",
+        id: "jrn_test",
+      },
+    );
+    const ticketEvent = await commitEvent(hub, subscriber, tenantId, eventTypes.ticketCreated, {});
+    const note = await commitEvent(hub, subscriber, tenantId, eventTypes.commentAdded, { isInternal: true });
+    const reply = await commitEvent(hub, subscriber, tenantId, eventTypes.commentAdded, {
+      isInternal: false,
+    });
+
+    const journeyDeliveries = await deliveriesOf(journeyEvent);
+    expect(journeyDeliveries.map((d) => d.endpointId).sort()).toEqual([journeys.id, everything.id].sort());
+    expect((await deliveriesOf(ticketEvent)).map((d) => d.endpointId)).toEqual([everything.id]);
+    expect(await deliveriesOf(note)).toEqual([]);
+    expect((await deliveriesOf(reply)).map((d) => d.endpointId)).toEqual([everything.id]);
+    for (const d of journeyDeliveries) {
+      expect(await queued(d.id)).toBe(true);
+      const job = await hub.producer.queues["webhook-delivery"].getJob(d.id);
+      expect(job?.data).toEqual({ deliveryId: d.id, destination: d.endpointId });
+    }
+  });
+
+  it("commits the deliveries with the events even when Redis refuses the jobs; the sweeper queues them", async () => {
+    const tenantId = await newTenant(hub, "redis-away");
+    await endpoint(tenantId, ["*"]);
+    // A producer that can no longer reach Redis: its connection is closed before the relay runs.
+    const deadRedis = createRedisConnection(testRedisUrl, "producer");
+    deadRedis.on("error", () => undefined);
+    const deadProducer = new Producer(deadRedis, bullPrefix(hub.prefix));
+    await deadProducer.queues["webhook-delivery"].waitUntilReady();
+    deadRedis.disconnect();
+    try {
+      const eventId = await hub.db.transaction((tx) =>
+        recordEvent(tx, {
+          tenantId,
+          type: eventTypes.ticketClosed,
+          subject: { type: "ticket", id: "tkt_away" },
+          actor: { type: "system" },
+          payload: {},
+        }),
+      );
+      await expect(relayOutbox(hub.db, deadProducer, [webhookSubscriber(deadProducer)])).rejects.toThrow();
+      expect(await hub.db.select().from(events).where(isNull(events.publishedAt))).toEqual([]);
+      const [delivery] = await deliveriesOf(eventId);
+      if (!delivery) throw new Error("the delivery was lost with the job");
+      expect(await queued(delivery.id)).toBe(false);
+      const due = (await dueDeliveries(hub.db, 100)).filter((d) => d.deliveryId === delivery.id);
+      expect(await requeueDeliveries(hub.producer, due, { promote: false })).toBe(1);
+      expect(await queued(delivery.id)).toBe(true);
+      // A second sweep finds the job waiting and adds nothing.
+      expect(await requeueDeliveries(hub.producer, due, { promote: false })).toBe(0);
+    } finally {
+      await deadProducer.close().catch(() => undefined);
+      deadRedis.disconnect();
+    }
+  });
+});
