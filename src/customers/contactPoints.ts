@@ -50,10 +50,12 @@ export async function contactPointsOf(
   const addresses: ContactPoints["addresses"] = {};
   // Rows come unverified first (false < true), oldest first: a later row wins, so a verified address
   // beats an unverified one, and among equals the newest one given.
+  const devices: string[] = [];
   for (const identity of identities) {
-    if (identity.kind === "device") (addresses.PUSH ??= []).push(identity.value);
+    if (identity.kind === "device") devices.push(identity.value);
     else if (identity.kind !== "cif") addresses[kindChannel[identity.kind]] = identity.value;
   }
+  if (devices.length > 0) addresses.PUSH = devices;
   if (!addresses.WHATSAPP && addresses.SMS) addresses.WHATSAPP = addresses.SMS;
   return {
     customerId: customer.id,
