@@ -69,6 +69,11 @@ CREATE TABLE "session_handoffs" (
 	"resumed_session_id" text
 );
 --> statement-breakpoint
+DROP INDEX "customers_identifier_uq";--> statement-breakpoint
+DROP INDEX "customers_email_idx";--> statement-breakpoint
+DROP INDEX "customers_phone_idx";--> statement-breakpoint
+DROP INDEX "customers_anonymous_email_uq";--> statement-breakpoint
+DROP INDEX "customers_anonymous_phone_uq";--> statement-breakpoint
 ALTER TABLE "customers" ADD COLUMN "notification_channel" text;--> statement-breakpoint
 ALTER TABLE "customers" ADD COLUMN "opt_outs" text[] DEFAULT '{}'::text[] NOT NULL;--> statement-breakpoint
 ALTER TABLE "customers" ADD COLUMN "merged_into" text;--> statement-breakpoint
@@ -91,7 +96,6 @@ CREATE INDEX "customer_channel_activity_customer_idx" ON "customer_channel_activ
 CREATE INDEX "customer_sessions_customer_idx" ON "customer_sessions" USING btree ("tenant_id","customer_id","channel","last_active_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "session_handoffs_token_uq" ON "session_handoffs" USING btree ("token_hash");--> statement-breakpoint
 CREATE INDEX "customers_tenant_created_idx" ON "customers" USING btree ("tenant_id","created_at");--> statement-breakpoint
-CREATE INDEX "customers_merged_into_idx" ON "customers" USING btree ("merged_into") WHERE "customers"."merged_into" IS NOT NULL;--> statement-breakpoint
 -- Existing customers' CIF, e-mail and phone become their identities. Where two customers share an
 -- address (two CIFs with one e-mail was allowed), the earliest keeps it and the later one is
 -- recorded as its possible duplicate: nothing is merged here. Phones are kept as they were stored

@@ -35,21 +35,7 @@ export const customers = pgTable(
     createdAt: timestamp("created_at", tz).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", tz).notNull().defaultNow(),
   },
-  (t) => [
-    index("customers_tenant_created_idx").on(t.tenantId, t.createdAt),
-    uniqueIndex("customers_identifier_uq")
-      .on(t.tenantId, t.identifier)
-      .where(sql`${t.identifier} IS NOT NULL`),
-    index("customers_email_idx").on(t.tenantId, sql`lower(${t.email})`).where(sql`${t.email} IS NOT NULL`),
-    index("customers_phone_idx").on(t.tenantId, t.phone).where(sql`${t.phone} IS NOT NULL`),
-    uniqueIndex("customers_anonymous_email_uq")
-      .on(t.tenantId, sql`lower(${t.email})`)
-      .where(sql`${t.identifier} IS NULL AND ${t.email} IS NOT NULL`),
-    uniqueIndex("customers_anonymous_phone_uq")
-      .on(t.tenantId, t.phone)
-      .where(sql`${t.identifier} IS NULL AND ${t.phone} IS NOT NULL`),
-    index("customers_merged_into_idx").on(t.mergedInto).where(sql`${t.mergedInto} IS NOT NULL`),
-  ],
+  (t) => [index("customers_tenant_created_idx").on(t.tenantId, t.createdAt)],
 );
 
 export type CustomerRow = typeof customers.$inferSelect;
