@@ -113,6 +113,8 @@ const configSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** How long an SCT07 session handoff token can be resumed (default 5 minutes). */
+  HANDOFF_TOKEN_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 });
 
 export type Config = Readonly<{
@@ -141,6 +143,7 @@ export type Config = Readonly<{
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
+  handoffTokenTtlMs: number;
 }>;
 
 export type WebhookSettings = {
@@ -233,6 +236,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
       sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
     },
+    handoffTokenTtlMs: v.HANDOFF_TOKEN_TTL_MS,
   };
 }
 

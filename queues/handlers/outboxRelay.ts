@@ -1,6 +1,7 @@
 import { asc, inArray, isNull, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../src/db/client.js";
 import { events } from "../../src/db/schema/index.js";
+import { foldChannelActivity } from "../../src/sct07/analytics/fold.js";
 import type { Producer } from "../producer.js";
 import { type EventSubscriber, type RelayedEvent, subscriberJobId } from "./domainEvents.js";
 
@@ -46,6 +47,11 @@ export async function relayOutbox(
       }
     }
     await producer.enqueueBulk("domain-events", jobs);
+    // Channel analytics count published events from their rollups: fold them as they are published.
+    await foldChannelActivity(
+      tx,
+      pending.map((e) => e.id),
+    );
     await tx
       .update(events)
       .set({ publishedAt: sql`now()` })

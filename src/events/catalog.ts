@@ -5,6 +5,7 @@
 export const eventTypes = {
   tenantCreated: "tenant.created",
   tenantStatusChanged: "tenant.status_changed",
+  tenantSettingsChanged: "tenant.settings_changed",
   apiKeyCreated: "api_key.created",
   apiKeyRevoked: "api_key.revoked",
   apiKeyUpdated: "api_key.updated",

@@ -22,6 +22,7 @@ import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
+import { registerSct07Routes } from "../sct07/routes.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerSct07Routes(app, { db, handoffTokenTtlMs: config.handoffTokenTtlMs });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

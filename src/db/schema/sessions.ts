@@ -103,7 +103,8 @@ export const customerChannelActivity = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.channel, t.customerId] }),
-    index("customer_channel_activity_time_idx").on(t.tenantId, t.channel, t.lastActiveAt),
+    // The boundary hour of a window: customers whose latest activity falls between its start and the next hour.
+    index("customer_channel_activity_time_idx").on(t.tenantId, t.lastActiveAt, t.channel),
     // A merge moves the merged customer's rows to the survivor.
     index("customer_channel_activity_customer_idx").on(t.customerId),
   ],

@@ -1,0 +1,61 @@
+import { sql } from "drizzle-orm";
+import { foldLockKey } from "../../customers/foldLock.js";
+import type { Tx } from "../../db/client.js";
+import { handoffEventType, transactionEventTypes } from "./vocabulary.js";
+
+/**
+ * Folds events into the channel rollups (channel_activity_hours, customer_channel_activity), in the
+ * transaction that publishes them (the outbox relay): each event is folded exactly once, when it
+ * stops being counted live from the outbox, so the rollups plus the unpublished events are always
+ * exactly the events. Per (tenant, channel, hour): transactions and completed handoffs; per
+ * (tenant, channel, customer): the latest activity, and per hour how many customers' latest activity
+ * falls in it, so that "customers active since T" is a sum over hours. Serialised by an advisory
+ * lock, since it reads a customer's latest activity before moving its count.
+ */
+export async function foldChannelActivity(tx: Tx, eventIds: readonly string[]): Promise<void> {
+  if (eventIds.length === 0) return;
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${foldLockKey})`);
+  const ids = sql`ARRAY[${sql.join(
+    eventIds.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::text[]`;
+  const types = sql`ARRAY[${sql.join(
+    transactionEventTypes.map((t) => sql`${t}`),
+    sql`, `,
+  )}]::text[]`;
+  await tx.execute(sql`WITH
+    batch AS (
+      SELECT tenant_id, channel, customer_id, type, occurred_at FROM events
+      WHERE id = ANY(${ids}) AND channel IS NOT NULL
+    ),
+    latest AS (
+      SELECT tenant_id, channel, customer_id, max(occurred_at) AS at FROM batch
+      WHERE customer_id IS NOT NULL GROUP BY 1, 2, 3
+    ),
+    moved AS (
+      SELECT l.tenant_id, l.channel, l.customer_id, l.at, p.last_active_at AS prev
+      FROM latest l LEFT JOIN customer_channel_activity p
+        ON p.tenant_id = l.tenant_id AND p.channel = l.channel AND p.customer_id = l.customer_id
+      WHERE p.last_active_at IS NULL OR p.last_active_at < l.at
+    ),
+    stored AS (
+      INSERT INTO customer_channel_activity (tenant_id, channel, customer_id, last_active_at)
+      SELECT tenant_id, channel, customer_id, at FROM moved
+      ON CONFLICT (tenant_id, channel, customer_id) DO UPDATE SET last_active_at = excluded.last_active_at
+    ),
+    deltas AS (
+      SELECT tenant_id, channel, date_trunc('hour', occurred_at) AS hour,
+        (type = ANY(${types}))::int AS transactions, (type = ${handoffEventType})::int AS handoffs, 0 AS last_active
+      FROM batch
+      UNION ALL SELECT tenant_id, channel, date_trunc('hour', at), 0, 0, 1 FROM moved
+      UNION ALL SELECT tenant_id, channel, date_trunc('hour', prev), 0, 0, -1 FROM moved WHERE prev IS NOT NULL
+    )
+    INSERT INTO channel_activity_hours AS h (tenant_id, channel, hour, transactions, handoffs, last_active_customers)
+    SELECT tenant_id, channel, hour, sum(transactions), sum(handoffs), sum(last_active) FROM deltas
+    GROUP BY 1, 2, 3
+    HAVING sum(transactions) <> 0 OR sum(handoffs) <> 0 OR sum(last_active) <> 0
+    ON CONFLICT (tenant_id, channel, hour) DO UPDATE SET
+      transactions = h.transactions + excluded.transactions,
+      handoffs = h.handoffs + excluded.handoffs,
+      last_active_customers = h.last_active_customers + excluded.last_active_customers`);
+}
