@@ -109,16 +109,14 @@ export async function createCustomer(
   const now = ctx.now ?? new Date();
   const id = await db.transaction(async (tx) => {
     const id = newId("customer");
-    await tx
-      .insert(customers)
-      .values({
-        id,
-        tenantId: ctx.tenantId,
-        ...profileValues(input),
-        name: profileValues(input).name ?? input.name,
-        createdAt: now,
-        updatedAt: now,
-      });
+    await tx.insert(customers).values({
+      id,
+      tenantId: ctx.tenantId,
+      ...profileValues(input),
+      name: profileValues(input).name ?? input.name,
+      createdAt: now,
+      updatedAt: now,
+    });
     await recordEvent(tx, {
       tenantId: ctx.tenantId,
       type: eventTypes.customerCreated,

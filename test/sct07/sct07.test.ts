@@ -2,10 +2,11 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { customerIdentities, events, sessionHandoffs, tickets } from "../../src/db/schema/index.js";
-import { docExamples, partnerOf } from "../support/serviceDesk.js";
+import { docExamples } from "../support/serviceDesk.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 
-type Json = Record<string, any>; // biome-ignore lint/suspicious/noExplicitAny: tests read answers as JSON
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers as JSON and assert on them.
+type Json = Record<string, any>;
 let hub: TestHub;
 const scopes = [
   "customers:read",
