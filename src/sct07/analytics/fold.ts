@@ -14,11 +14,26 @@ import { handoffEventType, transactionEventTypes } from "./vocabulary.js";
  */
 export async function foldChannelActivity(tx: Tx, eventIds: readonly string[]): Promise<void> {
   if (eventIds.length === 0) return;
-  await tx.execute(sql`SELECT pg_advisory_xact_lock(${foldLockKey})`);
   const ids = sql`ARRAY[${sql.join(
     eventIds.map((id) => sql`${id}`),
     sql`, `,
   )}]::text[]`;
+  await fold(tx, sql`id = ANY(${ids})`);
+}
+
+/**
+ * Folds a tenant's published events again from nothing: for a tenant whose events were loaded in
+ * bulk (the analytics benchmark fills them with generate_series) or to repair rollups by hand.
+ */
+export async function refoldTenant(tx: Tx, tenantId: string): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${foldLockKey})`);
+  await tx.execute(sql`DELETE FROM channel_activity_hours WHERE tenant_id = ${tenantId}`);
+  await tx.execute(sql`DELETE FROM customer_channel_activity WHERE tenant_id = ${tenantId}`);
+  await fold(tx, sql`tenant_id = ${tenantId} AND published_at IS NOT NULL`);
+}
+
+async function fold(tx: Tx, which: ReturnType<typeof sql>): Promise<void> {
+  await tx.execute(sql`SELECT pg_advisory_xact_lock(${foldLockKey})`);
   const types = sql`ARRAY[${sql.join(
     transactionEventTypes.map((t) => sql`${t}`),
     sql`, `,
@@ -26,7 +41,7 @@ export async function foldChannelActivity(tx: Tx, eventIds: readonly string[]): 
   await tx.execute(sql`WITH
     batch AS (
       SELECT tenant_id, channel, customer_id, type, occurred_at FROM events
-      WHERE id = ANY(${ids}) AND channel IS NOT NULL
+      WHERE ${which} AND channel IS NOT NULL
     ),
     latest AS (
       SELECT tenant_id, channel, customer_id, max(occurred_at) AS at FROM batch
