@@ -95,11 +95,8 @@ const routes = {
       ...errorResponses("v1", [400, 401, 403, 404, 409]),
     },
   }),
-  // PUT, not POST: hono's RegExpRouter cannot hold POST /customers/merge beside POST
-  // /customers/{customer_id}/identities (it would put every request on the slower TrieRouter), and
-  // adding an address is idempotent anyway (200 when the customer held it already).
   addIdentity: createRoute({
-    method: "put",
+    method: "post",
     path: `${base}/{customer_id}/identities`,
     tags: tags.customers,
     security,

@@ -51,7 +51,8 @@ const routes = {
   }),
 };
 
-export function registerInsightRoutes(app: OpenAPIHono<HubEnv>, deps: Sct07Deps): void {
+/** GET /customers/{customer_id}/profile/unified: served with the customer routes (src/sct07/routes.ts). */
+export function registerProfileRoute(app: OpenAPIHono<HubEnv>, deps: Sct07Deps): void {
   const { db } = deps;
   app.openapi(routes.profile, async (c) => {
     const profile = await unifiedProfile(db, principalOf(c).tenantId, c.req.valid("param").customer_id);
@@ -75,6 +76,10 @@ export function registerInsightRoutes(app: OpenAPIHono<HubEnv>, deps: Sct07Deps)
       200,
     );
   });
+}
+
+export function registerAnalyticsRoute(app: OpenAPIHono<HubEnv>, deps: Sct07Deps): void {
+  const { db } = deps;
   app.openapi(routes.analytics, async (c) => {
     const query = c.req.valid("query");
     const now = new Date();

@@ -51,11 +51,9 @@ const routes = {
     request: { params: sessionParam },
     responses: { 200: { description: "The session", ...one }, ...errorResponses("v1", [401, 403, 404]) },
   }),
-  // DELETE, not POST .../close: beside POST /sessions/handoff and /resume, hono's RegExpRouter
-  // cannot hold a POST under /sessions/{session_id}/.
   close: createRoute({
-    method: "delete",
-    path: "/api/v1/sessions/{session_id}",
+    method: "post",
+    path: "/api/v1/sessions/{session_id}/close",
     tags: tags.sessions,
     security,
     middleware: [write],

@@ -71,7 +71,7 @@ describe("customers and identities", () => {
     expect(a.phone).toBe("+6281234567890");
     expect(a.email).toBe("john@example.com");
     for (const spelling of ["+62 812 3456 7890", "6281234567890"]) {
-      const res = await call("PUT", `/api/v1/customers/${a.customer_id}/identities`, {
+      const res = await call("POST", `/api/v1/customers/${a.customer_id}/identities`, {
         kind: "phone",
         value: spelling,
       });
@@ -88,7 +88,7 @@ describe("customers and identities", () => {
     expect(other.possible_duplicates).toEqual([
       { customer_id: owner.customer_id, kind: "email", value: "owner@example.com" },
     ]);
-    const add = await call("PUT", `/api/v1/customers/${other.customer_id}/identities`, {
+    const add = await call("POST", `/api/v1/customers/${other.customer_id}/identities`, {
       kind: "email",
       value: "owner@example.com",
       verified: true,
