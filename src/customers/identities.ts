@@ -14,12 +14,15 @@ export type NewIdentity = {
 export type Claim =
   | { outcome: "claimed"; identityId: string }
   | { outcome: "already_held"; identityId: string }
-  | { outcome: "held_by_other"; otherCustomerId: string };
+  | { outcome: "held_by_other"; otherCustomerId: string }
+  /** A CIF for a customer that holds another one: a customer is at most one bank customer. */
+  | { outcome: "other_cif_held"; cif: string };
 
 /**
  * Gives the customer an address, inside the caller's transaction. An address nobody holds becomes
  * theirs; one they hold already stays (and is marked verified if this one is); one another customer
  * holds is never taken, verified or not: it is recorded as a possible duplicate of that customer.
+ * A second CIF is refused (the one-CIF index decides, so two concurrent claims cannot both pass).
  */
 export async function claimIdentity(
   tx: Tx,
@@ -42,9 +45,8 @@ export async function claimIdentity(
       verifiedAt,
       createdAt: now,
     })
-    .onConflictDoNothing({
-      target: [customerIdentities.tenantId, customerIdentities.kind, customerIdentities.value],
-    })
+    // No target: the address's key and the one-CIF-per-customer index both stop the insert.
+    .onConflictDoNothing()
     .returning({ id: customerIdentities.id });
   if (claimed) return { outcome: "claimed", identityId: claimed.id };
   const [holder] = await tx
@@ -58,7 +60,14 @@ export async function claimIdentity(
       ),
     )
     .for("update");
-  if (!holder) throw new Error("identity conflict without a holder");
+  if (!holder) {
+    const [cif] = await tx
+      .select({ value: customerIdentities.value })
+      .from(customerIdentities)
+      .where(and(eq(customerIdentities.customerId, customerId), eq(customerIdentities.kind, "cif")));
+    if (identity.kind === "cif" && cif) return { outcome: "other_cif_held", cif: cif.value };
+    throw new Error("identity conflict without a holder");
+  }
   if (holder.customerId === customerId) {
     if (identity.verified) {
       await tx

@@ -125,7 +125,10 @@ export async function createCustomer(
       actor: ctx.actor,
       payload: {},
     });
-    await claimAll(tx, ctx, id, addresses, now);
+    const claims = await claimAll(tx, ctx, id, addresses, now);
+    // Callers name at most one CIF (the route's schema refuses two, naming the field).
+    if (claims.some((c) => c.outcome === "other_cif_held"))
+      throw new Error("a new customer was given two CIFs");
     return id;
   });
   const detail = await getCustomer(db, ctx.tenantId, id);
@@ -191,7 +194,7 @@ export async function updateCustomer(
     for (const claim of claims) {
       const column =
         claim.kind in primaryColumn ? primaryColumn[claim.kind as keyof typeof primaryColumn] : null;
-      if (column && claim.outcome !== "held_by_other")
+      if (column && (claim.outcome === "claimed" || claim.outcome === "already_held"))
         await tx
           .update(customers)
           .set({ [column]: claim.value })
@@ -276,7 +279,8 @@ export async function listCustomers(
 export type IdentityResult =
   | { ok: true; customer: CustomerDetail; identityId: string; created: boolean }
   | { ok: false; reason: "not_found" }
-  | { ok: false; reason: "held_by_other"; otherCustomerId: string };
+  | { ok: false; reason: "held_by_other"; otherCustomerId: string }
+  | { ok: false; reason: "other_cif_held"; cif: string };
 
 export async function addIdentity(
   db: Database,
@@ -295,6 +299,7 @@ export async function addIdentity(
   const { claim } = outcome;
   if (claim.outcome === "held_by_other")
     return { ok: false, reason: "held_by_other", otherCustomerId: claim.otherCustomerId };
+  if (claim.outcome === "other_cif_held") return { ok: false, reason: "other_cif_held", cif: claim.cif };
   const customer = await getCustomer(db, ctx.tenantId, outcome.id);
   if (!customer) return { ok: false, reason: "not_found" };
   return { ok: true, customer, identityId: claim.identityId, created: claim.outcome === "claimed" };

@@ -103,7 +103,7 @@ const routes = {
     middleware: [write],
     summary: "Give the customer an address (scope customers:write)",
     description:
-      "201 when the address is new to the customer, 200 when they held it already. An address another customer holds is 409 and recorded as a possible duplicate: addresses never move silently.",
+      "201 when the address is new to the customer, 200 when they held it already. An address another customer holds is 409 and recorded as a possible duplicate: addresses never move silently. A second CIF is 409: a customer has one.",
     request: { params: customerParam, body: { required: true, content: json(identityInputSchema) } },
     responses: {
       200: { description: "Held already", ...one },
@@ -228,10 +228,19 @@ export function registerCustomerRoutes(app: OpenAPIHono<HubEnv>, deps: Sct07Deps
       verifiedVia: body.verified_via,
     });
     if (!result.ok) {
-      if (result.reason === "not_found") throw customerNotFound();
-      throw errors.conflict("This address belongs to another customer; recorded as a possible duplicate", {
-        value: `held by ${result.otherCustomerId}`,
-      });
+      switch (result.reason) {
+        case "not_found":
+          throw customerNotFound();
+        case "held_by_other":
+          throw errors.conflict(
+            "This address belongs to another customer; recorded as a possible duplicate",
+            { value: `held by ${result.otherCustomerId}` },
+          );
+        case "other_cif_held":
+          throw errors.conflict("A customer has one CIF, and this one has another", {
+            value: `the customer's CIF is ${result.cif}`,
+          });
+      }
     }
     return c.json(customerView(result.customer), result.created ? 201 : 200);
   });

@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { notificationChannels } from "../customers/contactPoints.js";
 import type { CustomerDetail } from "../customers/service.js";
 import { type CustomerSessionRow, identityKinds } from "../db/schema/index.js";
+import { jsonByteLength, maxInputDepth } from "../http/storableInput.js";
 import { sessionChannels } from "./levels.js";
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -82,6 +83,20 @@ export const createCustomerSchema = z
       .openapi({ description: "The bank's own customer id (CIF)" }),
     identities: z.array(identityInputSchema).max(20).optional(),
   })
+  .superRefine((body, ctx) => {
+    // A customer is at most one bank customer: `identifier` and identities of kind cif name one CIF.
+    let cif = body.identifier;
+    for (const [i, identity] of (body.identities ?? []).entries()) {
+      if (identity.kind !== "cif") continue;
+      cif ??= identity.value;
+      if (identity.value !== cif)
+        ctx.addIssue({
+          code: "custom",
+          path: ["identities", i, "value"],
+          message: "a customer has one CIF: this differs from the CIF given before it",
+        });
+    }
+  })
   .openapi("NewCustomer");
 
 export const updateCustomerSchema = z
@@ -155,10 +170,15 @@ export function customerView(c: CustomerDetail): z.infer<typeof customerSchema> 
   };
 }
 
+/** A session's or handoff's context is the application's own: capped as stored, like a ticket's metadata. */
+const contextMaxBytes = 16 * 1024;
 const contextSchema = z
-  .record(z.string(), z.unknown())
-  .refine((c) => JSON.stringify(c).length <= 16_384, "must be at most 16 KiB as JSON")
-  .openapi({ example: { current_flow: "PAYMENT", transaction_draft_id: "draft_abc789" } });
+  .record(z.string(), z.unknown(), { error: "must be an object" })
+  .refine((c) => jsonByteLength(c) <= contextMaxBytes, `must be at most ${contextMaxBytes} bytes as JSON`)
+  .openapi({
+    description: `The application's own state: at most ${contextMaxBytes} bytes as JSON, within a request nested at most ${maxInputDepth} levels; no NUL characters or unpaired surrogates in its keys or strings`,
+    example: { current_flow: "PAYMENT", transaction_draft_id: "draft_abc789" },
+  });
 
 export const openSessionSchema = z
   .object({

@@ -125,6 +125,38 @@ describe("customers and identities", () => {
     expect((await call("GET", `/api/v1/customers/${c.customer_id}`)).body.email).toBe("cif77@example.com");
   });
 
+  it("a customer has one CIF: two in a body are a 400 naming the second, a second one added is a 409", async () => {
+    const two = await call("POST", "/api/v1/customers", {
+      name: "Two CIFs",
+      identifier: "CIF-ONE",
+      identities: [
+        { kind: "email", value: "two@example.com" },
+        { kind: "cif", value: "CIF-TWO" },
+      ],
+    });
+    expect(two.status).toBe(400);
+    expect(two.body.error).toMatchObject({
+      code: "VALIDATION_FAILED",
+      fields: { "identities.1.value": expect.stringContaining("one CIF") },
+    });
+    const same = await newCustomer({
+      identifier: "CIF-ONE",
+      identities: [{ kind: "cif", value: "CIF-ONE" }],
+    });
+    expect(same.identities.map((i: Json) => i.kind)).toEqual(["cif"]);
+    const second = await call("POST", `/api/v1/customers/${same.customer_id}/identities`, {
+      kind: "cif",
+      value: "CIF-OTHER",
+    });
+    expect(second.status).toBe(409);
+    expect(second.body.error.fields).toEqual({ value: "the customer's CIF is CIF-ONE" });
+    const rows = await hub.db
+      .select()
+      .from(customerIdentities)
+      .where(eq(customerIdentities.value, "CIF-OTHER"));
+    expect(rows).toEqual([]);
+  });
+
   it("PATCH changes profile and preferences; bad input names the field in the /api/v1 format", async () => {
     const c = await newCustomer();
     const res = await call("PATCH", `/api/v1/customers/${c.customer_id}`, {
@@ -294,6 +326,39 @@ describe("sessions, handoff and resume (the document's examples)", () => {
     // None of those used the token up.
     expect((await resume("MOBILE_ANDROID")).status).toBe(200);
     expect((await resume("MOBILE_ANDROID")).status).toBe(409);
+  });
+
+  it("a context PostgreSQL cannot store, or nested past any limit, is a 400 naming it", async () => {
+    const c = await newCustomer();
+    const source = await openSession(c.customer_id);
+    const handoff = (context: unknown) =>
+      call("POST", "/api/v1/sessions/handoff", { source_session_id: source, target_channel: "API", context });
+    // Nested deeper than JSON.stringify can recurse (written by hand: the test could not stringify it).
+    const deep = `${'{"a":'.repeat(5000)}"leaf"${"}".repeat(5000)}`;
+    const tooDeep = await hub.request("/api/v1/sessions/handoff", {
+      method: "POST",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: `{"source_session_id":"${source}","target_channel":"API","context":{"a\\u0000y":${deep}}}`,
+    });
+    expect(tooDeep.status).toBe(400);
+    expect(((await tooDeep.json()) as Json).error.fields).toEqual({
+      context: "must be at most 16384 bytes as JSON",
+    });
+    const nul = await handoff({ "a\u0000y": { flow: "PAYMENT" } });
+    expect(nul.status).toBe(400);
+    expect(nul.body.error.fields).toEqual({
+      context: "has a key that must not contain NUL characters or unpaired UTF-16 surrogates",
+    });
+    const lone = await handoff({ flow: "\ud800" });
+    expect(lone.body.error.fields).toEqual({
+      "context.flow": "must not contain NUL characters or unpaired UTF-16 surrogates",
+    });
+    // None of them made a handoff.
+    const made = await hub.db
+      .select()
+      .from(sessionHandoffs)
+      .where(eq(sessionHandoffs.sourceSessionId, source));
+    expect(made).toEqual([]);
   });
 
   it("an expired token is 410 (expiry is configurable)", async () => {
