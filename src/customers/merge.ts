@@ -140,10 +140,10 @@ async function moveEverything(tx: Tx, tenantId: string, to: string, from: string
     deltas AS (
       -- The merged customer no longer counts; where the survivor had no row, the moved one counts
       -- for it; where both had one, only the later of the two counts.
-      SELECT channel, date_trunc('hour', gone_at) AS hour, -1 AS d FROM kept
-      UNION ALL SELECT channel, date_trunc('hour', gone_at), 1 FROM kept WHERE kept_at IS NULL
-      UNION ALL SELECT channel, date_trunc('hour', kept_at), -1 FROM kept WHERE kept_at < gone_at
-      UNION ALL SELECT channel, date_trunc('hour', gone_at), 1 FROM kept WHERE kept_at < gone_at
+      SELECT channel, date_trunc('hour', gone_at, 'UTC') AS hour, -1 AS d FROM kept
+      UNION ALL SELECT channel, date_trunc('hour', gone_at, 'UTC'), 1 FROM kept WHERE kept_at IS NULL
+      UNION ALL SELECT channel, date_trunc('hour', kept_at, 'UTC'), -1 FROM kept WHERE kept_at < gone_at
+      UNION ALL SELECT channel, date_trunc('hour', gone_at, 'UTC'), 1 FROM kept WHERE kept_at < gone_at
     )
     INSERT INTO channel_activity_hours AS h (tenant_id, channel, hour, last_active_customers)
     SELECT ${tenantId}, channel, hour, sum(d) FROM deltas GROUP BY channel, hour HAVING sum(d) <> 0

@@ -32,6 +32,12 @@ CREATE TABLE "channel_activity_hours" (
 	CONSTRAINT "channel_activity_hours_tenant_id_channel_hour_pk" PRIMARY KEY("tenant_id","channel","hour")
 );
 --> statement-breakpoint
+CREATE TABLE "channel_fold_pending" (
+	"tenant_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	CONSTRAINT "channel_fold_pending_tenant_id_event_id_pk" PRIMARY KEY("tenant_id","event_id")
+);
+--> statement-breakpoint
 CREATE TABLE "customer_channel_activity" (
 	"tenant_id" text NOT NULL,
 	"channel" text NOT NULL,
@@ -91,7 +97,7 @@ CREATE INDEX "customer_duplicates_other_idx" ON "customer_duplicates" USING btre
 CREATE UNIQUE INDEX "customer_identities_key_uq" ON "customer_identities" USING btree ("tenant_id","kind","value");--> statement-breakpoint
 CREATE UNIQUE INDEX "customer_identities_one_cif_uq" ON "customer_identities" USING btree ("customer_id") WHERE "customer_identities"."kind" = 'cif';--> statement-breakpoint
 CREATE INDEX "customer_identities_customer_idx" ON "customer_identities" USING btree ("customer_id");--> statement-breakpoint
-CREATE INDEX "customer_channel_activity_time_idx" ON "customer_channel_activity" USING btree ("tenant_id","channel","last_active_at");--> statement-breakpoint
+CREATE INDEX "customer_channel_activity_time_idx" ON "customer_channel_activity" USING btree ("tenant_id","last_active_at","channel");--> statement-breakpoint
 CREATE INDEX "customer_channel_activity_customer_idx" ON "customer_channel_activity" USING btree ("customer_id");--> statement-breakpoint
 CREATE INDEX "customer_sessions_customer_idx" ON "customer_sessions" USING btree ("tenant_id","customer_id","channel","last_active_at");--> statement-breakpoint
 CREATE UNIQUE INDEX "session_handoffs_token_uq" ON "session_handoffs" USING btree ("token_hash");--> statement-breakpoint
@@ -122,8 +128,9 @@ JOIN "customer_identities" i ON i."tenant_id" = c."tenant_id" AND i."customer_id
   AND ((i."kind" = 'email' AND i."value" = lower(trim(c."email"))) OR (i."kind" = 'phone' AND i."value" = c."phone"))
 ON CONFLICT DO NOTHING;
 --> statement-breakpoint
--- Channel analytics of the events already published (the relay folds every later one as it
--- publishes it; src/sct07/analytics/fold.ts holds the same statement).
+-- Channel analytics of the events already published (the fold job folds every later one after the
+-- relay publishes it; src/sct07/analytics/fold.ts holds the same statement and its vocabulary.ts
+-- the transaction types).
 WITH "batch" AS (
   SELECT "tenant_id", "channel", "customer_id", "type", "occurred_at" FROM "events"
   WHERE "published_at" IS NOT NULL AND "channel" IS NOT NULL
@@ -137,14 +144,14 @@ WITH "batch" AS (
   SELECT "tenant_id", "channel", "customer_id", "at" FROM "latest"
 ),
 "deltas" AS (
-  SELECT "tenant_id", "channel", date_trunc('hour', "occurred_at") AS "hour",
-    CASE WHEN "type" IN ('TICKET_CREATED', 'omni.journey.created') THEN 1 ELSE 0 END AS "transactions",
-    0 AS "handoffs", 0 AS "last_active"
+  SELECT "tenant_id", "channel", date_trunc('hour', "occurred_at", 'UTC') AS "hour",
+    CASE WHEN "type" IN ('TICKET_CREATED', 'omni.journey.created', 'notification.created') THEN 1 ELSE 0 END AS "transactions",
+    CASE WHEN "type" = 'session.handoff_completed' THEN 1 ELSE 0 END AS "handoffs", 0 AS "last_active"
   FROM "batch"
   UNION ALL
-  SELECT "tenant_id", "channel", date_trunc('hour', "at"), 0, 0, 1 FROM "latest"
+  SELECT "tenant_id", "channel", date_trunc('hour', "at", 'UTC'), 0, 0, 1 FROM "latest"
 )
 INSERT INTO "channel_activity_hours" ("tenant_id", "channel", "hour", "transactions", "handoffs", "last_active_customers")
 SELECT "tenant_id", "channel", "hour", sum("transactions"), sum("handoffs"), sum("last_active") FROM "deltas"
 GROUP BY 1, 2, 3
-HAVING sum("transactions") > 0 OR sum("last_active") > 0;
+HAVING sum("transactions") > 0 OR sum("handoffs") > 0 OR sum("last_active") > 0;

@@ -73,11 +73,26 @@ export const sessionHandoffs = pgTable(
 export type SessionHandoffRow = typeof sessionHandoffs.$inferSelect;
 
 /**
- * Channel analytics folded from events by the outbox relay, in the transaction that marks them
- * published (so each event is folded exactly once and the figures never drift from the events).
- * Per tenant, channel and hour: transactions started, handoffs completed, and how many customers'
- * latest activity on the channel falls in that hour (so "active since T" is a sum of at most a few
- * hundred rows, however many events there are). See src/sct07/analytics.
+ * Published events with a channel that the analytics fold has not folded yet. The outbox relay
+ * adds them in the statement that marks them published; the fold (a job of its own, off the relay's
+ * path) takes them out in the transaction that folds them. An event is thus unpublished, pending or
+ * folded, never two of these, and the analytics count the first two live: the figures are exact
+ * whether or not the fold has run. See src/sct07/analytics.
+ */
+export const channelFoldPending = pgTable(
+  "channel_fold_pending",
+  {
+    tenantId: text("tenant_id").notNull(),
+    eventId: text("event_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventId] })],
+);
+
+/**
+ * Channel analytics folded from published events (channel_fold_pending), each exactly once, so the
+ * figures never drift from the events. Per tenant, channel and hour: transactions started,
+ * handoffs completed, and how many customers' latest activity on the channel falls in that hour
+ * (so "active since T" is a sum of at most a few hundred rows, however many events there are).
  */
 export const channelActivityHours = pgTable(
   "channel_activity_hours",

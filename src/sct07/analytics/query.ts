@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../../db/client.js";
+import { type Database, rowsOf } from "../../db/client.js";
 import { sessionChannels } from "../levels.js";
 import { handoffEventType, transactionEventTypes } from "./vocabulary.js";
 
@@ -23,10 +23,12 @@ const types = () =>
 /**
  * Per channel, in the window: distinct customers active, transactions started, and completed
  * handoffs (cross-channel journeys). A window that runs to now (the default) reads the rollups the
- * relay folds (a sum over at most one row per channel and hour), the part of its first hour before
- * the next full hour from the events and customers' latest activity, and the events not folded yet
- * from the outbox: its cost follows the window's hours, not the events in it. A window that ends in
- * the past counts its events directly (the rollups know each customer's latest activity only).
+ * fold job keeps (a sum over at most one row per channel and hour), the part of its first hour
+ * before the next full hour from the folded events and customers' latest activity, and the events
+ * not folded yet (unpublished, or published and waiting in channel_fold_pending) live: its cost
+ * follows the window's hours and the fold's backlog, not the events in it. One statement, one
+ * snapshot: an event is counted as unpublished, pending or folded, exactly once. A window that
+ * ends in the past counts its events directly (the rollups know each customer's latest activity only).
  */
 export async function channelActivity(
   db: Database,
@@ -56,6 +58,7 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
       FROM events
       WHERE tenant_id = ${tenantId} AND occurred_at >= ${from} AND occurred_at < ${boundary}
         AND channel IS NOT NULL AND published_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM channel_fold_pending p WHERE p.tenant_id = ${tenantId} AND p.event_id = events.id)
       GROUP BY channel
     ),
     first_hour_customers AS (
@@ -67,6 +70,9 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
     unfolded AS (
       SELECT channel, customer_id, type FROM events
       WHERE published_at IS NULL AND tenant_id = ${tenantId} AND occurred_at >= ${from} AND channel IS NOT NULL
+      UNION ALL
+      SELECT e.channel, e.customer_id, e.type FROM channel_fold_pending p JOIN events e ON e.id = p.event_id
+      WHERE p.tenant_id = ${tenantId} AND e.occurred_at >= ${from}
     ),
     unfolded_counts AS (
       SELECT channel, count(*) FILTER (WHERE type = ANY(${types()})) AS transactions,
@@ -82,7 +88,7 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
     )
     SELECT channel, sum(active) AS active_users, sum(transactions) AS transactions, sum(handoffs) AS handoffs
     FROM parts GROUP BY channel`);
-  return rowsOf(result);
+  return rowsOf<Row>(result);
 }
 
 async function scanEvents(db: Database, tenantId: string, from: Date, to: Date): Promise<Row[]> {
@@ -93,11 +99,7 @@ async function scanEvents(db: Database, tenantId: string, from: Date, to: Date):
     FROM events
     WHERE tenant_id = ${tenantId} AND occurred_at >= ${from} AND occurred_at <= ${to} AND channel IS NOT NULL
     GROUP BY channel`);
-  return rowsOf(result);
-}
-
-function rowsOf(result: unknown): Row[] {
-  return "rows" in (result as object) ? (result as { rows: Row[] }).rows : (result as Row[]);
+  return rowsOf<Row>(result);
 }
 
 const order = (channel: string) => {
