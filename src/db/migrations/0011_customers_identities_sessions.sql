@@ -29,7 +29,7 @@ CREATE TABLE "channel_activity_hours" (
 	"transactions" integer DEFAULT 0 NOT NULL,
 	"handoffs" integer DEFAULT 0 NOT NULL,
 	"last_active_customers" integer DEFAULT 0 NOT NULL,
-	CONSTRAINT "channel_activity_hours_tenant_id_channel_hour_pk" PRIMARY KEY("tenant_id","channel","hour")
+	CONSTRAINT "channel_activity_hours_tenant_id_hour_channel_pk" PRIMARY KEY("tenant_id","hour","channel")
 );
 --> statement-breakpoint
 CREATE TABLE "channel_fold_pending" (

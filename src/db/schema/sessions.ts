@@ -104,7 +104,9 @@ export const channelActivityHours = pgTable(
     handoffs: integer("handoffs").notNull().default(0),
     lastActiveCustomers: integer("last_active_customers").notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.channel, t.hour] })],
+  // Hour before channel: a window is one range of the key (tenant, hours since its start), however
+  // many hours of the tenant's history lie before it.
+  (t) => [primaryKey({ columns: [t.tenantId, t.hour, t.channel] })],
 );
 
 /** Each customer's latest folded activity per channel: the rows channel_activity_hours counts. */
