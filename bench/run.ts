@@ -23,6 +23,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   journeys: () => import("./benchmarks/journeys.js"),
   timeline: () => import("./benchmarks/timeline.js"),
   webhooks: () => import("./benchmarks/webhooks.js"),
+  handoff: () => import("./benchmarks/handoff.js"),
 };
 
 const usage =

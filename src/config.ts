@@ -123,6 +123,8 @@ const configSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** How long an SCT07 session handoff token can be resumed (default 5 minutes). */
+  HANDOFF_TOKEN_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 });
 
 export type Config = Readonly<{
@@ -151,6 +153,7 @@ export type Config = Readonly<{
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
+  handoffTokenTtlMs: number;
 }>;
 
 export type WebhookSettings = {
@@ -252,6 +255,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         ratePerSecond: v.WEBHOOK_ENDPOINT_RATE_PER_SECOND,
       },
     },
+    handoffTokenTtlMs: v.HANDOFF_TOKEN_TTL_MS,
   };
 }
 

@@ -52,6 +52,7 @@ describe("the job catalog", () => {
         "webhook-sweep": async () => undefined,
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
+        "channel-activity-fold": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -92,6 +93,7 @@ describe("the job catalog", () => {
         "webhook-sweep": async () => undefined,
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
+        "channel-activity-fold": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

@@ -13,7 +13,7 @@ import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
-import { percentile } from "../lib/journeyWorkload.js";
+import { percentile } from "../lib/units.js";
 import { progress } from "../lib/log.js";
 import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";

@@ -3,6 +3,7 @@ import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
 import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
+import { foldPendingActivity } from "../../src/sct07/analytics/fold.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { DestinationLimiter } from "../../src/webhooks/destinationLimiter.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
@@ -54,5 +55,6 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "journey-deadlines": (payload) =>
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
+    "channel-activity-fold": async () => ({ folded: await foldPendingActivity(deps.db) }),
   };
 }

@@ -21,6 +21,7 @@ import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
+import { registerSct07Routes } from "../sct07/routes.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
@@ -127,6 +128,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerSlaAdminRoutes(app, db);
   registerUserAdminRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.producer));
+  registerSct07Routes(app, { db, handoffTokenTtlMs: config.handoffTokenTtlMs });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

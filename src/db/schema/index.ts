@@ -6,6 +6,7 @@ export * from "./delegations.js";
 export * from "./events.js";
 export * from "./idempotency.js";
 export * from "./journeys.js";
+export * from "./sessions.js";
 export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
