@@ -3,7 +3,7 @@ import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import { Producer } from "../queues/producer.js";
 import { keepRecurringJobs } from "../queues/recurringJobsKeeper.js";
 import { recurringJobs, upsertRecurringJob } from "../queues/schedules.js";
-import { createLogger } from "../src/logger.js";
+import { createLogger, type Logger } from "../src/logger.js";
 import { testRedisUrl } from "./support/env.js";
 import { deleteRedisKeys, testRedisPrefix } from "./support/redis.js";
 import { type RedisServer, startRedisServer } from "./support/redisServer.js";
@@ -46,21 +46,34 @@ describe("the recurring jobs keeper, on the shared Redis", () => {
   });
 
   it("recreates on its periodic check what Redis lost without a reconnect (a flush)", async () => {
+    // What the keeper says it recreated: the proof that it saw the loss (asserting an empty Redis
+    // between the flush and its next check would race a check every 100 ms on a busy machine).
+    const recreated: string[][] = [];
+    const watching = Object.assign(Object.create(silent) as Logger, {
+      warn: (fields: { created?: string[] }) => {
+        if (fields.created) recreated.push([...fields.created].sort());
+      },
+    });
     const keeper = await keepRecurringJobs({
       producer,
       jobs,
       connections: [],
-      logger: silent,
+      logger: watching,
       checkEveryMs: 100,
     });
     try {
       expect(await schedulerIds(producer)).toEqual(allIds);
+      expect(recreated).toEqual([]);
       await deleteRedisKeys(prefix); // every key of this prefix: what FLUSHALL does to the hub's
-      expect(await schedulerIds(producer)).toEqual([]);
-      await vi.waitFor(async () => expect(await schedulerIds(producer)).toEqual(allIds), {
-        timeout: 5000,
-        interval: 50,
-      });
+      // The flush deletes key by key, so a check can run in the middle of it: wait for the keeper
+      // to have recreated something and for every scheduler to be back.
+      await vi.waitFor(
+        async () => {
+          expect(recreated.length).toBeGreaterThan(0);
+          expect(await schedulerIds(producer)).toEqual(allIds);
+        },
+        { timeout: 5000, interval: 50 },
+      );
     } finally {
       keeper.stop();
     }

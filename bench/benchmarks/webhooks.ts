@@ -13,12 +13,12 @@ import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
-import { percentile } from "../lib/units.js";
 import { progress } from "../lib/log.js";
 import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure, RowCount } from "../lib/types.js";
+import { percentile } from "../lib/units.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../lib/webhookReceiver.js";
 
 /** Events per measured round, as the issue states; a warm-up round sends a tenth of it. */
