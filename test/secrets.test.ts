@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
+import { scrubValue } from "../src/privacy/logRedaction.js";
 import { type Keyring, parseKeyring } from "../src/secrets/keyring.js";
 import { resolveChannelSecretKeys } from "../src/secrets/localKey.js";
 import { keyIdOf, open, SecretUnreadableError, seal } from "../src/secrets/secretBox.js";
@@ -84,5 +85,38 @@ describe("the local channel secret key outside production", () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("log redaction of channel credentials", () => {
+  it("drops every settings field that holds a credential, whatever object it is logged in", () => {
+    const logged = scrubValue({
+      account: {
+        settings: {
+          botToken: "7012345678:AAH-token",
+          authToken: "twilio-token",
+          pass: "smtp-pass",
+          appSecret: "meta-secret",
+          verifyToken: "verify",
+          webhookSecret: "hook",
+          vapidPrivateKey: "vapid-private",
+          host: "smtp.bank.example",
+        },
+        sealedSecrets: "v1.k1.iv.ct.tag",
+      },
+    });
+    const text = JSON.stringify(logged);
+    for (const secret of [
+      "AAH-token",
+      "twilio-token",
+      "smtp-pass",
+      "meta-secret",
+      'verify"',
+      'hook"',
+      "vapid-private",
+      "v1.k1",
+    ])
+      expect(text).not.toContain(secret);
+    expect(text).toContain("smtp.bank.example");
   });
 });
