@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Channel, ChannelAccount, ChannelAccountReader } from "../../connectors/contract.js";
 import { type ProviderName, providers } from "../../connectors/providers.js";
-import { redacted } from "../../connectors/settingsFields.js";
+import { redacted, withoutSecrets } from "../../connectors/settingsFields.js";
 import type { Database } from "../db/client.js";
 import { type ChannelAccountRow, channelAccounts } from "../db/schema/index.js";
 import type { FieldErrors } from "../errors.js";
@@ -71,7 +71,12 @@ export async function saveChannelAccount(
     full,
     deps.checkTimeoutMs,
   );
-  if (!check.ok) return { ok: false, reason: "invalid", fields: { [check.field]: check.reason } };
+  if (!check.ok)
+    return {
+      ok: false,
+      reason: "invalid",
+      fields: { [check.field]: withoutSecrets(check.reason, Object.values(toSeal)) },
+    };
 
   const stored = { ...plain, ...Object.fromEntries(Object.keys(toSeal).map((f) => [f, redacted])) };
   const sealed = deps.keys ? sealSecrets(deps.keys, input.tenantId, input.channel, toSeal) : null;

@@ -5,6 +5,7 @@ import type {
   WhatsAppCloudSettings,
   WhatsAppContent,
 } from "../../connectors/contract.js";
+import { buildSender, senderRegistry } from "../../connectors/registry.js";
 import { checkWhatsAppCloudSettings } from "../../connectors/whatsapp/check.js";
 import { whatsappCloudSender } from "../../connectors/whatsapp/cloudSender.js";
 import { whatsappWebSender } from "../../connectors/whatsapp/webSender.js";
@@ -122,6 +123,18 @@ describe("WhatsApp Cloud API sender against a local fake Graph API", () => {
       senderDeps(),
     );
     expect((await down.send(text("+6281234567890"))).outcome).toBe("transient");
+  });
+
+  it("a reason quoting the account's token (Meta's 'Malformed access token ...') has it cut out by the registry", async () => {
+    const leaky = cloud({ accessToken: "EAAG-expired-token-000000000" });
+    const registry = senderRegistry(() => {
+      throw new Error("not used");
+    });
+    const result = await buildSender(registry, leaky, senderDeps()).send(text("+6281234567890"));
+    expect(result).toEqual({
+      outcome: "permanent",
+      reason: "whatsapp 190: Malformed access token [REDACTED]",
+    });
   });
 
   it("checks settings by reading the phone number, naming the field to fix", async () => {

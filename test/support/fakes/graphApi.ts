@@ -19,7 +19,12 @@ export async function startGraphFake(account: {
   });
   const fake: HttpFake = await startHttpFake((req) => {
     if (req.headers.authorization !== `Bearer ${account.accessToken}`)
-      return error(401, 190, "Error validating access token");
+      // Meta quotes a token it cannot parse back in the message.
+      return error(
+        401,
+        190,
+        `Malformed access token ${String(req.headers.authorization).replace(/^Bearer /, "")}`,
+      );
     const node = `/${account.version}/${account.phoneNumberId}`;
     if (req.method === "GET" && req.path === node)
       return { status: 200, body: { id: account.phoneNumberId } };
