@@ -1,6 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
+import { loggedReceipts } from "../connectors/loggedReceipts.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
@@ -132,6 +133,7 @@ export async function startHub(
         producer,
         redis: producerConnection,
         blobs: createFilesystemBlobStore(config.attachments.blobDir),
+        receipts: loggedReceipts(logger),
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },

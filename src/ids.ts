@@ -23,6 +23,8 @@ export const idPrefixes = {
   journey: "jrn",
   journeyTemplate: "jtp",
   journeyStep: "jst",
+  channelAccount: "cha",
+  pushSubscription: "psu",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -47,6 +47,11 @@ export const eventTypes = {
   // Not in document 001: a step past its timeoutHours, a journey past its template's slaHours.
   journeyStepOverdue: "omni.journey.step_overdue",
   journeySlaBreached: "omni.journey.sla_breached",
+  // Channel accounts (admin API) and customers' browser push subscriptions; payloads never hold secrets.
+  channelAccountSaved: "channel_account.saved",
+  channelAccountDeleted: "channel_account.deleted",
+  pushSubscriptionCreated: "push_subscription.created",
+  pushSubscriptionRemoved: "push_subscription.removed",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

@@ -12,6 +12,7 @@ const descriptions: Record<number, string> = {
   415: "Unsupported Content-Encoding",
   422: "Well-formed, but does not fit what it refers to (named in the body)",
   429: "Rate limit exceeded; see Retry-After",
+  503: "A dependency or a required setting is unavailable (named in the body)",
 };
 
 type ErrorStatus = (typeof errorStatus)[keyof typeof errorStatus];
