@@ -19,6 +19,9 @@ export const idPrefixes = {
   journey: "jrn",
   journeyTemplate: "jtp",
   journeyStep: "jst",
+  messageTemplate: "mtp",
+  notification: "ntf",
+  notificationDelivery: "ndl",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

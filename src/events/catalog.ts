@@ -36,6 +36,19 @@ export const eventTypes = {
   // Not in document 001: a step past its timeoutHours, a journey past its template's slaHours.
   journeyStepOverdue: "omni.journey.step_overdue",
   journeySlaBreached: "omni.journey.sla_breached",
+  // Notifications (Rail) on the recipient's timeline: one per delivery change, plus the creation.
+  notificationCreated: "notification.created",
+  notificationSent: "notification.sent",
+  notificationDelivered: "notification.delivered",
+  notificationFailed: "notification.failed",
+  notificationExpired: "notification.expired",
+  notificationSkipped: "notification.skipped",
+  notificationRead: "notification.read",
+  notificationUnread: "notification.unread",
+  messageTemplateCreated: "message_template.created",
+  messageTemplateUpdated: "message_template.updated",
+  messageTemplateArchived: "message_template.archived",
+  messageTemplateRestored: "message_template.restored",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

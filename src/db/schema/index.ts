@@ -6,6 +6,8 @@ export * from "./delegations.js";
 export * from "./events.js";
 export * from "./idempotency.js";
 export * from "./journeys.js";
+export * from "./messageTemplates.js";
+export * from "./notifications.js";
 export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
