@@ -17,6 +17,8 @@ import { createApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
+import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.js";
+import { loadDefaultTemplates } from "./templates/service.js";
 
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
@@ -56,6 +58,12 @@ export async function startHub(
     closers.push(() => database.close());
     await database.migrate();
     logger.info({ database: database.kind }, "database ready");
+    const templates = await loadDefaultTemplates(
+      database.db,
+      readDefaultTemplates(config.notifications.templatesDir ?? shippedTemplatesDir),
+    );
+    if (templates.created.length + templates.updated.length > 0)
+      logger.info(templates, "default message templates loaded");
 
     const connections: Redis[] = [];
     const connect = (purpose: "producer" | "worker") => {

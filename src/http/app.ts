@@ -24,6 +24,7 @@ import { registerRailRoutes } from "../rail/routes.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { registerTemplateRoutes } from "../templates/routes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
 import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerTemplateRoutes(app, { db, defaultLocale: config.notifications.defaultLocale });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

@@ -3,9 +3,12 @@
  * rename.
  */
 
-/** Every channel a notification can go out on (document 001 names push, email, sms, in_app). */
-export const notificationChannels = ["email", "sms", "push", "in_app", "whatsapp", "telegram"] as const;
-export type NotificationChannel = (typeof notificationChannels)[number];
+import type { Channel } from "../../connectors/contract.js";
+import { channels } from "../../connectors/contract.js";
+
+/** Every channel a notification can go out on (document 001 names push, email, sms, in_app): the connectors' list. */
+export const notificationChannels = channels;
+export type NotificationChannel = Channel;
 
 export const notificationPriorities = ["low", "normal", "high", "critical"] as const;
 export type NotificationPriority = (typeof notificationPriorities)[number];

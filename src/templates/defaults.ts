@@ -73,7 +73,10 @@ function readOne(folder: string, code: string): DefaultTemplate {
         path.startsWith("variants.") && variant
           ? `${variant.channel}.${variant.locale}.yaml`
           : "template.yaml";
-      return `${where} ${path.split(".").slice(2).join(".")}: ${problem}`;
+      return `${where} ${path
+        .split(".")
+        .slice(path.startsWith("variants.") ? 3 : 0)
+        .join(".")}: ${problem}`;
     });
     throw new Error(`templates/${code}: ${described.join("; ")}`);
   }

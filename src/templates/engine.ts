@@ -1,7 +1,7 @@
 import { Liquid, type Template } from "liquidjs";
 import type { NotificationChannel } from "../notifications/vocabulary.js";
 import { escapeFor } from "./escaping.js";
-import { channelFields, type Medium, mediumOf, type RenderedContent } from "./vocabulary.js";
+import { channelFields, type Medium, mediumOf, type RenderedParts } from "./vocabulary.js";
 
 /**
  * Templates are Liquid (LiquidJS): a language made for templates that people other than the
@@ -80,11 +80,11 @@ export function renderVariant<C extends NotificationChannel>(
   channel: C,
   fields: Readonly<Record<string, string>>,
   data: Record<string, unknown>,
-): RenderedContent<C> {
+): RenderedParts<C> {
   const content: Record<string, string> = {};
   for (const field of channelFields[channel]) {
     const text = fields[field];
     if (text !== undefined) content[field] = renderPart(channel, field, text, data).trim();
   }
-  return content as RenderedContent<C>;
+  return content as RenderedParts<C>;
 }

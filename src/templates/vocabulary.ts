@@ -11,7 +11,7 @@ export type TemplateVariable = { name: string; required: boolean; description?: 
 export const channelFields = {
   email: ["subject", "html", "text"],
   sms: ["text"],
-  push: ["title", "body"],
+  push: ["title", "body", "url"],
   whatsapp: ["text"],
   telegram: ["text"],
   in_app: ["title", "body", "link"],
@@ -20,10 +20,10 @@ export const channelFields = {
 export type ChannelField<C extends NotificationChannel> = (typeof channelFields)[C][number];
 
 /** Parts a variant may leave out; every other part is required. */
-export const optionalFields: ReadonlySet<string> = new Set(["in_app.link"]);
+export const optionalFields: ReadonlySet<string> = new Set(["in_app.link", "push.url"]);
 
-/** The rendered message of one channel: each of its parts as text. */
-export type RenderedContent<C extends NotificationChannel = NotificationChannel> = {
+/** The rendered parts of one channel's message, each as text. */
+export type RenderedParts<C extends NotificationChannel = NotificationChannel> = {
   [F in ChannelField<C>]?: string;
 };
 
