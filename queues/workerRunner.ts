@@ -20,6 +20,8 @@ export function startWorkers(options: {
   logger: Logger;
   metrics: Metrics;
   queues?: readonly QueueName[];
+  /** Per-queue rate limits (a provider's quota): at most `max` jobs per `duration` ms across workers. */
+  limiters?: Partial<Record<QueueName, { max: number; duration: number }>>;
 }): WorkerPool {
   const { connection, prefix, handlers, logger, metrics } = options;
   const workers = (options.queues ?? queueNames).map((name) => {
@@ -33,12 +35,23 @@ export function startWorkers(options: {
           throw new UnrecoverableError(`payload does not fit ${name}: ${parsed.error.message}`);
         return handler(parsed.data, job);
       },
-      { connection, prefix, concurrency: entry.concurrency, autorun: true },
+      {
+        connection,
+        prefix,
+        concurrency: entry.concurrency,
+        autorun: true,
+        ...(options.limiters?.[name] ? { limiter: options.limiters[name] } : {}),
+      },
     );
     worker.on("completed", () => metrics.jobsProcessed.inc({ queue: name, outcome: "completed" }));
     worker.on("failed", (job, err) => {
       metrics.jobsProcessed.inc({ queue: name, outcome: "failed" });
-      logger.error({ err, queue: name, jobId: job?.id, attempt: job?.attemptsMade }, "job failed");
+      // A failure BullMQ will retry is a warning; the last one, or one it must not retry, an error.
+      const retried =
+        job && !(err instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
+      const fields = { err, queue: name, jobId: job?.id, attempt: job?.attemptsMade };
+      if (retried) logger.warn(fields, "job failed; retrying");
+      else logger.error(fields, "job failed");
     });
     worker.on("error", (err) => logger.error({ err, queue: name }, "worker error"));
     return worker;

@@ -1,3 +1,4 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
@@ -16,6 +17,11 @@ import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js
 import { createApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { redisInAppAnnouncer } from "./notifications/inApp/announcer.js";
+import { attachLiveSockets } from "./notifications/inApp/liveSockets.js";
+import { enqueueDeliveries, notificationRateLimits, type QueuedDelivery } from "./notifications/jobs.js";
+import { noSenders } from "./notifications/ports.js";
+import { deliveryReceiptSink } from "./notifications/receipts.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
 import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.js";
 import { loadDefaultTemplates } from "./templates/service.js";
@@ -66,7 +72,7 @@ export async function startHub(
       logger.info(templates, "default message templates loaded");
 
     const connections: Redis[] = [];
-    const connect = (purpose: "producer" | "worker") => {
+    const connect = (purpose: "producer" | "worker" | "client") => {
       const connection = createRedisConnection(config.redis.url, purpose);
       connection.on("error", (err) => logger.warn({ err: err.message, purpose }, "redis connection error"));
       connections.push(connection);
@@ -81,6 +87,8 @@ export async function startHub(
     const producer = new Producer(producerConnection, prefix);
     closers.push(() => producer.close());
     const metrics = createMetrics();
+    const enqueueDeliveriesNow = (deliveries: readonly QueuedDelivery[]) =>
+      enqueueDeliveries(producer, config.notifications, deliveries);
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
@@ -90,6 +98,12 @@ export async function startHub(
         metrics,
         subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
         webhooks: config.webhooks,
+        notifications: {
+          senders: noSenders,
+          inApp: redisInAppAnnouncer(producerConnection, config.redis.prefix),
+          settings: config.notifications,
+          providerTimeoutMs: 10_000,
+        },
       };
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,
@@ -97,6 +111,7 @@ export async function startHub(
         logger,
         metrics,
         handlers: jobHandlers(deps),
+        limiters: notificationRateLimits(config.notifications),
       });
       closers.push(() => pool.close());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.
@@ -139,6 +154,16 @@ export async function startHub(
       const address = server.address() as AddressInfo;
       url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${address.port}`;
       closers.push(() => closeServer(server));
+      // Closed before the server (closers run in reverse), so open sockets do not hold it up.
+      const live = await attachLiveSockets(server as Server, {
+        db: database.db,
+        subscriber: connect("client"),
+        redis: producerConnection,
+        redisPrefix: config.redis.prefix,
+        receipts: deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow }),
+        logger,
+      });
+      closers.push(() => live.close());
       logger.info({ url }, "API listening");
     }
 

@@ -1,3 +1,4 @@
+import { UnrecoverableError } from "bullmq";
 import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
@@ -7,6 +8,11 @@ import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import {
+  type NotificationWorkerDeps,
+  notificationDeliveryHandler,
+  notificationSweepHandler,
+} from "./notifications.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
 import { webhookDeliveryHandler, webhookSweepHandler } from "./webhooks.js";
 
@@ -16,6 +22,8 @@ type HandlerDeps = {
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
   webhooks: WebhookSettings;
+  /** The notification pipeline's senders and settings; a process built without them fails those jobs. */
+  notifications?: NotificationWorkerDeps | undefined;
 };
 
 /**
@@ -23,7 +31,7 @@ type HandlerDeps = {
  * Resolves with how many events it moved and whether more may be waiting (the batch was full).
  */
 export function outboxRelayPass(
-  deps: Omit<HandlerDeps, "webhooks">,
+  deps: Omit<HandlerDeps, "webhooks" | "notifications">,
 ): () => Promise<{ moved: number; more: boolean }> {
   return async () => {
     const moved = await relayOutbox(deps.db, deps.producer, deps.subscribers);
@@ -35,6 +43,11 @@ export function outboxRelayPass(
 /** The handler of every queue in the catalog, wired to their dependencies. */
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
   const relayPass = outboxRelayPass(deps);
+  const { notifications } = deps;
+  const unconfigured = async () => {
+    throw new UnrecoverableError("this worker was started without the notification pipeline");
+  };
+  const deliver = notifications ? notificationDeliveryHandler({ ...deps, notifications }) : unconfigured;
   return {
     "outbox-relay": async () => ({ moved: (await relayPass()).moved }),
     "domain-events": (payload) => dispatchDomainEvent(deps.db, deps.subscribers, payload),
@@ -48,5 +61,12 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "journey-deadlines": (payload) =>
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
+    "notify-email": deliver,
+    "notify-sms": deliver,
+    "notify-telegram": deliver,
+    "notify-whatsapp": deliver,
+    "notify-push": deliver,
+    "notify-in_app": deliver,
+    "notification-sweep": notifications ? notificationSweepHandler({ ...deps, notifications }) : unconfigured,
   };
 }

@@ -18,6 +18,9 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
+import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
+import { enqueueDeliveries } from "../notifications/jobs.js";
+import { registerNotificationRoutes } from "../notifications/routes.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
@@ -131,6 +134,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
   registerTemplateRoutes(app, { db, defaultLocale: config.notifications.defaultLocale });
+  registerLiveTicketRoute(app, { db, redis: deps.redis, redisPrefix: config.redis.prefix });
+  registerNotificationRoutes(app, {
+    db,
+    enqueue: (deliveries) => enqueueDeliveries(deps.producer, config.notifications, deliveries),
+    logger,
+  });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

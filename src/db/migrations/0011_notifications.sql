@@ -53,6 +53,7 @@ CREATE TABLE "notification_fallbacks" (
 --> statement-breakpoint
 CREATE TABLE "notification_receipts" (
 	"id" bigserial PRIMARY KEY NOT NULL,
+	"tenant_id" text NOT NULL,
 	"channel" text NOT NULL,
 	"external_id" text NOT NULL,
 	"status" text NOT NULL,
@@ -89,7 +90,7 @@ ALTER TABLE "notification_fallbacks" ADD CONSTRAINT "notification_fallbacks_tena
 CREATE INDEX "message_templates_code_idx" ON "message_templates" USING btree ("code");--> statement-breakpoint
 CREATE UNIQUE INDEX "notification_deliveries_channel_key" ON "notification_deliveries" USING btree ("notification_id","channel");--> statement-breakpoint
 CREATE INDEX "notification_deliveries_due_idx" ON "notification_deliveries" USING btree ("due_at") WHERE "notification_deliveries"."status" = 'pending';--> statement-breakpoint
-CREATE INDEX "notification_deliveries_external_idx" ON "notification_deliveries" USING btree ("channel","external_id") WHERE "notification_deliveries"."external_id" IS NOT NULL;--> statement-breakpoint
-CREATE INDEX "notification_receipts_unapplied_idx" ON "notification_receipts" USING btree ("channel","external_id") WHERE "notification_receipts"."delivery_id" IS NULL;--> statement-breakpoint
+CREATE INDEX "notification_deliveries_external_idx" ON "notification_deliveries" USING btree ("tenant_id","channel","external_id") WHERE "notification_deliveries"."external_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "notification_receipts_unapplied_idx" ON "notification_receipts" USING btree ("tenant_id","channel","external_id") WHERE "notification_receipts"."delivery_id" IS NULL;--> statement-breakpoint
 CREATE INDEX "notifications_tenant_created_idx" ON "notifications" USING btree ("tenant_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "notifications_recipient_idx" ON "notifications" USING btree ("tenant_id","recipient_id","created_at" DESC NULLS LAST);

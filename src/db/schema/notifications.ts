@@ -98,7 +98,7 @@ export const notificationDeliveries = pgTable(
     // The sweeper's work list: pending rows by due time.
     index("notification_deliveries_due_idx").on(t.dueAt).where(sql`${t.status} = 'pending'`),
     index("notification_deliveries_external_idx")
-      .on(t.channel, t.externalId)
+      .on(t.tenantId, t.channel, t.externalId)
       .where(sql`${t.externalId} IS NOT NULL`),
   ],
 );
@@ -111,6 +111,7 @@ export const notificationReceipts = pgTable(
   "notification_receipts",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
+    tenantId: text("tenant_id").notNull(),
     channel: text("channel").$type<NotificationChannel>().notNull(),
     externalId: text("external_id").notNull(),
     status: text("status").$type<NotificationDeliveryStatus>().notNull(),
@@ -122,7 +123,7 @@ export const notificationReceipts = pgTable(
   },
   (t) => [
     index("notification_receipts_unapplied_idx")
-      .on(t.channel, t.externalId)
+      .on(t.tenantId, t.channel, t.externalId)
       .where(sql`${t.deliveryId} IS NULL`),
   ],
 );
