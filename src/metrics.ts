@@ -106,13 +106,14 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-const queueStates = ["waiting", "active", "delayed", "failed"] as const;
+// Jobs with a priority (every notification delivery) wait in "prioritized", not "waiting".
+const queueStates = ["waiting", "prioritized", "active", "delayed", "failed"] as const;
 
 /** Jobs per queue and state, read from Redis when /metrics is scraped (one round trip per queue). */
 export function registerQueueDepth(metrics: Metrics, queues: readonly Queue[]): void {
   new Gauge({
     name: "switchboard_queue_jobs",
-    help: "Jobs in each BullMQ queue by state (waiting, active, delayed, failed)",
+    help: "Jobs in each BullMQ queue by state (waiting, prioritized, active, delayed, failed)",
     labelNames: ["queue", "state"] as const,
     registers: [metrics.registry],
     async collect() {

@@ -58,7 +58,7 @@ afterAll(async () => {
 });
 
 async function ticketFor(recipientId: string, key = tenant.key) {
-  const res = await hub.request("/api/v1/omni/notifications/live-tickets", {
+  const res = await hub.request("/api/v1/omni/live-tickets", {
     method: "POST",
     headers: { ...bearer(key), "content-type": "application/json" },
     body: JSON.stringify({ recipientId }),

@@ -30,7 +30,7 @@ const body = z
 
 const ticketRoute = createRoute({
   method: "post",
-  path: "/api/v1/omni/notifications/live-tickets",
+  path: "/api/v1/omni/live-tickets",
   tags: ["Rail: notifications"],
   security: apiKeySecurity,
   middleware: [railReadScope],
