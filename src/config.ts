@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { estimatedEntropyBits, minimumAdminTokenBits } from "./auth/secretStrength.js";
 import { type NotificationChannel, notificationChannels } from "./notifications/vocabulary.js";
+import { type Keyring, parseKeyring } from "./secrets/keyring.js";
 import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
 /**
@@ -142,6 +143,23 @@ const configSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /**
+   * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
+   * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
+   */
+  CHANNEL_SECRET_KEYS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const keyring = parseKeyring(text);
+      if (typeof keyring === "string") ctx.addIssue({ code: "custom", message: keyring });
+      return typeof keyring === "string" ? undefined : keyring;
+    }),
+  /** The hub's address as providers reach it: channel webhook URLs and Twilio's signed callback URL. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** How long one call to a channel provider (SMTP, Twilio, Telegram, Graph API, push) may take. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 export type Config = Readonly<{
@@ -171,7 +189,16 @@ export type Config = Readonly<{
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
+  channels: ChannelSettings;
 }>;
+
+export type ChannelSettings = {
+  /** Without a public URL of its own, http://localhost:PORT. No trailing slash. */
+  publicBaseUrl: string;
+  providerTimeoutMs: number;
+  /** Unset: nothing secret can be stored (main makes one outside production, src/secrets/localKey.ts). */
+  secretKeys: Keyring | undefined;
+};
 
 export type WebhookSettings = {
   allowedNetworks: readonly Cidr[];
@@ -279,6 +306,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_MS,
       secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
       sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
+    },
+    channels: {
+      publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
+      providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
+      secretKeys: v.CHANNEL_SECRET_KEYS,
     },
   };
 }

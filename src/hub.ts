@@ -12,6 +12,7 @@ import { startRelayNudger } from "../queues/relayNudger.js";
 import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
+import { channelAccountReader } from "./channelAccounts/service.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
@@ -20,8 +21,9 @@ import { createMetrics } from "./metrics.js";
 import { redisInAppAnnouncer } from "./notifications/inApp/announcer.js";
 import { attachLiveSockets } from "./notifications/inApp/liveSockets.js";
 import { enqueueDeliveries, notificationRateLimits, type QueuedDelivery } from "./notifications/jobs.js";
-import { noSenders } from "./notifications/ports.js";
 import { deliveryReceiptSink } from "./notifications/receipts.js";
+import { accountSenderSource } from "./notifications/senderSource.js";
+import { pushSubscriptionStore } from "./pushSubscriptions/service.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
 import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.js";
 import { loadDefaultTemplates } from "./templates/service.js";
@@ -89,9 +91,22 @@ export async function startHub(
     const metrics = createMetrics();
     const enqueueDeliveriesNow = (deliveries: readonly QueuedDelivery[]) =>
       enqueueDeliveries(producer, config.notifications, deliveries);
+    // Provider receipts (Twilio, WhatsApp Cloud callbacks; in-app pushes) land on the deliveries.
+    const receipts = deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow });
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
+      const senders = accountSenderSource({
+        accounts: channelAccountReader(database.db, config.channels.secretKeys),
+        senderDeps: {
+          publicBaseUrl: config.channels.publicBaseUrl,
+          pushSubscriptions: pushSubscriptionStore(database.db, config.channels.secretKeys),
+          // The gateway role holds whatsapp-web.js sessions; none runs yet (Cloud API accounts send).
+          whatsappWebClient: () => undefined,
+          timeoutMs: config.channels.providerTimeoutMs,
+          destinations: config.webhooks,
+        },
+      });
       const deps = {
         db: database.db,
         producer,
@@ -99,10 +114,10 @@ export async function startHub(
         subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
         webhooks: config.webhooks,
         notifications: {
-          senders: noSenders,
+          senders,
           inApp: redisInAppAnnouncer(producerConnection, config.redis.prefix),
           settings: config.notifications,
-          providerTimeoutMs: 10_000,
+          providerTimeoutMs: config.channels.providerTimeoutMs,
         },
       };
       const pool: WorkerPool = startWorkers({
@@ -113,6 +128,7 @@ export async function startHub(
         handlers: jobHandlers(deps),
         limiters: notificationRateLimits(config.notifications),
       });
+      closers.push(() => senders.close());
       closers.push(() => pool.close());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.
       const keeper = await keepRecurringJobs({
@@ -145,6 +161,7 @@ export async function startHub(
         producer,
         redis: producerConnection,
         blobs: createFilesystemBlobStore(config.attachments.blobDir),
+        receipts,
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },
@@ -160,7 +177,7 @@ export async function startHub(
         subscriber: connect("client"),
         redis: producerConnection,
         redisPrefix: config.redis.prefix,
-        receipts: deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow }),
+        receipts,
         logger,
       });
       closers.push(() => live.close());

@@ -22,6 +22,8 @@ export const idPrefixes = {
   messageTemplate: "mtp",
   notification: "ntf",
   notificationDelivery: "ndl",
+  channelAccount: "cha",
+  pushSubscription: "psu",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

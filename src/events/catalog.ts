@@ -49,6 +49,11 @@ export const eventTypes = {
   messageTemplateUpdated: "message_template.updated",
   messageTemplateArchived: "message_template.archived",
   messageTemplateRestored: "message_template.restored",
+  // Channel accounts (admin API) and customers' browser push subscriptions; payloads never hold secrets.
+  channelAccountSaved: "channel_account.saved",
+  channelAccountDeleted: "channel_account.deleted",
+  pushSubscriptionCreated: "push_subscription.created",
+  pushSubscriptionRemoved: "push_subscription.removed",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

@@ -4,12 +4,16 @@ import type { Queue } from "bullmq";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
+import type { ReceiptSink } from "../../connectors/contract.js";
+import { registerChannelWebhookRoutes } from "../../connectors/webhookRoutes.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
+import { registerChannelAccountRoutes } from "../channelAccounts/adminRoutes.js";
+import { channelAccountReader } from "../channelAccounts/service.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
@@ -21,6 +25,7 @@ import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
 import { enqueueDeliveries } from "../notifications/jobs.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
+import { registerPushSubscriptionRoutes } from "../pushSubscriptions/routes.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
@@ -54,6 +59,8 @@ export type AppDeps = {
   blobs: BlobStore;
   /** Enqueues delayed jobs (journey deadlines). */
   producer: Producer;
+  /** Where verified provider delivery receipts go (the notification pipeline's deliveries). */
+  receipts: ReceiptSink;
 };
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
@@ -99,7 +106,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   // Registered after authentication and rate limiting, so an anonymous or throttled request is
   // answered from its headers alone: no body is read, let alone inflated, before a key is known.
   // Other /api paths have no routes, answer 404 and never read the body either.
-  for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
+  for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*", "/api/webhooks/*"])
+    app.use(family, limitBodies);
   // The dashboard's own API (add a job, update its data) takes bodies too: the same cap, after its login.
   app.use(`${dashboardPath}/*`, limitBodies);
 
@@ -139,6 +147,21 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     db,
     enqueue: (deliveries) => enqueueDeliveries(deps.producer, config.notifications, deliveries),
     logger,
+  });
+  const channels = config.channels;
+  registerChannelAccountRoutes(app, {
+    db,
+    keys: channels.secretKeys,
+    checkTimeoutMs: channels.providerTimeoutMs,
+    publicBaseUrl: channels.publicBaseUrl,
+  });
+  registerPushSubscriptionRoutes(app, { db, keys: channels.secretKeys, policy: config.webhooks });
+  registerChannelWebhookRoutes(app, {
+    accounts: channelAccountReader(db, channels.secretKeys),
+    receipts: deps.receipts,
+    publicBaseUrl: channels.publicBaseUrl,
+    logger,
+    now: () => new Date(),
   });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
+import type { ReceiptSink } from "../../connectors/contract.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { Producer } from "../../queues/producer.js";
 import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
@@ -12,15 +13,22 @@ import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./database.js";
 import { testRedisUrl } from "./env.js";
+import { recordingReceipts } from "./fakes/recordingReceipts.js";
 import { deleteRedisKeys, testRedisPrefix } from "./redis.js";
 
 export const testAdminToken = "test-admin-token-0123456789abcdef0123456789";
+/** The key that seals channel credentials in tests (32 bytes, base64). */
+export const testChannelSecretKeys = `test:${Buffer.alloc(32, 7).toString("base64")}`;
 
 /**
  * The API app on a database and a Redis prefix of its own, driven with app.request() as Hono's
  * own tests do. Real PostgreSQL, real Redis; nothing mocked.
  */
-export async function createTestHub(env: Record<string, string> = {}, logDestination?: DestinationStream) {
+export async function createTestHub(
+  env: Record<string, string> = {},
+  logDestination?: DestinationStream,
+  options: { receipts?: ReceiptSink } = {},
+) {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const config = loadConfig({
@@ -29,6 +37,7 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
     REDIS_URL: testRedisUrl,
     REDIS_PREFIX: prefix,
     ADMIN_TOKEN: testAdminToken,
+    CHANNEL_SECRET_KEYS: testChannelSecretKeys,
     LOG_LEVEL: "silent",
     ...env,
   });
@@ -55,6 +64,7 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
     producer,
     redis: connection,
     blobs,
+    receipts: options.receipts ?? recordingReceipts(),
     readiness: [
       { name: "database", check: () => database.handle.ping() },
       { name: "redis", check: async () => void (await connection.ping()) },
