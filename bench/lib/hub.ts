@@ -22,6 +22,8 @@ export async function startHub(options: {
   nodeArgs?: readonly string[];
   /** Defaults to benchRateLimitPerMinute; 0 turns the rate limiter off. */
   rateLimitPerMinute?: number;
+  /** Variables a benchmark needs besides these (channel secret keys, a public URL). */
+  env?: Readonly<Record<string, string>>;
 }): Promise<HubProcess> {
   const adminToken = randomBytes(32).toString("hex");
   const server = await startServer({
@@ -40,6 +42,7 @@ export async function startHub(options: {
       // after the first second. The limiter stays on, as in production, with room for the load.
       RATE_LIMIT_PER_MINUTE: String(options.rateLimitPerMinute ?? benchRateLimitPerMinute),
       ...(process.env.BENCH_HUB_ROLE ? { ROLE: process.env.BENCH_HUB_ROLE } : {}),
+      ...options.env,
     },
     // Covers tsx compiling the hub and the migrations of a fresh database.
     readyTimeoutMs: 60_000,

@@ -1,17 +1,14 @@
 import type { Database, Tx } from "../db/client.js";
-import {
-  type NotificationDeliveryRow,
-  type NotificationRow,
-  notificationDeliveries,
-  notifications,
-} from "../db/schema/index.js";
+import type { NotificationDeliveryRow, NotificationRow } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
+import { eventInsertValues } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { checkData } from "../templates/analysis.js";
 import { type EffectiveTemplate, findEffectiveTemplate } from "../templates/service.js";
 import { contactPointsOf } from "./contactPoints.js";
-import { recordNotificationEvent } from "./events.js";
+import { notificationEventPayload } from "./events.js";
+import { createNotificationStatement } from "./statements.js";
 import type { NotificationChannel, NotificationPriority, RecipientType } from "./vocabulary.js";
 
 export type NewNotification = {
@@ -58,12 +55,13 @@ export async function prepareNotification(
 }
 
 /**
- * Writes the notification, one pending delivery per channel and notification.created, in the
- * caller's transaction. The template version is pinned: retries and scheduled sends render what
- * the caller was shown. Card numbers in the data are masked before storage (and so in the message).
+ * Writes the notification, one pending delivery per channel and notification.created: one
+ * statement, so one transaction, in the caller's transaction when it passes one (idempotency). The
+ * template version is pinned: retries and scheduled sends render what the caller was shown. Card
+ * numbers in the data are masked before storage (and so in the message).
  */
 export async function writeNotification(
-  tx: Tx,
+  db: Database | Tx,
   tenantId: string,
   actor: Actor,
   input: NewNotification,
@@ -72,47 +70,78 @@ export async function writeNotification(
 ): Promise<NotificationDetail> {
   const dueAt = input.scheduleAt && input.scheduleAt > now ? input.scheduleAt : now;
   const channels = [...new Set(input.channels)];
-  const [notification] = await tx
-    .insert(notifications)
-    .values({
-      id: newId("notification"),
-      tenantId,
-      recipientType: input.recipientType,
-      recipientId: input.recipientId,
-      customerId: prepared.customerId,
-      channels,
-      templateCode: input.templateCode,
-      templateId: prepared.template.row.id,
-      templateVersion: prepared.template.version.version,
-      templateData: maskCardNumbersDeep(input.templateData),
-      priority: input.priority,
-      scheduleAt: input.scheduleAt,
-      expiresAt: input.ttlSeconds === null ? null : new Date(dueAt.getTime() + input.ttlSeconds * 1000),
-      createdBy: actor.id ?? null,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .returning();
-  if (!notification) throw new Error("notification insert returned no row");
-  const deliveries = await tx
-    .insert(notificationDeliveries)
-    .values(
-      channels.map((channel) => ({
-        id: newId("notificationDelivery"),
-        tenantId,
-        notificationId: notification.id,
-        channel,
-        dueAt,
-        createdAt: now,
-        updatedAt: now,
-      })),
-    )
-    .returning();
-  await recordNotificationEvent(tx, notification, eventTypes.notificationCreated, actor, {
+  const notification: NotificationRow = {
+    id: newId("notification"),
+    tenantId,
+    recipientType: input.recipientType,
+    recipientId: input.recipientId,
+    customerId: prepared.customerId,
     channels,
-    priority: notification.priority,
-    deliveryIds: deliveries.map((d) => d.id),
-    ...(input.scheduleAt ? { scheduleAt: input.scheduleAt.toISOString() } : {}),
+    templateCode: input.templateCode,
+    templateId: prepared.template.row.id,
+    templateVersion: prepared.template.version.version,
+    templateData: maskCardNumbersDeep(input.templateData),
+    priority: input.priority,
+    scheduleAt: input.scheduleAt,
+    expiresAt: input.ttlSeconds === null ? null : new Date(dueAt.getTime() + input.ttlSeconds * 1000),
+    readAt: null,
+    createdBy: actor.id ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+  const deliveries: NotificationDeliveryRow[] = channels.map((channel) => ({
+    id: newId("notificationDelivery"),
+    tenantId,
+    notificationId: notification.id,
+    channel,
+    status: "pending",
+    reason: null,
+    attemptCount: 0,
+    dueAt,
+    lockedUntil: null,
+    fallbackFrom: null,
+    locale: null,
+    provider: null,
+    externalId: null,
+    content: null,
+    sentAt: null,
+    deliveredAt: null,
+    completedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  await createNotificationStatement(db, {
+    n: {
+      id: notification.id,
+      tenant: tenantId,
+      recipient_type: notification.recipientType,
+      recipient: notification.recipientId,
+      customer: notification.customerId,
+      channels,
+      code: notification.templateCode,
+      template: notification.templateId,
+      version: notification.templateVersion,
+      data: JSON.stringify(notification.templateData),
+      priority: notification.priority,
+      schedule: notification.scheduleAt?.toISOString() ?? null,
+      expires: notification.expiresAt?.toISOString() ?? null,
+      by: notification.createdBy,
+      at: now.toISOString(),
+    },
+    d: { ids: deliveries.map((d) => d.id), channels, due: dueAt.toISOString() },
+    te: eventInsertValues({
+      tenantId,
+      type: eventTypes.notificationCreated,
+      subjectType: "notification",
+      actor,
+      occurredAt: now,
+      payload: notificationEventPayload(notification, {
+        channels,
+        priority: notification.priority,
+        deliveryIds: deliveries.map((d) => d.id),
+        ...(input.scheduleAt ? { scheduleAt: input.scheduleAt.toISOString() } : {}),
+      }),
+    }),
   });
   return { notification, deliveries };
 }

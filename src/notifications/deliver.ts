@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Channel, OutboundMessage, SendResult } from "../../connectors/contract.js";
 import { unhandled } from "../../connectors/contract.js";
 import type { NotificationSettings } from "../config.js";
@@ -9,13 +9,17 @@ import {
   notificationDeliveries,
   notifications,
 } from "../db/schema/index.js";
+import { eventTypes } from "../events/catalog.js";
+import { eventInsertValues } from "../events/writer.js";
 import { scrubText } from "../privacy/logRedaction.js";
 import { templateVersionById } from "../templates/service.js";
 import { contactPointsOf } from "./contactPoints.js";
 import { isContentFor, renderDelivery } from "./content.js";
 import { applyWaitingReceipts, type DeliveryChange, lockExternalId, moveDelivery } from "./deliveryState.js";
+import { deliveryEventPayload } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import type { InAppAnnouncer, SenderSource } from "./ports.js";
+import { claimDelivery, recordSentStatement } from "./statements.js";
 
 export type DeliverDeps = {
   db: Database;
@@ -56,7 +60,7 @@ export async function deliverNotification(
 ): Promise<DeliverResult> {
   if (memo) return recordRememberedSend(deps, deliveryId, memo);
   const now = new Date();
-  const claimed = await claim(deps.db, deliveryId, deps.holdMs);
+  const claimed = await claimDelivery(deps.db, deliveryId, deps.holdMs);
   if (!claimed) {
     const [row] = await deps.db
       .select({ status: notificationDeliveries.status })
@@ -94,13 +98,10 @@ export async function deliverNotification(
 
   if (rendered.content.channel === "in_app") {
     const { title, body, link } = rendered.content;
-    await finish(deps, notification, delivery, {
-      status: "sent",
-      at: new Date(),
-      externalId: delivery.id,
-      provider: "in_app",
-      locale: rendered.locale,
-      content: { title, body, ...(link ? { link } : {}) },
+    await recordSend(deps, notification, delivery, delivery.id, "in_app", rendered.locale, {
+      title,
+      body,
+      ...(link ? { link } : {}),
     });
     // Stored is sent: a client that is not connected reads it through the API. The announcement
     // only tells a connected one at once, so its failure fails nothing.
@@ -168,32 +169,6 @@ function dueAt(n: NotificationRow): number {
   return Math.max(n.createdAt.getTime(), n.scheduleAt?.getTime() ?? 0);
 }
 
-/** Holds a pending, unheld delivery for this attempt and counts the attempt. */
-async function claim(db: Database, deliveryId: string, holdMs: number) {
-  const [delivery] = await db
-    .update(notificationDeliveries)
-    .set({
-      lockedUntil: sql`now() + ${`${holdMs} milliseconds`}::interval`,
-      attemptCount: sql`${notificationDeliveries.attemptCount} + 1`,
-      updatedAt: sql`now()`,
-    })
-    .where(
-      and(
-        eq(notificationDeliveries.id, deliveryId),
-        eq(notificationDeliveries.status, "pending"),
-        or(isNull(notificationDeliveries.lockedUntil), lt(notificationDeliveries.lockedUntil, sql`now()`)),
-      ),
-    )
-    .returning();
-  if (!delivery) return undefined;
-  const [notification] = await db
-    .select()
-    .from(notifications)
-    .where(eq(notifications.id, delivery.notificationId));
-  if (!notification) throw new Error(`delivery ${deliveryId} without its notification`);
-  return { delivery, notification };
-}
-
 /** One change in its own transaction, then the fallback it started (if any) on its queue. */
 async function finish(
   deps: DeliverDeps,
@@ -206,26 +181,55 @@ async function finish(
 }
 
 /**
- * Records an accepted send: status sent with the provider's id, then any receipt that arrived for
- * that id before this (the provider can be faster than its own API's answer), in one transaction.
+ * The channels whose providers call back with receipts (Twilio's status callback, WhatsApp Cloud's
+ * statuses) and can do so before their API call has returned. A channel added here gets the
+ * serialised record below; the others are recorded in one statement.
+ */
+const receiptChannels: ReadonlySet<Channel> = new Set(["sms", "whatsapp"]);
+
+/**
+ * Records an accepted send: status sent with the provider's id and notification.sent, one
+ * statement. On a channel with receipts, in a transaction that first takes the provider id's lock
+ * and then applies any receipt that arrived for that id before this (the provider can be faster
+ * than its own API's answer).
  */
 async function recordSend(
   deps: DeliverDeps,
   notification: NotificationRow,
-  delivery: Pick<NotificationDeliveryRow, "id" | "tenantId" | "channel">,
+  delivery: Pick<NotificationDeliveryRow, "id" | "tenantId" | "channel" | "fallbackFrom">,
   providerMessageId: string,
   provider: string,
   locale: string | undefined,
+  content?: Record<string, string>,
 ): Promise<void> {
+  const at = new Date();
+  const values = {
+    s: {
+      id: delivery.id,
+      external: providerMessageId,
+      provider,
+      locale: locale ?? null,
+      content: content ? JSON.stringify(content) : null,
+      at: at.toISOString(),
+      customer: notification.customerId,
+    },
+    te: eventInsertValues({
+      tenantId: notification.tenantId,
+      type: eventTypes.notificationSent,
+      subjectType: "notification",
+      actor: { type: "system" },
+      channel: delivery.channel,
+      occurredAt: at,
+      payload: deliveryEventPayload(notification, delivery, "sent", null),
+    }),
+  };
+  if (!receiptChannels.has(delivery.channel)) {
+    await recordSentStatement(deps.db, values);
+    return;
+  }
   const fallbacks = await deps.db.transaction(async (tx) => {
     await lockExternalId(tx, delivery.tenantId, delivery.channel, providerMessageId);
-    await moveDelivery(tx, notification, delivery.id, {
-      status: "sent",
-      at: new Date(),
-      externalId: providerMessageId,
-      provider,
-      locale,
-    });
+    await recordSentStatement(tx, values);
     return applyWaitingReceipts(tx, notification, delivery, providerMessageId);
   });
   if (fallbacks.length > 0) await deps.enqueue(fallbacks);

@@ -38,13 +38,37 @@ export async function recordNotificationEvent(
     actor,
     channel,
     customerId: notification.customerId,
-    payload: {
-      notificationId: notification.id,
-      recipientType: notification.recipientType,
-      recipientId: notification.recipientId,
-      templateCode: notification.templateCode,
-      ...extra,
-    },
+    payload: notificationEventPayload(notification, extra),
+  });
+}
+
+/** What a notification's events say of it: ids only. */
+export function notificationEventPayload(
+  notification: NotificationHead,
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    notificationId: notification.id,
+    recipientType: notification.recipientType,
+    recipientId: notification.recipientId,
+    templateCode: notification.templateCode,
+    ...extra,
+  };
+}
+
+/** What a delivery's event says: the notification's ids, the delivery, its channel and status. */
+export function deliveryEventPayload(
+  notification: NotificationHead,
+  delivery: Pick<NotificationDeliveryRow, "id" | "channel" | "fallbackFrom">,
+  status: Exclude<NotificationDeliveryStatus, "pending">,
+  reason: string | null,
+) {
+  return notificationEventPayload(notification, {
+    deliveryId: delivery.id,
+    channel: delivery.channel,
+    status,
+    ...(reason ? { reason } : {}),
+    ...(delivery.fallbackFrom ? { fallbackFrom: delivery.fallbackFrom } : {}),
   });
 }
 
@@ -56,18 +80,13 @@ export async function recordDeliveryEvent(
   status: Exclude<NotificationDeliveryStatus, "pending">,
   reason: string | null,
 ): Promise<void> {
-  await recordNotificationEvent(
-    tx,
-    notification,
-    deliveryEventType[status],
-    { type: "system" },
-    {
-      deliveryId: delivery.id,
-      channel: delivery.channel,
-      status,
-      ...(reason ? { reason } : {}),
-      ...(delivery.fallbackFrom ? { fallbackFrom: delivery.fallbackFrom } : {}),
-    },
-    delivery.channel,
-  );
+  await recordEvent(tx, {
+    tenantId: notification.tenantId,
+    type: deliveryEventType[status],
+    subject: { type: "notification", id: notification.id },
+    actor: { type: "system" },
+    channel: delivery.channel,
+    customerId: notification.customerId,
+    payload: deliveryEventPayload(notification, delivery, status, reason),
+  });
 }

@@ -108,13 +108,14 @@ export function registerNotificationRoutes(app: OpenAPIHono<HubEnv>, deps: Notif
     if (!preparation.ok) refused(preparation, input);
     const now = new Date();
     // Stored as JSON for replays: the view is plain JSON (ISO strings, records of JSON values).
-    const write = async (tx: Tx) =>
+    const write = async (tx: Database | Tx) =>
       notificationView(
         await writeNotification(tx, principal.tenantId, actorOf(principal), input, preparation.prepared, now),
       ) as unknown as JsonValue;
     let view: View;
     let fresh = true;
-    if (key === undefined) view = (await db.transaction(write)) as unknown as View;
+    // Without a key the write is one statement: its own transaction.
+    if (key === undefined) view = (await write(db)) as unknown as View;
     else {
       const claim = {
         tenantId: principal.tenantId,
