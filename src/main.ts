@@ -21,7 +21,7 @@ async function main(): Promise<void> {
 
   if (config.role === "gateway") {
     process.stderr.write(
-      "switchboard: ROLE=gateway holds long-lived channel sessions, and no channel connector is built yet\n",
+      "switchboard: ROLE=gateway holds long-lived channel sessions (whatsapp-web.js, Telegram polling, IMAP), and none is built yet\n",
     );
     process.exit(2);
   }
