@@ -33,7 +33,12 @@ const email = smtpSender(
     provider: "smtp",
     enabled: true,
     updatedAt,
-    settings: { host: required("SMTP_HOST"), port: Number(required("SMTP_PORT")), secure: false, from: "Bench <noreply@bank.example>" },
+    settings: {
+      host: required("SMTP_HOST"),
+      port: Number(required("SMTP_PORT")),
+      secure: false,
+      from: "Bench <noreply@bank.example>",
+    },
   } satisfies ChannelAccount<"email">,
   deps,
 );
@@ -65,7 +70,12 @@ const workers = [
         deliveryId: job.data.deliveryId,
         tenantId: "bench",
         to: job.data.to,
-        content: { channel: "email", subject: `Your code: ${job.data.token}`, html: `<p>${job.data.token}</p>`, text: job.data.token },
+        content: {
+          channel: "email",
+          subject: `Your code: ${job.data.token}`,
+          html: `<p>${job.data.token}</p>`,
+          text: job.data.token,
+        },
       };
       const result = await email.send(message);
       if (result.outcome !== "sent") throw new Error(result.reason);

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
@@ -54,7 +54,8 @@ async function putChannel(url: string, adminToken: string, tenantId: string, cha
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`channel ${channel}: ${res.status} ${await res.text()}`);
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`channel ${channel}: ${res.status} ${await res.text()}`);
 }
 
 /**
@@ -66,7 +67,8 @@ async function putChannel(url: string, adminToken: string, tenantId: string, cha
  * `--duration` is not used (a round is 20,000 notifications).
  */
 export const benchmark: Benchmark = {
-  summary: "20,000 notifications x (email, sms) through the API and pipeline vs raw BullMQ jobs calling the same senders",
+  summary:
+    "20,000 notifications x (email, sms) through the API and pipeline vs raw BullMQ jobs calling the same senders",
   targets: [
     { key: "deliveriesPerSec", atLeast: 0.6 },
     { key: "latencyP99Ms", atMost: 2 },
@@ -88,6 +90,9 @@ export const benchmark: Benchmark = {
         redisPrefix,
         signal: options.signal,
         env: { CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}` },
+        ...(options.cpuProfileDir
+          ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `hub-${Date.now()}`)}`] }
+          : {}),
       });
       teardown.defer("stop hub", () => hub.stop());
       const baseline = await startServer({
@@ -111,11 +116,20 @@ export const benchmark: Benchmark = {
 
       const admin = adminClient(hub.url, hub.adminToken);
       const tenant = await admin.createTenant({ slug: "bench-notify", name: "Bench Notify" });
-      const { key } = await admin.createApiKey({ tenantId: tenant.id, name: "notify", scopes: ["omni:read", "omni:write"] });
+      const { key } = await admin.createApiKey({
+        tenantId: tenant.id,
+        name: "notify",
+        scopes: ["omni:read", "omni:write"],
+      });
       await putChannel(hub.url, hub.adminToken, tenant.id, "email", {
         provider: "smtp",
         enabled: true,
-        settings: { host: fakes.smtp.host, port: fakes.smtp.port, secure: false, from: "Bench <noreply@bank.example>" },
+        settings: {
+          host: fakes.smtp.host,
+          port: fakes.smtp.port,
+          secure: false,
+          from: "Bench <noreply@bank.example>",
+        },
       });
       await putChannel(hub.url, hub.adminToken, tenant.id, "sms", {
         provider: "twilio",

@@ -97,7 +97,7 @@ export async function loadDefaults(hub: TestHub): Promise<void> {
 /** The notification workers on the test hub's queues, sending through the given provider. */
 export function startNotificationWorkers(
   hub: TestHub,
-  provider: ScriptedProvider,
+  provider: ScriptedProvider | SenderSource,
   queues = notificationQueues,
 ) {
   const connection = createRedisConnection(testRedisUrl, "worker");
@@ -117,7 +117,7 @@ export function startNotificationWorkers(
       subscribers: [],
       webhooks: hub.config.webhooks,
       notifications: {
-        senders: provider.source(),
+        senders: provider instanceof ScriptedProvider ? provider.source() : provider,
         inApp: redisInAppAnnouncer(announcer, hub.prefix),
         settings,
         providerTimeoutMs: 1000,
