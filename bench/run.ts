@@ -24,6 +24,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   timeline: () => import("./benchmarks/timeline.js"),
   webhooks: () => import("./benchmarks/webhooks.js"),
   handoff: () => import("./benchmarks/handoff.js"),
+  notifications: () => import("./benchmarks/notifications.js"),
 };
 
 const usage =

@@ -1,11 +1,37 @@
 import type { JobsOptions } from "bullmq";
 import { z } from "zod";
+import type { Channel } from "../connectors/contract.js";
 
 /**
  * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
  * that fits (compile time and run time); workers validate again. Payloads carry ids, never
  * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
  */
+/**
+ * One delivery of one notification on one channel (a row of notification_deliveries, which holds
+ * its state): job id = the delivery id, so a delivery is queued once however often it is enqueued.
+ * Each channel has its own queue, concurrency and rate limit (NOTIFICATION_RATE_LIMITS), so a slow
+ * provider never holds up another channel. Every job has a BullMQ priority (critical 1 ... low 4):
+ * a critical notification is taken before a waiting bulk campaign. Attempts and backoff are set per
+ * job from the configuration; BullMQ retries only transient failures (see src/notifications/deliver.ts).
+ */
+const notificationDelivery = {
+  payload: z.object({
+    deliveryId: z.string().regex(/^ndl_[0-9a-f]{32}$/),
+    /** Set by the job itself once a provider accepted the send: its retry records, never resends. */
+    sent: z
+      .object({ providerMessageId: z.string().min(1).max(500), provider: z.string().min(1).max(50) })
+      .optional(),
+  }),
+  concurrency: 20,
+  options: {
+    attempts: 8,
+    backoff: { type: "exponential", delay: 2000 },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
+} as const;
+
 export const jobCatalog = {
   /** A scheduled tick that moves unpublished rows of the events table to the domain-events queue. */
   "outbox-relay": {
@@ -108,6 +134,18 @@ export const jobCatalog = {
     // The next tick is the retry: pending events stay pending until a fold commits.
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
+  "notify-email": notificationDelivery,
+  "notify-sms": notificationDelivery,
+  "notify-telegram": notificationDelivery,
+  "notify-whatsapp": notificationDelivery,
+  "notify-push": notificationDelivery,
+  "notify-in_app": { ...notificationDelivery, concurrency: 50 },
+  /** A scheduled tick: re-enqueues due deliveries whose job Redis lost, and expires stale ones. */
+  "notification-sweep": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
 } as const satisfies Record<
   string,
   {
@@ -122,3 +160,9 @@ export const jobCatalog = {
 export type QueueName = keyof typeof jobCatalog;
 export type JobPayload<Q extends QueueName> = z.infer<(typeof jobCatalog)[Q]["payload"]>;
 export const queueNames = Object.keys(jobCatalog) as QueueName[];
+
+/** The queue of each notification channel. */
+export type DeliveryQueueName = `notify-${Channel}`;
+export function deliveryQueueOf(channel: Channel): DeliveryQueueName & QueueName {
+  return `notify-${channel}`;
+}

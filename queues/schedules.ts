@@ -11,6 +11,7 @@ export function recurringJobs(options: {
   outboxRelayIntervalMs: number;
   slaScanIntervalMs: number;
   webhooks?: { sweepIntervalMs: number };
+  notifications?: { sweepIntervalMs: number };
 }): RecurringJob[] {
   return [
     {
@@ -32,6 +33,16 @@ export function recurringJobs(options: {
             queue: "webhook-sweep" as const,
             schedulerId: "webhook-sweep-tick",
             everyMs: options.webhooks.sweepIntervalMs,
+            data: {},
+          },
+        ]
+      : []),
+    ...(options.notifications
+      ? [
+          {
+            queue: "notification-sweep" as const,
+            schedulerId: "notification-sweep-tick",
+            everyMs: options.notifications.sweepIntervalMs,
             data: {},
           },
         ]

@@ -25,6 +25,8 @@ export function startWorkers(options: {
   queues?: readonly QueueName[];
   /** Jobs run at once per queue where config says other than the catalog's default. */
   concurrency?: Partial<Record<QueueName, number>>;
+  /** Per-queue rate limits (a provider's quota): at most `max` jobs per `duration` ms across workers. */
+  limiters?: Partial<Record<QueueName, { max: number; duration: number }>>;
 }): WorkerPool {
   const { connection, prefix, handlers, logger, metrics } = options;
   const workers = (options.queues ?? queueNames).map((name) => {
@@ -50,12 +52,18 @@ export function startWorkers(options: {
         concurrency: options.concurrency?.[name] ?? entry.concurrency,
         autorun: true,
         ...(lock ? { lockDuration: lock.lockDurationMs, stalledInterval: lock.stalledIntervalMs } : {}),
+        ...(options.limiters?.[name] ? { limiter: options.limiters[name] } : {}),
       },
     );
     worker.on("completed", () => metrics.jobsProcessed.inc({ queue: name, outcome: "completed" }));
     worker.on("failed", (job, err) => {
       metrics.jobsProcessed.inc({ queue: name, outcome: "failed" });
-      logger.error({ err, queue: name, jobId: job?.id, attempt: job?.attemptsMade }, "job failed");
+      // A failure BullMQ will retry is a warning; the last one, or one it must not retry, an error.
+      const retried =
+        job && !(err instanceof UnrecoverableError) && job.attemptsMade < (job.opts.attempts ?? 1);
+      const fields = { err, queue: name, jobId: job?.id, attempt: job?.attemptsMade };
+      if (retried) logger.warn(fields, "job failed; retrying");
+      else logger.error(fields, "job failed");
     });
     worker.on("error", (err) => logger.error({ err, queue: name }, "worker error"));
     return worker;

@@ -26,9 +26,10 @@ execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", ou
 });
 
 // Files the code finds relative to its own module (import.meta.url), not through imports:
-// src/db/client.ts runs the SQL migrations (and drizzle's meta/_journal.json) from ./migrations.
-// (The /docs bundle is resolved from node_modules, and templates/ holds no run-time files yet.)
-const assets = ["src/db/migrations"];
+// src/db/client.ts runs the SQL migrations (and drizzle's meta/_journal.json) from ./migrations, and
+// src/templates/defaults.ts loads the default message templates from templates/ at the root.
+// (The /docs bundle is resolved from node_modules.)
+const assets = ["src/db/migrations", "templates"];
 for (const asset of assets) {
   cpSync(join(repoRoot, asset), join(outDir, asset), { recursive: true });
 }

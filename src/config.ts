@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { estimatedEntropyBits, minimumAdminTokenBits } from "./auth/secretStrength.js";
+import { type NotificationChannel, notificationChannels } from "./notifications/vocabulary.js";
 import { type Keyring, parseKeyring } from "./secrets/keyring.js";
 import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
@@ -117,6 +118,34 @@ const configSchema = z.object({
   WEBHOOK_ENDPOINT_RATE_PER_SECOND: z.coerce.number().int().min(1).max(100_000).default(100),
   /** How often the sweeper re-enqueues deliveries due in PostgreSQL but missing from Redis. */
   WEBHOOK_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** The locale every template falls back to when the recipient's language has no variant. */
+  NOTIFICATION_DEFAULT_LOCALE: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "a language tag such as en or id")
+    .default("en"),
+  /** Where the default message templates are read from; the shipped templates/ when unset. */
+  TEMPLATES_DIR: z.string().min(1).optional(),
+  /** Attempts of one delivery that fail for a passing reason (a timeout, a 5xx, a 429), then it fails. */
+  NOTIFICATION_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(6),
+  /** The first retry's delay; each next one doubles it (exponential backoff). */
+  NOTIFICATION_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(2000),
+  /** How often the sweeper re-enqueues due deliveries missing from Redis and expires stale ones. */
+  NOTIFICATION_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** Per-channel send limits for provider quotas, e.g. `sms=30/1000,email=200/1000` (messages per ms). */
+  NOTIFICATION_RATE_LIMITS: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      const limits: Partial<Record<NotificationChannel, { max: number; durationMs: number }>> = {};
+      for (const part of text.split(",").filter((p) => p.trim() !== "")) {
+        const match = /^\s*([a-z_]+)\s*=\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(part);
+        const channel = notificationChannels.find((c) => c === match?.[1]);
+        if (!match || !channel || Number(match[2]) < 1 || Number(match[3]) < 1)
+          ctx.addIssue({ code: "custom", message: `${part.trim()} is not <channel>=<max>/<ms>` });
+        else limits[channel] = { max: Number(match[2]), durationMs: Number(match[3]) };
+      }
+      return limits;
+    }),
   /** How long a client may take to send a request's headers, and the whole request. */
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(60_000),
@@ -168,6 +197,7 @@ export type Config = Readonly<{
   rateLimitPerMinute: number;
   auth: { failuresPerMinute: number; adminRequestsPerMinute: number; trustedProxies: number };
   tenantKeyMaxDays: number;
+  notifications: NotificationSettings;
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
@@ -196,6 +226,15 @@ export type WebhookSettings = {
   workerConcurrency: number;
   /** Limits of a destination that sets none of its own (a ticket's URL always). */
   endpointDefaults: { maxConcurrency: number; ratePerSecond: number };
+};
+
+export type NotificationSettings = {
+  defaultLocale: string;
+  templatesDir: string | undefined;
+  maxAttempts: number;
+  retryDelayMs: number;
+  sweepIntervalMs: number;
+  rateLimits: Partial<Record<NotificationChannel, { max: number; durationMs: number }>>;
 };
 
 export class ConfigError extends Error {
@@ -267,6 +306,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     tenantKeyMaxDays: v.TENANT_KEY_MAX_DAYS,
     slaScanIntervalMs: v.SLA_SCAN_INTERVAL_MS,
+    notifications: {
+      defaultLocale: v.NOTIFICATION_DEFAULT_LOCALE,
+      templatesDir: v.TEMPLATES_DIR,
+      maxAttempts: v.NOTIFICATION_MAX_ATTEMPTS,
+      retryDelayMs: v.NOTIFICATION_RETRY_DELAY_MS,
+      sweepIntervalMs: v.NOTIFICATION_SWEEP_INTERVAL_MS,
+      rateLimits: v.NOTIFICATION_RATE_LIMITS,
+    },
     trackingBaseUrl: v.TRACKING_BASE_URL?.replace(/\/$/, ""),
     webhooks: {
       allowedNetworks: v.WEBHOOK_ALLOWED_NETWORKS,

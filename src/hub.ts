@@ -1,7 +1,7 @@
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
-import { loggedReceipts } from "../connectors/loggedReceipts.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
@@ -12,12 +12,21 @@ import { startRelayNudger } from "../queues/relayNudger.js";
 import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
+import { channelAccountReader } from "./channelAccounts/service.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
 import { type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
+import { redisInAppAnnouncer } from "./notifications/inApp/announcer.js";
+import { attachLiveSockets } from "./notifications/inApp/liveSockets.js";
+import { enqueueDeliveries, notificationRateLimits, type QueuedDelivery } from "./notifications/jobs.js";
+import { deliveryReceiptSink } from "./notifications/receipts.js";
+import { accountSenderSource } from "./notifications/senderSource.js";
+import { pushSubscriptionStore } from "./pushSubscriptions/service.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
+import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.js";
+import { loadDefaultTemplates } from "./templates/service.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
 import { PendingWrites } from "./webhooks/pendingWrites.js";
 
@@ -59,9 +68,15 @@ export async function startHub(
     closers.push(() => database.close());
     await database.migrate();
     logger.info({ database: database.kind }, "database ready");
+    const templates = await loadDefaultTemplates(
+      database.db,
+      readDefaultTemplates(config.notifications.templatesDir ?? shippedTemplatesDir),
+    );
+    if (templates.created.length + templates.updated.length > 0)
+      logger.info(templates, "default message templates loaded");
 
     const connections: Redis[] = [];
-    const connect = (purpose: "producer" | "worker") => {
+    const connect = (purpose: "producer" | "worker" | "client") => {
       const connection = createRedisConnection(config.redis.url, purpose);
       connection.on("error", (err) => logger.warn({ err: err.message, purpose }, "redis connection error"));
       connections.push(connection);
@@ -76,9 +91,24 @@ export async function startHub(
     const producer = new Producer(producerConnection, prefix);
     closers.push(() => producer.close());
     const metrics = createMetrics();
+    const enqueueDeliveriesNow = (deliveries: readonly QueuedDelivery[]) =>
+      enqueueDeliveries(producer, config.notifications, deliveries);
+    // Provider receipts (Twilio, WhatsApp Cloud callbacks; in-app pushes) land on the deliveries.
+    const receipts = deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow });
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
+      const senders = accountSenderSource({
+        accounts: channelAccountReader(database.db, config.channels.secretKeys),
+        senderDeps: {
+          publicBaseUrl: config.channels.publicBaseUrl,
+          pushSubscriptions: pushSubscriptionStore(database.db, config.channels.secretKeys),
+          // The gateway role holds whatsapp-web.js sessions; none runs yet (Cloud API accounts send).
+          whatsappWebClient: () => undefined,
+          timeoutMs: config.channels.providerTimeoutMs,
+          destinations: config.webhooks,
+        },
+      });
       const deps = {
         db: database.db,
         producer,
@@ -89,6 +119,12 @@ export async function startHub(
         pendingWrites: new PendingWrites((err) =>
           logger.error({ err }, "a webhook success was not recorded; it is sent again once its hold lapses"),
         ),
+        notifications: {
+          senders,
+          inApp: redisInAppAnnouncer(producerConnection, config.redis.prefix),
+          settings: config.notifications,
+          providerTimeoutMs: config.channels.providerTimeoutMs,
+        },
       };
       // Closed after the workers (closers run in reverse): the last jobs' success records commit
       // before the database closes.
@@ -100,7 +136,9 @@ export async function startHub(
         metrics,
         handlers: jobHandlers(deps),
         concurrency: { "webhook-delivery": config.webhooks.workerConcurrency },
+        limiters: notificationRateLimits(config.notifications),
       });
+      closers.push(() => senders.close());
       closers.push(() => pool.close());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.
       const keeper = await keepRecurringJobs({
@@ -133,7 +171,7 @@ export async function startHub(
         producer,
         redis: producerConnection,
         blobs: createFilesystemBlobStore(config.attachments.blobDir),
-        receipts: loggedReceipts(logger),
+        receipts,
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },
@@ -143,6 +181,16 @@ export async function startHub(
       const address = server.address() as AddressInfo;
       url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${address.port}`;
       closers.push(() => closeServer(server));
+      // Closed before the server (closers run in reverse), so open sockets do not hold it up.
+      const live = await attachLiveSockets(server as Server, {
+        db: database.db,
+        subscriber: connect("client"),
+        redis: producerConnection,
+        redisPrefix: config.redis.prefix,
+        receipts,
+        logger,
+      });
+      closers.push(() => live.close());
       logger.info({ url }, "API listening");
     }
 

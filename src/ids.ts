@@ -23,6 +23,9 @@ export const idPrefixes = {
   journey: "jrn",
   journeyTemplate: "jtp",
   journeyStep: "jst",
+  messageTemplate: "mtp",
+  notification: "ntf",
+  notificationDelivery: "ndl",
   channelAccount: "cha",
   pushSubscription: "psu",
 } as const;

@@ -89,6 +89,19 @@ export function createMetrics() {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30, 300, 3600, 36_000, 86_400],
       registers: [registry],
     }),
+    notificationDeliveries: new Counter({
+      name: "switchboard_notification_deliveries_total",
+      help: "Notification deliveries by channel and the status they reached (sent, delivered, failed, skipped, expired, retry)",
+      labelNames: ["channel", "status"] as const,
+      registers: [registry],
+    }),
+    notificationProviderLatency: new Histogram({
+      name: "switchboard_notification_provider_latency_seconds",
+      help: "Time from a notification being due (created, or its scheduleAt) to the provider accepting it",
+      labelNames: ["channel"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
     eventsRelayed: new Counter({
       name: "switchboard_events_relayed_total",
       help: "Domain events moved from the outbox table to the domain-events queue",
@@ -99,13 +112,14 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-const queueStates = ["waiting", "active", "delayed", "failed"] as const;
+// Jobs with a priority (every notification delivery) wait in "prioritized", not "waiting".
+const queueStates = ["waiting", "prioritized", "active", "delayed", "failed"] as const;
 
 /** Jobs per queue and state, read from Redis when /metrics is scraped (one round trip per queue). */
 export function registerQueueDepth(metrics: Metrics, queues: readonly Queue[]): void {
   new Gauge({
     name: "switchboard_queue_jobs",
-    help: "Jobs in each BullMQ queue by state (waiting, active, delayed, failed)",
+    help: "Jobs in each BullMQ queue by state (waiting, prioritized, active, delayed, failed)",
     labelNames: ["queue", "state"] as const,
     registers: [metrics.registry],
     async collect() {

@@ -15,6 +15,16 @@ afterAll(async () => {
 });
 
 const silent = createLogger({ level: "silent", pretty: false });
+// The notification queues' handlers, unused by these tests.
+const notificationQueuesIdle = {
+  "notify-email": async () => undefined,
+  "notify-sms": async () => undefined,
+  "notify-telegram": async () => undefined,
+  "notify-whatsapp": async () => undefined,
+  "notify-push": async () => undefined,
+  "notify-in_app": async () => undefined,
+  "notification-sweep": async () => undefined,
+};
 const validPayload = {
   eventId: `evt_${"0".repeat(32)}`,
   tenantId: "ten_x",
@@ -53,6 +63,7 @@ describe("the job catalog", () => {
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
         "channel-activity-fold": async () => undefined,
+        ...notificationQueuesIdle,
         "domain-events": async () => "handled",
       },
     });
@@ -94,6 +105,7 @@ describe("the job catalog", () => {
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
         "channel-activity-fold": async () => undefined,
+        ...notificationQueuesIdle,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

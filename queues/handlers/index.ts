@@ -1,3 +1,4 @@
+import { UnrecoverableError } from "bullmq";
 import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
@@ -10,6 +11,11 @@ import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import {
+  type NotificationWorkerDeps,
+  notificationDeliveryHandler,
+  notificationSweepHandler,
+} from "./notifications.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
 import { webhookDeliveryHandler, webhookSweepHandler } from "./webhooks.js";
 
@@ -23,6 +29,8 @@ type HandlerDeps = {
   limiter: DestinationLimiter;
   /** Webhook success records not waited for by their jobs (see deliverWebhook). */
   pendingWrites: PendingWrites;
+  /** The notification pipeline's senders and settings; a process built without them fails those jobs. */
+  notifications?: NotificationWorkerDeps | undefined;
 };
 
 /**
@@ -42,6 +50,11 @@ export function outboxRelayPass(
 /** The handler of every queue in the catalog, wired to their dependencies. */
 export function jobHandlers(deps: HandlerDeps): JobHandlers {
   const relayPass = outboxRelayPass(deps);
+  const { notifications } = deps;
+  const unconfigured = async () => {
+    throw new UnrecoverableError("this worker was started without the notification pipeline");
+  };
+  const deliver = notifications ? notificationDeliveryHandler({ ...deps, notifications }) : unconfigured;
   return {
     "outbox-relay": async () => ({ moved: (await relayPass()).moved }),
     "domain-events": (payload) => dispatchDomainEvent(deps.db, deps.subscribers, payload),
@@ -56,5 +69,12 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
     "channel-activity-fold": async () => ({ folded: await foldPendingActivity(deps.db) }),
+    "notify-email": deliver,
+    "notify-sms": deliver,
+    "notify-telegram": deliver,
+    "notify-whatsapp": deliver,
+    "notify-push": deliver,
+    "notify-in_app": deliver,
+    "notification-sweep": notifications ? notificationSweepHandler({ ...deps, notifications }) : unconfigured,
   };
 }

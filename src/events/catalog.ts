@@ -47,6 +47,19 @@ export const eventTypes = {
   // Not in document 001: a step past its timeoutHours, a journey past its template's slaHours.
   journeyStepOverdue: "omni.journey.step_overdue",
   journeySlaBreached: "omni.journey.sla_breached",
+  // Notifications (Rail) on the recipient's timeline: one per delivery change, plus the creation.
+  notificationCreated: "notification.created",
+  notificationSent: "notification.sent",
+  notificationDelivered: "notification.delivered",
+  notificationFailed: "notification.failed",
+  notificationExpired: "notification.expired",
+  notificationSkipped: "notification.skipped",
+  notificationRead: "notification.read",
+  notificationUnread: "notification.unread",
+  messageTemplateCreated: "message_template.created",
+  messageTemplateUpdated: "message_template.updated",
+  messageTemplateArchived: "message_template.archived",
+  messageTemplateRestored: "message_template.restored",
   // Channel accounts (admin API) and customers' browser push subscriptions; payloads never hold secrets.
   channelAccountSaved: "channel_account.saved",
   channelAccountDeleted: "channel_account.deleted",

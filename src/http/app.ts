@@ -22,6 +22,9 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
+import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
+import { enqueueDeliveries } from "../notifications/jobs.js";
+import { registerNotificationRoutes } from "../notifications/routes.js";
 import { registerPushSubscriptionRoutes } from "../pushSubscriptions/routes.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
@@ -29,6 +32,7 @@ import { registerRailRoutes } from "../rail/routes.js";
 import { registerSct07Routes } from "../sct07/routes.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
+import { registerTemplateRoutes } from "../templates/routes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
 import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
@@ -137,6 +141,13 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerUserAdminRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.producer));
   registerSct07Routes(app, { db, handoffTokenTtlMs: config.handoffTokenTtlMs });
+  registerTemplateRoutes(app, { db, defaultLocale: config.notifications.defaultLocale });
+  registerLiveTicketRoute(app, { db, redis: deps.redis, redisPrefix: config.redis.prefix });
+  registerNotificationRoutes(app, {
+    db,
+    enqueue: (deliveries) => enqueueDeliveries(deps.producer, config.notifications, deliveries),
+    logger,
+  });
   const channels = config.channels;
   registerChannelAccountRoutes(app, {
     db,

@@ -7,6 +7,8 @@ export * from "./delegations.js";
 export * from "./events.js";
 export * from "./idempotency.js";
 export * from "./journeys.js";
+export * from "./messageTemplates.js";
+export * from "./notifications.js";
 export * from "./sessions.js";
 export * from "./sla.js";
 export * from "./tenants.js";

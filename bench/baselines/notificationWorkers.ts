@@ -1,0 +1,113 @@
+import { createServer } from "node:http";
+import { Worker } from "bullmq";
+import { Redis } from "ioredis";
+import type { ChannelAccount, OutboundMessage, SenderDeps } from "../../connectors/contract.js";
+import { smtpSender } from "../../connectors/email/smtpSender.js";
+import { twilioSender } from "../../connectors/sms/twilioSender.js";
+
+/**
+ * The notification benchmark's baseline: raw BullMQ workers, one queue per channel with the hub's
+ * concurrency (20), each job calling the same senders (nodemailer's pooled SMTP transport, the
+ * twilio client) against the same fake providers. No database, no template, no state: the job's
+ * data is the address and the token. Serves GET /readyz for the runner once the workers run.
+ */
+const env = process.env;
+const required = (name: string) => {
+  const value = env[name];
+  if (!value) throw new Error(`${name} is required`);
+  return value;
+};
+
+const deps: SenderDeps = {
+  publicBaseUrl: "http://127.0.0.1:9",
+  pushSubscriptions: { listForCustomer: async () => [], remove: async () => undefined },
+  whatsappWebClient: () => undefined,
+  timeoutMs: 10_000,
+  destinations: { allowedNetworks: [], httpsOnly: false },
+};
+const updatedAt = new Date();
+const email = smtpSender(
+  {
+    tenantId: "bench",
+    channel: "email",
+    provider: "smtp",
+    enabled: true,
+    updatedAt,
+    settings: {
+      host: required("SMTP_HOST"),
+      port: Number(required("SMTP_PORT")),
+      secure: false,
+      from: "Bench <noreply@bank.example>",
+    },
+  } satisfies ChannelAccount<"email">,
+  deps,
+);
+const sms = twilioSender(
+  {
+    tenantId: "bench",
+    channel: "sms",
+    provider: "twilio",
+    enabled: true,
+    updatedAt,
+    settings: {
+      accountSid: required("TWILIO_SID"),
+      authToken: required("TWILIO_TOKEN"),
+      from: required("TWILIO_FROM"),
+      apiBaseUrl: required("TWILIO_URL"),
+    },
+  } satisfies ChannelAccount<"sms">,
+  deps,
+);
+
+type Job = { to: string; token: string; deliveryId: string };
+const connection = new Redis(required("REDIS_URL"), { maxRetriesPerRequest: null });
+const prefix = `{${required("BENCH_PREFIX")}}`;
+const workers = [
+  new Worker<Job>(
+    "bench-email",
+    async (job) => {
+      const message: OutboundMessage<"email"> = {
+        deliveryId: job.data.deliveryId,
+        tenantId: "bench",
+        to: job.data.to,
+        content: {
+          channel: "email",
+          subject: `Your code: ${job.data.token}`,
+          html: `<p>${job.data.token}</p>`,
+          text: job.data.token,
+        },
+      };
+      const result = await email.send(message);
+      if (result.outcome !== "sent") throw new Error(result.reason);
+    },
+    { connection, prefix, concurrency: 20 },
+  ),
+  new Worker<Job>(
+    "bench-sms",
+    async (job) => {
+      const message: OutboundMessage<"sms"> = {
+        deliveryId: job.data.deliveryId,
+        tenantId: "bench",
+        to: job.data.to,
+        content: { channel: "sms", text: `Your code is ${job.data.token}, valid 5 min.` },
+      };
+      const result = await sms.send(message);
+      if (result.outcome !== "sent") throw new Error(result.reason);
+    },
+    { connection, prefix, concurrency: 20 },
+  ),
+];
+
+const server = createServer((req, res) => {
+  res.writeHead(req.url === "/readyz" ? 200 : 404).end();
+});
+server.listen(Number(required("PORT")), "127.0.0.1");
+
+const stop = async () => {
+  await Promise.all(workers.map((w) => w.close()));
+  await email.close?.();
+  connection.disconnect();
+  server.close(() => process.exit(0));
+};
+process.on("SIGTERM", () => void stop());
+process.on("SIGINT", () => void stop());

@@ -1,0 +1,189 @@
+import { randomBytes } from "node:crypto";
+import { join, resolve } from "node:path";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { adminClient } from "../lib/admin.js";
+import { createBenchDatabase } from "../lib/database.js";
+import { startHub } from "../lib/hub.js";
+import { progress } from "../lib/log.js";
+import { startNotificationFakes, twilioAccount } from "../lib/notificationFakes.js";
+import {
+  baselineNotifications,
+  deliveriesPerSecond,
+  hubNotifications,
+  percentile,
+  type Recipient,
+  type RoundResult,
+} from "../lib/notificationWorkload.js";
+import { deleteBullKeys } from "../lib/redis.js";
+import { repoRoot, startServer } from "../lib/serverProcess.js";
+import { Teardown } from "../lib/teardown.js";
+import type { Benchmark, Comparison, Figure } from "../lib/types.js";
+
+// BENCH_NOTIFICATIONS shrinks a round for a quick look; the issue's figure is 20,000.
+const notificationsPerRound = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
+const warmupNotifications = Math.min(2000, notificationsPerRound);
+const recipientCount = 1000;
+
+const median = (values: readonly number[]) => percentile(values, 50);
+
+/** Customers with an e-mail address and a phone number, written straight into the run's database. */
+async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Recipient[]> {
+  const recipients = Array.from({ length: recipientCount }, (_, i) => ({
+    id: `cus_bench_${i}`,
+    email: `customer${i}@bank.example`,
+    phone: `+6281200${String(i).padStart(6, "0")}`,
+  }));
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO customers (id, tenant_id, name, email, phone, preferred_language)
+       SELECT id, $1, 'Bench Customer', email, phone, 'en' FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, email, phone)`,
+      [tenantId, recipients.map((r) => r.id), recipients.map((r) => r.email), recipients.map((r) => r.phone)],
+    );
+  } finally {
+    await client.end();
+  }
+  return recipients;
+}
+
+async function putChannel(url: string, adminToken: string, tenantId: string, channel: string, body: unknown) {
+  const res = await fetch(`${url}/api/admin/tenants/${tenantId}/channels/${channel}`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`channel ${channel}: ${res.status} ${await res.text()}`);
+}
+
+/**
+ * 20,000 notifications x 2 channels (e-mail over SMTP, SMS through Twilio's API), created through
+ * POST /api/v1/omni/notifications and delivered by the hub's pipeline to the connectors' fake
+ * providers, against raw BullMQ jobs calling the same senders against the same fakes. Deliveries
+ * per second count from the first creation to the last arrival at a provider; latency is each
+ * delivery's creation request to its arrival. `--connections` is the creations in flight;
+ * `--duration` is not used (a round is 20,000 notifications).
+ */
+export const benchmark: Benchmark = {
+  summary:
+    "20,000 notifications x (email, sms) through the API and pipeline vs raw BullMQ jobs calling the same senders",
+  targets: [
+    { key: "deliveriesPerSec", atLeast: 0.6 },
+    { key: "latencyP99Ms", atMost: 2 },
+  ],
+  async run(options): Promise<Comparison> {
+    const teardown = new Teardown();
+    try {
+      const fakes = await startNotificationFakes();
+      teardown.defer("stop fake providers", () => fakes.close());
+      const database = await createBenchDatabase(options.databaseUrl);
+      teardown.defer("drop database", () => database.drop());
+      const redisPrefix = `bench${randomBytes(4).toString("hex")}`;
+      const basePrefix = `benchbase${randomBytes(4).toString("hex")}`;
+      teardown.defer("delete Redis keys", () => deleteBullKeys(options.redisUrl, redisPrefix));
+      teardown.defer("delete baseline Redis keys", () => deleteBullKeys(options.redisUrl, basePrefix));
+      const hub = await startHub({
+        databaseUrl: database.url,
+        redisUrl: options.redisUrl,
+        redisPrefix,
+        signal: options.signal,
+        env: { CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}` },
+        ...(options.cpuProfileDir
+          ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `hub-${Date.now()}`)}`] }
+          : {}),
+      });
+      teardown.defer("stop hub", () => hub.stop());
+      const baseline = await startServer({
+        label: "baseline workers",
+        entry: resolve(repoRoot, "bench/baselines/notificationWorkers.ts"),
+        env: {
+          REDIS_URL: options.redisUrl,
+          BENCH_PREFIX: basePrefix,
+          SMTP_HOST: fakes.smtp.host,
+          SMTP_PORT: String(fakes.smtp.port),
+          TWILIO_URL: fakes.twilioUrl,
+          TWILIO_SID: twilioAccount.accountSid,
+          TWILIO_TOKEN: twilioAccount.authToken,
+          TWILIO_FROM: twilioAccount.from,
+        },
+        readyTimeoutMs: 60_000,
+        signal: options.signal,
+        nodeArgs: ["--max-semi-space-size=64"],
+      });
+      teardown.defer("stop baseline workers", () => baseline.stop());
+
+      const admin = adminClient(hub.url, hub.adminToken);
+      const tenant = await admin.createTenant({ slug: "bench-notify", name: "Bench Notify" });
+      const { key } = await admin.createApiKey({
+        tenantId: tenant.id,
+        name: "notify",
+        scopes: ["omni:read", "omni:write"],
+      });
+      await putChannel(hub.url, hub.adminToken, tenant.id, "email", {
+        provider: "smtp",
+        enabled: true,
+        settings: {
+          host: fakes.smtp.host,
+          port: fakes.smtp.port,
+          secure: false,
+          from: "Bench <noreply@bank.example>",
+        },
+      });
+      await putChannel(hub.url, hub.adminToken, tenant.id, "sms", {
+        provider: "twilio",
+        enabled: true,
+        settings: { ...twilioAccount, apiBaseUrl: fakes.twilioUrl },
+      });
+      const recipients = await makeRecipients(database.url, tenant.id);
+      const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+      teardown.defer("close Redis", async () => redis.disconnect());
+
+      const common = { recipients, concurrency: options.connections, fakes, signal: options.signal };
+      const hubSide = (round: number, count: number) =>
+        hubNotifications({ ...common, url: hub.url, key, tokenPrefix: `h${round}`, count });
+      const baseSide = (round: number, count: number) =>
+        baselineNotifications({ ...common, redis, prefix: basePrefix, tokenPrefix: `b${round}`, count });
+      if (options.warmupS > 0) {
+        progress(`warm-up: ${warmupNotifications} notifications each side, unmeasured`);
+        await baseSide(0, warmupNotifications);
+        await hubSide(0, warmupNotifications);
+      }
+      const hubRounds: RoundResult[] = [];
+      const baseRounds: RoundResult[] = [];
+      for (let round = 1; round <= options.rounds; round++) {
+        baseRounds.push(await baseSide(round, notificationsPerRound));
+        hubRounds.push(await hubSide(round, notificationsPerRound));
+        const h = hubRounds.at(-1) as RoundResult;
+        const b = baseRounds.at(-1) as RoundResult;
+        progress(
+          `round ${round}: hub ${deliveriesPerSecond(h).toFixed(0)} deliveries/s (p99 ${percentile(h.latenciesMs, 99).toFixed(0)} ms), baseline ${deliveriesPerSecond(b).toFixed(0)} (p99 ${percentile(b.latenciesMs, 99).toFixed(0)} ms)`,
+        );
+      }
+      const figures: Figure[] = [
+        {
+          key: "deliveriesPerSec",
+          label: "deliveries/s, first creation to last arrival",
+          hub: median(hubRounds.map(deliveriesPerSecond)),
+          baseline: median(baseRounds.map(deliveriesPerSecond)),
+        },
+        {
+          key: "latencyP50Ms",
+          label: "create-to-provider p50 ms",
+          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 50))),
+          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 50))),
+        },
+        {
+          key: "latencyP99Ms",
+          label: "create-to-provider p99 ms",
+          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 99))),
+          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 99))),
+        },
+      ];
+      return { figures, failures: [...hubRounds, ...baseRounds].flatMap((r) => r.failures) };
+    } finally {
+      for (const failure of await teardown.run()) progress(failure);
+    }
+  },
+};

@@ -1,0 +1,153 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import { throwIfInterrupted } from "./interrupted.js";
+import { progress } from "./log.js";
+import type { NotificationFakes } from "./notificationFakes.js";
+import { percentile } from "./units.js";
+
+export type Recipient = { id: string; email: string; phone: string };
+
+export type RoundResult = {
+  deliveries: number;
+  /** First creation to last arrival at a provider. */
+  elapsedMs: number;
+  /** Each delivery: its creation's start to its arrival at the provider. */
+  latenciesMs: number[];
+  failures: string[];
+};
+
+export const deliveriesPerSecond = (r: RoundResult) => (r.deliveries / r.elapsedMs) * 1000;
+export { percentile };
+
+/** Runs `count` creations, `concurrency` at a time; each resolves with its start time. */
+async function inParallel(
+  count: number,
+  concurrency: number,
+  signal: AbortSignal,
+  create: (index: number) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        throwIfInterrupted(signal);
+        await create(next++);
+      }
+    }),
+  );
+}
+
+/** Waits until every token of the round arrived on both channels (or the deadline passes). */
+async function collect(
+  fakes: NotificationFakes,
+  started: Map<string, number>,
+  firstAt: number,
+  signal: AbortSignal,
+  failures: string[],
+): Promise<RoundResult> {
+  const expected = started.size * 2;
+  const deadline = Date.now() + 15 * 60_000;
+  const arrived = () => {
+    let n = 0;
+    for (const token of started.keys()) n += fakes.arrivals.get(token)?.length ?? 0;
+    return n;
+  };
+  while (arrived() < expected && Date.now() < deadline && failures.length === 0) {
+    throwIfInterrupted(signal);
+    await sleep(50);
+  }
+  const latenciesMs: number[] = [];
+  let last = firstAt;
+  for (const [token, at] of started) {
+    for (const arrival of fakes.arrivals.get(token) ?? []) {
+      latenciesMs.push(arrival - at);
+      last = Math.max(last, arrival);
+    }
+    fakes.arrivals.delete(token);
+  }
+  if (latenciesMs.length < expected)
+    failures.push(`${expected - latenciesMs.length} of ${expected} deliveries never reached a provider`);
+  if (latenciesMs.length > expected)
+    failures.push(`${latenciesMs.length - expected} deliveries reached a provider twice`);
+  return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, failures };
+}
+
+/** The hub: one POST /api/v1/omni/notifications per notification (OTP_CODE on email and sms). */
+export async function hubNotifications(options: {
+  url: string;
+  key: string;
+  recipients: readonly Recipient[];
+  tokenPrefix: string;
+  count: number;
+  concurrency: number;
+  fakes: NotificationFakes;
+  signal: AbortSignal;
+}): Promise<RoundResult> {
+  const started = new Map<string, number>();
+  const failures: string[] = [];
+  // No Accept-Encoding, as the other benchmarks' load generator sends: the hub would compress each answer.
+  const headers = {
+    authorization: `Bearer ${options.key}`,
+    "content-type": "application/json",
+    "accept-encoding": "identity",
+  };
+  const firstAt = performance.now();
+  await inParallel(options.count, options.concurrency, options.signal, async (i) => {
+    const token = `${options.tokenPrefix}x${i}`;
+    const recipient = options.recipients[i % options.recipients.length] as Recipient;
+    started.set(token, performance.now());
+    const res = await fetch(`${options.url}/api/v1/omni/notifications`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({
+        recipientId: recipient.id,
+        recipientType: "customer",
+        channels: ["email", "sms"],
+        templateCode: "OTP_CODE",
+        templateData: { code: token, validMinutes: 5 },
+        priority: "normal",
+      }),
+    });
+    await res.arrayBuffer();
+    if (res.status !== 201 && failures.length < 5) failures.push(`POST answered ${res.status}`);
+  });
+  progress(`hub: ${options.count} notifications created in ${(performance.now() - firstAt).toFixed(0)} ms`);
+  return collect(options.fakes, started, firstAt, options.signal, failures);
+}
+
+/** The baseline: the same two deliveries as raw BullMQ jobs (one addBulk per notification). */
+export async function baselineNotifications(options: {
+  redis: Redis;
+  prefix: string;
+  recipients: readonly Recipient[];
+  tokenPrefix: string;
+  count: number;
+  concurrency: number;
+  fakes: NotificationFakes;
+  signal: AbortSignal;
+}): Promise<RoundResult> {
+  const queues = {
+    email: new Queue("bench-email", { connection: options.redis, prefix: `{${options.prefix}}` }),
+    sms: new Queue("bench-sms", { connection: options.redis, prefix: `{${options.prefix}}` }),
+  };
+  const started = new Map<string, number>();
+  const failures: string[] = [];
+  const opts = { removeOnComplete: true, removeOnFail: 1000, attempts: 3 };
+  try {
+    const firstAt = performance.now();
+    await inParallel(options.count, options.concurrency, options.signal, async (i) => {
+      const token = `${options.tokenPrefix}x${i}`;
+      const recipient = options.recipients[i % options.recipients.length] as Recipient;
+      started.set(token, performance.now());
+      const deliveryId = `bd_${token}`;
+      await Promise.all([
+        queues.email.add("email", { to: recipient.email, token, deliveryId: `${deliveryId}e` }, opts),
+        queues.sms.add("sms", { to: recipient.phone, token, deliveryId: `${deliveryId}s` }, opts),
+      ]);
+    });
+    return await collect(options.fakes, started, firstAt, options.signal, failures);
+  } finally {
+    await Promise.all([queues.email.close(), queues.sms.close()]);
+  }
+}

@@ -1,0 +1,68 @@
+import { type Job, UnrecoverableError } from "bullmq";
+import type { NotificationSettings } from "../../src/config.js";
+import type { Database } from "../../src/db/client.js";
+import type { Metrics } from "../../src/metrics.js";
+import { deliverNotification, type SendMemo } from "../../src/notifications/deliver.js";
+import { enqueueDeliveries } from "../../src/notifications/jobs.js";
+import type { InAppAnnouncer, SenderSource } from "../../src/notifications/ports.js";
+import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sweeper.js";
+import { requeueNotificationDelivery } from "../notificationJobs.js";
+import type { Producer } from "../producer.js";
+
+/** What the notification workers need besides the database and the queues. */
+export type NotificationWorkerDeps = {
+  senders: SenderSource;
+  inApp: InAppAnnouncer;
+  settings: NotificationSettings;
+  /** The longest one provider call may take (PROVIDER_TIMEOUT_MS). */
+  providerTimeoutMs: number;
+};
+
+type Deps = { db: Database; producer: Producer; metrics: Metrics; notifications: NotificationWorkerDeps };
+
+/** Deliveries the sweeper looks at per tick; a larger backlog is worked through over ticks. */
+const sweepBatch = 1000;
+
+/**
+ * One attempt of one delivery. A transient failure with attempts left throws, so BullMQ retries it
+ * on the job's backoff; a final failure throws UnrecoverableError after it is recorded, so the
+ * dashboard lists it; everything else completes the job.
+ */
+export function notificationDeliveryHandler(deps: Deps) {
+  const { settings } = deps.notifications;
+  const deliverDeps = {
+    db: deps.db,
+    senders: deps.notifications.senders,
+    inApp: deps.notifications.inApp,
+    settings,
+    holdMs: 2 * deps.notifications.providerTimeoutMs + 5000,
+    enqueue: (deliveries: Parameters<typeof enqueueDeliveries>[2]) =>
+      enqueueDeliveries(deps.producer, settings, deliveries),
+  };
+  return async (payload: { deliveryId: string; sent?: SendMemo }, job: Job) => {
+    const result = await deliverNotification(deliverDeps, payload.deliveryId, payload.sent, async (memo) => {
+      await job.updateData({ ...payload, sent: memo });
+    });
+    if (result.status === "busy" || result.status === "not_pending") return result;
+    deps.metrics.notificationDeliveries.inc({ channel: result.channel, status: result.status });
+    if (result.status === "sent")
+      deps.metrics.notificationProviderLatency.observe({ channel: result.channel }, result.sinceDueMs / 1000);
+    if (result.status === "retry")
+      throw new Error(`transient failure, attempt ${result.attempt}: ${result.reason}`);
+    if (result.status === "failed") throw new UnrecoverableError(result.reason);
+    return result;
+  };
+}
+
+/** Expires what outlived its time-to-live, then re-enqueues due deliveries whose job Redis lost. */
+export function notificationSweepHandler(deps: Deps) {
+  return async () => {
+    const expired = await expireStaleDeliveries(deps.db, sweepBatch);
+    if (expired > 0) deps.metrics.notificationDeliveries.inc({ channel: "any", status: "expired" }, expired);
+    let requeued = 0;
+    for (const due of await dueDeliveries(deps.db, sweepBatch)) {
+      if (await requeueNotificationDelivery(deps.producer, deps.notifications.settings, due)) requeued++;
+    }
+    return { expired, requeued };
+  };
+}

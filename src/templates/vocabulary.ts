@@ -1,0 +1,54 @@
+import type { NotificationChannel } from "../notifications/vocabulary.js";
+
+/** A template's states: an archived template sends nothing until it is restored. */
+export const templateStatuses = ["active", "archived"] as const;
+export type TemplateStatus = (typeof templateStatuses)[number];
+
+/** A variable a template declares: sending without a required one fails, never renders a blank. */
+export type TemplateVariable = { name: string; required: boolean; description?: string | undefined };
+
+/** The parts each channel's message is made of. */
+export const channelFields = {
+  email: ["subject", "html", "text"],
+  sms: ["text"],
+  push: ["title", "body", "url"],
+  whatsapp: ["text"],
+  telegram: ["text"],
+  in_app: ["title", "body", "link"],
+} as const satisfies Record<NotificationChannel, readonly string[]>;
+
+export type ChannelField<C extends NotificationChannel> = (typeof channelFields)[C][number];
+
+/** Parts a variant may leave out; every other part is required. */
+export const optionalFields: ReadonlySet<string> = new Set(["in_app.link", "push.url"]);
+
+/** The rendered parts of one channel's message, each as text. */
+export type RenderedParts<C extends NotificationChannel = NotificationChannel> = {
+  [F in ChannelField<C>]?: string;
+};
+
+/**
+ * One channel and locale of a template: its parts, written in Liquid. Locales are BCP 47 tags
+ * (`id`, `id-ID`, `en`).
+ */
+export type TemplateVariant = {
+  channel: NotificationChannel;
+  locale: string;
+  fields: Record<string, string>;
+};
+
+/**
+ * How each part's values are escaped: a value is data, never markup. E-mail HTML and Telegram
+ * (sent with parse_mode HTML) escape HTML; WhatsApp neutralises its formatting characters;
+ * everything else is plain text, sent as is (an in-app link is checked once rendered instead).
+ */
+export type Medium = "plain" | "singleLine" | "html" | "whatsapp";
+
+export function mediumOf(channel: NotificationChannel, field: string): Medium {
+  if (channel === "email" && field === "html") return "html";
+  if (channel === "email" && field === "subject") return "singleLine";
+  if (channel === "telegram") return "html";
+  if (channel === "whatsapp") return "whatsapp";
+  if (channel === "push" && field === "title") return "singleLine";
+  return "plain";
+}
