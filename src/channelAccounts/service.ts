@@ -1,6 +1,6 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Channel, ChannelAccount, ChannelAccountReader } from "../../connectors/contract.js";
-import { type ProviderName, providers } from "../../connectors/providers.js";
+import { checkProvider, type ProviderName, providers } from "../../connectors/providers.js";
 import { redacted, withoutSecrets } from "../../connectors/settingsFields.js";
 import type { Database } from "../db/client.js";
 import { type ChannelAccountRow, channelAccounts } from "../db/schema/index.js";
@@ -52,6 +52,9 @@ export async function saveChannelAccount(
     .where(and(eq(channelAccounts.tenantId, input.tenantId), eq(channelAccounts.channel, input.channel)));
 
   const given = splitSecrets(input.settings, spec.secretFields);
+  // "[REDACTED]" is what a GET shows: an account read, edited and PUT back keeps its secrets.
+  for (const [field, value] of Object.entries(given.secrets))
+    if (value === redacted) delete given.secrets[field];
   const keptSecrets =
     existing && existing.provider === input.provider && existing.sealedSecrets !== null
       ? deps.keys
@@ -67,10 +70,7 @@ export async function saveChannelAccount(
   const { plain, secrets: toSeal } = splitSecrets(full, spec.secretFields);
   if (Object.keys(toSeal).length > 0 && !deps.keys) return { ok: false, reason: "no_secret_keys" };
 
-  const check = await (spec.check as (s: unknown, timeoutMs: number) => ReturnType<typeof spec.check>)(
-    full,
-    deps.checkTimeoutMs,
-  );
+  const check = await checkProvider(input.provider, full, deps.checkTimeoutMs);
   if (!check.ok)
     return {
       ok: false,

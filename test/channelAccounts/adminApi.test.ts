@@ -199,6 +199,28 @@ describe("channel accounts: PUT / GET / DELETE /api/admin/tenants/{tenantId}/cha
     expect(res.status).toBe(200);
     const account = await channelAccountReader(hub.db, hub.config.channels.secretKeys).find(tenantId, "sms");
     expect(account?.settings).toMatchObject({ authToken: twilioAccount.authToken, from: "BANKEXAMPLE" });
+    // What a GET shows, edited and PUT back, keeps the stored secrets.
+    const shown = (
+      (await (await hub.adminRequest(`/api/admin/tenants/${tenantId}/channels`)).json()) as {
+        data: View["data"][];
+      }
+    ).data;
+    const email = shown.find((a) => a.channel === "email");
+    expect(email?.settings.pass).toBe("[REDACTED]");
+    expect(
+      (
+        await put("email", {
+          provider: "smtp",
+          settings: { ...email?.settings, from: "Bank Two <noreply@bank.example>" },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await channelAccountReader(hub.db, hub.config.channels.secretKeys).find(tenantId, "email"))?.settings,
+    ).toMatchObject({
+      pass: smtpLogin.pass,
+      from: "Bank Two <noreply@bank.example>",
+    });
     const moved = await put("whatsapp", { provider: "web", settings: {} });
     expect(moved.status).toBe(200);
     const back = await put("whatsapp", {
