@@ -105,7 +105,7 @@ server.listen(Number(required("PORT")), "127.0.0.1");
 
 const stop = async () => {
   await Promise.all(workers.map((w) => w.close()));
-  email.close?.();
+  await email.close?.();
   connection.disconnect();
   server.close(() => process.exit(0));
 };
