@@ -11,6 +11,7 @@ export function recurringJobs(options: {
   outboxRelayIntervalMs: number;
   slaScanIntervalMs: number;
   webhooks?: { sweepIntervalMs: number };
+  inbound?: { sweepIntervalMs: number };
 }): RecurringJob[] {
   return [
     {
@@ -42,6 +43,16 @@ export function recurringJobs(options: {
       everyMs: 60_000,
       data: {},
     },
+    ...(options.inbound
+      ? [
+          {
+            queue: "inbound-sweep" as const,
+            schedulerId: "inbound-sweep-tick",
+            everyMs: options.inbound.sweepIntervalMs,
+            data: {},
+          },
+        ]
+      : []),
   ];
 }
 

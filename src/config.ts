@@ -113,7 +113,35 @@ const configSchema = z.object({
   HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(65_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
+  /** A customer's message this long after their ticket was resolved reopens it; later, a new ticket. */
+  INBOUND_REOPEN_WINDOW_HOURS: z.coerce.number().min(0).default(72),
+  /** A claim dialogue left unanswered this long is dropped. */
+  INBOUND_DIALOGUE_EXPIRY_HOURS: z.coerce.number().min(0.01).default(24),
+  /** The zone customers' dates are read in ("hari ini", "19/12"). */
+  INBOUND_TIME_ZONE: z
+    .string()
+    .default("Asia/Jakarta")
+    .refine((zone) => isTimeZone(zone), "must be an IANA time zone, e.g. Asia/Jakarta"),
+  /** Largest body a channel webhook (Telegram, Twilio) may send. */
+  INBOUND_WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** How often inbound messages and outbound replies whose job Redis lost are enqueued again. */
+  INBOUND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** webhook: Telegram posts updates to the hub; polling: the gateway role asks for them (getUpdates). */
+  TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = Readonly<{
   env: "development" | "production" | "test";
@@ -141,7 +169,18 @@ export type Config = Readonly<{
   slaScanIntervalMs: number;
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
+  inbound: InboundConfig;
 }>;
+
+/** The conversation router and the channels' receive halves. */
+export type InboundConfig = {
+  reopenWindowMs: number;
+  dialogueExpiryMs: number;
+  timeZone: string;
+  webhookMaxBytes: number;
+  sweepIntervalMs: number;
+  telegramMode: "webhook" | "polling";
+};
 
 export type WebhookSettings = {
   allowedNetworks: readonly Cidr[];
@@ -232,6 +271,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       disableAfterMs: v.WEBHOOK_DISABLE_AFTER_MS,
       secretOverlapMs: v.WEBHOOK_SECRET_OVERLAP_MS,
       sweepIntervalMs: v.WEBHOOK_SWEEP_INTERVAL_MS,
+    },
+    inbound: {
+      reopenWindowMs: Math.round(v.INBOUND_REOPEN_WINDOW_HOURS * 3600_000),
+      dialogueExpiryMs: Math.round(v.INBOUND_DIALOGUE_EXPIRY_HOURS * 3600_000),
+      timeZone: v.INBOUND_TIME_ZONE,
+      webhookMaxBytes: v.INBOUND_WEBHOOK_MAX_BYTES,
+      sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
+      telegramMode: v.TELEGRAM_INBOUND_MODE,
     },
   };
 }

@@ -1,8 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
+import {
+  type ChannelAccountSource,
+  noChannelAccounts,
+  senderDeps,
+  senderFactories,
+} from "../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
+import { conversationReplySubscriber, enqueueOutbound } from "../queues/handlers/inbound.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
 import { webhookSubscriber } from "../queues/handlers/webhooks.js";
 import { Producer } from "../queues/producer.js";
@@ -14,6 +21,7 @@ import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { type Config, runsApi, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
+import { inboundRuntime } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
@@ -28,8 +36,14 @@ export type RunningHub = {
 
 /** Subscribers to committed domain events; webhook delivery and notifications register here. */
 function eventSubscribers(deps: { db: Database; producer: Producer }): readonly EventSubscriber[] {
-  return [webhookSubscriber(deps.db, deps.producer)];
+  return [webhookSubscriber(deps.db, deps.producer), conversationReplySubscriber(deps.db, deps.producer)];
 }
+
+export type HubOptions = {
+  subscribers?: readonly EventSubscriber[];
+  /** Tenants' channel accounts (default: the channel accounts module). */
+  channelAccounts?: ChannelAccountSource;
+};
 
 /**
  * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
@@ -38,7 +52,7 @@ function eventSubscribers(deps: { db: Database; producer: Producer }): readonly 
 export async function startHub(
   config: Config,
   logger: Logger,
-  options: { subscribers?: readonly EventSubscriber[] } = {},
+  options: HubOptions = {},
 ): Promise<RunningHub> {
   const closers: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -73,6 +87,8 @@ export async function startHub(
     const producer = new Producer(producerConnection, prefix);
     closers.push(() => producer.close());
     const metrics = createMetrics();
+    const blobs = createFilesystemBlobStore(config.attachments.blobDir);
+    const channelAccounts = options.channelAccounts ?? noChannelAccounts;
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
@@ -82,6 +98,15 @@ export async function startHub(
         metrics,
         subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
         webhooks: config.webhooks,
+        inbound: inboundRuntime({
+          config,
+          db: database.db,
+          blobs,
+          accounts: channelAccounts,
+          senders: senderFactories,
+          senderDeps: senderDeps(config),
+          enqueueOutbound: enqueueOutbound(producer),
+        }),
       };
       const pool: WorkerPool = startWorkers({
         connection: workerConnection,
@@ -121,7 +146,8 @@ export async function startHub(
         queues: Object.values(producer.queues),
         producer,
         redis: producerConnection,
-        blobs: createFilesystemBlobStore(config.attachments.blobDir),
+        blobs,
+        channelAccounts,
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },

@@ -19,6 +19,9 @@ export const idPrefixes = {
   journey: "jrn",
   journeyTemplate: "jtp",
   journeyStep: "jst",
+  inboundMessage: "inm",
+  conversation: "cnv",
+  outboundMessage: "out",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -129,6 +129,7 @@ describe("the outbox relay", () => {
         metrics: hub.metrics,
         subscribers: [subscriber],
         webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
       }),
     });
     try {
@@ -198,6 +199,7 @@ describe("one job per subscriber", () => {
         metrics: hub.metrics,
         subscribers: [steady, failing],
         webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
       }),
     });
     try {

@@ -52,6 +52,9 @@ describe("the job catalog", () => {
         "webhook-sweep": async () => undefined,
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
+        inbound: async () => undefined,
+        "conversation-outbound": async () => undefined,
+        "inbound-sweep": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -92,6 +95,9 @@ describe("the job catalog", () => {
         "webhook-sweep": async () => undefined,
         "journey-deadlines": async () => undefined,
         "journey-deadline-sweep": async () => undefined,
+        inbound: async () => undefined,
+        "conversation-outbound": async () => undefined,
+        "inbound-sweep": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

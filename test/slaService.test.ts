@@ -535,6 +535,7 @@ describe("the sla-breach-scan queue", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
       }),
     });
     try {

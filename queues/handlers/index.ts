@@ -1,12 +1,15 @@
 import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
+import type { RouterDeps } from "../../src/inbound/deps.js";
+import type { ConversationSender } from "../../src/inbound/outbound.js";
 import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { conversationOutboundHandler, inboundHandler, inboundSweepHandler } from "./inbound.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
 import { webhookDeliveryHandler, webhookSweepHandler } from "./webhooks.js";
 
@@ -16,6 +19,8 @@ type HandlerDeps = {
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
   webhooks: WebhookSettings;
+  /** The conversation router and the sender of what it answers on customers' channels. */
+  inbound: { router: RouterDeps; sender: ConversationSender };
 };
 
 /**
@@ -23,7 +28,7 @@ type HandlerDeps = {
  * Resolves with how many events it moved and whether more may be waiting (the batch was full).
  */
 export function outboxRelayPass(
-  deps: Omit<HandlerDeps, "webhooks">,
+  deps: Omit<HandlerDeps, "webhooks" | "inbound">,
 ): () => Promise<{ moved: number; more: boolean }> {
   return async () => {
     const moved = await relayOutbox(deps.db, deps.producer, deps.subscribers);
@@ -48,5 +53,8 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "journey-deadlines": (payload) =>
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
+    inbound: inboundHandler(deps.inbound),
+    "conversation-outbound": conversationOutboundHandler({ db: deps.db, sender: deps.inbound.sender }),
+    "inbound-sweep": inboundSweepHandler(deps),
   };
 }

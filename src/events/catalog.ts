@@ -36,6 +36,14 @@ export const eventTypes = {
   // Not in document 001: a step past its timeoutHours, a journey past its template's slaHours.
   journeyStepOverdue: "omni.journey.step_overdue",
   journeySlaBreached: "omni.journey.sla_breached",
+  // The conversation router (src/inbound): a claim asked for on a channel, step by step, and what
+  // the hub sent back on the customer's channel. Payloads carry ids and field names, never answers.
+  claimDialogueStarted: "conversation.claim_dialogue.started",
+  claimDialogueAnswered: "conversation.claim_dialogue.answered",
+  claimDialogueCancelled: "conversation.claim_dialogue.cancelled",
+  claimDialogueCompleted: "conversation.claim_dialogue.completed",
+  conversationMessageSent: "conversation.message.sent",
+  conversationMessageFailed: "conversation.message.failed",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

@@ -4,12 +4,15 @@ import type { Queue } from "bullmq";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
+import type { ChannelAccountSource } from "../../connectors/inbound.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
+import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
+import { registerChannelWebhooks } from "../channelRoutes/webhooks.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
@@ -48,9 +51,39 @@ export type AppDeps = {
   /** Shared counters (rate limits) live here. */
   redis: Redis;
   blobs: BlobStore;
-  /** Enqueues delayed jobs (journey deadlines). */
+  /** Enqueues delayed jobs (journey deadlines) and customers' messages (channel webhooks). */
   producer: Producer;
+  /** Tenants' channel accounts: the webhook routes check each provider's secret against them. */
+  channelAccounts: ChannelAccountSource;
 };
+
+/**
+ * A request body cap. The common case, a plain body with a Content-Length (which Node's parser holds
+ * the body to), is judged from the header alone: touching the body itself makes the Node adapter
+ * build a full web Request, a cost every ticket creation would pay. Streamed or compressed bodies
+ * are counted as they arrive (and inflated ones after inflating).
+ */
+function bodyCap(maxBytes: number): MiddlewareHandler<HubEnv> {
+  const tooLarge = () => errors.payloadTooLarge(maxBytes);
+  const limitBody = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  const decompress = decompressBody({ maxSize: maxBytes });
+  return async function bodyCap(c, next) {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
+      if (Number(declared) > maxBytes) throw tooLarge();
+      return next();
+    }
+    await limitBody(c, async () => {
+      await decompress(c, next);
+    });
+  };
+}
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
@@ -68,36 +101,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use("/api/admin/*", ...guards.adminApi);
   app.use(`${dashboardPath}/*`, guards.dashboard);
 
-  const bodyLimitBytes = config.http.bodyLimitBytes;
-  const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
-  const limitBody = bodyLimit({
-    maxSize: bodyLimitBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  const decompress = decompressBody({ maxSize: bodyLimitBytes });
-  // The common case, a plain body with a Content-Length (which Node's parser holds the body to), is
-  // judged from the header alone: touching the body itself makes the Node adapter build a full web
-  // Request, a cost every ticket creation would pay. Streamed or compressed bodies are counted.
-  const limitBodies: MiddlewareHandler<HubEnv> = async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
-      if (Number(declared) > bodyLimitBytes) throw tooLarge();
-      return next();
-    }
-    await limitBody(c, async () => {
-      await decompress(c, next);
-    });
-  };
-
+  const limitBodies = bodyCap(config.http.bodyLimitBytes);
   // Registered after authentication and rate limiting, so an anonymous or throttled request is
   // answered from its headers alone: no body is read, let alone inflated, before a key is known.
   // Other /api paths have no routes, answer 404 and never read the body either.
   for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
   // The dashboard's own API (add a job, update its data) takes bodies too: the same cap, after its login.
   app.use(`${dashboardPath}/*`, limitBodies);
+  // Channel webhooks are called by providers, who authenticate by a secret or a signature each route
+  // checks itself; their bodies are small, and capped smaller.
+  app.use("/api/webhooks/*", bodyCap(config.inbound.webhookMaxBytes));
 
   registerHealthRoutes(app, {
     checks: deps.readiness,
@@ -129,6 +142,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
+  registerChannelWebhooks(app, { db, producer: deps.producer, accounts: deps.channelAccounts });
+  registerServiceTypeRuleRoutes(app, db);
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

@@ -131,6 +131,7 @@ describe("step timeouts and the SLA", () => {
         metrics: hub.metrics,
         subscribers: [],
         webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
       }),
     });
     try {

@@ -3,11 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
+import {
+  type ChannelAccountSource,
+  noChannelAccounts,
+  senderDeps,
+  senderFactories,
+} from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { enqueueOutbound } from "../../queues/handlers/inbound.js";
 import { Producer } from "../../queues/producer.js";
 import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
+import { inboundRuntime } from "../../src/inbound/wiring.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./database.js";
@@ -20,7 +28,11 @@ export const testAdminToken = "test-admin-token-0123456789abcdef0123456789";
  * The API app on a database and a Redis prefix of its own, driven with app.request() as Hono's
  * own tests do. Real PostgreSQL, real Redis; nothing mocked.
  */
-export async function createTestHub(env: Record<string, string> = {}, logDestination?: DestinationStream) {
+export async function createTestHub(
+  env: Record<string, string> = {},
+  logDestination?: DestinationStream,
+  options: { channelAccounts?: ChannelAccountSource } = {},
+) {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
   const config = loadConfig({
@@ -46,6 +58,17 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
   const db = database.handle.db;
   const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
   const blobs = createFilesystemBlobStore(blobDir);
+  const channelAccounts = options.channelAccounts ?? noChannelAccounts;
+  // What the workers' inbound handlers run on, as the hub wires it (queues/handlers/index.ts).
+  const inbound = inboundRuntime({
+    config,
+    db,
+    blobs,
+    accounts: channelAccounts,
+    senders: senderFactories,
+    senderDeps: senderDeps(config),
+    enqueueOutbound: enqueueOutbound(producer),
+  });
   const app = createApp({
     config,
     logger,
@@ -55,6 +78,7 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
     producer,
     redis: connection,
     blobs,
+    channelAccounts,
     readiness: [
       { name: "database", check: () => database.handle.ping() },
       { name: "redis", check: async () => void (await connection.ping()) },
@@ -98,6 +122,7 @@ export async function createTestHub(env: Record<string, string> = {}, logDestina
     prefix,
     blobs,
     blobDir,
+    inbound,
     request,
     adminRequest,
     createTenantWithKey,

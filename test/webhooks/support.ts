@@ -28,6 +28,7 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
       metrics: hub.metrics,
       subscribers: [subscriber],
       webhooks,
+      inbound: hub.inbound,
     }),
   });
   return {

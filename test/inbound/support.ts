@@ -1,0 +1,173 @@
+import { QueueEvents } from "bullmq";
+import { eq } from "drizzle-orm";
+import type { TelegramSettings } from "../../connectors/contract.js";
+import type { ChannelAccountSource } from "../../connectors/inbound.js";
+import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
+import { jobHandlers } from "../../queues/handlers/index.js";
+import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
+import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
+import { inboundMessages } from "../../src/db/schema/index.js";
+import { inboundJobId } from "../../src/inbound/intake.js";
+import { createLogger } from "../../src/logger.js";
+import { testRedisUrl } from "../support/env.js";
+import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
+import { type FakeBotApi, startFakeBotApi } from "./fakeBotApi.js";
+
+export const webhookSecret = "s3cret-token_for-the-webhook-0123";
+
+/**
+ * A test hub whose tenants have Telegram accounts pointing at a local fake Bot API, with the
+ * workers that route inbound messages, send outbound ones and turn agents' replies into messages.
+ */
+export async function telegramHub(env: Record<string, string> = {}) {
+  const bot = await startFakeBotApi();
+  const telegramTenants = new Set<string>();
+  const settings: TelegramSettings = { botToken: bot.token, apiRoot: bot.apiRoot, webhookSecret };
+  const accounts: ChannelAccountSource = async (tenantId, channel) =>
+    channel === "telegram" && telegramTenants.has(tenantId)
+      ? ({ tenantId, channel: "telegram", enabled: true, provider: "telegram", settings } as never)
+      : undefined;
+  const hub = await createTestHub(env, undefined, { channelAccounts: accounts });
+  const subscriber = conversationReplySubscriber(hub.db, hub.producer);
+  const prefix = bullPrefix(hub.prefix);
+  const inboundEvents = new QueueEvents("inbound", { connection: { url: testRedisUrl }, prefix });
+  await inboundEvents.waitUntilReady();
+
+  let pool: WorkerPool | undefined;
+  let connection: ReturnType<typeof createRedisConnection> | undefined;
+  const startRouterWorkers = () => {
+    connection = createRedisConnection(testRedisUrl, "worker");
+    pool = startWorkers({
+      connection,
+      prefix,
+      logger: createLogger({ level: "silent", pretty: false }),
+      metrics: hub.metrics,
+      queues: ["inbound", "conversation-outbound", "domain-events"],
+      handlers: jobHandlers({
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        subscribers: [subscriber],
+        webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
+      }),
+    });
+  };
+  const stopRouterWorkers = async () => {
+    await pool?.close();
+    connection?.disconnect();
+    pool = undefined;
+  };
+  startRouterWorkers();
+
+  /** A tenant with a Telegram account and a key for the desk and the service desk. */
+  async function tenantWithTelegram(slug: string) {
+    const credentials = await hub.createTenantWithKey(slug, [
+      "desk:read",
+      "desk:write",
+      "omnichannel:read",
+      "omnichannel:create",
+    ]);
+    telegramTenants.add(credentials.tenantId);
+    return credentials;
+  }
+
+  /** Telegram posting updates to the hub's webhook. */
+  const postUpdate = (tenantId: string, body: unknown, secret: string | null = webhookSecret) =>
+    hub.request(`/api/webhooks/telegram/${tenantId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(secret === null ? {} : { "x-telegram-bot-api-secret-token": secret }),
+      },
+      body: JSON.stringify(body),
+    });
+
+  /** Resolves when the router's job for this message has finished (whatever it did). */
+  async function routed(tenantId: string, chatId: number, messageId: number) {
+    const job = await hub.producer.queues.inbound.getJob(
+      inboundJobId(tenantId, "telegram", `${chatId}:${messageId}`),
+    );
+    if (!job) throw new Error(`no inbound job for ${chatId}:${messageId}`);
+    return job.waitUntilFinished(inboundEvents, 20_000);
+  }
+
+  /** Moves committed events to the subscribers' queue, as the hub's relay does. */
+  const relay = () => relayOutbox(hub.db, hub.producer, [subscriber]);
+
+  const desk = (key: string) => ({
+    get: async (path: string) => {
+      const res = await hub.request(path, { headers: bearer(key) });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON the API answered.
+      return { status: res.status, body: (await res.json()) as any };
+    },
+    post: async (path: string, body: unknown) => {
+      const res = await hub.request(path, {
+        method: "POST",
+        headers: { ...bearer(key), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON the API answered.
+      return { status: res.status, body: (await res.json()) as any };
+    },
+  });
+
+  const storedMessages = (tenantId: string) =>
+    hub.db.select().from(inboundMessages).where(eq(inboundMessages.tenantId, tenantId));
+
+  return {
+    hub,
+    bot,
+    tenantWithTelegram,
+    postUpdate,
+    routed,
+    relay,
+    desk,
+    storedMessages,
+    startRouterWorkers,
+    stopRouterWorkers,
+    async close() {
+      await stopRouterWorkers();
+      await inboundEvents.close();
+      await bot.close();
+      await hub.close();
+    },
+  };
+}
+
+export type TelegramHub = Awaited<ReturnType<typeof telegramHub>>;
+
+let updateIds = 5000;
+
+/** A private-chat message as Telegram delivers it. */
+export function telegramMessage(
+  chatId: number,
+  messageId: number,
+  content: Record<string, unknown>,
+  from: { first_name?: string; last_name?: string; language_code?: string } = {
+    first_name: "Budi",
+    last_name: "Santoso",
+    language_code: "id",
+  },
+) {
+  return {
+    update_id: ++updateIds,
+    message: {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: "private", first_name: from.first_name },
+      from: { id: chatId, is_bot: false, ...from },
+      ...content,
+    },
+  };
+}
+
+export const textMessage = (
+  chatId: number,
+  messageId: number,
+  text: string,
+  from?: Parameters<typeof telegramMessage>[3],
+) => telegramMessage(chatId, messageId, { text }, from);
+
+export type { FakeBotApi, TestHub };
