@@ -10,6 +10,9 @@ export type ChannelAccountSource = <C extends Channel>(
   channel: C,
 ) => Promise<ChannelAccount<C> | undefined>;
 
+/** Every tenant's enabled account on a channel: the gateway's sessions (long polling) run per account. */
+export type ChannelAccountList = <C extends Channel>(channel: C) => Promise<Array<ChannelAccount<C>>>;
+
 /** The sender factories the hub has (connectors' send halves), by channel. */
 export type SenderFactories = { [C in Channel]?: SenderFactory<C> };
 
@@ -17,6 +20,7 @@ export type SenderFactories = { [C in Channel]?: SenderFactory<C> };
 // these three once committed. Until then the hub has no stored channel account: webhooks answer 403
 // and replies fail as "no_account" unless a ChannelAccountSource is passed in (tests do).
 export const noChannelAccounts: ChannelAccountSource = async () => undefined;
+export const noChannelAccountList: ChannelAccountList = async () => [];
 export const senderFactories: SenderFactories = {};
 export function senderDeps(config: { http: { port: number } }): SenderDeps {
   return {

@@ -132,6 +132,8 @@ const configSchema = z.object({
   INBOUND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** webhook: Telegram posts updates to the hub; polling: the gateway role asks for them (getUpdates). */
   TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
+  /** getUpdates' long-poll timeout in polling mode (Telegram allows up to 50). */
+  TELEGRAM_POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(50).default(50),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -180,6 +182,7 @@ export type InboundConfig = {
   webhookMaxBytes: number;
   sweepIntervalMs: number;
   telegramMode: "webhook" | "polling";
+  telegramPollTimeoutSeconds: number;
 };
 
 export type WebhookSettings = {
@@ -279,6 +282,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       webhookMaxBytes: v.INBOUND_WEBHOOK_MAX_BYTES,
       sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
       telegramMode: v.TELEGRAM_INBOUND_MODE,
+      telegramPollTimeoutSeconds: v.TELEGRAM_POLL_TIMEOUT_SECONDS,
     },
   };
 }
@@ -289,4 +293,9 @@ export function runsApi(role: Role): boolean {
 
 export function runsWorkers(role: Role): boolean {
   return role === "all" || role === "worker";
+}
+
+/** Long-lived channel sessions (Telegram long polling): the gateway role, or everything in one process. */
+export function runsGateway(role: Role): boolean {
+  return role === "all" || role === "gateway";
 }

@@ -2,14 +2,17 @@ import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
 import {
+  type ChannelAccountList,
   type ChannelAccountSource,
+  noChannelAccountList,
   noChannelAccounts,
   senderDeps,
   senderFactories,
 } from "../connectors/inbound.js";
+import { startTelegramPolling } from "../connectors/telegram/polling.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
-import { conversationReplySubscriber, enqueueOutbound } from "../queues/handlers/inbound.js";
+import { conversationReplySubscriber, enqueueInbound, enqueueOutbound } from "../queues/handlers/inbound.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
 import { webhookSubscriber } from "../queues/handlers/webhooks.js";
 import { Producer } from "../queues/producer.js";
@@ -18,9 +21,10 @@ import { startRelayNudger } from "../queues/relayNudger.js";
 import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
-import { type Config, runsApi, runsWorkers } from "./config.js";
+import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
+import { acceptInbound } from "./inbound/intake.js";
 import { inboundRuntime } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -43,6 +47,8 @@ export type HubOptions = {
   subscribers?: readonly EventSubscriber[];
   /** Tenants' channel accounts (default: the channel accounts module). */
   channelAccounts?: ChannelAccountSource;
+  /** Every tenant's enabled account on a channel, for the gateway's sessions (same default). */
+  channelAccountList?: ChannelAccountList;
 };
 
 /**
@@ -134,6 +140,23 @@ export async function startHub(
       });
       closers.push(() => nudger.close());
       logger.info({ queues: pool.workers.map((w) => w.name) }, "workers started");
+    }
+
+    if (runsGateway(config.role) && config.inbound.telegramMode === "polling") {
+      const polling = startTelegramPolling({
+        redis: connect("producer"),
+        keyPrefix: config.redis.prefix,
+        accounts: async () =>
+          (await (options.channelAccountList ?? noChannelAccountList)("telegram")).map((a) => ({
+            tenantId: a.tenantId,
+            settings: a.settings,
+          })),
+        intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
+        logger,
+        pollTimeoutSeconds: config.inbound.telegramPollTimeoutSeconds,
+        refreshMs: 30_000,
+      });
+      closers.push(() => polling.stop());
     }
 
     let url: string | undefined;

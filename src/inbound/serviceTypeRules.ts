@@ -17,6 +17,7 @@ export const defaultServiceTypeRules: ServiceTypeRuleSet = {
       keywords: [
         "klaim",
         "saldo terpotong",
+        "terpotong",
         "saldo berkurang",
         "uang tidak keluar",
         "uang tidak keluar dari atm",
