@@ -1,3 +1,5 @@
+import type { WebhookDestinationPolicy } from "../src/webhooks/resolvedDestination.js";
+
 /**
  * The send half of the Connector contract: what the notification pipeline hands a channel sender,
  * what it gets back, and how provider delivery receipts flow back into the hub.
@@ -61,8 +63,8 @@ export type OutboundMessage<C extends Channel = Channel> = {
   tenantId: string;
   /**
    * The recipient's address on this channel: e-mail address; E.164 phone number (sms, whatsapp);
-   * Telegram chat id; for push and in_app the customer id (push fans out to that customer's
-   * stored browser subscriptions).
+   * Telegram chat id; for push and in_app the customer reference the notification names as
+   * recipientId (push sends to every browser subscription stored under it).
    */
   to: string;
   content: ContentFor<C>;
@@ -182,7 +184,10 @@ export interface ChannelAccountReader {
 
 export interface Sender<C extends Channel = Channel> {
   readonly channel: C;
+  /** Never throws for a provider's answer or a network failure: those are SendResults. */
   send(message: OutboundMessage<C>): Promise<SendResult>;
+  /** Releases pooled connections (SMTP); called when the account changes or the worker stops. */
+  close?(): void | Promise<void>;
 }
 
 /** One customer browser's push subscription, as the browser's PushManager gave it. */
@@ -204,6 +209,8 @@ export interface PushSubscriptionStore {
  * gateway role (inbound issue) owns the running instance.
  */
 export interface WhatsAppWebClient {
+  /** The WhatsApp id of a phone number (digits), or null when the number is not on WhatsApp. */
+  getNumberId(number: string): Promise<{ _serialized: string } | null>;
   sendMessage(chatId: string, content: string): Promise<{ id: { _serialized: string } }>;
 }
 
@@ -216,6 +223,11 @@ export type SenderDeps = {
   whatsappWebClient: (tenantId: string) => WhatsAppWebClient | undefined;
   /** Per-request timeout for provider calls. */
   timeoutMs: number;
+  /**
+   * Where the hub may connect for addresses customers' browsers gave it (push endpoints): public
+   * addresses only unless allowed, https in production. Operator-set provider URLs are trusted.
+   */
+  destinations: WebhookDestinationPolicy;
 };
 
 /** Builds a channel's sender once from the tenant's account; the SDK client lives inside it. */

@@ -1,35 +1,24 @@
+import { and, eq } from "drizzle-orm";
+import type { Database } from "../src/db/client.js";
+import { channelAccounts } from "../src/db/schema/index.js";
 import type { AttachmentFetcher } from "../src/inbound/attachments.js";
 import type { InboundChannel } from "../src/inbound/message.js";
 import type { ConversationSender } from "../src/inbound/outbound.js";
-import type { Channel, ChannelAccount, ContentFor, SenderDeps, SenderFactory } from "./contract.js";
+import type {
+  Channel,
+  ChannelAccount,
+  ChannelAccountReader,
+  ContentFor,
+  Sender,
+  SenderDeps,
+  SenderFactory,
+  TelegramSettings,
+} from "./contract.js";
+import { createSenderCache, type SenderCache, senderRegistry } from "./registry.js";
 import { fetchTelegramFile } from "./telegram/files.js";
 
-/** A tenant's enabled account on a channel (the channel accounts module), secrets decrypted. */
-export type ChannelAccountSource = <C extends Channel>(
-  tenantId: string,
-  channel: C,
-) => Promise<ChannelAccount<C> | undefined>;
-
-/** Every tenant's enabled account on a channel: the gateway's sessions (long polling) run per account. */
-export type ChannelAccountList = <C extends Channel>(channel: C) => Promise<Array<ChannelAccount<C>>>;
-
-/** The sender factories the hub has (connectors' send halves), by channel. */
-export type SenderFactories = { [C in Channel]?: SenderFactory<C> };
-
-// TODO(merge notify-senders): their channel accounts store, sender registry and SenderDeps replace
-// these three once committed. Until then the hub has no stored channel account: webhooks answer 403
-// and replies fail as "no_account" unless a ChannelAccountSource is passed in (tests do).
-export const noChannelAccounts: ChannelAccountSource = async () => undefined;
-export const noChannelAccountList: ChannelAccountList = async () => [];
-export const senderFactories: SenderFactories = {};
-export function senderDeps(config: { http: { port: number } }): SenderDeps {
-  return {
-    publicBaseUrl: `http://localhost:${config.http.port}`,
-    pushSubscriptions: { listForCustomer: async () => [], remove: async () => undefined },
-    whatsappWebClient: () => undefined,
-    timeoutMs: 10_000,
-  };
-}
+/** Builds (and keeps) the sender of an account: connectors/registry.ts's SenderCache. */
+export type SenderSource = { senderFor<C extends Channel>(account: ChannelAccount<C>): Sender<C> };
 
 /** The connector channel a conversation's replies go out on (web chat answers over its socket, later). */
 const replyChannelOf = {
@@ -68,33 +57,29 @@ function escapeHtml(text: string): string {
  * built from the tenant's account, to the conversation's address.
  */
 export function conversationSender(
-  accounts: ChannelAccountSource,
-  factories: SenderFactories,
-  deps: SenderDeps,
+  accounts: ChannelAccountReader,
+  senders: SenderSource,
 ): ConversationSender {
   return {
     async send(message) {
       const channel = replyChannelOf[message.channel];
       if (!channel)
         return { outcome: "no_account", reason: `${message.channel} replies are not sent this way` };
-      return sendOn(channel, accounts, factories, deps, message);
+      return sendOn(channel, accounts, senders, message);
     },
   };
 }
 
 async function sendOn<C extends Channel>(
   channel: C,
-  accounts: ChannelAccountSource,
-  factories: SenderFactories,
-  deps: SenderDeps,
+  accounts: ChannelAccountReader,
+  senders: SenderSource,
   message: Parameters<ConversationSender["send"]>[0],
 ) {
-  const account = await accounts(message.tenantId, channel);
+  const account = await accounts.find(message.tenantId, channel);
   if (!account?.enabled)
     return { outcome: "no_account" as const, reason: `the tenant has no enabled ${channel} account` };
-  const factory = factories[channel] as SenderFactory<C> | undefined;
-  if (!factory) return { outcome: "no_account" as const, reason: `no ${channel} sender in this hub` };
-  return factory(account, deps).send({
+  return senders.senderFor(account).send({
     deliveryId: message.outboundId,
     tenantId: message.tenantId,
     to: message.to,
@@ -104,14 +89,14 @@ async function sendOn<C extends Channel>(
 
 /** Customers' files from their channel, through the tenant's account. */
 export function inboundAttachmentFetcher(
-  accounts: ChannelAccountSource,
+  accounts: ChannelAccountReader,
   limits: { timeoutMs: number; maxBytes: number },
 ): AttachmentFetcher {
   return {
     async fetch(tenantId, channel, ref) {
       switch (channel) {
         case "telegram": {
-          const account = await accounts(tenantId, "telegram");
+          const account = await accounts.find(tenantId, "telegram");
           if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled Telegram account" };
           return fetchTelegramFile(account.settings, ref, limits);
         }
@@ -122,5 +107,34 @@ export function inboundAttachmentFetcher(
           return { ok: false, reason: `files from ${channel} are not fetched yet` };
       }
     },
+  };
+}
+
+/**
+ * The senders of conversation replies, built once per account (connectors/registry.ts's cache). A
+ * conversation never answers in-app: that channel's factory belongs to the notification pipeline,
+ * and this one refuses, so a wrong route to it shows as a failed message rather than a silent one.
+ */
+export function conversationSenders(deps: SenderDeps): SenderCache {
+  const notInApp: SenderFactory<"in_app"> = () => ({
+    channel: "in_app",
+    send: async () => ({ outcome: "permanent", reason: "in-app messages are the notification pipeline's" }),
+  });
+  return createSenderCache(senderRegistry(notInApp), deps);
+}
+
+/**
+ * Every tenant's enabled Telegram account, for the gateway's long polling. Reads the tenant ids from
+ * the channel accounts table (the accounts module has no list across tenants), then each account
+ * through the module's reader, which opens its secrets.
+ */
+export function telegramAccountsToPoll(db: Database, reader: ChannelAccountReader) {
+  return async (): Promise<Array<{ tenantId: string; settings: TelegramSettings }>> => {
+    const rows = await db
+      .select({ tenantId: channelAccounts.tenantId })
+      .from(channelAccounts)
+      .where(and(eq(channelAccounts.channel, "telegram"), eq(channelAccounts.enabled, true)));
+    const accounts = await Promise.all(rows.map((r) => reader.find(r.tenantId, "telegram")));
+    return accounts.flatMap((a) => (a?.enabled ? [{ tenantId: a.tenantId, settings: a.settings }] : []));
   };
 }

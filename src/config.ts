@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { estimatedEntropyBits, minimumAdminTokenBits } from "./auth/secretStrength.js";
+import { type Keyring, parseKeyring } from "./secrets/keyring.js";
 import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
 /**
@@ -134,6 +135,23 @@ const configSchema = z.object({
   TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
   /** getUpdates' long-poll timeout in polling mode (Telegram allows up to 50). */
   TELEGRAM_POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(50).default(50),
+  /**
+   * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
+   * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
+   */
+  CHANNEL_SECRET_KEYS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return undefined;
+      const keyring = parseKeyring(text);
+      if (typeof keyring === "string") ctx.addIssue({ code: "custom", message: keyring });
+      return typeof keyring === "string" ? undefined : keyring;
+    }),
+  /** The hub's address as providers reach it: channel webhook URLs and Twilio's signed callback URL. */
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** How long one call to a channel provider (SMTP, Twilio, Telegram, Graph API, push) may take. */
+  PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -172,6 +190,7 @@ export type Config = Readonly<{
   trackingBaseUrl: string | undefined;
   webhooks: WebhookSettings;
   inbound: InboundConfig;
+  channels: ChannelSettings;
 }>;
 
 /** The conversation router and the channels' receive halves. */
@@ -183,6 +202,14 @@ export type InboundConfig = {
   sweepIntervalMs: number;
   telegramMode: "webhook" | "polling";
   telegramPollTimeoutSeconds: number;
+};
+
+export type ChannelSettings = {
+  /** Without a public URL of its own, http://localhost:PORT. No trailing slash. */
+  publicBaseUrl: string;
+  providerTimeoutMs: number;
+  /** Unset: nothing secret can be stored (main makes one outside production, src/secrets/localKey.ts). */
+  secretKeys: Keyring | undefined;
 };
 
 export type WebhookSettings = {
@@ -283,6 +310,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
       telegramMode: v.TELEGRAM_INBOUND_MODE,
       telegramPollTimeoutSeconds: v.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    },
+    channels: {
+      publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
+      providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
+      secretKeys: v.CHANNEL_SECRET_KEYS,
     },
   };
 }

@@ -1,14 +1,8 @@
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
-import {
-  type ChannelAccountList,
-  type ChannelAccountSource,
-  noChannelAccountList,
-  noChannelAccounts,
-  senderDeps,
-  senderFactories,
-} from "../connectors/inbound.js";
+import { conversationSenders, telegramAccountsToPoll } from "../connectors/inbound.js";
+import { loggedReceipts } from "../connectors/loggedReceipts.js";
 import { startTelegramPolling } from "../connectors/telegram/polling.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
@@ -21,11 +15,12 @@ import { startRelayNudger } from "../queues/relayNudger.js";
 import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
+import { channelAccountReader } from "./channelAccounts/service.js";
 import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import { acceptInbound } from "./inbound/intake.js";
-import { inboundRuntime } from "./inbound/wiring.js";
+import { inboundRuntime, senderDepsOf } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
@@ -43,13 +38,7 @@ function eventSubscribers(deps: { db: Database; producer: Producer }): readonly 
   return [webhookSubscriber(deps.db, deps.producer), conversationReplySubscriber(deps.db, deps.producer)];
 }
 
-export type HubOptions = {
-  subscribers?: readonly EventSubscriber[];
-  /** Tenants' channel accounts (default: the channel accounts module). */
-  channelAccounts?: ChannelAccountSource;
-  /** Every tenant's enabled account on a channel, for the gateway's sessions (same default). */
-  channelAccountList?: ChannelAccountList;
-};
+export type HubOptions = { subscribers?: readonly EventSubscriber[] };
 
 /**
  * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
@@ -94,7 +83,7 @@ export async function startHub(
     closers.push(() => producer.close());
     const metrics = createMetrics();
     const blobs = createFilesystemBlobStore(config.attachments.blobDir);
-    const channelAccounts = options.channelAccounts ?? noChannelAccounts;
+    const channelAccounts = channelAccountReader(database.db, config.channels.secretKeys);
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
@@ -109,8 +98,7 @@ export async function startHub(
           db: database.db,
           blobs,
           accounts: channelAccounts,
-          senders: senderFactories,
-          senderDeps: senderDeps(config),
+          senders: conversationSenders(senderDepsOf(config, database.db)),
           enqueueOutbound: enqueueOutbound(producer),
         }),
       };
@@ -146,11 +134,7 @@ export async function startHub(
       const polling = startTelegramPolling({
         redis: connect("producer"),
         keyPrefix: config.redis.prefix,
-        accounts: async () =>
-          (await (options.channelAccountList ?? noChannelAccountList)("telegram")).map((a) => ({
-            tenantId: a.tenantId,
-            settings: a.settings,
-          })),
+        accounts: telegramAccountsToPoll(database.db, channelAccounts),
         intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
         logger,
         pollTimeoutSeconds: config.inbound.telegramPollTimeoutSeconds,
@@ -170,7 +154,7 @@ export async function startHub(
         producer,
         redis: producerConnection,
         blobs,
-        channelAccounts,
+        receipts: loggedReceipts(logger),
         readiness: [
           { name: "database", check: () => database.ping() },
           { name: "redis", check: async () => void (await producerConnection.ping()) },

@@ -22,6 +22,8 @@ export const idPrefixes = {
   inboundMessage: "inm",
   conversation: "cnv",
   outboundMessage: "out",
+  channelAccount: "cha",
+  pushSubscription: "psu",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

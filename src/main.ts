@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from "./config.js";
 import { startHub } from "./hub.js";
 import { createLogger } from "./logger.js";
 import { RedisUnavailableError } from "./redis/ensureRedis.js";
+import { resolveChannelSecretKeys } from "./secrets/localKey.js";
 
 /** `npm start`: parse the environment, start the configured roles, shut down cleanly on a signal. */
 async function main(): Promise<void> {
@@ -33,6 +34,17 @@ async function main(): Promise<void> {
     );
   }
   config = { ...config, adminToken: admin.token };
+
+  const secrets = await resolveChannelSecretKeys(config);
+  if (secrets.generatedAt) {
+    logger.info(
+      { file: secrets.generatedAt },
+      "CHANNEL_SECRET_KEYS not set: channel credentials are encrypted with the key in this file",
+    );
+  } else if (!secrets.keys) {
+    logger.warn("CHANNEL_SECRET_KEYS not set: channel accounts with credentials cannot be saved");
+  }
+  config = { ...config, channels: { ...config.channels, secretKeys: secrets.keys } };
 
   let hub: Awaited<ReturnType<typeof startHub>>;
   try {

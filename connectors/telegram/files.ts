@@ -1,16 +1,8 @@
-import { Telegram, TelegramError } from "telegraf";
+import { TelegramError } from "telegraf";
 import type { FetchedFile } from "../../src/inbound/attachments.js";
 import type { InboundAttachmentRef } from "../../src/inbound/message.js";
 import type { TelegramSettings } from "../contract.js";
-
-// TODO(merge notify-senders): use telegramSender.ts's telegramClientFor and deadline once committed.
-function telegramClientFor(settings: TelegramSettings): Telegram {
-  return new Telegram(settings.botToken, { apiRoot: settings.apiRoot, webhookReply: false });
-}
-type CallOptions = NonNullable<Parameters<Telegram["callApi"]>[2]>;
-function deadline(timeoutMs: number): CallOptions {
-  return { signal: AbortSignal.timeout(timeoutMs) } as unknown as CallOptions;
-}
+import { deadline, telegramClientFor } from "./telegramSender.js";
 
 /**
  * A customer's photo or document from the Bot API: getFile, then the file's download URL. That URL

@@ -1,10 +1,11 @@
 import type { Redis } from "ioredis";
-import { Telegram, TelegramError } from "telegraf";
+import { type Telegram, TelegramError } from "telegraf";
 import type { IntakeResult } from "../../src/inbound/intake.js";
 import type { InboundMessage } from "../../src/inbound/message.js";
 import type { Logger } from "../../src/logger.js";
 import { acquireLease, type SessionLease } from "../../src/redis/sessionLock.js";
 import type { TelegramSettings } from "../contract.js";
+import { telegramClientFor } from "./telegramSender.js";
 import { inboundFromUpdate, telegramUpdateSchema } from "./update.js";
 
 export type TelegramPollingDeps = {
@@ -87,7 +88,7 @@ function pollBot(
   lease: SessionLease,
   onEnd: () => void,
 ): () => Promise<void> {
-  const telegram = new Telegram(settings.botToken, { apiRoot: settings.apiRoot, webhookReply: false });
+  const telegram = telegramClientFor(settings);
   const abort = new AbortController();
   const signal = { signal: abort.signal } as unknown as NonNullable<Parameters<Telegram["callApi"]>[2]>;
   const pause = (ms: number) =>

@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import type { ChannelAccountSource } from "../../connectors/inbound.js";
+import type { ChannelAccountReader } from "../../connectors/contract.js";
 import { registerTelegramWebhook } from "../../connectors/telegram/webhook.js";
 import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import type { Producer } from "../../queues/producer.js";
@@ -8,19 +8,19 @@ import type { HubEnv } from "../http/env.js";
 import { acceptInbound } from "../inbound/intake.js";
 import type { InboundMessage } from "../inbound/message.js";
 
-export type ChannelWebhookDeps = { db: Database; producer: Producer; accounts: ChannelAccountSource };
+export type InboundWebhookDeps = { db: Database; producer: Producer; accounts: ChannelAccountReader };
 
 /**
  * The receive routes of the channels, `/api/webhooks/{channel}/{tenantId}`: each verifies its
  * provider's secret or signature, turns the payload into InboundMessages, and hands them to intake
  * (stored, then queued for the router) before answering.
  */
-export function registerChannelWebhooks(app: OpenAPIHono<HubEnv>, deps: ChannelWebhookDeps): void {
+export function registerInboundWebhooks(app: OpenAPIHono<HubEnv>, deps: InboundWebhookDeps): void {
   const enqueue = enqueueInbound(deps.producer);
   const intake = (messages: readonly InboundMessage[]) => acceptInbound(deps.db, enqueue, messages);
   registerTelegramWebhook(app, {
     account: async (tenantId) => {
-      const account = await deps.accounts(tenantId, "telegram");
+      const account = await deps.accounts.find(tenantId, "telegram");
       return account?.enabled ? account.settings : undefined;
     },
     intake,

@@ -44,6 +44,11 @@ export const eventTypes = {
   claimDialogueCompleted: "conversation.claim_dialogue.completed",
   conversationMessageSent: "conversation.message.sent",
   conversationMessageFailed: "conversation.message.failed",
+  // Channel accounts (admin API) and customers' browser push subscriptions; payloads never hold secrets.
+  channelAccountSaved: "channel_account.saved",
+  channelAccountDeleted: "channel_account.deleted",
+  pushSubscriptionCreated: "push_subscription.created",
+  pushSubscriptionRemoved: "push_subscription.removed",
 } as const;
 
 export type EventType = (typeof eventTypes)[keyof typeof eventTypes];

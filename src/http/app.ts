@@ -4,15 +4,18 @@ import type { Queue } from "bullmq";
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
-import type { ChannelAccountSource } from "../../connectors/inbound.js";
+import type { ReceiptSink } from "../../connectors/contract.js";
+import { registerChannelWebhookRoutes } from "../../connectors/webhookRoutes.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
 import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
+import { registerChannelAccountRoutes } from "../channelAccounts/adminRoutes.js";
+import { channelAccountReader } from "../channelAccounts/service.js";
 import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
-import { registerChannelWebhooks } from "../channelRoutes/webhooks.js";
+import { registerInboundWebhooks } from "../channelRoutes/webhooks.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
@@ -21,6 +24,7 @@ import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
+import { registerPushSubscriptionRoutes } from "../pushSubscriptions/routes.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
@@ -53,8 +57,8 @@ export type AppDeps = {
   blobs: BlobStore;
   /** Enqueues delayed jobs (journey deadlines) and customers' messages (channel webhooks). */
   producer: Producer;
-  /** Tenants' channel accounts: the webhook routes check each provider's secret against them. */
-  channelAccounts: ChannelAccountSource;
+  /** Where verified provider delivery receipts go (the notification pipeline's deliveries). */
+  receipts: ReceiptSink;
 };
 
 /**
@@ -142,7 +146,23 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerUserAdminRoutes(app, db);
   registerRailApprovalRoutes(app, db);
   registerWebhookRoutes(app, webhookRouteDeps(db, config, deps.queues));
-  registerChannelWebhooks(app, { db, producer: deps.producer, accounts: deps.channelAccounts });
+  const channels = config.channels;
+  registerChannelAccountRoutes(app, {
+    db,
+    keys: channels.secretKeys,
+    checkTimeoutMs: channels.providerTimeoutMs,
+    publicBaseUrl: channels.publicBaseUrl,
+  });
+  registerPushSubscriptionRoutes(app, { db, keys: channels.secretKeys, policy: config.webhooks });
+  const accounts = channelAccountReader(db, channels.secretKeys);
+  registerChannelWebhookRoutes(app, {
+    accounts,
+    receipts: deps.receipts,
+    publicBaseUrl: channels.publicBaseUrl,
+    logger,
+    now: () => new Date(),
+  });
+  registerInboundWebhooks(app, { db, producer: deps.producer, accounts });
   registerServiceTypeRuleRoutes(app, db);
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);

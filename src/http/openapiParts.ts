@@ -10,6 +10,7 @@ const descriptions: Record<number, string> = {
   413: "Request body too large",
   415: "Unsupported Content-Encoding",
   429: "Rate limit exceeded; see Retry-After",
+  503: "A dependency or a required setting is unavailable (named in the body)",
 };
 
 type ErrorStatus = (typeof errorStatus)[keyof typeof errorStatus];

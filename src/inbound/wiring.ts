@@ -1,25 +1,20 @@
-import type { SenderDeps } from "../../connectors/contract.js";
-import {
-  type ChannelAccountSource,
-  conversationSender,
-  inboundAttachmentFetcher,
-  type SenderFactories,
-} from "../../connectors/inbound.js";
+import type { ChannelAccountReader, SenderDeps } from "../../connectors/contract.js";
+import { conversationSender, inboundAttachmentFetcher, type SenderSource } from "../../connectors/inbound.js";
 import type { BlobStore } from "../blobs/store.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
+import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
 import type { RouterDeps } from "./deps.js";
 import { customersOnMain } from "./identity/customersOnMain.js";
 import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
 export type InboundWiring = {
-  config: Pick<Config, "inbound" | "attachments">;
+  config: Pick<Config, "inbound" | "attachments" | "channels">;
   db: Database;
   blobs: BlobStore;
-  accounts: ChannelAccountSource;
-  senders: SenderFactories;
-  senderDeps: SenderDeps;
+  accounts: ChannelAccountReader;
+  senders: SenderSource;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
 };
 
@@ -31,7 +26,7 @@ export function inboundRuntime(w: InboundWiring): { router: RouterDeps; sender: 
       blobs: w.blobs,
       customers: customersOnMain(),
       fetcher: inboundAttachmentFetcher(w.accounts, {
-        timeoutMs: w.senderDeps.timeoutMs,
+        timeoutMs: w.config.channels.providerTimeoutMs,
         maxBytes: w.config.attachments.maxBytes,
       }),
       attachmentLimits: w.config.attachments,
@@ -42,6 +37,18 @@ export function inboundRuntime(w: InboundWiring): { router: RouterDeps; sender: 
       },
       enqueueOutbound: w.enqueueOutbound,
     },
-    sender: conversationSender(w.accounts, w.senders, w.senderDeps),
+    sender: conversationSender(w.accounts, w.senders),
+  };
+}
+
+/** What channel senders need from the hub (connectors/contract.ts SenderDeps). */
+export function senderDepsOf(config: Config, db: Database): SenderDeps {
+  return {
+    publicBaseUrl: config.channels.publicBaseUrl,
+    pushSubscriptions: pushSubscriptionStore(db, config.channels.secretKeys),
+    // The whatsapp-web.js session belongs to the gateway role, which does not hold one yet.
+    whatsappWebClient: () => undefined,
+    timeoutMs: config.channels.providerTimeoutMs,
+    destinations: config.webhooks,
   };
 }

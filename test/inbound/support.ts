@@ -1,7 +1,5 @@
 import { QueueEvents } from "bullmq";
 import { eq } from "drizzle-orm";
-import type { TelegramSettings } from "../../connectors/contract.js";
-import type { ChannelAccountSource } from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
 import { jobHandlers } from "../../queues/handlers/index.js";
@@ -22,13 +20,7 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
  */
 export async function telegramHub(env: Record<string, string> = {}) {
   const bot = await startFakeBotApi();
-  const telegramTenants = new Set<string>();
-  const settings: TelegramSettings = { botToken: bot.token, apiRoot: bot.apiRoot, webhookSecret };
-  const accounts: ChannelAccountSource = async (tenantId, channel) =>
-    channel === "telegram" && telegramTenants.has(tenantId)
-      ? ({ tenantId, channel: "telegram", enabled: true, provider: "telegram", settings } as never)
-      : undefined;
-  const hub = await createTestHub(env, undefined, { channelAccounts: accounts });
+  const hub = await createTestHub(env);
   const subscriber = conversationReplySubscriber(hub.db, hub.producer);
   const prefix = bullPrefix(hub.prefix);
   const inboundEvents = new QueueEvents("inbound", { connection: { url: testRedisUrl }, prefix });
@@ -61,7 +53,10 @@ export async function telegramHub(env: Record<string, string> = {}) {
   };
   startRouterWorkers();
 
-  /** A tenant with a Telegram account and a key for the desk and the service desk. */
+  /**
+   * A tenant with a key for the desk and the service desk, and a Telegram account set up as an
+   * operator does (the channel accounts admin API), its bot on the fake Bot API.
+   */
   async function tenantWithTelegram(slug: string) {
     const credentials = await hub.createTenantWithKey(slug, [
       "desk:read",
@@ -69,7 +64,17 @@ export async function telegramHub(env: Record<string, string> = {}) {
       "omnichannel:read",
       "omnichannel:create",
     ]);
-    telegramTenants.add(credentials.tenantId);
+    const account = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/telegram`, {
+      method: "PUT",
+      json: {
+        provider: "telegram",
+        enabled: true,
+        settings: { botToken: bot.token, apiRoot: bot.apiRoot, webhookSecret },
+      },
+    });
+    if (account.status !== 200 && account.status !== 201) {
+      throw new Error(`telegram account: ${account.status} ${await account.text()}`);
+    }
     return credentials;
   }
 

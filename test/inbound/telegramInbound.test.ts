@@ -249,9 +249,10 @@ describe("Telegram: agents' replies", () => {
     await t.routed(tenantId, 700301, 1);
     t.bot.blockChat(700301);
     const ticket = (await t.desk(key).get("/api/v1/desk/tickets")).body.data[0];
-    await t
-      .desk(key)
-      .post(`/api/v1/desk/tickets/${ticket.ticketNumber}/replies`, { content: "Baik, kami bantu." });
+    await t.desk(key).post(`/api/v1/desk/tickets/${ticket.ticketNumber}/replies`, {
+      content: "Baik, kami bantu.",
+      author: "Sari",
+    });
     await t.relay();
     await expect
       .poll(async () => {

@@ -3,26 +3,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
-import {
-  type ChannelAccountSource,
-  noChannelAccounts,
-  senderDeps,
-  senderFactories,
-} from "../../connectors/inbound.js";
+import type { ReceiptSink } from "../../connectors/contract.js";
+import { conversationSenders } from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { enqueueOutbound } from "../../queues/handlers/inbound.js";
 import { Producer } from "../../queues/producer.js";
 import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
+import { channelAccountReader } from "../../src/channelAccounts/service.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
-import { inboundRuntime } from "../../src/inbound/wiring.js";
+import { inboundRuntime, senderDepsOf } from "../../src/inbound/wiring.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./database.js";
 import { testRedisUrl } from "./env.js";
+import { recordingReceipts } from "./fakes/recordingReceipts.js";
 import { deleteRedisKeys, testRedisPrefix } from "./redis.js";
 
 export const testAdminToken = "test-admin-token-0123456789abcdef0123456789";
+/** The key that seals channel credentials in tests (32 bytes, base64). */
+export const testChannelSecretKeys = `test:${Buffer.alloc(32, 7).toString("base64")}`;
 
 /**
  * The API app on a database and a Redis prefix of its own, driven with app.request() as Hono's
@@ -31,7 +31,7 @@ export const testAdminToken = "test-admin-token-0123456789abcdef0123456789";
 export async function createTestHub(
   env: Record<string, string> = {},
   logDestination?: DestinationStream,
-  options: { channelAccounts?: ChannelAccountSource } = {},
+  options: { receipts?: ReceiptSink } = {},
 ) {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
@@ -41,6 +41,7 @@ export async function createTestHub(
     REDIS_URL: testRedisUrl,
     REDIS_PREFIX: prefix,
     ADMIN_TOKEN: testAdminToken,
+    CHANNEL_SECRET_KEYS: testChannelSecretKeys,
     LOG_LEVEL: "silent",
     ...env,
   });
@@ -58,15 +59,13 @@ export async function createTestHub(
   const db = database.handle.db;
   const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
   const blobs = createFilesystemBlobStore(blobDir);
-  const channelAccounts = options.channelAccounts ?? noChannelAccounts;
-  // What the workers' inbound handlers run on, as the hub wires it (queues/handlers/index.ts).
+  // What the workers' inbound handlers run on, as the hub wires it (src/hub.ts).
   const inbound = inboundRuntime({
     config,
     db,
     blobs,
-    accounts: channelAccounts,
-    senders: senderFactories,
-    senderDeps: senderDeps(config),
+    accounts: channelAccountReader(db, config.channels.secretKeys),
+    senders: conversationSenders(senderDepsOf(config, db)),
     enqueueOutbound: enqueueOutbound(producer),
   });
   const app = createApp({
@@ -78,7 +77,7 @@ export async function createTestHub(
     producer,
     redis: connection,
     blobs,
-    channelAccounts,
+    receipts: options.receipts ?? recordingReceipts(),
     readiness: [
       { name: "database", check: () => database.handle.ping() },
       { name: "redis", check: async () => void (await connection.ping()) },

@@ -1,6 +1,7 @@
 export * from "./apiKeys.js";
 export * from "./approvals.js";
 export * from "./catalogue.js";
+export * from "./channels.js";
 export * from "./customers.js";
 export * from "./delegations.js";
 export * from "./events.js";

@@ -1,0 +1,41 @@
+import { z } from "@hono/zod-openapi";
+import { secretText } from "../settingsFields.js";
+
+const hostname =
+  /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const ipv6 = /^\[?[0-9A-Fa-f:.]+\]?$/;
+/** "noreply@bank.example" or "Bank Example <noreply@bank.example>". */
+const fromAddress = /^(?:[^<>\r\n]{1,200}<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
+
+/** SMTP submission (nodemailer). */
+export const emailSettingsSchema = z.strictObject({
+  host: z
+    .string({ error: "is required" })
+    .refine(
+      (h) => hostname.test(h) || ipv6.test(h),
+      "must be a host name or IP address, without scheme or port",
+    )
+    .openapi({ example: "smtp.bank.example" }),
+  port: z
+    .int({ error: (issue) => (issue.code === "invalid_type" ? "must be a whole number" : undefined) })
+    .min(1, "must be 1 to 65535")
+    .max(65535, "must be 1 to 65535")
+    .default(587)
+    .openapi({ example: 587 }),
+  secure: z
+    .boolean({ error: "must be true or false" })
+    .default(false)
+    .openapi({ description: "true: TLS from the first byte (465); false: STARTTLS when offered (587, 25)" }),
+  user: z.string().min(1).max(256).optional().openapi({ example: "notifications" }),
+  pass: secretText(1, 1024, "app-password").optional(),
+  from: z
+    .string({ error: "is required" })
+    .max(320)
+    .regex(fromAddress, 'must be an address or "Name <address>"')
+    .openapi({ example: "Bank Example <noreply@bank.example>" }),
+});
+
+/** What a PUT takes: secrets may be left out to keep the ones already stored. */
+export const emailSettingsInputSchema = emailSettingsSchema.openapi("EmailChannelSettings");
+
+export const emailSecretFields = ["pass"] as const;

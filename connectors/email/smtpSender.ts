@@ -1,0 +1,47 @@
+import { createTransport } from "nodemailer";
+import type { ChannelAccount, Sender, SenderDeps } from "../contract.js";
+import { mailOf } from "./message.js";
+import { smtpFailure } from "./smtpOutcome.js";
+
+/** The SMTP connection options of an account (send and check use the same). */
+export function smtpOptions(settings: ChannelAccount<"email">["settings"], timeoutMs: number) {
+  return {
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    ...(settings.user ? { auth: { user: settings.user, pass: settings.pass ?? "" } } : {}),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    dnsTimeout: timeoutMs,
+  };
+}
+
+/**
+ * E-mail over SMTP with nodemailer. One pooled transport per account, built once: a burst of
+ * notifications reuses a few open connections instead of a handshake (and AUTH) per message.
+ */
+export function smtpSender(account: ChannelAccount<"email">, deps: SenderDeps): Sender<"email"> {
+  const transport = createTransport({
+    pool: true,
+    maxConnections: 5,
+    ...smtpOptions(account.settings, deps.timeoutMs),
+  });
+  return {
+    channel: "email",
+    async send(message) {
+      try {
+        const info = await transport.sendMail(mailOf(message, account.settings.from));
+        // A server that refused every recipient answers without throwing: nothing was sent.
+        if (info.accepted.length === 0)
+          return smtpFailure({ code: "EENVELOPE", response: "recipient refused" });
+        return { outcome: "sent", providerMessageId: info.messageId };
+      } catch (err) {
+        return smtpFailure(err);
+      }
+    },
+    close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { timingSafeEqual } from "node:crypto";
+import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { errors } from "../../src/errors.js";
+import type { HubEnv } from "../../src/http/env.js";
+import { errorResponses, json } from "../../src/http/openapiParts.js";
+import type { ChannelAccount, WhatsAppCloudSettings } from "../contract.js";
+import type { ChannelWebhookDeps } from "../webhookRoutes.js";
+import { cloudStatusReceipts, cloudWebhookSchema, verifyCloudSignature } from "./cloudStatuses.js";
+
+const path = "/api/webhooks/whatsapp/{tenantId}";
+const tags = ["Channel webhooks"];
+const tenantParam = z.object({
+  tenantId: z
+    .string()
+    .openapi({ param: { name: "tenantId", in: "path" }, example: "ten_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+});
+
+const verifyRoute = createRoute({
+  method: "get",
+  path,
+  tags,
+  summary: "WhatsApp Cloud API webhook verification (Meta's hub.challenge handshake)",
+  request: {
+    params: tenantParam,
+    query: z.object({
+      "hub.mode": z.literal("subscribe", { error: "hub.mode must be subscribe" }),
+      "hub.verify_token": z.string({ error: "hub.verify_token is required" }).max(256),
+      "hub.challenge": z.string({ error: "hub.challenge is required" }).max(256),
+    }),
+  },
+  responses: {
+    200: { description: "The challenge, echoed", content: { "text/plain": { schema: z.string() } } },
+    ...errorResponses("v1", [400, 403, 404]),
+  },
+});
+
+const eventRoute = createRoute({
+  method: "post",
+  path,
+  tags,
+  summary:
+    "WhatsApp Cloud API webhook (signed with X-Hub-Signature-256): message statuses become delivery receipts",
+  description:
+    "Every entry and change of a batch is read; statuses for the account's phone number id become receipts. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is recorded.",
+  request: {
+    params: tenantParam,
+    headers: z.object({ "x-hub-signature-256": z.string().optional() }),
+    body: { required: true, content: json(cloudWebhookSchema) },
+  },
+  responses: {
+    200: { description: "Received", content: json(z.object({ received: z.number().int() })) },
+    ...errorResponses("v1", [400, 403, 404]),
+  },
+});
+
+function sameText(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, deps: ChannelWebhookDeps): void {
+  const accounts = new WeakMap<Request, Promise<WhatsAppCloudSettings>>();
+  /** The tenant's Cloud API settings, or 404: a whatsapp-web account has no webhook. */
+  const settingsOf = (c: Context<HubEnv>) => {
+    let found = accounts.get(c.req.raw);
+    if (!found) {
+      found = deps.accounts
+        .find(c.req.param("tenantId") ?? "", "whatsapp")
+        .then((account?: ChannelAccount<"whatsapp">) => {
+          if (account?.provider !== "cloud")
+            throw errors.notFound("No WhatsApp Cloud API account for this tenant");
+          return account.settings;
+        });
+      accounts.set(c.req.raw, found);
+    }
+    return found;
+  };
+
+  const verifySignature: MiddlewareHandler<HubEnv> = async (c, next) => {
+    const settings = await settingsOf(c);
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (!verifyCloudSignature(raw, c.req.header("x-hub-signature-256"), settings.appSecret))
+      throw errors.forbidden("Invalid X-Hub-Signature-256");
+    await next();
+  };
+
+  app.openapi(verifyRoute, async (c) => {
+    const settings = await settingsOf(c);
+    const query = c.req.valid("query");
+    if (!sameText(query["hub.verify_token"], settings.verifyToken))
+      throw errors.forbidden("Wrong hub.verify_token");
+    return c.text(query["hub.challenge"], 200);
+  });
+
+  app.openapi({ ...eventRoute, middleware: [verifySignature] }, async (c) => {
+    const settings = await settingsOf(c);
+    const tenantId = c.req.param("tenantId");
+    const { receipts, unknown } = cloudStatusReceipts(c.req.valid("json"), settings.phoneNumberId);
+    for (const status of unknown)
+      deps.logger.warn({ channel: "whatsapp", status }, "unknown WhatsApp message status ignored");
+    for (const receipt of receipts) await deps.receipts.record(tenantId, receipt);
+    return c.json({ received: receipts.length }, 200);
+  });
+}
