@@ -4,6 +4,7 @@ import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
 import { jobHandlers } from "../../queues/handlers/index.js";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
+import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
 import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
 import { inboundJobId } from "../../src/inbound/intake.js";
@@ -21,7 +22,11 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
 export async function telegramHub(env: Record<string, string> = {}) {
   const bot = await startFakeBotApi();
   const hub = await createTestHub(env);
-  const subscriber = conversationReplySubscriber(hub.db, hub.producer);
+  // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
+  const subscribers = [
+    conversationReplySubscriber(hub.db, hub.producer),
+    webhookSubscriber(hub.db, hub.producer),
+  ];
   const prefix = bullPrefix(hub.prefix);
   const inboundEvents = new QueueEvents("inbound", { connection: { url: testRedisUrl }, prefix });
   await inboundEvents.waitUntilReady();
@@ -35,12 +40,12 @@ export async function telegramHub(env: Record<string, string> = {}) {
       prefix,
       logger: createLogger({ level: "silent", pretty: false }),
       metrics: hub.metrics,
-      queues: ["inbound", "conversation-outbound", "domain-events"],
+      queues: ["inbound", "conversation-outbound", "domain-events", "webhook-delivery"],
       handlers: jobHandlers({
         db: hub.db,
         producer: hub.producer,
         metrics: hub.metrics,
-        subscribers: [subscriber],
+        subscribers,
         webhooks: hub.config.webhooks,
         inbound: hub.inbound,
       }),
@@ -98,8 +103,10 @@ export async function telegramHub(env: Record<string, string> = {}) {
     return job.waitUntilFinished(inboundEvents, 20_000);
   }
 
-  /** Moves committed events to the subscribers' queue, as the hub's relay does. */
-  const relay = () => relayOutbox(hub.db, hub.producer, [subscriber]);
+  /** Moves every committed event to the subscribers' queue, batch by batch, as the hub's relay does. */
+  const relay = async () => {
+    while ((await relayOutbox(hub.db, hub.producer, subscribers)) > 0);
+  };
 
   const desk = (key: string) => ({
     get: async (path: string) => {

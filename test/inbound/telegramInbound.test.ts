@@ -1,12 +1,14 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, customers } from "../../src/db/schema/index.js";
+import { bearer } from "../support/testHub.js";
+import { startReceiver } from "../webhooks/receiver.js";
 import { type TelegramHub, telegramHub, telegramMessage, textMessage } from "./support.js";
 
 let t: TelegramHub;
 
 beforeAll(async () => {
-  t = await telegramHub();
+  t = await telegramHub({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8" });
 });
 
 afterAll(async () => {
@@ -260,5 +262,40 @@ describe("Telegram: agents' replies", () => {
         return detail.comments[0]?.delivery;
       })
       .toMatchObject({ status: "failed", error: expect.stringContaining("blocked") });
+  });
+});
+
+describe("Telegram tickets are the service desk's tickets", () => {
+  it("they fire the service desk's webhooks: TICKET_CREATED, then COMMENT_ADDED for the next message", async () => {
+    const receiver = await startReceiver(() => 200);
+    try {
+      const { tenantId } = await t.tenantWithTelegram("tg-hooks");
+      // A partner's endpoint on the Telegram tenant, subscribed to the service desk's events.
+      const keyRes = await t.hub.adminRequest("/api/admin/api-keys", {
+        method: "POST",
+        json: { tenantId, name: "hooks", scopes: ["webhooks:write"] },
+      });
+      const hooksKey = ((await keyRes.json()) as { data: { key: string } }).data.key;
+      const endpoint = await t.hub.request("/api/v1/webhooks/endpoints", {
+        method: "POST",
+        headers: { ...bearer(hooksKey), "content-type": "application/json" },
+        body: JSON.stringify({ url: receiver.url, eventTypes: ["TICKET_CREATED", "COMMENT_ADDED"] }),
+      });
+      expect(endpoint.status).toBe(201);
+
+      await t.postUpdate(tenantId, textMessage(700700, 1, "Mohon bantuan untuk blokir kartu, kartu hilang"));
+      await t.routed(tenantId, 700700, 1);
+      await t.postUpdate(tenantId, textMessage(700700, 2, "Terima kasih"));
+      await t.routed(tenantId, 700700, 2);
+      await t.relay();
+      await receiver.until(2);
+      const bodies = receiver.received.map(
+        (r) => JSON.parse(r.body) as { event: string; channelReferenceId: string },
+      );
+      expect(bodies.map((b) => b.event).sort()).toEqual(["COMMENT_ADDED", "TICKET_CREATED"]);
+      expect(bodies[0]?.channelReferenceId).toMatch(/^cnv_/);
+    } finally {
+      await receiver.close();
+    }
   });
 });
