@@ -83,16 +83,16 @@ export function conversationReplySubscriber(db: Database, producer: Producer): E
   };
 }
 
-/** Messages and outbound rows are stranded after this long without their job having run. */
-const strandedAfterMs = 60_000;
 const sweepBatch = 500;
 
 /**
  * Re-enqueues what PostgreSQL says is waiting and Redis may have lost: inbound messages not routed
- * and outbound messages not sent. A job still waiting, delayed or running is left alone; one that
+ * and outbound messages not sent, `strandedAfterMs` after they were written (a sweep interval: a
+ * job that exists is left alone anyway, so the margin only saves lookups). A job still waiting, delayed or running is left alone; one that
  * finished without its row moving (a crash) is replaced.
  */
-export function inboundSweepHandler(deps: { db: Database; producer: Producer }) {
+export function inboundSweepHandler(deps: { db: Database; producer: Producer; strandedAfterMs: number }) {
+  const { strandedAfterMs } = deps;
   return async () => {
     let requeued = 0;
     const inboundQueue = deps.producer.queues.inbound;

@@ -20,7 +20,7 @@ type HandlerDeps = {
   subscribers: readonly EventSubscriber[];
   webhooks: WebhookSettings;
   /** The conversation router and the sender of what it answers on customers' channels. */
-  inbound: { router: RouterDeps; sender: ConversationSender };
+  inbound: { router: RouterDeps; sender: ConversationSender; strandedAfterMs: number };
 };
 
 /**
@@ -55,6 +55,6 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
     inbound: inboundHandler(deps.inbound),
     "conversation-outbound": conversationOutboundHandler({ db: deps.db, sender: deps.inbound.sender }),
-    "inbound-sweep": inboundSweepHandler(deps),
+    "inbound-sweep": inboundSweepHandler({ ...deps, strandedAfterMs: deps.inbound.strandedAfterMs }),
   };
 }

@@ -19,8 +19,13 @@ export type InboundWiring = {
 };
 
 /** The router's dependencies and the sender of what it answers, from the hub's parts. */
-export function inboundRuntime(w: InboundWiring): { router: RouterDeps; sender: ConversationSender } {
+export function inboundRuntime(w: InboundWiring): {
+  router: RouterDeps;
+  sender: ConversationSender;
+  strandedAfterMs: number;
+} {
   return {
+    strandedAfterMs: w.config.inbound.sweepIntervalMs,
     router: {
       db: w.db,
       blobs: w.blobs,
