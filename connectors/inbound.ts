@@ -15,6 +15,7 @@ import type {
   TelegramSettings,
 } from "./contract.js";
 import { createSenderCache, type SenderCache, senderRegistry } from "./registry.js";
+import { fetchTwilioMedia } from "./sms/media.js";
 import { fetchTelegramFile } from "./telegram/files.js";
 
 /** Builds (and keeps) the sender of an account: connectors/registry.ts's SenderCache. */
@@ -100,7 +101,11 @@ export function inboundAttachmentFetcher(
           if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled Telegram account" };
           return fetchTelegramFile(account.settings, ref, limits);
         }
-        case "sms":
+        case "sms": {
+          const account = await accounts.find(tenantId, "sms");
+          if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled SMS account" };
+          return fetchTwilioMedia(account.settings, ref, limits);
+        }
         case "whatsapp":
         case "email":
         case "webchat":

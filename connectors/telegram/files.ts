@@ -2,6 +2,7 @@ import { TelegramError } from "telegraf";
 import type { FetchedFile } from "../../src/inbound/attachments.js";
 import type { InboundAttachmentRef } from "../../src/inbound/message.js";
 import type { TelegramSettings } from "../contract.js";
+import { readCapped } from "../readCapped.js";
 import { deadline, telegramClientFor } from "./telegramSender.js";
 
 /**
@@ -42,20 +43,4 @@ export async function fetchTelegramFile(
   if (!bytes) return { ok: false, reason: `larger than ${limits.maxBytes} bytes` };
   const filename = ref.filename ?? file.file_path.split("/").at(-1);
   return { ok: true, bytes, filename, mimeType: ref.mimeType };
-}
-
-/** The body, or undefined once it passes `maxBytes` (the rest is not read). */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) {
-      await response.body.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }

@@ -162,7 +162,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     logger,
     now: () => new Date(),
   });
-  registerInboundWebhooks(app, { db, producer: deps.producer, accounts });
+  registerInboundWebhooks(app, {
+    db,
+    producer: deps.producer,
+    accounts,
+    publicBaseUrl: channels.publicBaseUrl,
+  });
   registerServiceTypeRuleRoutes(app, db);
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);

@@ -4,7 +4,7 @@ import type { Database } from "../db/client.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import type { InboundChannel, InboundMessage } from "./message.js";
-import { storableMessageText, storableRaw, storableText } from "./storable.js";
+import { storableIdentifier, storableMessageText, storableRaw, storableText } from "./storable.js";
 
 /**
  * The inbound queue's job id for a message: derived from the provider's message id, so a
@@ -41,14 +41,14 @@ export async function acceptInbound(
     id: newId("inboundMessage"),
     tenantId: m.tenantId,
     channel: m.channel,
-    providerMessageId: storableText(m.providerMessageId),
-    senderAddress: storableText(m.sender.address),
+    providerMessageId: storableIdentifier(m.providerMessageId),
+    senderAddress: storableIdentifier(m.sender.address),
     senderName: m.sender.displayName ? storableText(m.sender.displayName) : null,
-    threadRef: storableText(m.threadRef),
+    threadRef: storableIdentifier(m.threadRef),
     text: storableMessageText(m.text),
     attachments: m.attachments.map((a) => ({
       ...a,
-      ref: storableText(a.ref),
+      ref: storableIdentifier(a.ref),
       filename: a.filename === undefined ? undefined : storableText(a.filename),
       mimeType: a.mimeType === undefined ? undefined : storableText(a.mimeType),
     })),

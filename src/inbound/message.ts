@@ -63,3 +63,23 @@ export type InboundMessage = {
   /** The provider's payload as received; card numbers are masked before it is stored. */
   raw: unknown;
 };
+
+const channelLabels = {
+  telegram: "Telegram",
+  sms: "SMS",
+  whatsapp: "WhatsApp",
+  email: "e-mail",
+  webchat: "web chat",
+} as const satisfies Record<InboundChannel, string>;
+
+/**
+ * The name a customer gets when their channel shows none (an SMS carries a number only). Not the
+ * number itself: a name is free text, masked like any, and a phone number can read as a card number.
+ */
+export function unnamedCustomer(channel: InboundChannel): string {
+  return `Nasabah ${channelLabels[channel]}`;
+}
+
+export function isUnnamed(name: string): boolean {
+  return (Object.keys(channelLabels) as InboundChannel[]).some((c) => unnamedCustomer(c) === name);
+}

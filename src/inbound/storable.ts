@@ -1,4 +1,4 @@
-import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
+import { containsCardNumber, maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 
 /**
  * A customer's message is never refused for what PostgreSQL cannot store: the provider would only
@@ -7,6 +7,21 @@ import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js"
  */
 export function storableText(text: string): string {
   return maskCardNumbers(text.toWellFormed().replaceAll("\u0000", "\uFFFD"));
+}
+
+/**
+ * An address or a provider's handle (a phone number, a chat id, a message id, a media URL): kept as
+ * sent, since replies go there and redeliveries are recognised by it. Phone numbers and chat ids
+ * can pass the Luhn check, and a URL's digit groups can read as one card number: masking them would
+ * send replies nowhere. As the service desk does with customer.phone, only a value with more digits
+ * than any phone number (E.164 has at most 15) that holds a card number is masked.
+ */
+export function storableIdentifier(value: string): string {
+  const clean = value.toWellFormed().replaceAll("\u0000", "\uFFFD");
+  const digits = clean.replace(/\D/g, "").length;
+  return digits > 15 && !/^https?:\/\//.test(clean) && containsCardNumber(clean)
+    ? maskCardNumbers(clean)
+    : clean;
 }
 
 /** Texts are cut at this many characters: a service-desk description or comment holds no more. */

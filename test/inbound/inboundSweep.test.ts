@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inboundSweepHandler } from "../../queues/handlers/inbound.js";
 import { outboundMessages } from "../../src/db/schema/index.js";
 import { routeWaiting } from "../../src/inbound/router.js";
-import { type TelegramHub, telegramHub, textMessage } from "./support.js";
+import { type InboundHub, inboundHub, textMessage } from "./support.js";
 
-let t: TelegramHub;
+let t: InboundHub;
 
 beforeAll(async () => {
-  t = await telegramHub({ INBOUND_SWEEP_INTERVAL_MS: "100" });
+  t = await inboundHub({ INBOUND_SWEEP_INTERVAL_MS: "100" });
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { QueueEvents } from "bullmq";
 import { eq } from "drizzle-orm";
+import twilio from "twilio";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
 import { jobHandlers } from "../../queues/handlers/index.js";
@@ -12,6 +13,7 @@ import { createLogger } from "../../src/logger.js";
 import { testRedisUrl } from "../support/env.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
 import { type FakeBotApi, startFakeBotApi } from "./fakeBotApi.js";
+import { startFakeTwilio } from "./fakeTwilio.js";
 
 export const webhookSecret = "s3cret-token_for-the-webhook-0123";
 
@@ -19,8 +21,9 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
  * A test hub whose tenants have Telegram accounts pointing at a local fake Bot API, with the
  * workers that route inbound messages, send outbound ones and turn agents' replies into messages.
  */
-export async function telegramHub(env: Record<string, string> = {}) {
+export async function inboundHub(env: Record<string, string> = {}) {
   const bot = await startFakeBotApi();
+  const twilioApi = await startFakeTwilio();
   const hub = await createTestHub(env);
   // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
   const subscribers = [
@@ -83,6 +86,51 @@ export async function telegramHub(env: Record<string, string> = {}) {
     return credentials;
   }
 
+  /** A tenant with an SMS account on the fake Twilio API (the channel accounts admin API). */
+  async function tenantWithSms(slug: string) {
+    const credentials = await tenantWithTelegram(slug);
+    const account = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/sms`, {
+      method: "PUT",
+      json: {
+        provider: "twilio",
+        enabled: true,
+        settings: {
+          accountSid: twilioApi.accountSid,
+          authToken: twilioApi.authToken,
+          from: "+14155550100",
+          apiBaseUrl: twilioApi.apiBaseUrl,
+        },
+      },
+    });
+    if (account.status !== 200 && account.status !== 201) {
+      throw new Error(`sms account: ${account.status} ${await account.text()}`);
+    }
+    return credentials;
+  }
+
+  /**
+   * Twilio posting an incoming SMS to the hub, signed as Twilio signs: HMAC-SHA1 of the URL it was
+   * given (under PUBLIC_BASE_URL) and the sorted parameters, with the account's auth token.
+   */
+  const postSms = (tenantId: string, params: Record<string, string>, authToken = twilioApi.authToken) => {
+    const url = `${hub.config.channels.publicBaseUrl}/api/webhooks/sms/${tenantId}`;
+    return hub.request(`/api/webhooks/sms/${tenantId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilio.getExpectedTwilioSignature(authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+  };
+
+  /** Resolves when the router's job for this SMS has finished. */
+  async function routedSms(tenantId: string, messageSid: string) {
+    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, "sms", messageSid));
+    if (!job) throw new Error(`no inbound job for ${messageSid}`);
+    return job.waitUntilFinished(inboundEvents, 20_000);
+  }
+
   /** Telegram posting updates to the hub's webhook. */
   const postUpdate = (tenantId: string, body: unknown, secret: string | null = webhookSecret) =>
     hub.request(`/api/webhooks/telegram/${tenantId}`, {
@@ -131,7 +179,11 @@ export async function telegramHub(env: Record<string, string> = {}) {
   return {
     hub,
     bot,
+    twilioApi,
     tenantWithTelegram,
+    tenantWithSms,
+    postSms,
+    routedSms,
     postUpdate,
     routed,
     relay,
@@ -143,12 +195,13 @@ export async function telegramHub(env: Record<string, string> = {}) {
       await stopRouterWorkers();
       await inboundEvents.close();
       await bot.close();
+      await twilioApi.close();
       await hub.close();
     },
   };
 }
 
-export type TelegramHub = Awaited<ReturnType<typeof telegramHub>>;
+export type InboundHub = Awaited<ReturnType<typeof inboundHub>>;
 
 let updateIds = 5000;
 

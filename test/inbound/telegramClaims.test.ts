@@ -2,12 +2,12 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, events } from "../../src/db/schema/index.js";
 import { claimRequestSchema } from "../../src/serviceDesk/schemas.js";
-import { type TelegramHub, telegramHub, textMessage } from "./support.js";
+import { type InboundHub, inboundHub, textMessage } from "./support.js";
 
-let t: TelegramHub;
+let t: InboundHub;
 
 beforeAll(async () => {
-  t = await telegramHub();
+  t = await inboundHub();
 });
 
 afterAll(async () => {

@@ -3,12 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, customers } from "../../src/db/schema/index.js";
 import { bearer } from "../support/testHub.js";
 import { startReceiver } from "../webhooks/receiver.js";
-import { type TelegramHub, telegramHub, telegramMessage, textMessage } from "./support.js";
+import { type InboundHub, inboundHub, telegramMessage, textMessage } from "./support.js";
 
-let t: TelegramHub;
+let t: InboundHub;
 
 beforeAll(async () => {
-  t = await telegramHub({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8" });
+  t = await inboundHub({ WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8" });
 });
 
 afterAll(async () => {

@@ -5,13 +5,13 @@ import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import { acceptInbound } from "../../src/inbound/intake.js";
 import { createLogger } from "../../src/logger.js";
 import { testRedisUrl } from "../support/env.js";
-import { type TelegramHub, telegramHub, textMessage, webhookSecret } from "./support.js";
+import { type InboundHub, inboundHub, textMessage, webhookSecret } from "./support.js";
 
-let t: TelegramHub;
+let t: InboundHub;
 const redis: Redis[] = [];
 
 beforeAll(async () => {
-  t = await telegramHub();
+  t = await inboundHub();
 });
 
 afterAll(async () => {

@@ -2,7 +2,7 @@ import { type EventType, eventTypes } from "../../events/catalog.js";
 import { recordEvent } from "../../events/writer.js";
 import { createClaimWithin } from "../../tickets/create.js";
 import { queueOutbound, updateConversation } from "../conversationStore.js";
-import { ticketChannelOf } from "../message.js";
+import { isUnnamed, ticketChannelOf } from "../message.js";
 import { type RouteResult, type RouteStep, ticketOpened } from "../routeStep.js";
 import { answerClaimDialogue, type DialogueContext, startClaimDialogue } from "./dialogue.js";
 import { localDate } from "./parse.js";
@@ -52,10 +52,10 @@ function holding(state: DialogueState, step: RouteStep): DialogueState {
     : { ...state, heldFiles: [...(state.heldFiles ?? []), ...step.files] };
 }
 
-/** The customer's name, when the customer record has a real one (not just their address). */
+/** The customer's name, when the channel or the customer record has a real one. */
 function knownName(step: RouteStep): string | undefined {
   const name = step.message.senderName?.trim() || step.customer.name.trim();
-  return name && name !== step.message.senderAddress ? name : undefined;
+  return name && !isUnnamed(name) ? name : undefined;
 }
 
 export async function startDialogue(step: RouteStep): Promise<RouteResult> {

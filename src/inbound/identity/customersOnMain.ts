@@ -2,7 +2,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/service.js";
 import { statementTemplate, type Tx } from "../../db/client.js";
 import { conversations, customers } from "../../db/schema/index.js";
-import { addressKindOf } from "../message.js";
+import { addressKindOf, unnamedCustomer } from "../message.js";
 import type { ChannelContact, CustomerDirectory, ResolvedCustomer } from "./port.js";
 
 /** The customers module's matching statement, answering the customer and whether it was created. */
@@ -40,7 +40,7 @@ export function customersOnMain(): CustomerDirectory {
 }
 
 function contactInput(contact: ChannelContact): CustomerInput {
-  const name = contact.displayName?.trim() || contact.address;
+  const name = contact.displayName?.trim() || unnamedCustomer(contact.channel);
   switch (addressKindOf[contact.channel]) {
     case "phone":
       return { name, phone: contact.address };
