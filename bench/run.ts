@@ -21,6 +21,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   "tickets-new": () => import("./benchmarks/ticketsNew.js"),
   "tickets-mixed": () => import("./benchmarks/ticketsMixed.js"),
   journeys: () => import("./benchmarks/journeys.js"),
+  handoff: () => import("./benchmarks/handoff.js"),
 };
 
 const usage =

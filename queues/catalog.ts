@@ -129,6 +129,17 @@ export const jobCatalog = {
     concurrency: 1,
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
+  /**
+   * A scheduled tick that folds published channel events into the channel analytics' rollups
+   * (src/sct07/analytics/fold.ts); until folded they are counted live, so a late tick costs the
+   * analytics query a little time, never a wrong figure.
+   */
+  "channel-activity-fold": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    // The next tick is the retry: pending events stay pending until a fold commits.
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
 } as const satisfies Record<string, { payload: z.ZodType; concurrency: number; options: JobsOptions }>;
 
 export type QueueName = keyof typeof jobCatalog;

@@ -53,6 +53,8 @@ export function recurringJobs(options: {
           },
         ]
       : []),
+    // Often enough that the analytics' live part (events not folded yet) stays a few seconds' worth.
+    { queue: "channel-activity-fold", schedulerId: "channel-activity-fold-tick", everyMs: 10_000, data: {} },
   ];
 }
 

@@ -152,6 +152,8 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** How long one call to a channel provider (SMTP, Twilio, Telegram, Graph API, push) may take. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** How long an SCT07 session handoff token can be resumed (default 5 minutes). */
+  HANDOFF_TOKEN_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
 });
 
 function isTimeZone(zone: string): boolean {
@@ -191,6 +193,7 @@ export type Config = Readonly<{
   webhooks: WebhookSettings;
   inbound: InboundConfig;
   channels: ChannelSettings;
+  handoffTokenTtlMs: number;
 }>;
 
 /** The conversation router and the channels' receive halves. */
@@ -316,6 +319,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
       secretKeys: v.CHANNEL_SECRET_KEYS,
     },
+    handoffTokenTtlMs: v.HANDOFF_TOKEN_TTL_MS,
   };
 }
 

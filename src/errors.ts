@@ -11,6 +11,7 @@ export const errorStatus = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  GONE: 410,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
@@ -50,6 +51,9 @@ export const errors = {
   forbidden: (message: string, fields: FieldErrors = {}) => new AppError("FORBIDDEN", message, fields),
   notFound: (message: string) => new AppError("NOT_FOUND", message),
   conflict: (message: string, fields: FieldErrors = {}) => new AppError("CONFLICT", message, fields),
+  unprocessable: (message: string, fields: FieldErrors = {}) =>
+    new AppError("UNPROCESSABLE", message, fields),
+  gone: (message: string, fields: FieldErrors = {}) => new AppError("GONE", message, fields),
   payloadTooLarge: (maxBytes: number) =>
     new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`),
   rateLimited: (retryAfterSeconds: number) =>

@@ -55,6 +55,7 @@ describe("the job catalog", () => {
         inbound: async () => undefined,
         "conversation-outbound": async () => undefined,
         "inbound-sweep": async () => undefined,
+        "channel-activity-fold": async () => undefined,
         "domain-events": async () => "handled",
       },
     });
@@ -98,6 +99,7 @@ describe("the job catalog", () => {
         inbound: async () => undefined,
         "conversation-outbound": async () => undefined,
         "inbound-sweep": async () => undefined,
+        "channel-activity-fold": async () => undefined,
         "domain-events": async () => {
           started();
           await new Promise((r) => setTimeout(r, 300));

@@ -7,13 +7,13 @@ import {
   benchTemplate,
   hubJourneys,
   journeyActions,
-  percentile,
   type WorkloadResult,
 } from "../lib/journeyWorkload.js";
 import { progress } from "../lib/log.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure } from "../lib/types.js";
+import { percentile } from "../lib/units.js";
 
 const journeysPerRound = 1000;
 

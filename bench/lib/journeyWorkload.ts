@@ -1,5 +1,5 @@
 import pg from "pg";
-import { throwIfInterrupted } from "./interrupted.js";
+import { runUnits } from "./units.js";
 
 /** The five actions of one journey, in order: what the benchmark times each of. */
 export const journeyActions = ["create", "advance1", "advance2", "advance3", "complete"] as const;
@@ -33,17 +33,11 @@ export const benchTemplate = {
   slaHours: 120,
 };
 
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
-}
-
 /**
  * Runs `journeys` units of five timed calls over `concurrency` loops; `step(unit, action)` makes one
  * call and resolves with an error text or undefined.
  */
-async function runUnits(
+async function runJourneys(
   journeys: number,
   concurrency: number,
   signal: AbortSignal,
@@ -53,30 +47,8 @@ async function runUnits(
     state: Record<string, string>,
   ) => Promise<string | undefined>,
 ): Promise<WorkloadResult> {
-  const latencies = Object.fromEntries(journeyActions.map((a) => [a, [] as number[]])) as Record<
-    JourneyActionName,
-    number[]
-  >;
-  const failures: string[] = [];
-  let next = 0;
-  const started = performance.now();
-  const loop = async () => {
-    for (let unit = next++; unit < journeys; unit = next++) {
-      throwIfInterrupted(signal);
-      const state: Record<string, string> = {};
-      for (const action of journeyActions) {
-        const t0 = performance.now();
-        const failure = await step(unit, action, state);
-        latencies[action].push(performance.now() - t0);
-        if (failure) {
-          if (failures.length < 5) failures.push(failure);
-          break;
-        }
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, journeys) }, loop));
-  return { journeys, elapsedMs: performance.now() - started, latencies, failures };
+  const { units, ...rest } = await runUnits(journeyActions, journeys, concurrency, signal, step);
+  return { journeys: units, ...rest };
 }
 
 /** The hub's side: each journey through the real API. */
@@ -93,7 +65,7 @@ export function hubJourneys(
     return { status: res.status, text: await res.text() };
   };
   const steps = benchTemplate.steps.map((s) => s.id);
-  return runUnits(journeys, concurrency, signal, async (unit, action, state) => {
+  return runJourneys(journeys, concurrency, signal, async (unit, action, state) => {
     const by = "usr_bench_001";
     const res =
       action === "create"
@@ -138,7 +110,7 @@ export async function baselineJourneys(
       "INSERT INTO bench_baseline_journeys SELECT g, 0, now() FROM generate_series(0, $1::int - 1) g ON CONFLICT (id) DO UPDATE SET step = 0",
       [journeys],
     );
-    return await runUnits(journeys, concurrency, signal, async (unit) => {
+    return await runJourneys(journeys, concurrency, signal, async (unit) => {
       const res = await pool.query(
         "UPDATE bench_baseline_journeys SET step = step + 1, updated_at = now() WHERE id = $1",
         [unit],

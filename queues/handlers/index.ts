@@ -5,6 +5,7 @@ import type { RouterDeps } from "../../src/inbound/deps.js";
 import type { ConversationSender } from "../../src/inbound/outbound.js";
 import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
+import { foldPendingActivity } from "../../src/sct07/analytics/fold.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
@@ -56,5 +57,6 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     inbound: inboundHandler(deps.inbound),
     "conversation-outbound": conversationOutboundHandler({ db: deps.db, sender: deps.inbound.sender }),
     "inbound-sweep": inboundSweepHandler({ ...deps, strandedAfterMs: deps.inbound.strandedAfterMs }),
+    "channel-activity-fold": async () => ({ folded: await foldPendingActivity(deps.db) }),
   };
 }

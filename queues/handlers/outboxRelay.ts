@@ -1,4 +1,4 @@
-import { asc, inArray, isNull, sql } from "drizzle-orm";
+import { asc, isNull, sql } from "drizzle-orm";
 import type { Database, Tx } from "../../src/db/client.js";
 import { events } from "../../src/db/schema/index.js";
 import type { Producer } from "../producer.js";
@@ -46,17 +46,31 @@ export async function relayOutbox(
       }
     }
     await producer.enqueueBulk("domain-events", jobs);
-    await tx
-      .update(events)
-      .set({ publishedAt: sql`now()` })
-      .where(
-        inArray(
-          events.id,
-          pending.map((e) => e.id),
-        ),
-      );
+    await markPublished(
+      tx,
+      pending.map((e) => e.id),
+    );
     return pending.length;
   });
+}
+
+/**
+ * Marks the events published, and in the same statement hands those with a channel to the channel
+ * analytics' fold (channel_fold_pending; src/sct07/analytics/fold.ts). Folding is that job's work,
+ * not the relay's: the relay takes no lock beyond its rows and spends no time on analytics, so an
+ * event's way to its subscribers and webhooks is as short as it was; the analytics count pending
+ * events live until they are folded.
+ */
+async function markPublished(tx: Tx, ids: readonly string[]): Promise<void> {
+  const list = sql`ARRAY[${sql.join(
+    ids.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::text[]`;
+  await tx.execute(sql`WITH published AS (
+      UPDATE events SET published_at = now() WHERE id = ANY(${list}) RETURNING id, tenant_id, channel
+    )
+    INSERT INTO channel_fold_pending (tenant_id, event_id)
+    SELECT tenant_id, id FROM published WHERE channel IS NOT NULL`);
 }
 
 /** The batch's events of types the subscriber wants, narrowed to those it says it has work for. */

@@ -17,8 +17,8 @@ import type { HubEnv } from "../http/env.js";
 import { adminSecurity, errorResponses, json } from "../http/openapiParts.js";
 import { paginationOf, paginationQuery, paginationSchema } from "../http/pagination.js";
 import { requireTenant, tenantParam } from "../tenants/adminPath.js";
-import { createTenantSchema, tenantSchema, tenantView } from "../tenants/schemas.js";
-import { createTenant, listTenants, setTenantStatus } from "../tenants/service.js";
+import { createTenantSchema, tenantSchema, tenantSettingsFields, tenantView } from "../tenants/schemas.js";
+import { createTenant, listTenants, setTenantStatus, updateTenantSettings } from "../tenants/service.js";
 
 const adminActor: Actor = { type: "admin" };
 const security = adminSecurity;
@@ -71,12 +71,21 @@ const updateTenantRoute = createRoute({
   path: "/api/admin/tenants/{tenantId}",
   tags,
   security,
-  summary: "Enable or disable a tenant (a disabled tenant's keys stop working)",
+  summary:
+    "Enable or disable a tenant (a disabled tenant's keys stop working), or set its SCT07 level and phone region",
   request: {
     params: tenantParam,
     body: {
       required: true,
-      content: json(z.object({ status: z.enum(tenantStatuses) }).openapi("UpdateTenant")),
+      content: json(
+        z
+          .object({ status: z.enum(tenantStatuses).optional(), ...tenantSettingsFields() })
+          .refine((b) => Object.values(b).some((v) => v !== undefined), {
+            message: "give status, level or defaultRegion",
+            path: ["status"],
+          })
+          .openapi("UpdateTenant"),
+      ),
     },
   },
   responses: {
@@ -175,9 +184,19 @@ export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): voi
 
   app.openapi(updateTenantRoute, async (c) => {
     const tenant = await requireTenant(db, c.req.valid("param").tenantId);
-    const result = await setTenantStatus(db, tenant.id, c.req.valid("json").status, adminActor);
-    if (!result.ok) throw errors.notFound("Tenant not found");
-    return c.json({ data: tenantView(result.tenant) }, 200);
+    const { status, ...settings } = c.req.valid("json");
+    let updated = tenant;
+    if (settings.level !== undefined || settings.defaultRegion !== undefined) {
+      const changed = await updateTenantSettings(db, tenant.id, settings, adminActor);
+      if (!changed) throw errors.notFound("Tenant not found");
+      updated = changed;
+    }
+    if (status !== undefined) {
+      const result = await setTenantStatus(db, tenant.id, status, adminActor);
+      if (!result.ok) throw errors.notFound("Tenant not found");
+      updated = result.tenant;
+    }
+    return c.json({ data: tenantView(updated) }, 200);
   });
 
   app.openapi(createKeyRoute, async (c) => {

@@ -11,6 +11,7 @@ export const scopes = [
   "omni:write",
   "customers:read",
   "customers:write",
+  "sessions:read",
   "sessions:write",
   "analytics:read",
   "desk:read",

@@ -1,202 +1,353 @@
-import { type SQL, sql } from "drizzle-orm";
-import type { StatementParams } from "../db/client.js";
-import { driverErrorOf } from "../db/errors.js";
+import { and, asc, count, desc, eq, inArray, isNull, sql } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.js";
+import {
+  type CustomerRow,
+  customerDuplicates,
+  customerIdentities,
+  customers,
+  type IdentityKind,
+} from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
-import { eventInsertSql, eventInsertValues } from "../events/writer.js";
+import { recordEvent } from "../events/writer.js";
+import { type PageRequest, pageWindow } from "../http/pagination.js";
 import { newId } from "../ids.js";
+import { maskCardNumbersDeep } from "../privacy/cardNumbers.js";
+import { normalizeAddress } from "./addresses.js";
+import { liveCustomer } from "./contactPoints.js";
+import { type Claim, claimIdentity, type NewIdentity } from "./identities.js";
 
-export type CustomerInput = {
-  name: string;
-  email?: string | undefined;
-  phone?: string | undefined;
-  identifier?: string | undefined;
+export type CustomerProfileInput = {
+  name?: string | undefined;
   branchCode?: string | undefined;
   department?: string | undefined;
   preferredLanguage?: string | undefined;
+  notificationChannel?: string | undefined;
+  optOuts?: readonly string[] | undefined;
 };
 
-/** Phone numbers compare by digits with one leading "+": "+62 812-3456" and "+628123456" are one person. */
-export function normalizePhone(phone: string): string {
-  const digits = phone.replace(/\D/g, "");
-  return phone.trim().startsWith("+") ? `+${digits}` : digits;
+export type AddressInput = { kind: IdentityKind; value: string; verified?: boolean; verifiedVia?: string };
+
+export type CustomerDetail = CustomerRow & {
+  identities: (typeof customerIdentities.$inferSelect)[];
+  possibleDuplicates: { customerId: string; kind: IdentityKind; value: string }[];
+};
+
+/** The profile column an identity kind fills when the customer has none yet. */
+const primaryColumn = { email: "email", phone: "phone", cif: "identifier" } as const;
+
+type Ctx = { tenantId: string; actor: Actor; defaultRegion: string | null; now?: Date };
+
+const normalized = (ctx: Ctx, a: AddressInput): NewIdentity => ({
+  kind: a.kind,
+  value: normalizeAddress(a.kind, a.value, ctx.defaultRegion),
+  verified: a.verified,
+  verifiedVia: a.verifiedVia,
+});
+
+/** Claims each address for the customer in order; fills the profile's primary columns; writes events. */
+async function claimAll(tx: Tx, ctx: Ctx, customerId: string, addresses: readonly AddressInput[], now: Date) {
+  const claims: Array<Claim & { kind: IdentityKind; value: string }> = [];
+  for (const address of addresses) {
+    const identity = normalized(ctx, address);
+    if (identity.value === "") continue;
+    const claim = await claimIdentity(tx, ctx.tenantId, customerId, identity, now);
+    claims.push({ ...claim, kind: identity.kind, value: identity.value });
+    if (claim.outcome === "claimed") {
+      const column =
+        identity.kind in primaryColumn ? primaryColumn[identity.kind as keyof typeof primaryColumn] : null;
+      if (column) {
+        await tx
+          .update(customers)
+          .set({ [column === "identifier" ? "identifier" : column]: identity.value })
+          .where(and(eq(customers.id, customerId), isNull(customers[column])));
+      }
+      await recordEvent(tx, {
+        tenantId: ctx.tenantId,
+        type: eventTypes.customerIdentityAdded,
+        subject: { type: "customer", id: customerId },
+        customerId,
+        actor: ctx.actor,
+        payload: { identityId: claim.identityId, kind: identity.kind, verified: identity.verified ?? false },
+      });
+    } else if (claim.outcome === "held_by_other") {
+      await recordEvent(tx, {
+        tenantId: ctx.tenantId,
+        type: eventTypes.customerDuplicateSuspected,
+        subject: { type: "customer", id: customerId },
+        customerId,
+        actor: ctx.actor,
+        payload: { otherCustomerId: claim.otherCustomerId, kind: identity.kind },
+      });
+    }
+  }
+  return claims;
 }
 
-/**
- * The customer a contact describes, as common table expressions ending in `customer(id)`, for the
- * statement template that also writes what the contact opened (a ticket, a conversation), so that
- * matching, creating and using the customer commit together in one round trip. Its parameters'
- * values come from customerValues.
- *
- * Rules: match the tenant's customer by identifier (CIF), then e-mail (case-insensitive), then phone
- * (digits); a contact that names a CIF never matches, by e-mail or phone, a customer with another
- * CIF. A matched customer gets its blank fields filled in, never its known ones overwritten (a
- * partner's typo must not rename a customer). No match: a new customer and its customer.created
- * event. A contact's e-mail, phone or CIF is filled in only where no other customer has it.
- *
- * Concurrent contacts of one new person race: the unique indexes on CIF (and, for customers
- * without one, on e-mail and phone) let one insert, and `customer` is then empty for the other,
- * whose statement writes nothing; a fill that lost such a race fails with a unique violation.
- * Either way, run the statement again: it then matches the winner (see isCustomerRace).
- */
-export function customerCte(p: StatementParams): SQL {
-  return sql`${matchedCte(p)},
-    filled AS (
-      UPDATE customers c SET
-        email = coalesce(c.email, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND lower(o.email) = ${p.c_email}::text) THEN ${p.c_email}::text END),
-        phone = coalesce(c.phone, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.phone = ${p.c_phone}::text) THEN ${p.c_phone}::text END),
-        identifier = coalesce(c.identifier, CASE WHEN NOT EXISTS (SELECT 1 FROM customers o
-          WHERE o.tenant_id = c.tenant_id AND o.identifier = ${p.c_identifier}::text) THEN ${p.c_identifier}::text END),
-        branch_code = coalesce(c.branch_code, ${p.c_branch}::text),
-        department = coalesce(c.department, ${p.c_department}::text),
-        preferred_language = coalesce(c.preferred_language, ${p.c_language}::text),
-        updated_at = ${p.c_at}::timestamptz
-      FROM matched m
-      WHERE c.id = m.id AND ${fillable(p)}
-      RETURNING c.id
-    ),
-    inserted AS (
-      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
-        preferred_language, created_at, updated_at)
-      SELECT ${p.c_id}::text, ${p.c_tenant}::text, ${p.c_name}::text, ${p.c_email}::text, ${p.c_phone}::text,
-        ${p.c_identifier}::text, ${p.c_branch}::text, ${p.c_department}::text, ${p.c_language}::text,
-        ${p.c_at}::timestamptz, ${p.c_at}::timestamptz
-      WHERE NOT EXISTS (SELECT 1 FROM matched)
-      ON CONFLICT DO NOTHING
-      RETURNING id
-    ),
-    customer_created AS (${eventInsertSql("ce", p, { cte: "inserted", customerId: sql`inserted.id` })}),
-    customer AS (SELECT id FROM matched UNION ALL SELECT id FROM inserted)`;
-}
-
-/**
- * customerCte's read-only twin for the common case, a returning customer with nothing to fill in:
- * `customer(id)` is the matched customer only when customerCte would neither create nor change
- * one, and empty otherwise (then run the statement with customerCte). Writing nothing, it skips
- * what customerCte's writing parts cost PostgreSQL on every call, even when they change no row.
- */
-export function knownCustomerCte(p: StatementParams): SQL {
-  return sql`${matchedCte(p)},
-    customer AS (SELECT c.id FROM customers c JOIN matched m ON c.id = m.id WHERE NOT ${fillable(p)})`;
-}
-
-/** The tenant's customer the contact names, by CIF, then e-mail, then phone. */
-function matchedCte(p: StatementParams): SQL {
-  return sql`matched AS (${matchCustomerQuery(p)})`;
-}
-
-/** At most one row: the id of the tenant's customer that the contact in `p` names. */
-function matchCustomerQuery(p: StatementParams): SQL {
-  const compatible = sql`(${p.c_identifier}::text IS NULL OR identifier IS NULL)`;
-  // Three lookups, each on its own index, so that a table of millions is never scanned whichever
-  // identifiers a contact carries (one OR over three columns may not use them).
-  return sql`SELECT id FROM (
-        (SELECT id, 0 AS rank, created_at FROM customers
-          WHERE tenant_id = ${p.c_tenant}::text AND identifier = ${p.c_identifier}::text LIMIT 1)
-        UNION ALL
-        (SELECT id, 1, created_at FROM customers
-          WHERE tenant_id = ${p.c_tenant}::text AND lower(email) = ${p.c_email}::text AND ${compatible}
-          ORDER BY created_at LIMIT 1)
-        UNION ALL
-        (SELECT id, 2, created_at FROM customers
-          WHERE tenant_id = ${p.c_tenant}::text AND phone = ${p.c_phone}::text AND ${compatible}
-          ORDER BY created_at LIMIT 1)
-      ) candidates
-      ORDER BY rank, created_at
-      LIMIT 1`;
-}
-
-/**
- * customerCte for many contacts at once, in a batched statement (src/db/batchedStatement.ts):
- * `customer(row_key, id)` for each row of `rows` whose contact names a known customer with nothing
- * to fill in, or names nobody and whose new customer this statement created (with its
- * customer.created event). `input` reads the contact of the current row of `rows`, `keyColumn` is
- * the column that keys a row (`row_key` in `customer`), and `created` reads the columns of
- * `created_customer` (a created customer's id joined with its row, the group `ce` of its event
- * included).
- *
- * A row gets no customer, and so writes nothing, when its customer has blanks to fill in or when
- * another contact created the same person first (a unique index refused its insert: in another
- * transaction, or earlier in this very statement). Write such a row alone with customerCte: it then
- * fills in, or matches the winner. The rows are inserted in the order of their CIF, e-mail and
- * phone, so two batches that create the same people wait for each other in one order.
- */
-export function newOrKnownCustomersCte(
-  input: StatementParams,
-  rows: string,
-  keyColumn: string,
-  created: StatementParams,
-): SQL {
-  const from = sql.identifier(rows);
-  const rowKey = input[keyColumn];
-  return sql`matched AS (
-      SELECT ${rowKey} AS row_key, c.id, ${fillable(input)} AS fillable FROM ${from}
-        CROSS JOIN LATERAL (${matchCustomerQuery(input)}) m
-        JOIN customers c ON c.id = m.id
-    ),
-    inserted AS (
-      INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
-        preferred_language, created_at, updated_at)
-      SELECT ${input.c_id}::text, ${input.c_tenant}::text, ${input.c_name}::text, ${input.c_email}::text,
-        ${input.c_phone}::text, ${input.c_identifier}::text, ${input.c_branch}::text, ${input.c_department}::text,
-        ${input.c_language}::text, ${input.c_at}::timestamptz, ${input.c_at}::timestamptz
-      FROM ${from}
-      WHERE NOT EXISTS (SELECT 1 FROM matched WHERE matched.row_key = ${rowKey})
-      ORDER BY ${input.c_identifier}, ${input.c_email}, ${input.c_phone}
-      ON CONFLICT DO NOTHING
-      RETURNING id
-    ),
-    created_customer AS (
-      SELECT inserted.id, ${from}.* FROM inserted JOIN ${from} ON ${input.c_id} = inserted.id
-    ),
-    customer_created AS (${eventInsertSql("ce", created, { cte: "created_customer", customerId: sql`created_customer.id` })}),
-    customer AS (
-      SELECT row_key, id FROM matched WHERE NOT fillable
-      UNION ALL
-      SELECT ${created[keyColumn]} AS row_key, id FROM created_customer
-    )`;
-}
-
-/** Customer `c` has a blank field that the contact gives a value for. */
-function fillable(p: StatementParams): SQL {
-  return sql`(
-        (c.email IS NULL AND ${p.c_email}::text IS NOT NULL) OR (c.phone IS NULL AND ${p.c_phone}::text IS NOT NULL)
-        OR (c.identifier IS NULL AND ${p.c_identifier}::text IS NOT NULL)
-        OR (c.branch_code IS NULL AND ${p.c_branch}::text IS NOT NULL)
-        OR (c.department IS NULL AND ${p.c_department}::text IS NOT NULL)
-        OR (c.preferred_language IS NULL AND ${p.c_language}::text IS NOT NULL)
-      )`;
-}
-
-/** The values of customerCte's parameters for one contact: its groups `c` and `ce`. */
-export function customerValues(tenantId: string, input: CustomerInput, actor: Actor, now: Date) {
+/** Free text a person types: masked for card numbers before it is stored (src/privacy). */
+function profileValues(input: CustomerProfileInput) {
+  const masked = maskCardNumbersDeep({ name: input.name, department: input.department });
   return {
-    c: {
-      tenant: tenantId,
-      name: input.name,
-      email: input.email?.trim().toLowerCase() || null,
-      phone: input.phone ? normalizePhone(input.phone) || null : null,
-      identifier: input.identifier?.trim() || null,
-      branch: input.branchCode ?? null,
-      department: input.department ?? null,
-      language: input.preferredLanguage ?? null,
-      at: now.toISOString(),
-      id: newId("customer"),
-    },
-    ce: eventInsertValues({
-      tenantId,
-      type: eventTypes.customerCreated,
-      subjectType: "customer",
-      actor,
-      payload: {},
-      occurredAt: now,
-    }),
+    ...(masked.name !== undefined ? { name: masked.name } : {}),
+    ...(masked.department !== undefined ? { department: masked.department } : {}),
+    ...(input.branchCode !== undefined ? { branchCode: input.branchCode } : {}),
+    ...(input.preferredLanguage !== undefined ? { preferredLanguage: input.preferredLanguage } : {}),
+    ...(input.notificationChannel !== undefined ? { notificationChannel: input.notificationChannel } : {}),
+    ...(input.optOuts !== undefined ? { optOuts: [...new Set(input.optOuts)] } : {}),
   };
 }
 
-/** A unique violation on a customers index: a concurrent contact of the same person won; try again. */
-export function isCustomerRace(err: unknown): boolean {
-  const pgError = driverErrorOf(err);
-  return pgError?.code === "23505" && String(pgError.constraint ?? "").startsWith("customers_");
+/**
+ * A new customer with the addresses given. An address another customer holds is not theirs: it is
+ * recorded as a possible duplicate, and the customer is created without it.
+ */
+export async function createCustomer(
+  db: Database,
+  ctx: Ctx,
+  input: CustomerProfileInput & { name: string },
+  addresses: readonly AddressInput[],
+): Promise<CustomerDetail> {
+  const now = ctx.now ?? new Date();
+  const id = await db.transaction(async (tx) => {
+    const id = newId("customer");
+    await tx.insert(customers).values({
+      id,
+      tenantId: ctx.tenantId,
+      ...profileValues(input),
+      name: profileValues(input).name ?? input.name,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: eventTypes.customerCreated,
+      subject: { type: "customer", id },
+      customerId: id,
+      actor: ctx.actor,
+      payload: {},
+    });
+    const claims = await claimAll(tx, ctx, id, addresses, now);
+    // Callers name at most one CIF (the route's schema refuses two, naming the field).
+    if (claims.some((c) => c.outcome === "other_cif_held"))
+      throw new Error("a new customer was given two CIFs");
+    return id;
+  });
+  const detail = await getCustomer(db, ctx.tenantId, id);
+  if (!detail) throw new Error("customer vanished after its creation");
+  return detail;
+}
+
+/** The customer with its identities and open possible duplicates; a merged id answers with the survivor. */
+export async function getCustomer(db: Database | Tx, tenantId: string, customerId: string) {
+  const customer = await liveCustomer(db, tenantId, customerId);
+  if (!customer) return undefined;
+  const [identities, duplicates] = await Promise.all([
+    db
+      .select()
+      .from(customerIdentities)
+      .where(and(eq(customerIdentities.tenantId, tenantId), eq(customerIdentities.customerId, customer.id)))
+      .orderBy(asc(customerIdentities.createdAt), asc(customerIdentities.id)),
+    db
+      .select()
+      .from(customerDuplicates)
+      .where(
+        and(
+          eq(customerDuplicates.tenantId, tenantId),
+          eq(customerDuplicates.status, "open"),
+          sql`(${customerDuplicates.customerId} = ${customer.id} OR ${customerDuplicates.otherCustomerId} = ${customer.id})`,
+        ),
+      )
+      .orderBy(asc(customerDuplicates.createdAt)),
+  ]);
+  return {
+    ...customer,
+    identities,
+    possibleDuplicates: duplicates.map((d) => ({
+      customerId: d.customerId === customer.id ? d.otherCustomerId : d.customerId,
+      kind: d.kind,
+      value: d.value,
+    })),
+  } satisfies CustomerDetail;
+}
+
+export type UpdateResult =
+  | { ok: true; customer: CustomerDetail; conflicts: Array<{ kind: IdentityKind; otherCustomerId: string }> }
+  | { ok: false; reason: "not_found" };
+
+/** Changes the profile; e-mail and phone given here are claimed as identities (and become primary). */
+export async function updateCustomer(
+  db: Database,
+  ctx: Ctx,
+  customerId: string,
+  input: CustomerProfileInput,
+  addresses: readonly AddressInput[],
+): Promise<UpdateResult> {
+  const now = ctx.now ?? new Date();
+  const result = await db.transaction(async (tx) => {
+    const customer = await liveCustomer(tx, ctx.tenantId, customerId);
+    if (!customer) return undefined;
+    await tx.select({ id: customers.id }).from(customers).where(eq(customers.id, customer.id)).for("update");
+    await tx
+      .update(customers)
+      .set({ ...profileValues(input), updatedAt: now })
+      .where(eq(customers.id, customer.id));
+    const claims = await claimAll(tx, ctx, customer.id, addresses, now);
+    for (const claim of claims) {
+      const column =
+        claim.kind in primaryColumn ? primaryColumn[claim.kind as keyof typeof primaryColumn] : null;
+      if (column && (claim.outcome === "claimed" || claim.outcome === "already_held"))
+        await tx
+          .update(customers)
+          .set({ [column]: claim.value })
+          .where(eq(customers.id, customer.id));
+    }
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: eventTypes.customerUpdated,
+      subject: { type: "customer", id: customer.id },
+      customerId: customer.id,
+      actor: ctx.actor,
+      payload: {
+        fields: [
+          ...Object.keys(input).filter((k) => input[k as keyof CustomerProfileInput] !== undefined),
+          ...addresses.map((a) => a.kind),
+        ],
+      },
+    });
+    return { id: customer.id, claims };
+  });
+  if (!result) return { ok: false, reason: "not_found" };
+  const customer = await getCustomer(db, ctx.tenantId, result.id);
+  if (!customer) return { ok: false, reason: "not_found" };
+  const conflicts = result.claims.flatMap((c) =>
+    c.outcome === "held_by_other" ? [{ kind: c.kind, otherCustomerId: c.otherCustomerId }] : [],
+  );
+  return { ok: true, customer, conflicts };
+}
+
+export type ListFilter = {
+  q?: string | undefined;
+  kind?: IdentityKind | undefined;
+  value?: string | undefined;
+};
+
+/** The tenant's live customers, newest first; by an address (exact, normalised) or a name prefix. */
+export async function listCustomers(
+  db: Database,
+  tenantId: string,
+  filter: ListFilter,
+  page: PageRequest,
+  defaultRegion: string | null,
+) {
+  const byAddress =
+    filter.kind && filter.value
+      ? inArray(
+          customers.id,
+          db
+            .select({ id: customerIdentities.customerId })
+            .from(customerIdentities)
+            .where(
+              and(
+                eq(customerIdentities.tenantId, tenantId),
+                eq(customerIdentities.kind, filter.kind),
+                eq(customerIdentities.value, normalizeAddress(filter.kind, filter.value, defaultRegion)),
+              ),
+            ),
+        )
+      : undefined;
+  const where = and(
+    eq(customers.tenantId, tenantId),
+    isNull(customers.mergedInto),
+    byAddress,
+    filter.q
+      ? sql`lower(${customers.name}) LIKE ${`${filter.q.toLowerCase().replace(/[\\%_]/g, "\\$&")}%`}`
+      : undefined,
+  );
+  const { limit, offset } = pageWindow(page);
+  const [rows, totals] = await Promise.all([
+    db
+      .select()
+      .from(customers)
+      .where(where)
+      .orderBy(desc(customers.createdAt), desc(customers.id))
+      .limit(limit)
+      .offset(offset),
+    db.select({ n: count() }).from(customers).where(where),
+  ]);
+  return { items: rows, total: totals[0]?.n ?? 0 };
+}
+
+export type IdentityResult =
+  | { ok: true; customer: CustomerDetail; identityId: string; created: boolean }
+  | { ok: false; reason: "not_found" }
+  | { ok: false; reason: "held_by_other"; otherCustomerId: string }
+  | { ok: false; reason: "other_cif_held"; cif: string };
+
+export async function addIdentity(
+  db: Database,
+  ctx: Ctx,
+  customerId: string,
+  address: AddressInput,
+): Promise<IdentityResult> {
+  const now = ctx.now ?? new Date();
+  const outcome = await db.transaction(async (tx) => {
+    const customer = await liveCustomer(tx, ctx.tenantId, customerId);
+    if (!customer) return undefined;
+    const [claim] = await claimAll(tx, ctx, customer.id, [address], now);
+    return { id: customer.id, claim };
+  });
+  if (!outcome?.claim) return { ok: false, reason: "not_found" };
+  const { claim } = outcome;
+  if (claim.outcome === "held_by_other")
+    return { ok: false, reason: "held_by_other", otherCustomerId: claim.otherCustomerId };
+  if (claim.outcome === "other_cif_held") return { ok: false, reason: "other_cif_held", cif: claim.cif };
+  const customer = await getCustomer(db, ctx.tenantId, outcome.id);
+  if (!customer) return { ok: false, reason: "not_found" };
+  return { ok: true, customer, identityId: claim.identityId, created: claim.outcome === "claimed" };
+}
+
+/** Removes an address from the customer; the profile's primary of that kind moves to another one, or goes. */
+export async function removeIdentity(
+  db: Database,
+  ctx: Ctx,
+  customerId: string,
+  identityId: string,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const customer = await liveCustomer(tx, ctx.tenantId, customerId);
+    if (!customer) return false;
+    const [removed] = await tx
+      .delete(customerIdentities)
+      .where(
+        and(
+          eq(customerIdentities.tenantId, ctx.tenantId),
+          eq(customerIdentities.customerId, customer.id),
+          eq(customerIdentities.id, identityId),
+        ),
+      )
+      .returning();
+    if (!removed) return false;
+    const column =
+      removed.kind in primaryColumn ? primaryColumn[removed.kind as keyof typeof primaryColumn] : null;
+    if (column && customer[column] === removed.value) {
+      const [next] = await tx
+        .select({ value: customerIdentities.value })
+        .from(customerIdentities)
+        .where(and(eq(customerIdentities.customerId, customer.id), eq(customerIdentities.kind, removed.kind)))
+        .orderBy(desc(customerIdentities.verified), asc(customerIdentities.createdAt))
+        .limit(1);
+      await tx
+        .update(customers)
+        .set({ [column]: next?.value ?? null, updatedAt: new Date() })
+        .where(eq(customers.id, customer.id));
+    }
+    await recordEvent(tx, {
+      tenantId: ctx.tenantId,
+      type: eventTypes.customerIdentityRemoved,
+      subject: { type: "customer", id: customer.id },
+      customerId: customer.id,
+      actor: ctx.actor,
+      payload: { identityId: removed.id, kind: removed.kind },
+    });
+    return true;
+  });
 }

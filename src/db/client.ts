@@ -119,6 +119,14 @@ export function statementTemplate(name: string, build: (params: StatementParams)
   };
 }
 
+/**
+ * The rows of a `db.execute(sql...)`: both drivers answer `{ rows }`, which the database type,
+ * generic over the driver, does not say.
+ */
+export function rowsOf<Row>(result: unknown): Row[] {
+  return "rows" in (result as object) ? (result as { rows: Row[] }).rows : (result as Row[]);
+}
+
 type StatementRunner = (args: unknown[]) => Promise<unknown[]>;
 
 /** The node-postgres pool (or, in a transaction, client) under a drizzle session; none on PGlite. */

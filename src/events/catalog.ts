@@ -5,6 +5,7 @@
 export const eventTypes = {
   tenantCreated: "tenant.created",
   tenantStatusChanged: "tenant.status_changed",
+  tenantSettingsChanged: "tenant.settings_changed",
   apiKeyCreated: "api_key.created",
   apiKeyRevoked: "api_key.revoked",
   apiKeyUpdated: "api_key.updated",
@@ -18,6 +19,16 @@ export const eventTypes = {
   attachmentAdded: "ATTACHMENT_ADDED",
   slaBreached: "SLA_BREACHED",
   customerCreated: "customer.created",
+  // SCT07's customers, identities and sessions (all on the customer's timeline).
+  customerUpdated: "customer.updated",
+  customerMerged: "customer.merged",
+  customerIdentityAdded: "customer.identity_added",
+  customerIdentityRemoved: "customer.identity_removed",
+  customerDuplicateSuspected: "customer.duplicate_suspected",
+  sessionStarted: "session.started",
+  sessionClosed: "session.closed",
+  sessionHandoffRequested: "session.handoff_requested",
+  sessionHandoffCompleted: "session.handoff_completed",
   // The Omnichannel Rail's webhook events, as its document names them.
   approvalRequested: "omni.approval.requested",
   approvalApproved: "omni.approval.approved",

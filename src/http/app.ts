@@ -29,6 +29,7 @@ import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
 import { registerRailRoutes } from "../rail/routes.js";
 import { registerRailApprovalRoutes } from "../rail/routesApprovals.js";
+import { registerSct07Routes } from "../sct07/routes.js";
 import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
@@ -169,6 +170,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
   });
   registerServiceTypeRuleRoutes(app, db);
+  registerSct07Routes(app, { db, handoffTokenTtlMs: config.handoffTokenTtlMs });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

@@ -5,5 +5,7 @@ export type HubEnv = {
   Variables: {
     requestId: string;
     principal: Principal | undefined;
+    /** The route that answered in an app the hub forwarded to (src/http/forwardedApp.ts), for the metrics. */
+    forwardedRoute: string | undefined;
   };
 };

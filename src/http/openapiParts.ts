@@ -7,8 +7,10 @@ const descriptions: Record<number, string> = {
   403: "The key lacks a required scope (named in the body)",
   404: "Not found",
   409: "Conflict with the current state",
+  410: "No longer available (expired)",
   413: "Request body too large",
   415: "Unsupported Content-Encoding",
+  422: "Well-formed, but does not fit what it refers to (named in the body)",
   429: "Rate limit exceeded; see Retry-After",
   503: "A dependency or a required setting is unavailable (named in the body)",
 };

@@ -15,6 +15,20 @@ function storable(text: string): boolean {
   return text.isWellFormed() && !text.includes("\u0000");
 }
 
+/**
+ * A value's size as stored (jsonb from its JSON text), for the caps on partners' free-form objects
+ * (a ticket's metadata, a session's context). Zod runs such a cap before the depth check of
+ * throwOnInvalid, and JSON.stringify recurses: a value nested too deep to serialise counts as too
+ * large, whatever its length, rather than overflowing the stack.
+ */
+export function jsonByteLength(value: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(value));
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 function fieldName(path: readonly string[], root: string): string {
   return path.length > 0 ? path.join(".") : root;
 }

@@ -5,7 +5,7 @@ import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
 import type { RouterDeps } from "./deps.js";
-import { customersOnMain } from "./identity/customersOnMain.js";
+import { customersByIdentity } from "./identity/customerIdentities.js";
 import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
@@ -29,7 +29,7 @@ export function inboundRuntime(w: InboundWiring): {
     router: {
       db: w.db,
       blobs: w.blobs,
-      customers: customersOnMain(),
+      customers: customersByIdentity(),
       fetcher: inboundAttachmentFetcher(w.accounts, {
         timeoutMs: w.config.channels.providerTimeoutMs,
         maxBytes: w.config.attachments.maxBytes,

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { maxInputDepth } from "../http/storableInput.js";
+import { jsonByteLength, maxInputDepth } from "../http/storableInput.js";
 import {
   jenisTransaksi,
   mediaRequiringJenis,
@@ -22,15 +22,6 @@ import {
 
 /** A ticket's metadata is the partner's own context, stored with every ticket and sent back in its detail. */
 export const metadataMaxBytes = 16 * 1024;
-
-/** Size as stored (jsonb from JSON text); too deep to serialise counts as too large, whatever its length. */
-function jsonBytes(value: unknown): number {
-  try {
-    return Buffer.byteLength(JSON.stringify(value));
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
-}
 
 export const integrationSchema = z
   .object({
@@ -157,7 +148,7 @@ export const ticketDetailsSchema = z
       metadata: z
         .record(z.string(), z.unknown(), { error: "Metadata must be an object" })
         .refine(
-          (m) => jsonBytes(m) <= metadataMaxBytes,
+          (m) => jsonByteLength(m) <= metadataMaxBytes,
           `Metadata must be at most ${metadataMaxBytes} bytes as JSON`,
         )
         .optional()

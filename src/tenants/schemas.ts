@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { tenantStatuses } from "../db/schema/index.js";
+import { isKnownRegion } from "../customers/addresses.js";
+import { tenantLevels, tenantStatuses } from "../db/schema/index.js";
 import type { Tenant } from "./service.js";
 
 export const tenantSchema = z
@@ -8,6 +9,8 @@ export const tenantSchema = z
     slug: z.string().openapi({ example: "bank-sulutgo" }),
     name: z.string().openapi({ example: "Bank SulutGo" }),
     status: z.enum(tenantStatuses),
+    level: z.enum(tenantLevels),
+    defaultRegion: z.string().nullable().openapi({ example: "ID" }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -20,8 +23,25 @@ export const createTenantSchema = z
       .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, "lowercase letters, digits and '-', 2 to 63 characters")
       .openapi({ example: "bank-sulutgo" }),
     name: z.string().trim().min(1).max(200).openapi({ example: "Bank SulutGo" }),
+    ...tenantSettingsFields(),
   })
   .openapi("CreateTenant");
+
+/** SCT07 settings an operator sets on a tenant: its configuration level and its phone region. */
+export function tenantSettingsFields() {
+  return {
+    level: z
+      .enum(tenantLevels, { error: `must be one of ${tenantLevels.join(", ")}` })
+      .optional()
+      .openapi({ description: "SCT07 configuration level (default advanced)", example: "standard" }),
+    defaultRegion: z
+      .string()
+      .refine(isKnownRegion, "must be an ISO 3166 region code with a phone numbering plan, such as ID or GB")
+      .nullable()
+      .optional()
+      .openapi({ description: "Region of phone numbers written without a country code", example: "ID" }),
+  };
+}
 
 export function tenantView(t: Tenant): z.infer<typeof tenantSchema> {
   return { ...t, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };

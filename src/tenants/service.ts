@@ -1,25 +1,38 @@
 import { count, desc, eq } from "drizzle-orm";
 import { forgetAuthenticatedKeys } from "../apiKeys/authentication.js";
 import type { Database } from "../db/client.js";
-import { type TenantRow, type TenantStatus, tenants } from "../db/schema/index.js";
+import { type TenantLevel, type TenantRow, type TenantStatus, tenants } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
 import { newId } from "../ids.js";
+import { forgetTenantProfile } from "./profile.js";
 
-export type Tenant = Pick<TenantRow, "id" | "slug" | "name" | "status" | "createdAt" | "updatedAt">;
+export type Tenant = Pick<
+  TenantRow,
+  "id" | "slug" | "name" | "status" | "level" | "defaultRegion" | "createdAt" | "updatedAt"
+>;
+
+/** SCT07 settings of a tenant: its configuration level and its phone region. */
+export type TenantSettings = { level?: TenantLevel | undefined; defaultRegion?: string | null | undefined };
 
 export type CreateTenantResult = { ok: true; tenant: Tenant } | { ok: false; reason: "slug_taken" };
 
 export async function createTenant(
   db: Database,
-  input: { slug: string; name: string },
+  input: { slug: string; name: string } & TenantSettings,
   actor: Actor,
 ): Promise<CreateTenantResult> {
   return db.transaction(async (tx) => {
     const [tenant] = await tx
       .insert(tenants)
-      .values({ id: newId("tenant"), slug: input.slug, name: input.name })
+      .values({
+        id: newId("tenant"),
+        slug: input.slug,
+        name: input.name,
+        ...(input.level ? { level: input.level } : {}),
+        defaultRegion: input.defaultRegion ?? null,
+      })
       .onConflictDoNothing({ target: tenants.slug })
       .returning();
     if (!tenant) return { ok: false, reason: "slug_taken" } as const;
@@ -28,7 +41,7 @@ export async function createTenant(
       type: eventTypes.tenantCreated,
       subject: { type: "tenant", id: tenant.id },
       actor,
-      payload: { slug: tenant.slug, name: tenant.name },
+      payload: { slug: tenant.slug, name: tenant.name, level: tenant.level },
     });
     return { ok: true, tenant } as const;
   });
@@ -83,4 +96,35 @@ export async function setTenantStatus(
   // After the commit, so a concurrent request cannot cache the old status again.
   if (result.ok) forgetAuthenticatedKeys(db);
   return result;
+}
+
+/** Changes a tenant's SCT07 level or phone region; this process sees it at once, others within 30 s. */
+export async function updateTenantSettings(
+  db: Database,
+  tenantId: string,
+  settings: TenantSettings,
+  actor: Actor,
+): Promise<Tenant | undefined> {
+  const tenant = await db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(tenants)
+      .set({
+        ...(settings.level ? { level: settings.level } : {}),
+        ...(settings.defaultRegion !== undefined ? { defaultRegion: settings.defaultRegion } : {}),
+        updatedAt: new Date(),
+      })
+      .where(eq(tenants.id, tenantId))
+      .returning();
+    if (!updated) return undefined;
+    await recordEvent(tx, {
+      tenantId,
+      type: eventTypes.tenantSettingsChanged,
+      subject: { type: "tenant", id: tenantId },
+      actor,
+      payload: { level: updated.level, defaultRegion: updated.defaultRegion },
+    });
+    return updated;
+  });
+  if (tenant) forgetTenantProfile(db, tenantId);
+  return tenant;
 }

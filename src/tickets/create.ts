@@ -1,6 +1,6 @@
 import type { BlobStore } from "../blobs/store.js";
 import { type ServiceCatalogue, serviceCatalogue } from "../catalogue/service.js";
-import { type CustomerInput, isCustomerRace } from "../customers/service.js";
+import { type CustomerInput, isCustomerRace } from "../customers/matching.js";
 import type { Database, Tx } from "../db/client.js";
 import type { Actor } from "../events/catalog.js";
 import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
@@ -8,6 +8,7 @@ import { newId } from "../ids.js";
 import { maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { pickSlaPolicy } from "../sla/policies.js";
 import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
+import { tenantProfile } from "../tenants/profile.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
 import { type TicketDraft, writeTicket } from "./createStatement.js";
 import {
@@ -71,14 +72,15 @@ function autoTitle(serviceName: string, description: string): string {
 }
 
 /** The tenant's settings a new ticket needs, read before its transaction (from the settings cache). */
-type Settings = { catalogue: ServiceCatalogue; sla: SlaSettings };
+type Settings = { catalogue: ServiceCatalogue; sla: SlaSettings; defaultRegion: string | null };
 
 async function settingsFor(deps: CreateDeps, tenantId: string): Promise<Settings> {
-  const [catalogue, sla] = await Promise.all([
+  const [catalogue, sla, profile] = await Promise.all([
     serviceCatalogue(deps.db, tenantId),
     slaSettings(deps.db, tenantId),
+    tenantProfile(deps.db, tenantId),
   ]);
-  return { catalogue, sla };
+  return { catalogue, sla, defaultRegion: profile.defaultRegion };
 }
 
 /** How many times a creation is tried when a concurrent first contact of its new customer won. */
@@ -127,6 +129,7 @@ async function insertTicket(
     sla,
     attachments: records,
     claim,
+    defaultRegion: settings.defaultRegion,
   };
   const id = newId("ticket");
   let ticketNumber: string | undefined;

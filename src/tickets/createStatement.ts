@@ -4,7 +4,7 @@ import {
   customerValues,
   knownCustomerCte,
   newOrKnownCustomersCte,
-} from "../customers/service.js";
+} from "../customers/matching.js";
 import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import {
   type Database,
@@ -29,6 +29,8 @@ export type TicketDraft = Omit<NewTicket, "attachments" | "priority" | "title"> 
   sla: SlaState;
   attachments: readonly AttachmentRecord[];
   claim?: ClaimFields | undefined;
+  /** The tenant's phone region: the customer's phone is matched in E.164. */
+  defaultRegion: string | null;
 };
 
 function claimInsertSql(p: StatementParams): SQL {
@@ -87,7 +89,7 @@ function creationTemplate(withClaim: boolean, withAttachments: boolean, customer
   const customerPart = (p: StatementParams) =>
     customer === "known" ? knownCustomerCte(p) : customer === "id" ? customerByIdCte(p) : customerCte(p);
   return statementTemplate(
-    `create_ticket_v4${variant}`,
+    `create_ticket_v5${variant}`,
     (p) => sql`WITH ${customerPart(p)},
     ticket AS (${ticketInsertSql(p, sql`FROM customer LIMIT 1`)})
     ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
@@ -130,6 +132,8 @@ const templates = {
  * customer, created by the same statement. A returning customer with blanks to fill in, and a new
  * one that a concurrent contact created first, get no row here and are written alone.
  */
+// The name stays v3 although the text changed (matching over identities): a prepared statement's
+// text is fixed for a process's life, and dashboards and tests know the batch by this name.
 const plainBatch = batchedStatement<{ key: string; number: string }>(
   "create_tickets_v3",
   (values) => {
@@ -178,7 +182,7 @@ export async function writeTicket(
     : withAttachments
       ? templates.attachments
       : templates.plain;
-  const customer = customerValues(ctx.tenantId, draft.customer, ctx.actor, now);
+  const customer = customerValues(ctx.tenantId, draft.customer, ctx.actor, now, draft.defaultRegion);
   const values: StatementValues = {
     ...customer,
     ...(draft.customerId ? { c: { ...customer.c, id: draft.customerId } } : {}),

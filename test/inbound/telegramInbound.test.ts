@@ -1,6 +1,6 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { conversations, customers } from "../../src/db/schema/index.js";
+import { conversations, customerIdentities, customers } from "../../src/db/schema/index.js";
 import { bearer } from "../support/testHub.js";
 import { startReceiver } from "../webhooks/receiver.js";
 import { type InboundHub, inboundHub, telegramMessage, textMessage } from "./support.js";
@@ -35,6 +35,12 @@ describe("Telegram: a customer's messages become a ticket", () => {
     const detail = await t.desk(key).get(`/api/v1/desk/tickets/${ticket.ticketNumber}`);
     expect(detail.body.data.description).toBe("Tidak bisa login ke aplikasi sejak pagi");
     expect(detail.body.data.customer.name).toBe("Budi Santoso");
+    // The chat id is the customer's Telegram identity (the customers module's identities).
+    const identities = await t.hub.db
+      .select({ kind: customerIdentities.kind, value: customerIdentities.value })
+      .from(customerIdentities)
+      .where(eq(customerIdentities.customerId, ticket.customerId));
+    expect(identities).toEqual([{ kind: "telegram", value: "700001" }]);
 
     const ack = await t.bot.waitForSent((m) => m.chat_id === "700001");
     expect(ack.text).toContain(`#${ticket.ticketNumber}`);

@@ -86,10 +86,7 @@ export const conversations = pgTable(
     createdAt: at("created_at").notNull().defaultNow(),
     updatedAt: at("updated_at").notNull().defaultNow(),
   },
-  (t) => [
-    uniqueIndex("conversations_thread_uq").on(t.tenantId, t.channel, t.threadRef),
-    index("conversations_address_idx").on(t.tenantId, t.channel, t.address),
-  ],
+  (t) => [uniqueIndex("conversations_thread_uq").on(t.tenantId, t.channel, t.threadRef)],
 );
 
 /** Every ticket a conversation opened, so an agent's reply on any of them goes back on its channel. */

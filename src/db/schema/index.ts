@@ -8,6 +8,7 @@ export * from "./events.js";
 export * from "./idempotency.js";
 export * from "./inbound.js";
 export * from "./journeys.js";
+export * from "./sessions.js";
 export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";

@@ -12,7 +12,8 @@ export function observe(logger: Logger, metrics: Metrics): MiddlewareHandler<Hub
     const seconds = (performance.now() - started) / 1000;
     // The matched pattern, not the raw path: ticket numbers in label values would explode cardinality.
     // An unknown path matches only middleware patterns such as "/api/*", which are bounded too.
-    const route = routePath(c, -1);
+    // A forwarded request reports the route that answered it in the app it was forwarded to.
+    const route = c.get("forwardedRoute") ?? routePath(c, -1);
     metrics.httpRequestDuration.observe(
       { method: c.req.method, route, status: String(c.res.status) },
       seconds,

@@ -70,7 +70,6 @@ ALTER TABLE "conversations" ADD CONSTRAINT "conversations_customer_id_customers_
 ALTER TABLE "service_type_rules" ADD CONSTRAINT "service_type_rules_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "conversation_tickets_conversation_idx" ON "conversation_tickets" USING btree ("conversation_id");--> statement-breakpoint
 CREATE UNIQUE INDEX "conversations_thread_uq" ON "conversations" USING btree ("tenant_id","channel","thread_ref");--> statement-breakpoint
-CREATE INDEX "conversations_address_idx" ON "conversations" USING btree ("tenant_id","channel","address");--> statement-breakpoint
 CREATE UNIQUE INDEX "inbound_messages_provider_uq" ON "inbound_messages" USING btree ("tenant_id","channel","provider_message_id");--> statement-breakpoint
 CREATE INDEX "inbound_messages_pending_idx" ON "inbound_messages" USING btree ("tenant_id","channel","thread_ref","created_at") WHERE "inbound_messages"."status" = 'received';--> statement-breakpoint
 CREATE INDEX "inbound_messages_received_idx" ON "inbound_messages" USING btree ("created_at") WHERE "inbound_messages"."status" = 'received';--> statement-breakpoint
