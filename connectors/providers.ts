@@ -128,3 +128,16 @@ export const providers: Catalog = {
 };
 
 export const providerNames = Object.keys(providers) as ProviderName[];
+
+/**
+ * Runs a provider's check on settings its own schema has parsed. The catalog is keyed by provider,
+ * so TypeScript sees a union of check functions here; the parse is what pairs them.
+ */
+export function checkProvider(
+  provider: ProviderName,
+  parsedSettings: unknown,
+  timeoutMs: number,
+): Promise<CheckResult> {
+  const check = providers[provider].check as (settings: unknown, timeoutMs: number) => Promise<CheckResult>;
+  return check(parsedSettings, timeoutMs);
+}

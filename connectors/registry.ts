@@ -7,7 +7,9 @@ import type {
   SenderRegistry,
 } from "./contract.js";
 import { smtpSender } from "./email/smtpSender.js";
+import { type ProviderName, providers } from "./providers.js";
 import { webPushSender } from "./push/webPushSender.js";
+import { withoutSecrets } from "./settingsFields.js";
 import { twilioSender } from "./sms/twilioSender.js";
 import { telegramSender } from "./telegram/telegramSender.js";
 import { whatsappCloudSender } from "./whatsapp/cloudSender.js";
@@ -32,16 +34,31 @@ export function senderRegistry(inApp: SenderFactory<"in_app">): SenderRegistry {
   };
 }
 
-/** Calls the channel's factory with the account narrowed to that channel. */
+/**
+ * Calls the channel's factory with the account narrowed to that channel. Failure reasons are
+ * stored with the delivery and may be logged: the account's secrets are cut out of them first.
+ */
 export function buildSender<C extends Channel>(
   registry: SenderRegistry,
   account: ChannelAccount<C>,
   deps: SenderDeps,
 ): Sender<C> {
   const factory = registry[account.channel] as SenderFactory<C>;
-  return factory(account, deps);
+  const sender = factory(account, deps);
+  const spec = providers[account.provider as ProviderName];
+  const settings = account.settings as Record<string, unknown>;
+  const secrets = spec.secretFields.map((field) => settings[field]);
+  if (secrets.length === 0) return sender;
+  return {
+    ...sender,
+    async send(message) {
+      const result = await sender.send(message);
+      return result.outcome === "sent"
+        ? result
+        : { ...result, reason: withoutSecrets(result.reason, secrets) };
+    },
+  };
 }
-
 /**
  * Senders built once per account and reused (each holds its SDK client, an SMTP pool), rebuilt when
  * the account is saved again (updatedAt moves); the replaced one is closed.

@@ -33,3 +33,14 @@ export function checkFailed(field: string, reason: string): CheckResult {
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message.slice(0, 300) : "unknown error";
 }
+
+/**
+ * A provider's error text may quote its request (a URL with a token in it, a token it could not
+ * parse): every secret of the account is cut out before the text goes anywhere.
+ */
+export function withoutSecrets(text: string, secrets: readonly unknown[]): string {
+  let out = text;
+  for (const value of secrets)
+    if (typeof value === "string" && value.length >= 4) out = out.split(value).join(redacted);
+  return out;
+}

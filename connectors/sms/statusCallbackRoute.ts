@@ -6,14 +6,9 @@ import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses } from "../../src/http/openapiParts.js";
 import type { ChannelAccount } from "../contract.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
+import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { isTwilioMessageStatus, receiptOfTwilioStatus } from "./statusReceipt.js";
 import { smsStatusCallbackUrl } from "./twilioSender.js";
-
-const tenantParam = z.object({
-  tenantId: z
-    .string()
-    .openapi({ param: { name: "tenantId", in: "path" }, example: "ten_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
-});
 
 /** The fields of a status callback the hub reads; Twilio sends more, all of them signed. */
 const statusForm = z
@@ -34,7 +29,7 @@ const route = createRoute({
   description:
     "The statusCallback URL the SMS sender gives Twilio. The signature is checked with twilio's own validator against the URL under PUBLIC_BASE_URL and the form's parameters; a bad one is a 403 and nothing is recorded.",
   request: {
-    params: tenantParam,
+    params: webhookTenantParam,
     headers: z.object({ "x-twilio-signature": z.string().optional() }),
     body: { required: true, content: { "application/x-www-form-urlencoded": { schema: statusForm } } },
   },
@@ -57,7 +52,8 @@ export function registerSmsStatusRoute(app: OpenAPIHono<HubEnv>, deps: ChannelWe
   const accountOf = (c: Context<HubEnv>) => {
     let found = accounts.get(c.req.raw);
     if (!found) {
-      found = deps.accounts.find(c.req.param("tenantId") ?? "", "sms");
+      const tenantId = webhookTenantId(c.req.param("tenantId"));
+      found = tenantId ? deps.accounts.find(tenantId, "sms") : Promise.resolve(undefined);
       accounts.set(c.req.raw, found);
     }
     return found;

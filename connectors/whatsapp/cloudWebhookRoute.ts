@@ -6,15 +6,11 @@ import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses, json } from "../../src/http/openapiParts.js";
 import type { ChannelAccount, WhatsAppCloudSettings } from "../contract.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
+import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { cloudStatusReceipts, cloudWebhookSchema, verifyCloudSignature } from "./cloudStatuses.js";
 
 const path = "/api/webhooks/whatsapp/{tenantId}";
 const tags = ["Channel webhooks"];
-const tenantParam = z.object({
-  tenantId: z
-    .string()
-    .openapi({ param: { name: "tenantId", in: "path" }, example: "ten_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
-});
 
 const verifyRoute = createRoute({
   method: "get",
@@ -22,7 +18,7 @@ const verifyRoute = createRoute({
   tags,
   summary: "WhatsApp Cloud API webhook verification (Meta's hub.challenge handshake)",
   request: {
-    params: tenantParam,
+    params: webhookTenantParam,
     query: z.object({
       "hub.mode": z.literal("subscribe", { error: "hub.mode must be subscribe" }),
       "hub.verify_token": z.string({ error: "hub.verify_token is required" }).max(256),
@@ -44,7 +40,7 @@ const eventRoute = createRoute({
   description:
     "Every entry and change of a batch is read; statuses for the account's phone number id become receipts. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is recorded.",
   request: {
-    params: tenantParam,
+    params: webhookTenantParam,
     headers: z.object({ "x-hub-signature-256": z.string().optional() }),
     body: { required: true, content: json(cloudWebhookSchema) },
   },
@@ -66,13 +62,14 @@ export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, dep
   const settingsOf = (c: Context<HubEnv>) => {
     let found = accounts.get(c.req.raw);
     if (!found) {
-      found = deps.accounts
-        .find(c.req.param("tenantId") ?? "", "whatsapp")
-        .then((account?: ChannelAccount<"whatsapp">) => {
+      const tenantId = webhookTenantId(c.req.param("tenantId"));
+      found = (tenantId ? deps.accounts.find(tenantId, "whatsapp") : Promise.resolve(undefined)).then(
+        (account?: ChannelAccount<"whatsapp">) => {
           if (account?.provider !== "cloud")
             throw errors.notFound("No WhatsApp Cloud API account for this tenant");
           return account.settings;
-        });
+        },
+      );
       accounts.set(c.req.raw, found);
     }
     return found;
@@ -96,7 +93,7 @@ export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, dep
 
   app.openapi({ ...eventRoute, middleware: [verifySignature] }, async (c) => {
     const settings = await settingsOf(c);
-    const tenantId = c.req.param("tenantId");
+    const { tenantId } = c.req.valid("param");
     const { receipts, unknown } = cloudStatusReceipts(c.req.valid("json"), settings.phoneNumberId);
     for (const status of unknown)
       deps.logger.warn({ channel: "whatsapp", status }, "unknown WhatsApp message status ignored");

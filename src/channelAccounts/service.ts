@@ -1,7 +1,7 @@
 import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Channel, ChannelAccount, ChannelAccountReader } from "../../connectors/contract.js";
-import { type ProviderName, providers } from "../../connectors/providers.js";
-import { redacted } from "../../connectors/settingsFields.js";
+import { checkProvider, type ProviderName, providers } from "../../connectors/providers.js";
+import { redacted, withoutSecrets } from "../../connectors/settingsFields.js";
 import type { Database } from "../db/client.js";
 import { type ChannelAccountRow, channelAccounts } from "../db/schema/index.js";
 import type { FieldErrors } from "../errors.js";
@@ -52,6 +52,9 @@ export async function saveChannelAccount(
     .where(and(eq(channelAccounts.tenantId, input.tenantId), eq(channelAccounts.channel, input.channel)));
 
   const given = splitSecrets(input.settings, spec.secretFields);
+  // "[REDACTED]" is what a GET shows: an account read, edited and PUT back keeps its secrets.
+  for (const [field, value] of Object.entries(given.secrets))
+    if (value === redacted) delete given.secrets[field];
   const keptSecrets =
     existing && existing.provider === input.provider && existing.sealedSecrets !== null
       ? deps.keys
@@ -67,11 +70,13 @@ export async function saveChannelAccount(
   const { plain, secrets: toSeal } = splitSecrets(full, spec.secretFields);
   if (Object.keys(toSeal).length > 0 && !deps.keys) return { ok: false, reason: "no_secret_keys" };
 
-  const check = await (spec.check as (s: unknown, timeoutMs: number) => ReturnType<typeof spec.check>)(
-    full,
-    deps.checkTimeoutMs,
-  );
-  if (!check.ok) return { ok: false, reason: "invalid", fields: { [check.field]: check.reason } };
+  const check = await checkProvider(input.provider, full, deps.checkTimeoutMs);
+  if (!check.ok)
+    return {
+      ok: false,
+      reason: "invalid",
+      fields: { [check.field]: withoutSecrets(check.reason, Object.values(toSeal)) },
+    };
 
   const stored = { ...plain, ...Object.fromEntries(Object.keys(toSeal).map((f) => [f, redacted])) };
   const sealed = deps.keys ? sealSecrets(deps.keys, input.tenantId, input.channel, toSeal) : null;

@@ -14,7 +14,7 @@ export const openApiInfo = {
   description:
     "Omnichannel channel gateway for banks. Three API families over one model: the service desk " +
     "(/api/omnichannel), the Omnichannel Rail (/api/v1/omni) and SCT07 (/api/v1), plus the admin API " +
-    "(/api/admin). Errors under /api/omnichannel use the service desk's envelope " +
+    "(/api/admin) and channel providers' signed callbacks (/api/webhooks). Errors under /api/omnichannel use the service desk's envelope " +
     "`{success:false, message, errors}`; every other path answers errors as `{error:{code, message, requestId, fields?}}`.",
 };
 

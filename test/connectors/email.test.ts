@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChannelAccount, OutboundMessage } from "../../connectors/contract.js";
+import { checkEmailSettings } from "../../connectors/email/check.js";
+import { smtpSender } from "../../connectors/email/smtpSender.js";
+import { type SmtpFake, startSmtpFake } from "../support/fakes/smtpServer.js";
+import { closedPort, senderDeps } from "./senderDeps.js";
+
+let smtp: SmtpFake;
+beforeAll(async () => {
+  smtp = await startSmtpFake({ user: "notifier", pass: "s3cret-pass" });
+});
+afterAll(async () => {
+  await smtp.close();
+});
+
+const account = (settings: Partial<ChannelAccount<"email">["settings"]> = {}): ChannelAccount<"email"> => ({
+  tenantId: "ten_1",
+  channel: "email",
+  provider: "smtp",
+  enabled: true,
+  updatedAt: new Date(),
+  settings: {
+    host: smtp.host,
+    port: smtp.port,
+    secure: false,
+    user: "notifier",
+    pass: "s3cret-pass",
+    from: "Bank Example <noreply@bank.example>",
+    ...settings,
+  },
+});
+
+const message = (to: string, deliveryId = "dlv_0001"): OutboundMessage<"email"> => ({
+  deliveryId,
+  tenantId: "ten_1",
+  to,
+  content: {
+    channel: "email",
+    subject: "Tiket 12345 diterima",
+    text: "Halo Budi, tiket Anda 12345 sudah kami terima.",
+    html: "<p>Halo <b>Budi</b>, tiket Anda 12345 sudah kami terima.</p>",
+    inReplyTo: "<abc@customer.example>",
+    references: ["<root@customer.example>", "<abc@customer.example>"],
+  },
+});
+
+describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
+  it("delivers a multipart message whose headers the receiving server reads back, and records its Message-ID", async () => {
+    const sender = smtpSender(account(), senderDeps());
+    try {
+      const result = await sender.send(message("budi@customer.example", "dlv_0190abc"));
+      expect(result).toEqual({ outcome: "sent", providerMessageId: "<dlv_0190abc@bank.example>" });
+      const mail = smtp.received.find((m) => m.parsed.messageId === "<dlv_0190abc@bank.example>");
+      expect(mail?.envelope).toEqual({ from: "noreply@bank.example", to: ["budi@customer.example"] });
+      expect(mail?.parsed.from?.value).toEqual([{ address: "noreply@bank.example", name: "Bank Example" }]);
+      expect(mail?.parsed.subject).toBe("Tiket 12345 diterima");
+      expect(mail?.parsed.text?.trim()).toBe("Halo Budi, tiket Anda 12345 sudah kami terima.");
+      expect(mail?.parsed.html).toContain("<b>Budi</b>");
+      expect(mail?.parsed.headers.get("content-type")).toMatchObject({ value: "multipart/alternative" });
+      expect(mail?.parsed.inReplyTo).toBe("<abc@customer.example>");
+      expect(mail?.parsed.references).toEqual(["<root@customer.example>", "<abc@customer.example>"]);
+    } finally {
+      await sender.close?.();
+    }
+  });
+
+  it("sends a retry of one delivery with the same Message-ID", async () => {
+    const sender = smtpSender(account(), senderDeps());
+    try {
+      const first = await sender.send(message("siti@customer.example", "dlv_retry"));
+      const second = await sender.send(message("siti@customer.example", "dlv_retry"));
+      expect(first).toEqual(second);
+      const ids = smtp.received
+        .filter((m) => m.envelope.to[0] === "siti@customer.example")
+        .map((m) => m.parsed.messageId);
+      expect(ids).toEqual(["<dlv_retry@bank.example>", "<dlv_retry@bank.example>"]);
+    } finally {
+      await sender.close?.();
+    }
+  });
+
+  it("maps the server's 5xx for a recipient to permanent and 4xx to transient", async () => {
+    const sender = smtpSender(account(), senderDeps());
+    try {
+      const refused = await sender.send(message("reject-me@customer.example"));
+      expect(refused.outcome).toBe("permanent");
+      expect(refused).toMatchObject({ reason: expect.stringContaining("550") });
+      const busy = await sender.send(message("busy-box@customer.example"));
+      expect(busy.outcome).toBe("transient");
+      expect(busy).toMatchObject({ reason: expect.stringContaining("451") });
+    } finally {
+      await sender.close?.();
+    }
+  });
+
+  it("a refused login is permanent; a server that is not there is transient", async () => {
+    const badLogin = smtpSender(account({ pass: "wrong" }), senderDeps());
+    const nobody = smtpSender(account({ port: await closedPort() }), senderDeps());
+    try {
+      expect((await badLogin.send(message("a@customer.example"))).outcome).toBe("permanent");
+      expect((await nobody.send(message("a@customer.example"))).outcome).toBe("transient");
+    } finally {
+      await badLogin.close?.();
+      await nobody.close?.();
+    }
+  });
+
+  it("checks settings by logging in, naming the field to fix", async () => {
+    expect(await checkEmailSettings(account().settings, 2000)).toEqual({ ok: true });
+    expect(await checkEmailSettings({ ...account().settings, pass: "wrong" }, 2000)).toMatchObject({
+      ok: false,
+      field: "settings.pass",
+    });
+    expect(await checkEmailSettings({ ...account().settings, port: await closedPort() }, 2000)).toMatchObject(
+      {
+        ok: false,
+        field: "settings.host",
+      },
+    );
+    const { pass: _pass, ...withoutPass } = account().settings;
+    expect(await checkEmailSettings(withoutPass, 2000)).toEqual({
+      ok: false,
+      field: "settings.pass",
+      reason: "is required when user is set",
+    });
+  });
+});
