@@ -206,9 +206,12 @@ describe("Telegram: files", () => {
     });
     expect(Buffer.from(await download.arrayBuffer())).toEqual(jpeg);
     expect(detail.comments[0].content).toMatch(/\[Lampiran tidak disimpan: setup\.pdf: content/);
-    expect(t.bot.calls.filter((c) => c.method === "getFile").map((c) => c.body.file_id)).toEqual(
-      expect.arrayContaining(["photo-big", "doc-exe"]),
-    );
+    expect(
+      t.bot
+        .calls()
+        .filter((c) => c.method === "getFile")
+        .map((c) => c.body.file_id),
+    ).toEqual(expect.arrayContaining(["photo-big", "doc-exe"]));
   });
 });
 
