@@ -22,6 +22,7 @@ import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
+import { allReceipts, conversationReceipts } from "../inbound/receipts.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { registerPushSubscriptionRoutes } from "../pushSubscriptions/routes.js";
@@ -158,7 +159,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   const accounts = channelAccountReader(db, channels.secretKeys);
   registerChannelWebhookRoutes(app, {
     accounts,
-    receipts: deps.receipts,
+    // Receipts are the pipeline's deliveries' and, for replies on a customer's channel, conversations'.
+    receipts: allReceipts(deps.receipts, conversationReceipts(db)),
     publicBaseUrl: channels.publicBaseUrl,
     logger,
     now: () => new Date(),

@@ -31,9 +31,11 @@ export async function startFakeTwilio() {
       return { status: 200, body: { sid: accountSid, status: "active", friendly_name: "Bank" } };
     }
     if (req.method === "POST" && req.path === `${base}/Messages.json`) {
-      const message = Object.fromEntries(new URLSearchParams(req.body.toString("utf8")));
-      if (unsubscribed.has(message.To ?? ""))
+      const form = Object.fromEntries(new URLSearchParams(req.body.toString("utf8")));
+      if (unsubscribed.has(form.To ?? ""))
         return error(400, 21610, "Attempt to send to unsubscribed recipient");
+      // The message's SID is kept with its parameters, for the status callbacks a test sends.
+      const message: Record<string, string> = { ...form, Sid: sid("SM") };
       messages.push(message);
       for (const waiter of waiters.splice(0)) {
         if (waiter.match(message)) waiter.resolve(message);
@@ -42,7 +44,7 @@ export async function startFakeTwilio() {
       return {
         status: 201,
         body: {
-          sid: sid("SM"),
+          sid: message.Sid,
           account_sid: accountSid,
           to: message.To,
           body: message.Body,

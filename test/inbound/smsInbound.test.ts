@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import twilio from "twilio";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docExamples } from "../support/serviceDesk.js";
 import { type InboundHub, inboundHub } from "./support.js";
@@ -91,12 +92,32 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
     expect(reply.StatusCallback).toBe(
       `${t.hub.config.channels.publicBaseUrl}/api/webhooks/sms/${tenantId}/status`,
     );
-    await expect
-      .poll(async () => {
-        const after = (await t.desk(key).get(`/api/v1/desk/tickets/${tickets[0].ticketNumber}`)).body.data;
-        return after.comments.at(-1)?.delivery?.status;
-      })
-      .toBe("sent");
+    const deliveryOf = async () => {
+      const after = (await t.desk(key).get(`/api/v1/desk/tickets/${tickets[0].ticketNumber}`)).body.data;
+      return after.comments.at(-1)?.delivery?.status;
+    };
+    await expect.poll(deliveryOf).toBe("sent");
+
+    // Twilio's signed status callback (the SMS connector's route) moves the reply on the desk.
+    const callback = {
+      MessageSid: String(reply.Sid),
+      MessageStatus: "delivered",
+      AccountSid: t.twilioApi.accountSid,
+    };
+    const status = await t.hub.request(`/api/webhooks/sms/${tenantId}/status`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilio.getExpectedTwilioSignature(
+          t.twilioApi.authToken,
+          String(reply.StatusCallback),
+          callback,
+        ),
+      },
+      body: new URLSearchParams(callback).toString(),
+    });
+    expect(status.status).toBe(204);
+    expect(await deliveryOf()).toBe("delivered");
   });
 
   it("a reply to a number that sent STOP fails with Twilio's reason", async () => {
