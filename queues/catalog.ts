@@ -124,6 +124,48 @@ export const jobCatalog = {
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
   /**
+   * A customer's message stored by a channel's webhook or session (inbound_messages), to route. Job
+   * id: inboundJobId (channel and a hash of tenant and provider message id), so a redelivery that
+   * arrives while the job waits adds nothing. The handler routes the conversation's waiting
+   * messages in arrival order, up to this one.
+   */
+  inbound: {
+    payload: z.object({
+      tenantId: z.string().min(1),
+      messageId: z.string().regex(/^inm_[0-9a-f]{32}$/),
+    }),
+    concurrency: 10,
+    options: {
+      attempts: 6,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  /**
+   * One message the hub sends on a conversation's channel (outbound_messages: an agent's reply, an
+   * acknowledgement, a dialogue question). Job id: the row's id. Transient provider failures retry.
+   */
+  "conversation-outbound": {
+    payload: z.object({
+      tenantId: z.string().min(1),
+      outboundId: z.string().regex(/^out_[0-9a-f]{32}$/),
+    }),
+    concurrency: 10,
+    options: {
+      attempts: 8,
+      backoff: { type: "exponential", delay: 2000 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
+  /** A scheduled tick re-enqueueing inbound messages and outbound rows whose job Redis lost. */
+  "inbound-sweep": {
+    payload: z.object({}).strict(),
+    concurrency: 1,
+    options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
+  },
+  /**
    * A scheduled tick that folds published channel events into the channel analytics' rollups
    * (src/sct07/analytics/fold.ts); until folded they are counted live, so a late tick costs the
    * analytics query a little time, never a wrong figure.

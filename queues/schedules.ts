@@ -12,6 +12,7 @@ export function recurringJobs(options: {
   slaScanIntervalMs: number;
   webhooks?: { sweepIntervalMs: number };
   notifications?: { sweepIntervalMs: number };
+  inbound?: { sweepIntervalMs: number };
 }): RecurringJob[] {
   return [
     {
@@ -53,6 +54,16 @@ export function recurringJobs(options: {
       everyMs: 60_000,
       data: {},
     },
+    ...(options.inbound
+      ? [
+          {
+            queue: "inbound-sweep" as const,
+            schedulerId: "inbound-sweep-tick",
+            everyMs: options.inbound.sweepIntervalMs,
+            data: {},
+          },
+        ]
+      : []),
     // Often enough that the analytics' live part (events not folded yet) stays a few seconds' worth.
     { queue: "channel-activity-fold", schedulerId: "channel-activity-fold-tick", everyMs: 10_000, data: {} },
   ];

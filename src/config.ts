@@ -155,6 +155,27 @@ const configSchema = z.object({
   OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** How long an SCT07 session handoff token can be resumed (default 5 minutes). */
   HANDOFF_TOKEN_TTL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+  /** A customer's message this long after their ticket was resolved reopens it; later, a new ticket. */
+  INBOUND_REOPEN_WINDOW_HOURS: z.coerce.number().min(0).default(72),
+  /** A claim dialogue left unanswered this long is dropped. */
+  INBOUND_DIALOGUE_EXPIRY_HOURS: z.coerce.number().min(0.01).default(24),
+  /** The zone customers' dates are read in ("hari ini", "19/12"). */
+  INBOUND_TIME_ZONE: z
+    .string()
+    .default("Asia/Jakarta")
+    .refine((zone) => isTimeZone(zone), "must be an IANA time zone, e.g. Asia/Jakarta"),
+  /** Largest body a channel webhook (Telegram, Twilio) may send. */
+  INBOUND_WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  /** How often inbound messages and outbound replies whose job Redis lost are enqueued again. */
+  INBOUND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** webhook: Telegram posts updates to the hub; polling: the gateway role asks for them (getUpdates). */
+  TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
+  /** getUpdates' long-poll timeout in polling mode (Telegram allows up to 50). */
+  TELEGRAM_POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(50).default(50),
   /**
    * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
    * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
@@ -173,6 +194,15 @@ const configSchema = z.object({
   /** How long one call to a channel provider (SMTP, Twilio, Telegram, Graph API, push) may take. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
 });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = Readonly<{
   env: "development" | "production" | "test";
@@ -203,7 +233,19 @@ export type Config = Readonly<{
   webhooks: WebhookSettings;
   handoffTokenTtlMs: number;
   channels: ChannelSettings;
+  inbound: InboundConfig;
 }>;
+
+/** The conversation router and the channels' receive halves. */
+export type InboundConfig = {
+  reopenWindowMs: number;
+  dialogueExpiryMs: number;
+  timeZone: string;
+  webhookMaxBytes: number;
+  sweepIntervalMs: number;
+  telegramMode: "webhook" | "polling";
+  telegramPollTimeoutSeconds: number;
+};
 
 export type ChannelSettings = {
   /** Without a public URL of its own, http://localhost:PORT. No trailing slash. */
@@ -330,6 +372,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       },
     },
     handoffTokenTtlMs: v.HANDOFF_TOKEN_TTL_MS,
+    inbound: {
+      reopenWindowMs: Math.round(v.INBOUND_REOPEN_WINDOW_HOURS * 3600_000),
+      dialogueExpiryMs: Math.round(v.INBOUND_DIALOGUE_EXPIRY_HOURS * 3600_000),
+      timeZone: v.INBOUND_TIME_ZONE,
+      webhookMaxBytes: v.INBOUND_WEBHOOK_MAX_BYTES,
+      sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
+      telegramMode: v.TELEGRAM_INBOUND_MODE,
+      telegramPollTimeoutSeconds: v.TELEGRAM_POLL_TIMEOUT_SECONDS,
+    },
     channels: {
       publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
       providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
@@ -344,4 +395,9 @@ export function runsApi(role: Role): boolean {
 
 export function runsWorkers(role: Role): boolean {
   return role === "all" || role === "worker";
+}
+
+/** Long-lived channel sessions (Telegram long polling): the gateway role, or everything in one process. */
+export function runsGateway(role: Role): boolean {
+  return role === "all" || role === "gateway";
 }

@@ -2,8 +2,11 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
+import { conversationSenders, telegramAccountsToPoll } from "../connectors/inbound.js";
+import { startTelegramPolling } from "../connectors/telegram/polling.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
+import { conversationReplySubscriber, enqueueInbound, enqueueOutbound } from "../queues/handlers/inbound.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
 import { webhookSubscriber } from "../queues/handlers/webhooks.js";
 import { Producer } from "../queues/producer.js";
@@ -13,9 +16,11 @@ import { recurringJobs } from "../queues/schedules.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { channelAccountReader } from "./channelAccounts/service.js";
-import { type Config, runsApi, runsWorkers } from "./config.js";
-import { type DatabaseHandle, openDatabase } from "./db/client.js";
+import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
+import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
+import { acceptInbound } from "./inbound/intake.js";
+import { inboundRuntime, senderDepsOf } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { redisInAppAnnouncer } from "./notifications/inApp/announcer.js";
@@ -39,9 +44,11 @@ export type RunningHub = {
 };
 
 /** Subscribers to committed domain events; webhook delivery and notifications register here. */
-function eventSubscribers(deps: { producer: Producer }): readonly EventSubscriber[] {
-  return [webhookSubscriber(deps.producer)];
+function eventSubscribers(deps: { db: Database; producer: Producer }): readonly EventSubscriber[] {
+  return [webhookSubscriber(deps.producer), conversationReplySubscriber(deps.db, deps.producer)];
 }
+
+export type HubOptions = { subscribers?: readonly EventSubscriber[] };
 
 /**
  * Starts the roles the config asks for in this process. Everything it opens, it closes in stop(),
@@ -50,7 +57,7 @@ function eventSubscribers(deps: { producer: Producer }): readonly EventSubscribe
 export async function startHub(
   config: Config,
   logger: Logger,
-  options: { subscribers?: readonly EventSubscriber[] } = {},
+  options: HubOptions = {},
 ): Promise<RunningHub> {
   const closers: Array<() => Promise<void>> = [];
   const stop = async () => {
@@ -95,6 +102,8 @@ export async function startHub(
       enqueueDeliveries(producer, config.notifications, deliveries);
     // Provider receipts (Twilio, WhatsApp Cloud callbacks; in-app pushes) land on the deliveries.
     const receipts = deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow });
+    const blobs = createFilesystemBlobStore(config.attachments.blobDir);
+    const channelAccounts = channelAccountReader(database.db, config.channels.secretKeys);
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
@@ -113,7 +122,7 @@ export async function startHub(
         db: database.db,
         producer,
         metrics,
-        subscribers: options.subscribers ?? eventSubscribers({ producer }),
+        subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
         webhooks: config.webhooks,
         limiter: destinationLimiter(workerConnection, prefix, logger),
         pendingWrites: new PendingWrites((err) =>
@@ -125,6 +134,14 @@ export async function startHub(
           settings: config.notifications,
           providerTimeoutMs: config.channels.providerTimeoutMs,
         },
+        inbound: inboundRuntime({
+          config,
+          db: database.db,
+          blobs,
+          accounts: channelAccounts,
+          senders: conversationSenders(senderDepsOf(config, database.db)),
+          enqueueOutbound: enqueueOutbound(producer),
+        }),
       };
       // Closed after the workers (closers run in reverse): the last jobs' success records commit
       // before the database closes.
@@ -160,6 +177,19 @@ export async function startHub(
       logger.info({ queues: pool.workers.map((w) => w.name) }, "workers started");
     }
 
+    if (runsGateway(config.role) && config.inbound.telegramMode === "polling") {
+      const polling = startTelegramPolling({
+        redis: connect("producer"),
+        keyPrefix: config.redis.prefix,
+        accounts: telegramAccountsToPoll(database.db, channelAccounts),
+        intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
+        logger,
+        pollTimeoutSeconds: config.inbound.telegramPollTimeoutSeconds,
+        refreshMs: 30_000,
+      });
+      closers.push(() => polling.stop());
+    }
+
     let url: string | undefined;
     if (runsApi(config.role)) {
       const app = createApp({
@@ -170,7 +200,7 @@ export async function startHub(
         queues: Object.values(producer.queues),
         producer,
         redis: producerConnection,
-        blobs: createFilesystemBlobStore(config.attachments.blobDir),
+        blobs,
         receipts,
         readiness: [
           { name: "database", check: () => database.ping() },

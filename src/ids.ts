@@ -26,6 +26,9 @@ export const idPrefixes = {
   messageTemplate: "mtp",
   notification: "ntf",
   notificationDelivery: "ndl",
+  inboundMessage: "inm",
+  conversation: "cnv",
+  outboundMessage: "out",
   channelAccount: "cha",
   pushSubscription: "psu",
 } as const;

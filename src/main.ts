@@ -19,9 +19,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log);
 
-  if (config.role === "gateway") {
+  if (config.role === "gateway" && config.inbound.telegramMode !== "polling") {
     process.stderr.write(
-      "switchboard: ROLE=gateway holds long-lived channel sessions (whatsapp-web.js, Telegram polling, IMAP), and none is built yet\n",
+      "switchboard: ROLE=gateway holds long-lived channel sessions: today Telegram long polling, with TELEGRAM_INBOUND_MODE=polling\n",
     );
     process.exit(2);
   }

@@ -139,6 +139,7 @@ describe("the outbox relay", () => {
         pendingWrites: new PendingWrites((err) => {
           throw err;
         }),
+        inbound: hub.inbound,
       }),
     });
     try {
@@ -216,6 +217,7 @@ describe("one job per subscriber", () => {
         pendingWrites: new PendingWrites((err) => {
           throw err;
         }),
+        inbound: hub.inbound,
       }),
     });
     try {

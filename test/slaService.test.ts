@@ -545,6 +545,7 @@ describe("the sla-breach-scan queue", () => {
         pendingWrites: new PendingWrites((err) => {
           throw err;
         }),
+        inbound: hub.inbound,
       }),
     });
     try {

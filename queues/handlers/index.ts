@@ -2,6 +2,8 @@ import { UnrecoverableError } from "bullmq";
 import type { WebhookSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import { pruneIdempotencyKeys } from "../../src/idempotency/service.js";
+import type { RouterDeps } from "../../src/inbound/deps.js";
+import type { ConversationSender } from "../../src/inbound/outbound.js";
 import type { Metrics } from "../../src/metrics.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
 import { foldPendingActivity } from "../../src/sct07/analytics/fold.js";
@@ -11,6 +13,7 @@ import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
+import { conversationOutboundHandler, inboundHandler, inboundSweepHandler } from "./inbound.js";
 import {
   type NotificationWorkerDeps,
   notificationDeliveryHandler,
@@ -31,6 +34,8 @@ type HandlerDeps = {
   pendingWrites: PendingWrites;
   /** The notification pipeline's senders and settings; a process built without them fails those jobs. */
   notifications?: NotificationWorkerDeps | undefined;
+  /** The conversation router and the sender of what it answers on customers' channels. */
+  inbound: { router: RouterDeps; sender: ConversationSender; strandedAfterMs: number };
 };
 
 /**
@@ -68,6 +73,9 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     "journey-deadlines": (payload) =>
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),
     "journey-deadline-sweep": async () => ({ marked: await sweepJourneyDeadlines(deps.db, new Date()) }),
+    inbound: inboundHandler(deps.inbound),
+    "conversation-outbound": conversationOutboundHandler({ db: deps.db, sender: deps.inbound.sender }),
+    "inbound-sweep": inboundSweepHandler({ ...deps, strandedAfterMs: deps.inbound.strandedAfterMs }),
     "channel-activity-fold": async () => ({ folded: await foldPendingActivity(deps.db) }),
     "notify-email": deliver,
     "notify-sms": deliver,

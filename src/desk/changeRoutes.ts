@@ -121,6 +121,8 @@ export function registerDeskChangeRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDep
       isFromSupport: true,
       isInternal: value.isInternal,
       createdAt: value.timestamp,
+      // Sending on the customer's channel starts once the comment is committed (its event).
+      delivery: null,
     };
     return { data };
   };

@@ -6,6 +6,7 @@ import { resolveBranchName, resolveService } from "../catalogue/service.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
 import { pageWindow, paginationOf } from "../http/pagination.js";
+import { replyDeliveries } from "../inbound/deliveries.js";
 import {
   findAttachment,
   findClaim,
@@ -116,15 +117,16 @@ export function registerDeskReadRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps)
     const { tenantId } = principalOf(c);
     const ticket = await findTicket(db, tenantId, c.req.valid("param"));
     if (!ticket) throw ticketNotFound();
-    const [service, branchName, customer, claim, comments, attachments] = await Promise.all([
+    const [service, branchName, customer, claim, comments, attachments, deliveries] = await Promise.all([
       resolveService(db, tenantId, ticket.serviceType),
       ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
       ticketCustomer(db, ticket),
       findClaim(db, ticket),
       ticketComments(db, ticket, "desk"),
       ticketAttachments(db, ticket),
+      replyDeliveries(db, ticket),
     ]);
-    const parts = { service, branchName, customer, claim, comments, attachments };
+    const parts = { service, branchName, customer, claim, comments, attachments, deliveries };
     return c.json({ data: deskTicketDetailView(ticket, parts, new Date()) }, 200);
   });
 

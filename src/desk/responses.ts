@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { commentAuthorTypes } from "../db/schema/index.js";
+import { commentAuthorTypes, outboundStatuses } from "../db/schema/index.js";
 import { paginationSchema } from "../http/pagination.js";
 import {
   jenisTransaksi,
@@ -69,6 +69,21 @@ export const deskCommentSchema = z
     isFromSupport: z.boolean(),
     isInternal: z.boolean().openapi({ description: "An agents' note: never shown to partners or customers" }),
     createdAt: z.string(),
+    delivery: z
+      .object({
+        channel: z.enum(ticketChannels),
+        status: z.enum(outboundStatuses).openapi({
+          description:
+            "pending, then sent (the provider accepted it), delivered or read when the provider reports it, or failed",
+        }),
+        error: z.string().nullable().openapi({ description: "The provider's reason, when it failed" }),
+        updatedAt: z.string(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "A reply on a ticket a customer opened on a channel (Telegram, SMS...) goes back there: how that went. Null for anything not sent on a channel (yet: a reply is picked up within moments of being written)",
+      }),
   })
   .openapi("DeskTicketComment");
 

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { ServiceEntry } from "../catalogue/defaults.js";
 import type { AttachmentRow, ClaimRow, CommentRow, CustomerRow, TicketRow } from "../db/schema/index.js";
+import type { ReplyDelivery } from "../inbound/deliveries.js";
 import { currentAssignee, iso, slaView } from "../tickets/views.js";
 import type { deskCommentSchema, deskTicketDetailSchema, deskTicketSchema } from "./responses.js";
 
@@ -25,7 +26,10 @@ export function deskTicketView(ticket: TicketRow, now: Date): z.infer<typeof des
   };
 }
 
-export function deskCommentView(comment: CommentRow): z.infer<typeof deskCommentSchema> {
+export function deskCommentView(
+  comment: CommentRow,
+  delivery: ReplyDelivery | undefined,
+): z.infer<typeof deskCommentSchema> {
   return {
     id: comment.id,
     content: comment.content,
@@ -35,6 +39,7 @@ export function deskCommentView(comment: CommentRow): z.infer<typeof deskComment
     isFromSupport: comment.isFromSupport,
     isInternal: comment.isInternal,
     createdAt: comment.createdAt.toISOString(),
+    delivery: delivery ?? null,
   };
 }
 
@@ -50,6 +55,8 @@ export type DeskTicketParts = {
   claim: ClaimRow | undefined;
   comments: readonly CommentRow[];
   attachments: readonly AttachmentRow[];
+  /** Replies sent on the customer's channel (tickets a conversation opened), by comment id. */
+  deliveries: ReadonlyMap<string, ReplyDelivery>;
 };
 
 /** Everything an agent sees of a ticket: internal notes, the customer's contact data and the claim. */
@@ -85,7 +92,7 @@ export function deskTicketDetailView(
         }
       : null,
     claim: parts.claim ? claimView(parts.claim) : null,
-    comments: parts.comments.map(deskCommentView),
+    comments: parts.comments.map((comment) => deskCommentView(comment, parts.deliveries.get(comment.id))),
     attachments: parts.attachments.map((f) => ({
       id: f.id,
       filename: f.filename,

@@ -60,6 +60,14 @@ export const eventTypes = {
   messageTemplateUpdated: "message_template.updated",
   messageTemplateArchived: "message_template.archived",
   messageTemplateRestored: "message_template.restored",
+  // The conversation router (src/inbound): a claim asked for on a channel, step by step, and what
+  // the hub sent back on the customer's channel. Payloads carry ids and field names, never answers.
+  claimDialogueStarted: "conversation.claim_dialogue.started",
+  claimDialogueAnswered: "conversation.claim_dialogue.answered",
+  claimDialogueCancelled: "conversation.claim_dialogue.cancelled",
+  claimDialogueCompleted: "conversation.claim_dialogue.completed",
+  conversationMessageSent: "conversation.message.sent",
+  conversationMessageFailed: "conversation.message.failed",
   // Channel accounts (admin API) and customers' browser push subscriptions; payloads never hold secrets.
   channelAccountSaved: "channel_account.saved",
   channelAccountDeleted: "channel_account.deleted",

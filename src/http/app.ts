@@ -14,12 +14,15 @@ import type { BlobStore } from "../blobs/store.js";
 import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
 import { registerChannelAccountRoutes } from "../channelAccounts/adminRoutes.js";
 import { channelAccountReader } from "../channelAccounts/service.js";
+import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
+import { registerInboundWebhooks } from "../channelRoutes/webhooks.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
+import { allReceipts, conversationReceipts } from "../inbound/receipts.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
 import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
@@ -57,11 +60,39 @@ export type AppDeps = {
   /** Shared counters (rate limits) live here. */
   redis: Redis;
   blobs: BlobStore;
-  /** Enqueues delayed jobs (journey deadlines). */
+  /** Enqueues delayed jobs (journey deadlines) and customers' messages (channel webhooks). */
   producer: Producer;
   /** Where verified provider delivery receipts go (the notification pipeline's deliveries). */
   receipts: ReceiptSink;
 };
+
+/**
+ * A request body cap. The common case, a plain body with a Content-Length (which Node's parser holds
+ * the body to), is judged from the header alone: touching the body itself makes the Node adapter
+ * build a full web Request, a cost every ticket creation would pay. Streamed or compressed bodies
+ * are counted as they arrive (and inflated ones after inflating).
+ */
+function bodyCap(maxBytes: number): MiddlewareHandler<HubEnv> {
+  const tooLarge = () => errors.payloadTooLarge(maxBytes);
+  const limitBody = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw tooLarge();
+    },
+  });
+  const decompress = decompressBody({ maxSize: maxBytes });
+  return async function bodyCap(c, next) {
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
+    const declared = c.req.header("content-length");
+    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
+      if (Number(declared) > maxBytes) throw tooLarge();
+      return next();
+    }
+    await limitBody(c, async () => {
+      await decompress(c, next);
+    });
+  };
+}
 
 /** The one app factory: every HTTP convention is set here once, then each module registers its routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
@@ -79,37 +110,16 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use("/api/admin/*", ...guards.adminApi);
   app.use(`${dashboardPath}/*`, guards.dashboard);
 
-  const bodyLimitBytes = config.http.bodyLimitBytes;
-  const tooLarge = () => errors.payloadTooLarge(bodyLimitBytes);
-  const limitBody = bodyLimit({
-    maxSize: bodyLimitBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
-  const decompress = decompressBody({ maxSize: bodyLimitBytes });
-  // The common case, a plain body with a Content-Length (which Node's parser holds the body to), is
-  // judged from the header alone: touching the body itself makes the Node adapter build a full web
-  // Request, a cost every ticket creation would pay. Streamed or compressed bodies are counted.
-  const limitBodies: MiddlewareHandler<HubEnv> = async (c, next) => {
-    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && !c.req.header("transfer-encoding") && !c.req.header("content-encoding")) {
-      if (Number(declared) > bodyLimitBytes) throw tooLarge();
-      return next();
-    }
-    await limitBody(c, async () => {
-      await decompress(c, next);
-    });
-  };
-
+  const limitBodies = bodyCap(config.http.bodyLimitBytes);
   // Registered after authentication and rate limiting, so an anonymous or throttled request is
   // answered from its headers alone: no body is read, let alone inflated, before a key is known.
   // Other /api paths have no routes, answer 404 and never read the body either.
-  for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*", "/api/webhooks/*"])
-    app.use(family, limitBodies);
+  for (const family of ["/api/omnichannel/*", "/api/v1/*", "/api/admin/*"]) app.use(family, limitBodies);
   // The dashboard's own API (add a job, update its data) takes bodies too: the same cap, after its login.
   app.use(`${dashboardPath}/*`, limitBodies);
+  // Channel webhooks are called by providers, who authenticate by a secret or a signature each route
+  // checks itself; their bodies are small, and capped smaller.
+  app.use("/api/webhooks/*", bodyCap(config.inbound.webhookMaxBytes));
 
   registerHealthRoutes(app, {
     checks: deps.readiness,
@@ -156,13 +166,22 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
   });
   registerPushSubscriptionRoutes(app, { db, keys: channels.secretKeys, policy: config.webhooks });
+  const accounts = channelAccountReader(db, channels.secretKeys);
   registerChannelWebhookRoutes(app, {
-    accounts: channelAccountReader(db, channels.secretKeys),
-    receipts: deps.receipts,
+    accounts,
+    // Receipts are the pipeline's deliveries' and, for replies on a customer's channel, conversations'.
+    receipts: allReceipts(deps.receipts, conversationReceipts(db)),
     publicBaseUrl: channels.publicBaseUrl,
     logger,
     now: () => new Date(),
   });
+  registerInboundWebhooks(app, {
+    db,
+    producer: deps.producer,
+    accounts,
+    publicBaseUrl: channels.publicBaseUrl,
+  });
+  registerServiceTypeRuleRoutes(app, db);
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

@@ -31,6 +31,11 @@ export type NewTicket = {
   channelReferenceId?: string | undefined;
   serviceType: ServiceType;
   customer: CustomerInput;
+  /**
+   * The customer, when the caller resolved it already (the conversation router, through the
+   * customers module): the ticket is theirs, and `customer` only names them.
+   */
+  customerId?: string | undefined;
   title?: string | undefined;
   description: string;
   priority?: Priority | undefined;
@@ -117,6 +122,7 @@ async function insertTicket(
       ...input.customer,
       ...maskCardNumbersDeep({ name: input.customer.name, department: input.customer.department }),
     },
+    customerId: input.customerId,
     branchCode: input.branchCode ?? input.customer.branchCode,
     integration: input.integration,
     assignedTeam: service.defaultTeam,
@@ -208,6 +214,8 @@ export type NewClaim = Omit<ClaimFields, "nomorKartuMasked"> & {
   nomorKartu?: string | undefined;
   channel?: TicketChannel | undefined;
   customer?: Partial<CustomerInput> | undefined;
+  /** The customer, already resolved by the caller (see NewTicket.customerId). */
+  customerId?: string | undefined;
   integration?: NewTicket["integration"];
 };
 
@@ -221,6 +229,20 @@ export function createClaim(
   input: NewClaim,
   idempotency: Idempotency,
 ): Promise<Idempotent<CreatedTicket>> {
+  const { ticket, fields } = claimTicket(input);
+  return create(
+    deps,
+    ctx,
+    "claims.create",
+    idempotency.key,
+    idempotency.request,
+    [],
+    (executor, settings, records) => insertTicket(executor, deps, ctx, settings, ticket, records, fields),
+  );
+}
+
+/** A claim's ticket and structured fields, by the desk's rules (title, priority, description, masking). */
+function claimTicket(input: NewClaim): { ticket: NewTicket; fields: ClaimFields } {
   const { nomorKartu, ...rest } = input;
   const fields: ClaimFields = {
     ...rest,
@@ -253,14 +275,36 @@ export function createClaim(
     category: "INCIDENT",
     integration: input.integration,
     metadata: {},
+    customerId: input.customerId,
   };
-  return create(
-    deps,
-    ctx,
-    "claims.create",
-    idempotency.key,
-    idempotency.request,
-    [],
-    (executor, settings, records) => insertTicket(executor, deps, ctx, settings, ticket, records, fields),
-  );
+  return { ticket, fields };
+}
+
+/**
+ * Creates a ticket inside the caller's transaction, with attachment bytes the caller already put
+ * in the blob store: the conversation router's step, whose message, conversation and ticket commit
+ * together. No idempotency key: the caller's own rows make its step happen once.
+ */
+export async function createTicketWithin(
+  tx: Tx,
+  deps: CreateDeps,
+  ctx: TicketContext,
+  input: NewTicket,
+  records: AttachmentRecord[],
+): Promise<CreatedTicket> {
+  const settings = await settingsFor(deps, ctx.tenantId);
+  return insertTicket(tx, deps, ctx, settings, input, records);
+}
+
+/** createClaim inside the caller's transaction (see createTicketWithin). */
+export async function createClaimWithin(
+  tx: Tx,
+  deps: CreateDeps,
+  ctx: TicketContext,
+  input: NewClaim,
+  records: AttachmentRecord[],
+): Promise<CreatedTicket> {
+  const settings = await settingsFor(deps, ctx.tenantId);
+  const { ticket, fields } = claimTicket(input);
+  return insertTicket(tx, deps, ctx, settings, ticket, records, fields);
 }

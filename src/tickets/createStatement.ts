@@ -84,11 +84,13 @@ const createdPayload = (row: string) =>
  * is what keeps ticket creation close to a bare INSERT under load. One template per variant (with
  * or without claim fields and attachments; for a known customer or any), each built once.
  */
-function creationTemplate(withClaim: boolean, withAttachments: boolean, customer: "known" | "any") {
-  const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}${customer === "known" ? "k" : ""}`;
+function creationTemplate(withClaim: boolean, withAttachments: boolean, customer: "known" | "any" | "id") {
+  const variant = `${withClaim ? "c" : ""}${withAttachments ? "a" : ""}${customer === "known" ? "k" : customer === "id" ? "i" : ""}`;
+  const customerPart = (p: StatementParams) =>
+    customer === "known" ? knownCustomerCte(p) : customer === "id" ? customerByIdCte(p) : customerCte(p);
   return statementTemplate(
     `create_ticket_v5${variant}`,
-    (p) => sql`WITH ${customer === "known" ? knownCustomerCte(p) : customerCte(p)},
+    (p) => sql`WITH ${customerPart(p)},
     ticket AS (${ticketInsertSql(p, sql`FROM customer LIMIT 1`)})
     ${withClaim ? sql`, claim_row AS (${claimInsertSql(p)})` : sql``}
     ${withAttachments ? sql`, attachment_rows AS (${attachmentInsertSql(p)})` : sql``},
@@ -99,10 +101,22 @@ function creationTemplate(withClaim: boolean, withAttachments: boolean, customer
   );
 }
 
-/** Per variant: the statement for a known customer with nothing to fill in, and the one for any. */
+/**
+ * A customer the caller already resolved (the conversation router, through the customers module):
+ * named by id, matched again by nothing and filled in with nothing.
+ */
+function customerByIdCte(p: StatementParams): SQL {
+  return sql`customer AS (SELECT id FROM customers WHERE tenant_id = ${p.c_tenant}::text AND id = ${p.c_id}::text)`;
+}
+
+/**
+ * Per variant: the statement for a known customer with nothing to fill in, the one for any, and the
+ * one for a customer given by id.
+ */
 const templatePair = (withClaim: boolean, withAttachments: boolean) => ({
   known: creationTemplate(withClaim, withAttachments, "known"),
   any: creationTemplate(withClaim, withAttachments, "any"),
+  byId: creationTemplate(withClaim, withAttachments, "id"),
 });
 
 const templates = {
@@ -144,7 +158,8 @@ const plainBatch = batchedStatement<{ key: string; number: string }>(
 
 /**
  * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
- * the same new customer won the race (run it again).
+ * the same new customer won the race (run it again). A draft with a customer id is written for
+ * that customer, by the statement that neither matches nor creates one.
  *
  * A plain ticket goes to the batched statement, which writes it for a returning customer with
  * nothing to add or for a new one. Claims, attachments and tickets inside a transaction try the
@@ -167,8 +182,10 @@ export async function writeTicket(
     : withAttachments
       ? templates.attachments
       : templates.plain;
+  const customer = customerValues(ctx.tenantId, draft.customer, ctx.actor, now, draft.defaultRegion);
   const values: StatementValues = {
-    ...customerValues(ctx.tenantId, draft.customer, ctx.actor, now, draft.defaultRegion),
+    ...customer,
+    ...(draft.customerId ? { c: { ...customer.c, id: draft.customerId } } : {}),
     t: {
       id: ticketId,
       tenant: ctx.tenantId,
@@ -211,6 +228,11 @@ export async function writeTicket(
     ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
     ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
+  if (draft.customerId) {
+    const [row] = await template.byId<{ number: string }>(db, values);
+    if (!row) throw new Error(`ticket not written: customer ${draft.customerId} is not the tenant's`);
+    return row.number;
+  }
   const batched = draft.claim || withAttachments ? null : plainBatch(db as Database, values);
   const [known] = batched ? [await batched] : await template.known<{ number: string }>(db, values);
   if (known) return known.number;

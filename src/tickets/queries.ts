@@ -210,3 +210,27 @@ export async function listTickets(
   ]);
   return { items, total: totals[0]?.total ?? 0 };
 }
+
+/** The tenant's ticket with this id; `lock` takes the row lock for an update in `db` (a transaction). */
+export async function findTicketById(
+  db: Reader,
+  tenantId: string,
+  ticketId: string,
+  lock = false,
+): Promise<TicketRow | undefined> {
+  const query = db
+    .select()
+    .from(tickets)
+    .where(and(eq(tickets.tenantId, tenantId), eq(tickets.id, ticketId)));
+  const [row] = lock ? await query.for("update") : await query;
+  return row;
+}
+
+/** One comment of the tenant's ticket. */
+export async function findComment(db: Reader, tenantId: string, commentId: string) {
+  const [row] = await db
+    .select()
+    .from(comments)
+    .where(and(eq(comments.tenantId, tenantId), eq(comments.id, commentId)));
+  return row;
+}

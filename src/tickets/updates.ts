@@ -10,6 +10,7 @@ import { reconcileTicketSla } from "../sla/service.js";
 import { findTicket, type TicketRef, ticketCustomer } from "./queries.js";
 import {
   type AcceptedFile,
+  type AttachmentRecord,
   discardBlobs,
   insertAttachmentRows,
   putAttachmentBlobs,
@@ -20,7 +21,16 @@ import { currentAssignee } from "./views.js";
 import type { TicketStatus } from "./vocabulary.js";
 
 export type UpdateContext = { tenantId: string; actor: Actor; by: TransitionActor };
-export type UpdateDeps = { db: Database; blobs: BlobStore; now?: () => Date };
+export type UpdateDeps = {
+  db: Database;
+  blobs: BlobStore;
+  now?: () => Date;
+  /**
+   * The caller's transaction, when the change is one part of a larger step (the conversation
+   * router writes a customer's message, its conversation and the ticket change together).
+   */
+  within?: Tx | undefined;
+};
 
 export type UpdateFailure =
   | { ok: false; reason: "not_found" }
@@ -37,13 +47,14 @@ async function withTicket<T>(
   change: (tx: Tx, ticket: TicketRow, now: Date) => Promise<UpdateResult<T>>,
 ): Promise<UpdateResult<T>> {
   const now = deps.now?.() ?? new Date();
-  return deps.db.transaction(async (tx) => {
+  const run = async (tx: Tx): Promise<UpdateResult<T>> => {
     const ticket = await findTicket(tx, ctx.tenantId, ref, true);
     if (!ticket) return { ok: false, reason: "not_found" } as const;
     if (isFinal(ctx.by, ticket.status))
       return { ok: false, reason: "ticket_final", status: ticket.status } as const;
     return change(tx, ticket, now);
-  });
+  };
+  return deps.within ? run(deps.within) : deps.db.transaction(run);
 }
 
 function ticketPayload(ticket: TicketRow) {
@@ -213,18 +224,7 @@ export async function addAttachments(
     // Bytes first, outside the transaction, as at creation: writing megabytes must not hold the
     // ticket's lock and a connection. They are discarded again if the rows are not written.
     const records = await putAttachmentBlobs(deps.blobs, ctx.tenantId, files, written);
-    const result = await withTicket(deps, ctx, ref, async (tx, ticket, now) => {
-      const stored = await insertAttachmentRows(
-        tx,
-        { tenantId: ctx.tenantId, ticketId: ticket.id },
-        records,
-        now,
-      );
-      const updated = await applyChange(tx, ctx, ticket, now, {}, [
-        { type: eventTypes.attachmentAdded, payload: { attachmentIds: stored.map((a) => a.id) } },
-      ]);
-      return { ok: true, ticket: updated, value: stored } as const;
-    });
+    const result = await addStoredAttachments(deps, ctx, ref, records);
     if (!result.ok) await discardBlobs(deps.blobs, written);
     return result;
   } catch (err) {
@@ -235,6 +235,26 @@ export async function addAttachments(
 
 /** A user or team of the tenant, by id and name, as the desk names them (src/users). */
 export type Staff = { id: string; name: string };
+/** Attaches files whose bytes the caller already put in the blob store (see putAttachmentBlobs). */
+export function addStoredAttachments(
+  deps: UpdateDeps,
+  ctx: UpdateContext,
+  ref: TicketRef,
+  records: readonly AttachmentRecord[],
+): Promise<UpdateResult<StoredAttachment[]>> {
+  return withTicket(deps, ctx, ref, async (tx, ticket, now) => {
+    const stored = await insertAttachmentRows(
+      tx,
+      { tenantId: ctx.tenantId, ticketId: ticket.id },
+      records,
+      now,
+    );
+    const updated = await applyChange(tx, ctx, ticket, now, {}, [
+      { type: eventTypes.attachmentAdded, payload: { attachmentIds: stored.map((a) => a.id) } },
+    ]);
+    return { ok: true, ticket: updated, value: stored } as const;
+  });
+}
 
 /** Who works the ticket after an assignment: the agent and the team, each null when none. */
 export type Assignment = {

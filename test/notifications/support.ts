@@ -126,6 +126,7 @@ export function startNotificationWorkers(
       pendingWrites: new PendingWrites((err) => {
         throw err;
       }),
+      inbound: hub.inbound,
       notifications: {
         senders: provider instanceof ScriptedProvider ? provider.source() : provider,
         inApp: redisInAppAnnouncer(announcer, hub.prefix),

@@ -143,6 +143,7 @@ describe("step timeouts and the SLA", () => {
         pendingWrites: new PendingWrites((err) => {
           throw err;
         }),
+        inbound: hub.inbound,
       }),
     });
     try {

@@ -4,11 +4,15 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
 import type { ReceiptSink } from "../../connectors/contract.js";
+import { conversationSenders } from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { enqueueOutbound } from "../../queues/handlers/inbound.js";
 import { Producer } from "../../queues/producer.js";
 import { createFilesystemBlobStore } from "../../src/blobs/filesystem.js";
+import { channelAccountReader } from "../../src/channelAccounts/service.js";
 import { loadConfig } from "../../src/config.js";
 import { createApp } from "../../src/http/app.js";
+import { inboundRuntime, senderDepsOf } from "../../src/inbound/wiring.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
 import { createTestDatabase } from "./database.js";
@@ -55,6 +59,15 @@ export async function createTestHub(
   const db = database.handle.db;
   const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
   const blobs = createFilesystemBlobStore(blobDir);
+  // What the workers' inbound handlers run on, as the hub wires it (src/hub.ts).
+  const inbound = inboundRuntime({
+    config,
+    db,
+    blobs,
+    accounts: channelAccountReader(db, config.channels.secretKeys),
+    senders: conversationSenders(senderDepsOf(config, db)),
+    enqueueOutbound: enqueueOutbound(producer),
+  });
   const app = createApp({
     config,
     logger,
@@ -108,6 +121,7 @@ export async function createTestHub(
     prefix,
     blobs,
     blobDir,
+    inbound,
     request,
     adminRequest,
     createTenantWithKey,

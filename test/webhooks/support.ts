@@ -41,6 +41,7 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
         createLogger({ level: "silent", pretty: false }),
       ),
       pendingWrites,
+      inbound: hub.inbound,
     }),
   });
   return {

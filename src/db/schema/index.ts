@@ -6,6 +6,7 @@ export * from "./customers.js";
 export * from "./delegations.js";
 export * from "./events.js";
 export * from "./idempotency.js";
+export * from "./inbound.js";
 export * from "./journeys.js";
 export * from "./messageTemplates.js";
 export * from "./notifications.js";

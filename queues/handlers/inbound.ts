@@ -1,0 +1,126 @@
+import type { Job, Queue } from "bullmq";
+import type { Database } from "../../src/db/client.js";
+import { eventTypes } from "../../src/events/catalog.js";
+import type { RouterDeps } from "../../src/inbound/deps.js";
+import { type PendingInbound, strandedInbound } from "../../src/inbound/intake.js";
+import { type ConversationSender, sendOutbound, strandedOutbound } from "../../src/inbound/outbound.js";
+import { repliesAmong, replyOutbound } from "../../src/inbound/replies.js";
+import { markFailed, RoutingError, routeWaiting } from "../../src/inbound/router.js";
+import { jobCatalog } from "../catalog.js";
+import type { Producer } from "../producer.js";
+import type { EventSubscriber } from "./domainEvents.js";
+
+/** Whether this run of the job is its last attempt (the next failure is final). */
+function lastAttempt(job: Job): boolean {
+  return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
+/** Puts stored messages' jobs on the inbound queue (job ids deduplicate redeliveries). */
+export function enqueueInbound(producer: Producer) {
+  return async (jobs: readonly PendingInbound[]) => {
+    await producer.enqueueBulk(
+      "inbound",
+      jobs.map((j) => ({
+        payload: { tenantId: j.tenantId, messageId: j.messageId },
+        options: { jobId: j.jobId },
+      })),
+    );
+  };
+}
+
+/** Puts committed outbound rows' jobs on their queue; the row id is the job id. */
+export function enqueueOutbound(producer: Producer) {
+  return async (tenantId: string, outboundIds: readonly string[]) => {
+    await producer.enqueueBulk(
+      "conversation-outbound",
+      outboundIds.map((outboundId) => ({
+        payload: { tenantId, outboundId },
+        options: { jobId: outboundId },
+      })),
+    );
+  };
+}
+
+/**
+ * The router's job. A message that fails every attempt is set aside (failed, with its reason)
+ * on the last one, so the conversation's later messages are not held behind it for ever.
+ */
+export function inboundHandler(deps: { router: RouterDeps }) {
+  return async (payload: { tenantId: string; messageId: string }, job: Job) => {
+    try {
+      return await routeWaiting(deps.router, payload.tenantId, payload.messageId);
+    } catch (err) {
+      if (err instanceof RoutingError && lastAttempt(job))
+        await markFailed(deps.router.db, err.messageId, err);
+      throw err;
+    }
+  };
+}
+
+export function conversationOutboundHandler(deps: { db: Database; sender: ConversationSender }) {
+  return (payload: { outboundId: string }, job: Job) =>
+    sendOutbound(deps.db, deps.sender, payload.outboundId, { isLast: lastAttempt(job) });
+}
+
+/**
+ * Agents' replies as a subscriber of domain events: a public support comment on a ticket a
+ * conversation opened becomes one outbound message, whose job sends it on the channel.
+ */
+export function conversationReplySubscriber(db: Database, producer: Producer): EventSubscriber {
+  const enqueue = enqueueOutbound(producer);
+  return {
+    name: "conversation-replies",
+    wants: (type) => type === eventTypes.commentAdded,
+    interestedIn: (tx, events) =>
+      repliesAmong(
+        tx,
+        events.map((e) => e.id),
+      ),
+    handle: async (event) => {
+      const outboundId = await replyOutbound(db, event);
+      if (outboundId) await enqueue(event.tenantId, [outboundId]);
+    },
+  };
+}
+
+const sweepBatch = 500;
+
+/**
+ * Re-enqueues what PostgreSQL says is waiting and Redis may have lost: inbound messages not routed
+ * and outbound messages not sent, `strandedAfterMs` after they were written (a sweep interval: a
+ * job that exists is left alone anyway, so the margin only saves lookups). A job still waiting, delayed or running is left alone; one that
+ * finished without its row moving (a crash) is replaced.
+ */
+export function inboundSweepHandler(deps: { db: Database; producer: Producer; strandedAfterMs: number }) {
+  const { strandedAfterMs } = deps;
+  return async () => {
+    let requeued = 0;
+    const inboundQueue = deps.producer.queues.inbound;
+    for (const m of await strandedInbound(deps.db, strandedAfterMs, sweepBatch)) {
+      const data = { tenantId: m.tenantId, messageId: m.messageId };
+      if (await requeue(inboundQueue, "inbound", m.jobId, data)) requeued++;
+    }
+    const outboundQueue = deps.producer.queues["conversation-outbound"];
+    for (const o of await strandedOutbound(deps.db, strandedAfterMs, sweepBatch)) {
+      const data = { tenantId: o.tenantId, outboundId: o.id };
+      if (await requeue(outboundQueue, "conversation-outbound", o.id, data)) requeued++;
+    }
+    return { requeued };
+  };
+}
+
+async function requeue(
+  queue: Queue,
+  name: "inbound" | "conversation-outbound",
+  jobId: string,
+  data: unknown,
+): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (job) {
+    const state = await job.getState();
+    if (state !== "completed" && state !== "failed") return false;
+    await job.remove();
+  }
+  await queue.add(name, jobCatalog[name].payload.parse(data), { jobId });
+  return true;
+}

@@ -1,0 +1,54 @@
+import { z } from "@hono/zod-openapi";
+import { errors } from "../errors.js";
+import { fieldErrorsOf } from "../http/validation.js";
+
+export const webhookTags = ["Channel webhooks"];
+
+/** `{tenantId}` of a channel webhook: the tenant's id, as the provider was given it. */
+export const webhookTenantParam = z.object({
+  tenantId: z
+    .string()
+    .min(1)
+    .max(100)
+    .openapi({ param: { name: "tenantId", in: "path" }, example: "ten_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+});
+
+export const webhookAccepted = z
+  .object({
+    ok: z.literal(true),
+    received: z.number().int().openapi({ description: "Messages in the request" }),
+    stored: z.number().int().openapi({ description: "New messages stored and queued for the router" }),
+    duplicates: z.number().int().openapi({ description: "Redeliveries of messages already stored" }),
+  })
+  .openapi("ChannelWebhookAccepted");
+
+/**
+ * The validation hook of channel webhooks: a payload that does not fit is a 400 naming the field,
+ * but a customer's text PostgreSQL cannot store (a NUL) is not refused here, as the service desk's
+ * inputs are: the provider would only send it again. Intake makes it storable (src/inbound/storable.ts).
+ */
+export function webhookValidationHook(
+  result: { success: true } | { success: false; error: z.ZodError },
+): undefined {
+  if (!result.success)
+    throw errors.validation(fieldErrorsOf(new z.ZodError(branchIssues(result.error.issues))));
+  return undefined;
+}
+
+/**
+ * Providers send one object or a batch of them (a union): of a union's failed branches, the issues
+ * of the branch whose type the payload has, so the answer names `update_id` rather than `body`.
+ */
+function branchIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code !== "invalid_union" || issue.errors.length === 0) return [issue];
+    const matching =
+      issue.errors.find((branch) => !branch.some((i) => i.path.length === 0)) ?? issue.errors[0] ?? [];
+    return branchIssues(matching.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
+  });
+}
+
+/** A tenant id of a webhook path before anything is looked up with it. */
+export function plausibleTenantId(value: string | undefined): value is string {
+  return value !== undefined && /^[A-Za-z0-9_-]{1,100}$/.test(value);
+}

@@ -1,0 +1,44 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { ChannelAccountReader } from "../../connectors/contract.js";
+import { registerSmsInboundRoute } from "../../connectors/sms/inboundRoute.js";
+import { registerTelegramWebhook } from "../../connectors/telegram/webhook.js";
+import { enqueueInbound } from "../../queues/handlers/inbound.js";
+import type { Producer } from "../../queues/producer.js";
+import type { Database } from "../db/client.js";
+import type { HubEnv } from "../http/env.js";
+import { acceptInbound } from "../inbound/intake.js";
+import type { InboundMessage } from "../inbound/message.js";
+
+export type InboundWebhookDeps = {
+  db: Database;
+  producer: Producer;
+  accounts: ChannelAccountReader;
+  /** The hub's public origin, which Twilio signs. */
+  publicBaseUrl: string;
+};
+
+/**
+ * The receive routes of the channels, `/api/webhooks/{channel}/{tenantId}`: each verifies its
+ * provider's secret or signature, turns the payload into InboundMessages, and hands them to intake
+ * (stored, then queued for the router) before answering.
+ */
+export function registerInboundWebhooks(app: OpenAPIHono<HubEnv>, deps: InboundWebhookDeps): void {
+  const enqueue = enqueueInbound(deps.producer);
+  const intake = (messages: readonly InboundMessage[]) => acceptInbound(deps.db, enqueue, messages);
+  registerTelegramWebhook(app, {
+    account: async (tenantId) => {
+      const account = await deps.accounts.find(tenantId, "telegram");
+      return account?.enabled ? account.settings : undefined;
+    },
+    intake,
+  });
+  registerSmsInboundRoute(app, {
+    account: async (tenantId) => {
+      const account = await deps.accounts.find(tenantId, "sms");
+      return account?.enabled ? account : undefined;
+    },
+    intake,
+    publicBaseUrl: deps.publicBaseUrl,
+    now: () => new Date(),
+  });
+}

@@ -1,0 +1,159 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Database, Tx } from "../db/client.js";
+import {
+  type ConversationRow,
+  conversations,
+  conversationTickets,
+  type InboundMessageRow,
+  inboundMessages,
+  type OutboundKind,
+  outboundMessages,
+} from "../db/schema/index.js";
+import { newId } from "../ids.js";
+import { localeFromHint } from "./claimDialogue/prompts.js";
+import type { ResolvedCustomer } from "./identity/port.js";
+import type { InboundChannel } from "./message.js";
+
+/**
+ * The conversation a message belongs to, locked for the rest of the transaction: one conversation's
+ * messages are routed one at a time, in order, by whichever worker holds the lock. Created on the
+ * first message of a thread.
+ */
+export async function lockConversation(
+  tx: Tx,
+  message: InboundMessageRow,
+  customer: ResolvedCustomer,
+  now: Date,
+): Promise<ConversationRow> {
+  const where = and(
+    eq(conversations.tenantId, message.tenantId),
+    eq(conversations.channel, message.channel),
+    eq(conversations.threadRef, message.threadRef),
+  );
+  await tx
+    .insert(conversations)
+    .values({
+      id: newId("conversation"),
+      tenantId: message.tenantId,
+      channel: message.channel,
+      threadRef: message.threadRef,
+      customerId: customer.customerId,
+      address: message.senderAddress,
+      locale: localeFromHint(message.languageHint),
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing();
+  const [row] = await tx.select().from(conversations).where(where).for("update");
+  if (!row) throw new Error(`conversation of message ${message.id} vanished`);
+  return row;
+}
+
+export async function updateConversation(
+  tx: Tx,
+  id: string,
+  changes: Partial<Pick<ConversationRow, "customerId" | "address" | "ticketId" | "dialogue">>,
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(conversations)
+    .set({ ...changes, updatedAt: now })
+    .where(eq(conversations.id, id));
+}
+
+/** Remembers that the conversation opened the ticket, so replies on it go back on the channel. */
+export async function linkTicket(tx: Tx, conversation: ConversationRow, ticketId: string): Promise<void> {
+  await tx
+    .insert(conversationTickets)
+    .values({ ticketId, tenantId: conversation.tenantId, conversationId: conversation.id })
+    .onConflictDoNothing();
+}
+
+/**
+ * The oldest message of a thread still waiting for the router, if any: a peek, outside any
+ * transaction, so its files can be fetched before one starts.
+ */
+export async function oldestWaiting(
+  db: Database,
+  thread: { tenantId: string; channel: InboundChannel; threadRef: string },
+): Promise<InboundMessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.tenantId, thread.tenantId),
+        eq(inboundMessages.channel, thread.channel),
+        eq(inboundMessages.threadRef, thread.threadRef),
+        eq(inboundMessages.status, "received"),
+      ),
+    )
+    .orderBy(inboundMessages.createdAt, inboundMessages.id)
+    .limit(1);
+  return row;
+}
+
+export async function findMessage(
+  db: Database | Tx,
+  tenantId: string,
+  messageId: string,
+  lock = false,
+): Promise<InboundMessageRow | undefined> {
+  const query = db
+    .select()
+    .from(inboundMessages)
+    .where(and(eq(inboundMessages.tenantId, tenantId), eq(inboundMessages.id, messageId)));
+  const [row] = lock ? await query.for("update") : await query;
+  return row;
+}
+
+export async function markRouted(
+  tx: Tx,
+  messageId: string,
+  result: { outcome: string; conversationId: string; ticketId: string | null; note?: string | undefined },
+  now: Date,
+): Promise<void> {
+  await tx
+    .update(inboundMessages)
+    .set({
+      status: "routed",
+      outcome: result.outcome,
+      conversationId: result.conversationId,
+      ticketId: result.ticketId,
+      error: result.note ?? null,
+      routedAt: now,
+    })
+    .where(eq(inboundMessages.id, messageId));
+}
+
+/** Writes a message to send on the conversation's channel; its job is enqueued after the commit. */
+export async function queueOutbound(
+  tx: Tx,
+  conversation: ConversationRow,
+  message: { kind: OutboundKind; text: string; ticketId?: string | null; commentId?: string | null },
+  now: Date,
+): Promise<string | undefined> {
+  const id = newId("outboundMessage");
+  const [row] = await tx
+    .insert(outboundMessages)
+    .values({
+      id,
+      tenantId: conversation.tenantId,
+      conversationId: conversation.id,
+      ticketId: message.ticketId ?? null,
+      commentId: message.commentId ?? null,
+      kind: message.kind,
+      channel: conversation.channel,
+      toAddress: conversation.address,
+      text: message.text,
+      createdAt: now,
+      updatedAt: now,
+    })
+    // One reply per comment: a second fan-out of the same COMMENT_ADDED writes nothing.
+    .onConflictDoNothing({
+      target: outboundMessages.commentId,
+      where: sql`${outboundMessages.commentId} IS NOT NULL`,
+    })
+    .returning({ id: outboundMessages.id });
+  return row?.id;
+}

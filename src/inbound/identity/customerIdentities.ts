@@ -1,0 +1,139 @@
+import { and, eq, sql } from "drizzle-orm";
+import { normalizeAddress } from "../../customers/addresses.js";
+import { liveCustomer } from "../../customers/contactPoints.js";
+import { claimIdentity } from "../../customers/identities.js";
+import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/matching.js";
+import { statementTemplate, type Tx } from "../../db/client.js";
+import { customerIdentities, type IdentityKind } from "../../db/schema/index.js";
+import { tenantProfile } from "../../tenants/profile.js";
+import { addressKindOf, type InboundChannel, unnamedCustomer } from "../message.js";
+import type { ChannelContact, CustomerDirectory, ResolvedCustomer } from "./port.js";
+
+/**
+ * The customers module's one matching rule, as a statement that also answers whether it created
+ * the customer and the customer's name (one inserted by this very statement is not in its snapshot
+ * of customers: its name is the one just given).
+ */
+const resolveCustomer = statementTemplate(
+  "inbound_resolve_customer_v2",
+  (p) => sql`WITH ${customerCte(p)}
+    SELECT customer.id, EXISTS (SELECT 1 FROM inserted) AS created,
+      coalesce((SELECT name FROM customers WHERE id = customer.id), ${p.c_name}::text) AS name
+    FROM customer`,
+);
+
+/** Attempts when a concurrent first contact of the same new person won (see isCustomerRace). */
+const raceAttempts = 3;
+
+/** The identity a chat channel's address is (a Telegram chat id); undefined for channels that have none yet. */
+const chatIdentityKind: Record<InboundChannel, IdentityKind | undefined> = {
+  telegram: "telegram",
+  sms: undefined,
+  whatsapp: undefined,
+  email: undefined,
+  webchat: undefined,
+};
+
+/**
+ * The CustomerDirectory over the customers module's identities (src/customers): an address belongs
+ * to one customer of a tenant at a time. A phone number (SMS, WhatsApp) or an e-mail address goes
+ * through the module's matching rule (CIF, then e-mail, then phone, E.164 with the tenant's region),
+ * so a customer the service desk knows by phone is the same customer when they text. A Telegram
+ * chat id is a `telegram` identity: its holder, or a new customer who claims it. Merged customers
+ * answer with the survivor, whose identities the merge moved.
+ */
+export function customersByIdentity(): CustomerDirectory {
+  return {
+    async resolve(tx, tenantId, contact, now) {
+      const kind = chatIdentityKind[contact.channel];
+      if (addressKindOf[contact.channel] === "chat") {
+        if (!kind) throw new Error(`${contact.channel} addresses are no customer identity yet`);
+        return resolveChat(tx, tenantId, contact, kind, now);
+      }
+      const { defaultRegion } = await tenantProfile(tx, tenantId);
+      return matchOrCreate(tx, tenantId, contactInput(contact), now, defaultRegion);
+    },
+  };
+}
+
+function contactInput(contact: ChannelContact): CustomerInput {
+  const name = contact.displayName?.trim() || unnamedCustomer(contact.channel);
+  return addressKindOf[contact.channel] === "email"
+    ? { name, email: contact.address }
+    : addressKindOf[contact.channel] === "phone"
+      ? { name, phone: contact.address }
+      : { name };
+}
+
+async function matchOrCreate(
+  tx: Tx,
+  tenantId: string,
+  input: CustomerInput,
+  now: Date,
+  defaultRegion: string | null,
+): Promise<ResolvedCustomer> {
+  for (let attempt = 1; attempt <= raceAttempts; attempt++) {
+    const values = customerValues(tenantId, input, { type: "customer" }, now, defaultRegion);
+    try {
+      // A savepoint: a lost race fails the statement, and must not abort the router's transaction.
+      const [row] = await tx.transaction((savepoint) =>
+        resolveCustomer<{ id: string; created: boolean; name: string }>(savepoint, values),
+      );
+      if (row) return { customerId: row.id, created: row.created, name: row.name };
+    } catch (err) {
+      if (!isCustomerRace(err) || attempt === raceAttempts) throw err;
+    }
+  }
+  throw new Error("customer not resolved: a concurrent contact kept changing it");
+}
+
+/** Rolls a savepoint back when a concurrent first contact claimed the chat id first. */
+class ChatIdTaken extends Error {}
+
+async function resolveChat(
+  tx: Tx,
+  tenantId: string,
+  contact: ChannelContact,
+  kind: IdentityKind,
+  now: Date,
+): Promise<ResolvedCustomer> {
+  const value = normalizeAddress(kind, contact.address);
+  for (let attempt = 1; attempt <= raceAttempts; attempt++) {
+    const holder = await holderOf(tx, tenantId, kind, value);
+    if (holder) return { ...holder, created: false };
+    try {
+      // The new customer and its chat id in one savepoint: if another contact claimed the chat id
+      // meanwhile, neither stays, and the next round finds that contact's customer.
+      return await tx.transaction(async (savepoint) => {
+        const created = await matchOrCreate(savepoint, tenantId, contactInput(contact), now, null);
+        const claim = await claimIdentity(savepoint, tenantId, created.customerId, { kind, value }, now);
+        if (claim.outcome === "held_by_other") throw new ChatIdTaken();
+        return created;
+      });
+    } catch (err) {
+      if (!(err instanceof ChatIdTaken) || attempt === raceAttempts) throw err;
+    }
+  }
+  throw new Error("customer not resolved: the chat id kept changing hands");
+}
+
+async function holderOf(
+  tx: Tx,
+  tenantId: string,
+  kind: IdentityKind,
+  value: string,
+): Promise<{ customerId: string; name: string } | undefined> {
+  const [identity] = await tx
+    .select({ customerId: customerIdentities.customerId })
+    .from(customerIdentities)
+    .where(
+      and(
+        eq(customerIdentities.tenantId, tenantId),
+        eq(customerIdentities.kind, kind),
+        eq(customerIdentities.value, value),
+      ),
+    );
+  if (!identity) return undefined;
+  const customer = await liveCustomer(tx, tenantId, identity.customerId);
+  return customer ? { customerId: customer.id, name: customer.name } : undefined;
+}

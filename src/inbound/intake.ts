@@ -1,0 +1,132 @@
+import { createHash } from "node:crypto";
+import { and, eq, sql } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { inboundMessages } from "../db/schema/index.js";
+import { newId } from "../ids.js";
+import type { InboundChannel, InboundMessage } from "./message.js";
+import { storableIdentifier, storableMessageText, storableRaw, storableText } from "./storable.js";
+
+/**
+ * The inbound queue's job id for a message: derived from the provider's message id, so a
+ * redelivery that arrives while the first job still waits is deduplicated by BullMQ too. Hashed:
+ * BullMQ refuses ':' and all-digit custom ids, and a Telegram chat id is a person's identifier that
+ * has no business in Redis.
+ */
+export function inboundJobId(tenantId: string, channel: InboundChannel, providerMessageId: string): string {
+  const digest = createHash("sha256").update(`${tenantId}\n${channel}\n${providerMessageId}`).digest("hex");
+  return `${channel}.${digest.slice(0, 40)}`;
+}
+
+/** A stored message waiting for the router, as its job names it. */
+export type PendingInbound = { tenantId: string; messageId: string; jobId: string };
+
+/** Puts the router's jobs on the inbound queue (the producer, in production). */
+export type InboundEnqueue = (jobs: readonly PendingInbound[]) => Promise<void>;
+
+export type IntakeResult = { stored: number; duplicates: number };
+
+/**
+ * Stores messages (masked) and enqueues each one the router has not handled yet. A message whose
+ * provider id is already stored is a redelivery: it writes nothing, and is enqueued again only while
+ * it still waits for the router (the first delivery may have stored it and died before enqueuing).
+ * Rows are committed before their jobs exist, so a job always finds its message.
+ */
+export async function acceptInbound(
+  db: Database,
+  enqueue: InboundEnqueue,
+  messages: readonly InboundMessage[],
+): Promise<IntakeResult> {
+  if (messages.length === 0) return { stored: 0, duplicates: 0 };
+  const rows = messages.map((m) => ({
+    id: newId("inboundMessage"),
+    tenantId: m.tenantId,
+    channel: m.channel,
+    providerMessageId: storableIdentifier(m.providerMessageId),
+    senderAddress: storableIdentifier(m.sender.address),
+    senderName: m.sender.displayName ? storableText(m.sender.displayName) : null,
+    threadRef: storableIdentifier(m.threadRef),
+    text: storableMessageText(m.text),
+    attachments: m.attachments.map((a) => ({
+      ...a,
+      ref: storableIdentifier(a.ref),
+      filename: a.filename === undefined ? undefined : storableText(a.filename),
+      mimeType: a.mimeType === undefined ? undefined : storableText(a.mimeType),
+    })),
+    languageHint: m.languageHint ? storableText(m.languageHint) : null,
+    receivedAt: m.receivedAt,
+    rawPayload: storableRaw(m.raw),
+  }));
+  const inserted = await db
+    .insert(inboundMessages)
+    .values(rows)
+    .onConflictDoNothing({
+      target: [inboundMessages.tenantId, inboundMessages.channel, inboundMessages.providerMessageId],
+    })
+    .returning({ id: inboundMessages.id });
+  const insertedIds = new Set(inserted.map((r) => r.id));
+  const pending: PendingInbound[] = rows
+    .filter((r) => insertedIds.has(r.id))
+    .map((r) => ({
+      tenantId: r.tenantId,
+      messageId: r.id,
+      jobId: inboundJobId(r.tenantId, r.channel, r.providerMessageId),
+    }));
+  const redelivered = rows.filter((r) => !insertedIds.has(r.id));
+  pending.push(...(await stillWaiting(db, redelivered)));
+  await enqueue(pending);
+  return { stored: insertedIds.size, duplicates: redelivered.length };
+}
+
+/** Of redelivered messages, those stored earlier and still waiting for the router. */
+async function stillWaiting(
+  db: Database,
+  redelivered: ReadonlyArray<{ tenantId: string; channel: InboundChannel; providerMessageId: string }>,
+): Promise<PendingInbound[]> {
+  const found: PendingInbound[] = [];
+  for (const r of redelivered) {
+    const rows = await db
+      .select({ id: inboundMessages.id })
+      .from(inboundMessages)
+      .where(
+        and(
+          eq(inboundMessages.tenantId, r.tenantId),
+          eq(inboundMessages.channel, r.channel),
+          eq(inboundMessages.providerMessageId, r.providerMessageId),
+          eq(inboundMessages.status, "received"),
+        ),
+      );
+    for (const row of rows) {
+      found.push({
+        tenantId: r.tenantId,
+        messageId: row.id,
+        jobId: inboundJobId(r.tenantId, r.channel, r.providerMessageId),
+      });
+    }
+  }
+  return found;
+}
+
+/** Messages stored but not routed for longer than `olderThanMs`: their job may be lost with Redis. */
+export async function strandedInbound(db: Database, olderThanMs: number, limit: number) {
+  const rows = await db
+    .select({
+      id: inboundMessages.id,
+      tenantId: inboundMessages.tenantId,
+      channel: inboundMessages.channel,
+      providerMessageId: inboundMessages.providerMessageId,
+    })
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.status, "received"),
+        sql`${inboundMessages.createdAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+      ),
+    )
+    .orderBy(inboundMessages.createdAt)
+    .limit(limit);
+  return rows.map((r) => ({
+    tenantId: r.tenantId,
+    messageId: r.id,
+    jobId: inboundJobId(r.tenantId, r.channel, r.providerMessageId),
+  }));
+}

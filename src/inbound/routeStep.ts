@@ -1,0 +1,73 @@
+import type { Tx } from "../db/client.js";
+import type { ConversationRow, InboundMessageRow } from "../db/schema/index.js";
+import type { AttachmentRecord } from "../tickets/storeAttachments.js";
+import { prompts } from "./claimDialogue/prompts.js";
+import { linkTicket, queueOutbound, updateConversation } from "./conversationStore.js";
+import type { RouterDeps } from "./deps.js";
+import type { ResolvedCustomer } from "./identity/port.js";
+
+export type RouteOutcome =
+  | "ticket_created"
+  | "comment_added"
+  | "ticket_reopened"
+  | "dialogue_started"
+  | "dialogue_answered"
+  | "dialogue_cancelled"
+  | "claim_filed";
+
+/** One message being routed inside its transaction, with everything decided before it began. */
+export type RouteStep = {
+  deps: RouterDeps;
+  tx: Tx;
+  message: InboundMessageRow;
+  conversation: ConversationRow;
+  customer: ResolvedCustomer;
+  /** Files that passed the desk's rules, their bytes already in the blob store. */
+  files: AttachmentRecord[];
+  /** Files that did not, and why: shown to the agent with the message. */
+  refused: string[];
+  now: Date;
+};
+
+export type RouteResult = {
+  outcome: RouteOutcome;
+  ticketId: string | null;
+  /** Outbound rows written: their jobs are enqueued after the commit. */
+  outbound: string[];
+  /** Blobs no row points at any more (a cancelled dialogue's files): deleted after the commit. */
+  discard: string[];
+};
+
+/**
+ * The text a message leaves on a ticket: what the customer wrote, the files that came with it,
+ * and the ones the desk's rules kept out (never empty: a photo alone still says what it was).
+ */
+export function messageText(step: Pick<RouteStep, "message" | "files" | "refused">): string {
+  const lines = [
+    step.message.text.trim(),
+    ...step.files.map((f) => `[Lampiran: ${f.filename}]`),
+    ...step.refused.map((r) => `[Lampiran tidak disimpan: ${r}]`),
+  ].filter((line) => line !== "");
+  return lines.length > 0 ? lines.join("\n") : "[Pesan kosong]";
+}
+
+/** Links a ticket the conversation just opened (a ticket or a filed claim) and acknowledges it. */
+export async function ticketOpened(
+  step: RouteStep,
+  created: { ticketId: string; ticketNumber: string },
+  outcome: "ticket_created" | "claim_filed",
+): Promise<RouteResult> {
+  const { tx, conversation, now } = step;
+  await linkTicket(tx, conversation, created.ticketId);
+  await updateConversation(tx, conversation.id, { ticketId: created.ticketId, dialogue: null }, now);
+  const t = prompts(conversation.locale);
+  const text =
+    outcome === "claim_filed" ? t.claimFiled(created.ticketNumber) : t.ticketOpened(created.ticketNumber);
+  const ack = await queueOutbound(
+    tx,
+    conversation,
+    { kind: "acknowledgement", text, ticketId: created.ticketId },
+    now,
+  );
+  return { outcome, ticketId: created.ticketId, outbound: ack ? [ack] : [], discard: [] };
+}

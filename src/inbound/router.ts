@@ -1,0 +1,151 @@
+import { eq } from "drizzle-orm";
+import type { Database } from "../db/client.js";
+import { type InboundMessageRow, inboundMessages } from "../db/schema/index.js";
+import { scrubText } from "../privacy/logRedaction.js";
+import { discardBlobs, putAttachmentBlobs } from "../tickets/storeAttachments.js";
+import { fetchAndCheck } from "./attachments.js";
+import {
+  findMessage,
+  lockConversation,
+  markRouted,
+  oldestWaiting,
+  updateConversation,
+} from "./conversationStore.js";
+import type { RouterDeps } from "./deps.js";
+import { routeMessage } from "./routeMessage.js";
+import type { RouteOutcome } from "./routeStep.js";
+
+/** A failure while routing one message, naming it: the job's last attempt marks that message failed. */
+export class RoutingError extends Error {
+  override readonly name = "RoutingError";
+  constructor(
+    readonly messageId: string,
+    cause: unknown,
+  ) {
+    super(`routing inbound message ${messageId} failed`, { cause });
+  }
+}
+
+export type RoutingSummary =
+  | { status: "routed"; outcomes: RouteOutcome[] }
+  | { status: "already_routed" }
+  | { status: "missing" };
+
+/**
+ * The inbound queue's work for one message: routes every message of its conversation that waits,
+ * oldest first, up to and including this one. Messages of one conversation are answered in the
+ * order they arrived whichever job runs first, because each is routed under the conversation's
+ * row lock and only the oldest waiting one is taken.
+ */
+export async function routeWaiting(
+  deps: RouterDeps,
+  tenantId: string,
+  messageId: string,
+): Promise<RoutingSummary> {
+  const target = await findMessage(deps.db, tenantId, messageId);
+  if (!target) return { status: "missing" };
+  if (target.status !== "received") return { status: "already_routed" };
+  const outcomes: RouteOutcome[] = [];
+  for (;;) {
+    const next = await oldestWaiting(deps.db, target);
+    if (!next) break;
+    try {
+      const outcome = await routeOne(deps, next);
+      if (outcome) outcomes.push(outcome);
+    } catch (err) {
+      throw new RoutingError(next.id, err);
+    }
+    if (next.id === target.id) break;
+  }
+  return { status: "routed", outcomes };
+}
+
+/**
+ * One message: its files fetched and stored first (no transaction holds a connection or a lock
+ * while a provider answers), then one transaction that resolves the customer, locks the
+ * conversation, routes the message and marks it routed. Undefined: another worker routed it first.
+ */
+async function routeOne(deps: RouterDeps, message: InboundMessageRow): Promise<RouteOutcome | undefined> {
+  const checked = await fetchAndCheck(
+    deps.fetcher,
+    message.tenantId,
+    message.channel,
+    message.attachments,
+    deps.attachmentLimits,
+  );
+  const written: string[] = [];
+  let result: Awaited<ReturnType<typeof routeMessage>> | undefined;
+  try {
+    const files = await putAttachmentBlobs(deps.blobs, message.tenantId, checked.accepted, written);
+    const now = deps.now?.() ?? new Date();
+    result = await deps.db.transaction(async (tx) => {
+      const customer = await deps.customers.resolve(
+        tx,
+        message.tenantId,
+        {
+          channel: message.channel,
+          address: message.senderAddress,
+          displayName: message.senderName ?? undefined,
+        },
+        now,
+      );
+      const conversation = await lockConversation(tx, message, customer, now);
+      const locked = await findMessage(tx, message.tenantId, message.id, true);
+      if (locked?.status !== "received") return undefined;
+      if (conversation.customerId !== customer.customerId || conversation.address !== message.senderAddress) {
+        // The address now names another customer (identities merged), or the thread's address moved.
+        await updateConversation(
+          tx,
+          conversation.id,
+          { customerId: customer.customerId, address: message.senderAddress },
+          now,
+        );
+        conversation.customerId = customer.customerId;
+        conversation.address = message.senderAddress;
+      }
+      const routed = await routeMessage({
+        deps,
+        tx,
+        message,
+        conversation,
+        customer,
+        files,
+        refused: checked.refused,
+        now,
+      });
+      await markRouted(
+        tx,
+        message.id,
+        {
+          outcome: routed.outcome,
+          conversationId: conversation.id,
+          ticketId: routed.ticketId,
+          note: checked.refused.length > 0 ? `files not kept: ${checked.refused.join("; ")}` : undefined,
+        },
+        now,
+      );
+      return routed;
+    });
+  } catch (err) {
+    await discardBlobs(deps.blobs, written);
+    throw err;
+  }
+  if (!result) {
+    await discardBlobs(deps.blobs, written);
+    return undefined;
+  }
+  await discardBlobs(deps.blobs, result.discard);
+  if (result.outbound.length > 0) await deps.enqueueOutbound(message.tenantId, result.outbound);
+  return result.outcome;
+}
+
+/** After the last attempt: the message is set aside, so the conversation's later messages move on. */
+export async function markFailed(db: Database, messageId: string, err: unknown): Promise<void> {
+  const cause = err instanceof RoutingError ? err.cause : err;
+  // Scrubbed like a log line: a driver's message can quote the values it refused.
+  const error = scrubText(cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause));
+  await db
+    .update(inboundMessages)
+    .set({ status: "failed", error: error.slice(0, 1000) })
+    .where(eq(inboundMessages.id, messageId));
+}

@@ -1,0 +1,241 @@
+import { QueueEvents } from "bullmq";
+import { eq } from "drizzle-orm";
+import twilio from "twilio";
+import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
+import { jobHandlers } from "../../queues/handlers/index.js";
+import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
+import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
+import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
+import { inboundMessages } from "../../src/db/schema/index.js";
+import { inboundJobId } from "../../src/inbound/intake.js";
+import { createLogger } from "../../src/logger.js";
+import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
+import { testRedisUrl } from "../support/env.js";
+import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
+import { type FakeBotApi, startFakeBotApi } from "./fakeBotApi.js";
+import { startFakeTwilio } from "./fakeTwilio.js";
+
+export const webhookSecret = "s3cret-token_for-the-webhook-0123";
+
+/**
+ * A test hub whose tenants have Telegram accounts pointing at a local fake Bot API, with the
+ * workers that route inbound messages, send outbound ones and turn agents' replies into messages.
+ */
+export async function inboundHub(env: Record<string, string> = {}) {
+  const bot = await startFakeBotApi();
+  const twilioApi = await startFakeTwilio();
+  const hub = await createTestHub(env);
+  // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
+  const subscribers = [conversationReplySubscriber(hub.db, hub.producer), webhookSubscriber(hub.producer)];
+  const prefix = bullPrefix(hub.prefix);
+  const inboundEvents = new QueueEvents("inbound", { connection: { url: testRedisUrl }, prefix });
+  await inboundEvents.waitUntilReady();
+
+  let pool: WorkerPool | undefined;
+  let connection: ReturnType<typeof createRedisConnection> | undefined;
+  const startRouterWorkers = () => {
+    connection = createRedisConnection(testRedisUrl, "worker");
+    pool = startWorkers({
+      connection,
+      prefix,
+      logger: createLogger({ level: "silent", pretty: false }),
+      metrics: hub.metrics,
+      queues: ["inbound", "conversation-outbound", "domain-events", "webhook-delivery"],
+      handlers: jobHandlers({
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        limiter: destinationLimiter(connection, prefix, createLogger({ level: "silent", pretty: false })),
+        pendingWrites: new PendingWrites((err) => {
+          throw err;
+        }),
+        subscribers,
+        webhooks: hub.config.webhooks,
+        inbound: hub.inbound,
+      }),
+    });
+  };
+  const stopRouterWorkers = async () => {
+    await pool?.close();
+    connection?.disconnect();
+    pool = undefined;
+  };
+  startRouterWorkers();
+
+  /**
+   * A tenant with a key for the desk and the service desk, and a Telegram account set up as an
+   * operator does (the channel accounts admin API), its bot on the fake Bot API.
+   */
+  async function tenantWithTelegram(slug: string) {
+    const credentials = await hub.createTenantWithKey(slug, [
+      "desk:read",
+      "desk:write",
+      "omnichannel:read",
+      "omnichannel:create",
+    ]);
+    const account = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/telegram`, {
+      method: "PUT",
+      json: {
+        provider: "telegram",
+        enabled: true,
+        settings: { botToken: bot.token, apiRoot: bot.apiRoot, webhookSecret },
+      },
+    });
+    if (account.status !== 200 && account.status !== 201) {
+      throw new Error(`telegram account: ${account.status} ${await account.text()}`);
+    }
+    return credentials;
+  }
+
+  /** A tenant with an SMS account on the fake Twilio API (the channel accounts admin API). */
+  async function tenantWithSms(slug: string) {
+    const credentials = await tenantWithTelegram(slug);
+    const account = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/sms`, {
+      method: "PUT",
+      json: {
+        provider: "twilio",
+        enabled: true,
+        settings: {
+          accountSid: twilioApi.accountSid,
+          authToken: twilioApi.authToken,
+          from: "+14155550100",
+          apiBaseUrl: twilioApi.apiBaseUrl,
+        },
+      },
+    });
+    if (account.status !== 200 && account.status !== 201) {
+      throw new Error(`sms account: ${account.status} ${await account.text()}`);
+    }
+    return credentials;
+  }
+
+  /**
+   * Twilio posting an incoming SMS to the hub, signed as Twilio signs: HMAC-SHA1 of the URL it was
+   * given (under PUBLIC_BASE_URL) and the sorted parameters, with the account's auth token.
+   */
+  const postSms = (tenantId: string, params: Record<string, string>, authToken = twilioApi.authToken) => {
+    const url = `${hub.config.channels.publicBaseUrl}/api/webhooks/sms/${tenantId}`;
+    return hub.request(`/api/webhooks/sms/${tenantId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilio.getExpectedTwilioSignature(authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+  };
+
+  /** Resolves when the router's job for this SMS has finished. */
+  async function routedSms(tenantId: string, messageSid: string) {
+    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, "sms", messageSid));
+    if (!job) throw new Error(`no inbound job for ${messageSid}`);
+    return job.waitUntilFinished(inboundEvents, 20_000);
+  }
+
+  /** Telegram posting updates to the hub's webhook. */
+  const postUpdate = (tenantId: string, body: unknown, secret: string | null = webhookSecret) =>
+    hub.request(`/api/webhooks/telegram/${tenantId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        ...(secret === null ? {} : { "x-telegram-bot-api-secret-token": secret }),
+      },
+      body: JSON.stringify(body),
+    });
+
+  /** Resolves when the router's job for this message has finished (whatever it did). */
+  async function routed(tenantId: string, chatId: number, messageId: number) {
+    const job = await hub.producer.queues.inbound.getJob(
+      inboundJobId(tenantId, "telegram", `${chatId}:${messageId}`),
+    );
+    if (!job) throw new Error(`no inbound job for ${chatId}:${messageId}`);
+    return job.waitUntilFinished(inboundEvents, 20_000);
+  }
+
+  /** Moves every committed event to the subscribers' queue, batch by batch, as the hub's relay does. */
+  const relay = async () => {
+    while ((await relayOutbox(hub.db, hub.producer, subscribers)) > 0);
+  };
+
+  const desk = (key: string) => ({
+    get: async (path: string) => {
+      const res = await hub.request(path, { headers: bearer(key) });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON the API answered.
+      return { status: res.status, body: (await res.json()) as any };
+    },
+    post: async (path: string, body: unknown) => {
+      const res = await hub.request(path, {
+        method: "POST",
+        headers: { ...bearer(key), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON the API answered.
+      return { status: res.status, body: (await res.json()) as any };
+    },
+  });
+
+  const storedMessages = (tenantId: string) =>
+    hub.db.select().from(inboundMessages).where(eq(inboundMessages.tenantId, tenantId));
+
+  return {
+    hub,
+    bot,
+    twilioApi,
+    tenantWithTelegram,
+    tenantWithSms,
+    postSms,
+    routedSms,
+    postUpdate,
+    routed,
+    relay,
+    desk,
+    storedMessages,
+    startRouterWorkers,
+    stopRouterWorkers,
+    async close() {
+      await stopRouterWorkers();
+      await inboundEvents.close();
+      await bot.close();
+      await twilioApi.close();
+      await hub.close();
+    },
+  };
+}
+
+export type InboundHub = Awaited<ReturnType<typeof inboundHub>>;
+
+let updateIds = 5000;
+
+/** A private-chat message as Telegram delivers it. */
+export function telegramMessage(
+  chatId: number,
+  messageId: number,
+  content: Record<string, unknown>,
+  from: { first_name?: string; last_name?: string; language_code?: string } = {
+    first_name: "Budi",
+    last_name: "Santoso",
+    language_code: "id",
+  },
+) {
+  return {
+    update_id: ++updateIds,
+    message: {
+      message_id: messageId,
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: chatId, type: "private", first_name: from.first_name },
+      from: { id: chatId, is_bot: false, ...from },
+      ...content,
+    },
+  };
+}
+
+export const textMessage = (
+  chatId: number,
+  messageId: number,
+  text: string,
+  from?: Parameters<typeof telegramMessage>[3],
+) => telegramMessage(chatId, messageId, { text }, from);
+
+export type { FakeBotApi, TestHub };
