@@ -83,7 +83,7 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
 
     await t.desk(key).post(`/api/v1/desk/tickets/${tickets[0].ticketNumber}/replies`, {
       content: "Silakan aktivasi lewat ATM dengan PIN awal dari amplop kartu.",
-      author: "Dewi",
+      authorId: "usr_dewi",
     });
     await t.relay();
     const reply = await t.twilioApi.waitForMessage(
@@ -132,7 +132,7 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
     const ticket = (await t.desk(key).get("/api/v1/desk/tickets?channel=SMS")).body.data[0];
     await t.desk(key).post(`/api/v1/desk/tickets/${ticket.ticketNumber}/replies`, {
       content: "Promo berlaku sampai akhir bulan.",
-      author: "Dewi",
+      authorId: "usr_dewi",
     });
     await t.relay();
     await expect

@@ -64,6 +64,12 @@ export async function inboundHub(env: Record<string, string> = {}) {
   };
   startRouterWorkers();
 
+  /** The agents every test tenant has, by user id and name. */
+  const agents = [
+    ["usr_sari", "Sari"],
+    ["usr_dewi", "Dewi"],
+  ] as const;
+
   /**
    * A tenant with a key for the desk and the service desk, and a Telegram account set up as an
    * operator does (the channel accounts admin API), its bot on the fake Bot API.
@@ -85,6 +91,16 @@ export async function inboundHub(env: Record<string, string> = {}) {
     });
     if (account.status !== 200 && account.status !== 201) {
       throw new Error(`telegram account: ${account.status} ${await account.text()}`);
+    }
+    // The desk's agents are the tenant's users: replies and notes name one by id.
+    for (const [id, name] of agents) {
+      const user = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/users/${id}`, {
+        method: "PUT",
+        json: { name, role: "agent" },
+      });
+      if (user.status !== 200 && user.status !== 201) {
+        throw new Error(`agent ${id}: ${user.status} ${await user.text()}`);
+      }
     }
     return credentials;
   }

@@ -224,12 +224,12 @@ describe("Telegram: agents' replies", () => {
 
     const note = await t.desk(key).post(`/api/v1/desk/tickets/${ticket.ticketNumber}/notes`, {
       content: "Nasabah prioritas, jawab cepat",
-      author: "Sari",
+      authorId: "usr_sari",
     });
     expect(note.status).toBe(201);
     const reply = await t.desk(key).post(`/api/v1/desk/tickets/${ticket.ticketNumber}/replies`, {
       content: "Silakan datang ke ATM terdekat dan pilih menu Ganti PIN.",
-      author: "Sari",
+      authorId: "usr_sari",
     });
     expect(reply.status).toBe(201);
     await t.relay();
@@ -262,7 +262,7 @@ describe("Telegram: agents' replies", () => {
     const ticket = (await t.desk(key).get("/api/v1/desk/tickets")).body.data[0];
     await t.desk(key).post(`/api/v1/desk/tickets/${ticket.ticketNumber}/replies`, {
       content: "Baik, kami bantu.",
-      author: "Sari",
+      authorId: "usr_sari",
     });
     await t.relay();
     await expect
