@@ -15,6 +15,7 @@ import { registerCatalogueAdminRoutes } from "../catalogue/adminRoutes.js";
 import { registerChannelAccountRoutes } from "../channelAccounts/adminRoutes.js";
 import { channelAccountReader } from "../channelAccounts/service.js";
 import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
+import { registerTelegramWebhookSetup } from "../channelRoutes/telegramWebhookSetup.js";
 import { registerInboundWebhooks } from "../channelRoutes/webhooks.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
@@ -182,6 +183,12 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
   });
   registerServiceTypeRuleRoutes(app, db);
+  registerTelegramWebhookSetup(app, {
+    db,
+    accounts,
+    publicBaseUrl: channels.publicBaseUrl,
+    timeoutMs: channels.providerTimeoutMs,
+  });
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 

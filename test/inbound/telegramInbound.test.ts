@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conversations, customerIdentities, customers } from "../../src/db/schema/index.js";
 import { bearer } from "../support/testHub.js";
 import { startReceiver } from "../webhooks/receiver.js";
-import { type InboundHub, inboundHub, telegramMessage, textMessage } from "./support.js";
+import { type InboundHub, inboundHub, telegramMessage, textMessage, webhookSecret } from "./support.js";
 
 let t: InboundHub;
 
@@ -124,6 +124,29 @@ describe("Telegram: a customer's messages become a ticket", () => {
     expect(list).toHaveLength(2);
     expect(list[0].customerId).toBe(first.customerId);
     expect(list[0].ticketNumber).not.toBe(first.ticketNumber);
+  });
+});
+
+describe("Telegram webhook setup", () => {
+  it("the operator points the bot at the hub: setWebhook with the hub's URL and the account's secret token", async () => {
+    const { tenantId } = await t.tenantWithTelegram("tg-setup");
+    const res = await t.hub.adminRequest(`/api/admin/tenants/${tenantId}/channels/telegram/webhook`, {
+      method: "POST",
+    });
+    expect(res.status).toBe(200);
+    const url = `${t.hub.config.channels.publicBaseUrl}/api/webhooks/telegram/${tenantId}`;
+    expect(((await res.json()) as { data: { url: string } }).data.url).toBe(url);
+    const call = t.bot.calls().find((c) => c.method === "setWebhook" && c.body.url === url);
+    expect(call?.body).toEqual({ url, secret_token: webhookSecret, allowed_updates: ["message"] });
+    expect(url).not.toContain(t.bot.token.split(":")[1]);
+    const none = await t.hub.createTenantWithKey("tg-setup-none", ["desk:read"]);
+    const refused = await t.hub.adminRequest(
+      `/api/admin/tenants/${none.tenantId}/channels/telegram/webhook`,
+      {
+        method: "POST",
+      },
+    );
+    expect(refused.status).toBe(409);
   });
 });
 
