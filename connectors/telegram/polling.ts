@@ -6,7 +6,7 @@ import type { Logger } from "../../src/logger.js";
 import { acquireLease, type SessionLease } from "../../src/redis/sessionLock.js";
 import type { TelegramSettings } from "../contract.js";
 import { telegramClientFor } from "./telegramSender.js";
-import { inboundFromUpdate, telegramUpdateSchema } from "./update.js";
+import { messagesOfUpdates } from "./update.js";
 
 export type TelegramPollingDeps = {
   redis: Redis;
@@ -116,11 +116,8 @@ function pollBot(
           { offset, limit: 100, timeout: deps.pollTimeoutSeconds, allowed_updates: ["message"] },
           signal,
         );
-        const messages = updates.flatMap((raw) => {
-          const update = telegramUpdateSchema.safeParse(raw);
-          const message = update.success ? inboundFromUpdate(tenantId, update.data) : undefined;
-          return message ? [message] : [];
-        });
+        const { messages, unreadable } = messagesOfUpdates(tenantId, updates);
+        if (unreadable > 0) deps.logger.warn({ tenantId, unreadable }, "telegram updates not read");
         await deps.intake(messages);
         const last = updates.at(-1);
         if (last) offset = last.update_id + 1;

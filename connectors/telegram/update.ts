@@ -38,13 +38,42 @@ const message = z.looseObject({
   contact: z.looseObject({ phone_number: z.string().max(50) }).optional(),
 });
 
-export const telegramUpdateSchema = z
-  .looseObject({ update_id: z.number().int().nonnegative(), message: message.optional() })
-  .openapi("TelegramUpdate", { description: "A Bot API Update; only `message` in private chats is read" });
+export const telegramUpdateSchema = z.looseObject({
+  update_id: z.number().int().nonnegative(),
+  message: message.optional(),
+});
 
+/**
+ * What the webhook route requires of a body: an update (or a list of them) with its `update_id`.
+ * The message inside is read update by update (messagesOfUpdates): one Telegram sends in a shape
+ * the hub does not read is skipped, not answered 400, which Telegram would redeliver for ever while
+ * the bot's later updates wait behind it.
+ */
+const envelope = z.looseObject({ update_id: z.number().int().nonnegative() });
 export const telegramWebhookBody = z
-  .union([telegramUpdateSchema, z.array(telegramUpdateSchema).max(100)])
-  .openapi("TelegramWebhookBody");
+  .union([envelope, z.array(envelope).max(100)])
+  .openapi("TelegramWebhookBody", {
+    description: "A Bot API Update, or a list of them; only `message` in private chats is read",
+  });
+
+/** The InboundMessages of a batch of updates, and how many updates could not be read. */
+export function messagesOfUpdates(
+  tenantId: string,
+  updates: readonly unknown[],
+): { messages: InboundMessage[]; unreadable: number } {
+  const messages: InboundMessage[] = [];
+  let unreadable = 0;
+  for (const raw of updates) {
+    const update = telegramUpdateSchema.safeParse(raw);
+    if (!update.success) {
+      unreadable++;
+      continue;
+    }
+    const message = inboundFromUpdate(tenantId, update.data);
+    if (message) messages.push(message);
+  }
+  return { messages, unreadable };
+}
 
 export type TelegramUpdate = z.infer<typeof telegramUpdateSchema>;
 type TelegramMessage = z.infer<typeof message>;

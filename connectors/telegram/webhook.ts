@@ -14,7 +14,7 @@ import { errorResponses, json } from "../../src/http/openapiParts.js";
 import type { IntakeResult } from "../../src/inbound/intake.js";
 import type { InboundMessage } from "../../src/inbound/message.js";
 import type { TelegramSettings } from "../contract.js";
-import { inboundFromUpdate, telegramWebhookBody } from "./update.js";
+import { messagesOfUpdates, telegramWebhookBody } from "./update.js";
 
 export type TelegramWebhookDeps = {
   /** The tenant's enabled Telegram account, if it has one. */
@@ -73,12 +73,9 @@ export function registerTelegramWebhook(app: OpenAPIHono<HubEnv>, deps: Telegram
     async (c) => {
       const { tenantId } = c.req.valid("param");
       const body = c.req.valid("json");
-      const updates = Array.isArray(body) ? body : [body];
-      const messages = updates
-        .map((update) => inboundFromUpdate(tenantId, update))
-        .filter((m): m is InboundMessage => m !== undefined);
+      const { messages, unreadable } = messagesOfUpdates(tenantId, Array.isArray(body) ? body : [body]);
       const result = await deps.intake(messages);
-      return c.json({ ok: true as const, received: messages.length, ...result }, 200);
+      return c.json({ ok: true as const, received: messages.length, ...result, unreadable }, 200);
     },
     webhookValidationHook,
   );

@@ -19,6 +19,10 @@ export const webhookAccepted = z
     received: z.number().int().openapi({ description: "Messages in the request" }),
     stored: z.number().int().openapi({ description: "New messages stored and queued for the router" }),
     duplicates: z.number().int().openapi({ description: "Redeliveries of messages already stored" }),
+    unreadable: z
+      .number()
+      .int()
+      .openapi({ description: "Updates whose message is in a shape the hub does not read: skipped" }),
   })
   .openapi("ChannelWebhookAccepted");
 

@@ -23,7 +23,7 @@ describe("Telegram: a customer's messages become a ticket", () => {
       textMessage(700001, 1, "Tidak bisa login ke aplikasi sejak pagi"),
     );
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ ok: true, received: 1, stored: 1, duplicates: 0 });
+    expect(await res.json()).toEqual({ ok: true, received: 1, stored: 1, duplicates: 0, unreadable: 0 });
     const summary = await t.routed(tenantId, 700001, 1);
     expect(summary).toEqual({ status: "routed", outcomes: ["ticket_created"] });
 
@@ -73,7 +73,7 @@ describe("Telegram: a customer's messages become a ticket", () => {
     await t.routed(tenantId, 700003, 1);
     const again = await t.postUpdate(tenantId, update);
     expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ ok: true, received: 1, stored: 0, duplicates: 1 });
+    expect(await again.json()).toEqual({ ok: true, received: 1, stored: 0, duplicates: 1, unreadable: 0 });
 
     expect(await t.storedMessages(tenantId)).toHaveLength(1);
     const list = await t.desk(key).get("/api/v1/desk/tickets?channel=TELEGRAM");
@@ -94,7 +94,7 @@ describe("Telegram: a customer's messages become a ticket", () => {
       group,
       { update_id: 99, edited_message: { message_id: 1, date: 1, chat: { id: 700004, type: "private" } } },
     ]);
-    expect(await res.json()).toEqual({ ok: true, received: 2, stored: 2, duplicates: 0 });
+    expect(await res.json()).toEqual({ ok: true, received: 2, stored: 2, duplicates: 0, unreadable: 0 });
     await t.routed(tenantId, 700004, 1);
     await t.routed(tenantId, 700005, 1);
     const list = await t.desk(key).get("/api/v1/desk/tickets?channel=TELEGRAM");
@@ -184,6 +184,15 @@ describe("Telegram webhook security", () => {
     const body = (await res.json()) as { error: { code: string; fields: Record<string, string> } };
     expect(body.error.code).toBe("VALIDATION_FAILED");
     expect(Object.keys(body.error.fields)).toContain("update_id");
+  });
+
+  it("an update whose message the hub cannot read is skipped, not refused: Telegram would resend it for ever", async () => {
+    const { tenantId } = await t.tenantWithTelegram("tg-unreadable");
+    const odd = textMessage(700102, 1, "halo");
+    (odd.message.chat as { id: unknown }).id = "not a number";
+    const res = await t.postUpdate(tenantId, [odd, textMessage(700103, 1, "halo juga")]);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, received: 1, stored: 1, duplicates: 0, unreadable: 1 });
   });
 });
 
