@@ -1,23 +1,19 @@
 import { QueueEvents } from "bullmq";
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { bullPrefix, createRedisConnection } from "../queues/connection.js";
+import { bullPrefix } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
-import { jobHandlers } from "../queues/handlers/index.js";
 import { relayOutbox } from "../queues/handlers/outboxRelay.js";
 import { scheduleRecurringJobs } from "../queues/schedules.js";
-import { startWorkers } from "../queues/workerRunner.js";
 import type { EventRow } from "../src/db/schema/index.js";
 import { events, tenants } from "../src/db/schema/index.js";
 import { eventTypes } from "../src/events/catalog.js";
 import { recordEvent } from "../src/events/writer.js";
 import { newId } from "../src/ids.js";
-import { createLogger } from "../src/logger.js";
 import { createTenant } from "../src/tenants/service.js";
-import { destinationLimiter } from "../src/webhooks/destinationLimiter.js";
-import { PendingWrites } from "../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./support/env.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
+import { startTestWorkers } from "./support/workers.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -119,29 +115,7 @@ describe("the outbox relay", () => {
         notify();
       },
     };
-    const connection = createRedisConnection(testRedisUrl, "worker");
-    const pool = startWorkers({
-      connection,
-      prefix: bullPrefix(hub.prefix),
-      logger: createLogger({ level: "silent", pretty: false }),
-      metrics: hub.metrics,
-      handlers: jobHandlers({
-        db: hub.db,
-        producer: hub.producer,
-        metrics: hub.metrics,
-        subscribers: [subscriber],
-        webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(
-          connection,
-          bullPrefix(hub.prefix),
-          createLogger({ level: "silent", pretty: false }),
-        ),
-        pendingWrites: new PendingWrites((err) => {
-          throw err;
-        }),
-        inbound: hub.inbound,
-      }),
-    });
+    const { connection, pool } = startTestWorkers(hub, { subscribers: [subscriber] });
     try {
       await scheduleRecurringJobs(hub.producer, { outboxRelayIntervalMs: 100, slaScanIntervalMs: 60_000 });
       const arrived = new Promise<void>((resolve) => {
@@ -196,29 +170,9 @@ describe("one job per subscriber", () => {
       prefix: bullPrefix(hub.prefix),
     });
     await events$.waitUntilReady();
-    const connection = createRedisConnection(testRedisUrl, "worker");
-    const pool = startWorkers({
-      connection,
-      prefix: bullPrefix(hub.prefix),
-      logger: createLogger({ level: "silent", pretty: false }),
-      metrics: hub.metrics,
+    const { connection, pool } = startTestWorkers(hub, {
       queues: ["domain-events"],
-      handlers: jobHandlers({
-        db: hub.db,
-        producer: hub.producer,
-        metrics: hub.metrics,
-        subscribers: [steady, failing],
-        webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(
-          connection,
-          bullPrefix(hub.prefix),
-          createLogger({ level: "silent", pretty: false }),
-        ),
-        pendingWrites: new PendingWrites((err) => {
-          throw err;
-        }),
-        inbound: hub.inbound,
-      }),
+      subscribers: [steady, failing],
     });
     try {
       const steadyJob = await queue.getJob(`${event.id}.steady`);

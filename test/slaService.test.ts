@@ -1,15 +1,12 @@
 import { QueueEvents } from "bullmq";
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bullPrefix, createRedisConnection } from "../queues/connection.js";
-import { jobHandlers } from "../queues/handlers/index.js";
+import { bullPrefix } from "../queues/connection.js";
 import { scheduleRecurringJobs } from "../queues/schedules.js";
-import { startWorkers } from "../queues/workerRunner.js";
 import { customers, events, slaPolicies, type TicketRow, tickets } from "../src/db/schema/index.js";
 import { eventTypes } from "../src/events/catalog.js";
 import { recordEvent } from "../src/events/writer.js";
 import { newId } from "../src/ids.js";
-import { createLogger } from "../src/logger.js";
 import { scanSlaBreaches } from "../src/sla/breachScan.js";
 import { alwaysOpen } from "../src/sla/calendar.js";
 import type { StatusTransition } from "../src/sla/clock.js";
@@ -22,10 +19,9 @@ import {
 import { saveWorkingHours, upsertSlaRules } from "../src/sla/settings.js";
 import { createTenant } from "../src/tenants/service.js";
 import type { Priority, ServiceType, TicketStatus } from "../src/tickets/vocabulary.js";
-import { destinationLimiter } from "../src/webhooks/destinationLimiter.js";
-import { PendingWrites } from "../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./support/env.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
+import { startTestWorkers } from "./support/workers.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -524,30 +520,7 @@ describe("the sla-breach-scan queue", () => {
       prefix: bullPrefix(hub.prefix),
     });
     await queueEvents.waitUntilReady();
-    const connection = createRedisConnection(testRedisUrl, "worker");
-    const pool = startWorkers({
-      connection,
-      prefix: bullPrefix(hub.prefix),
-      logger: createLogger({ level: "silent", pretty: false }),
-      metrics: hub.metrics,
-      queues: ["sla-breach-scan"],
-      handlers: jobHandlers({
-        db: hub.db,
-        producer: hub.producer,
-        metrics: hub.metrics,
-        subscribers: [],
-        webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(
-          connection,
-          bullPrefix(hub.prefix),
-          createLogger({ level: "silent", pretty: false }),
-        ),
-        pendingWrites: new PendingWrites((err) => {
-          throw err;
-        }),
-        inbound: hub.inbound,
-      }),
-    });
+    const { connection, pool } = startTestWorkers(hub, { queues: ["sla-breach-scan"] });
     try {
       const job = await queue.getJob(await hub.producer.enqueue("sla-breach-scan", {}));
       if (!job) throw new Error("no job");

@@ -1,4 +1,4 @@
-import type { Job, Queue } from "bullmq";
+import type { Job } from "bullmq";
 import type { Database } from "../../src/db/client.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import type { RouterDeps } from "../../src/inbound/deps.js";
@@ -6,7 +6,6 @@ import { type PendingInbound, strandedInbound } from "../../src/inbound/intake.j
 import { type ConversationSender, sendOutbound, strandedOutbound } from "../../src/inbound/outbound.js";
 import { repliesAmong, replyOutbound } from "../../src/inbound/replies.js";
 import { markFailed, RoutingError, routeWaiting } from "../../src/inbound/router.js";
-import { jobCatalog } from "../catalog.js";
 import type { Producer } from "../producer.js";
 import type { EventSubscriber } from "./domainEvents.js";
 
@@ -94,33 +93,24 @@ const sweepBatch = 500;
 export function inboundSweepHandler(deps: { db: Database; producer: Producer; strandedAfterMs: number }) {
   const { strandedAfterMs } = deps;
   return async () => {
-    let requeued = 0;
-    const inboundQueue = deps.producer.queues.inbound;
-    for (const m of await strandedInbound(deps.db, strandedAfterMs, sweepBatch)) {
-      const data = { tenantId: m.tenantId, messageId: m.messageId };
-      if (await requeue(inboundQueue, "inbound", m.jobId, data)) requeued++;
-    }
-    const outboundQueue = deps.producer.queues["conversation-outbound"];
-    for (const o of await strandedOutbound(deps.db, strandedAfterMs, sweepBatch)) {
-      const data = { tenantId: o.tenantId, outboundId: o.id };
-      if (await requeue(outboundQueue, "conversation-outbound", o.id, data)) requeued++;
-    }
-    return { requeued };
+    const inbound = await strandedInbound(deps.db, strandedAfterMs, sweepBatch);
+    const outbound = await strandedOutbound(deps.db, strandedAfterMs, sweepBatch);
+    const requeued = await Promise.all([
+      deps.producer.requeueLost(
+        "inbound",
+        inbound.map((m) => ({
+          payload: { tenantId: m.tenantId, messageId: m.messageId },
+          options: { jobId: m.jobId },
+        })),
+      ),
+      deps.producer.requeueLost(
+        "conversation-outbound",
+        outbound.map((o) => ({
+          payload: { tenantId: o.tenantId, outboundId: o.id },
+          options: { jobId: o.id },
+        })),
+      ),
+    ]);
+    return { requeued: requeued[0] + requeued[1] };
   };
-}
-
-async function requeue(
-  queue: Queue,
-  name: "inbound" | "conversation-outbound",
-  jobId: string,
-  data: unknown,
-): Promise<boolean> {
-  const job = await queue.getJob(jobId);
-  if (job) {
-    const state = await job.getState();
-    if (state !== "completed" && state !== "failed") return false;
-    await job.remove();
-  }
-  await queue.add(name, jobCatalog[name].payload.parse(data), { jobId });
-  return true;
 }

@@ -3,10 +3,9 @@ import type { NotificationSettings } from "../../src/config.js";
 import type { Database } from "../../src/db/client.js";
 import type { Metrics } from "../../src/metrics.js";
 import { deliverNotification, type SendMemo } from "../../src/notifications/deliver.js";
-import { enqueueDeliveries } from "../../src/notifications/jobs.js";
+import { enqueueDeliveries, requeueLostDeliveries } from "../../src/notifications/jobs.js";
 import type { InAppAnnouncer, SenderSource } from "../../src/notifications/ports.js";
 import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sweeper.js";
-import { requeueNotificationDelivery } from "../notificationJobs.js";
 import type { Producer } from "../producer.js";
 
 /** What the notification workers need besides the database and the queues. */
@@ -59,10 +58,8 @@ export function notificationSweepHandler(deps: Deps) {
   return async () => {
     const expired = await expireStaleDeliveries(deps.db, sweepBatch);
     if (expired > 0) deps.metrics.notificationDeliveries.inc({ channel: "any", status: "expired" }, expired);
-    let requeued = 0;
-    for (const due of await dueDeliveries(deps.db, sweepBatch)) {
-      if (await requeueNotificationDelivery(deps.producer, deps.notifications.settings, due)) requeued++;
-    }
+    const due = await dueDeliveries(deps.db, sweepBatch);
+    const requeued = await requeueLostDeliveries(deps.producer, deps.notifications.settings, due);
     return { expired, requeued };
   };
 }

@@ -41,17 +41,37 @@ export async function enqueueDeliveries(
   settings: Pick<NotificationSettings, "maxAttempts" | "retryDelayMs">,
   deliveries: readonly QueuedDelivery[],
 ): Promise<void> {
-  const byChannel = new Map<NotificationChannel, QueuedDelivery[]>();
-  for (const d of deliveries) byChannel.set(d.channel, [...(byChannel.get(d.channel) ?? []), d]);
+  await perChannel(settings, deliveries, (queue, jobs) => producer.enqueueBulk(queue, jobs));
+}
+
+/** Puts back due deliveries whose job Redis lost (Producer.requeueLost); how many were added. */
+export async function requeueLostDeliveries(
+  producer: Producer,
+  settings: Pick<NotificationSettings, "maxAttempts" | "retryDelayMs">,
+  deliveries: readonly QueuedDelivery[],
+): Promise<number> {
+  const added = await perChannel(settings, deliveries, (queue, jobs) => producer.requeueLost(queue, jobs));
+  return added.reduce((sum, n) => sum + n, 0);
+}
+
+type DeliveryJob = { payload: { deliveryId: string }; options: JobsOptions & { jobId: string } };
+
+/** The deliveries' jobs grouped by their channel's queue, each group handed to `put` at once. */
+function perChannel<T>(
+  settings: Pick<NotificationSettings, "maxAttempts" | "retryDelayMs">,
+  deliveries: readonly QueuedDelivery[],
+  put: (queue: DeliveryQueueName & QueueName, jobs: DeliveryJob[]) => Promise<T>,
+): Promise<T[]> {
   const now = Date.now();
-  await Promise.all(
-    [...byChannel].map(([channel, list]) =>
-      producer.enqueueBulk(
-        deliveryQueueOf(channel),
-        list.map((d) => ({ payload: { deliveryId: d.id }, options: deliveryJobOptions(d, settings, now) })),
-      ),
-    ),
-  );
+  const byQueue = new Map<DeliveryQueueName & QueueName, DeliveryJob[]>();
+  for (const d of deliveries) {
+    const queue = deliveryQueueOf(d.channel);
+    const job = { payload: { deliveryId: d.id }, options: deliveryJobOptions(d, settings, now) };
+    const list = byQueue.get(queue);
+    if (list) list.push(job);
+    else byQueue.set(queue, [job]);
+  }
+  return Promise.all([...byQueue].map(([queue, jobs]) => put(queue, jobs)));
 }
 
 /** NOTIFICATION_RATE_LIMITS as BullMQ limiters of the channels' queues. */

@@ -1,19 +1,16 @@
 import { QueueEvents } from "bullmq";
 import { eq } from "drizzle-orm";
 import twilio from "twilio";
-import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
+import { bullPrefix, type createRedisConnection } from "../../queues/connection.js";
 import { conversationReplySubscriber } from "../../queues/handlers/inbound.js";
-import { jobHandlers } from "../../queues/handlers/index.js";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
-import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
+import type { WorkerPool } from "../../queues/workerRunner.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
 import { inboundJobId } from "../../src/inbound/intake.js";
-import { createLogger } from "../../src/logger.js";
-import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
-import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
+import { startTestWorkers } from "../support/workers.js";
 import { type FakeBotApi, startFakeBotApi } from "./fakeBotApi.js";
 import { startFakeTwilio } from "./fakeTwilio.js";
 
@@ -36,26 +33,10 @@ export async function inboundHub(env: Record<string, string> = {}) {
   let pool: WorkerPool | undefined;
   let connection: ReturnType<typeof createRedisConnection> | undefined;
   const startRouterWorkers = () => {
-    connection = createRedisConnection(testRedisUrl, "worker");
-    pool = startWorkers({
-      connection,
-      prefix,
-      logger: createLogger({ level: "silent", pretty: false }),
-      metrics: hub.metrics,
+    ({ connection, pool } = startTestWorkers(hub, {
       queues: ["inbound", "conversation-outbound", "domain-events", "webhook-delivery"],
-      handlers: jobHandlers({
-        db: hub.db,
-        producer: hub.producer,
-        metrics: hub.metrics,
-        limiter: destinationLimiter(connection, prefix, createLogger({ level: "silent", pretty: false })),
-        pendingWrites: new PendingWrites((err) => {
-          throw err;
-        }),
-        subscribers,
-        webhooks: hub.config.webhooks,
-        inbound: hub.inbound,
-      }),
-    });
+      subscribers,
+    }));
   };
   const stopRouterWorkers = async () => {
     await pool?.close();

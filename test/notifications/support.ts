@@ -8,22 +8,18 @@ import type {
   SendResult,
 } from "../../connectors/contract.js";
 import type { QueueName } from "../../queues/catalog.js";
-import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
-import { jobHandlers } from "../../queues/handlers/index.js";
-import { startWorkers } from "../../queues/workerRunner.js";
+import { createRedisConnection } from "../../queues/connection.js";
 import { customers, events, notificationDeliveries } from "../../src/db/schema/index.js";
 import { newId } from "../../src/ids.js";
-import { createLogger } from "../../src/logger.js";
 import { redisInAppAnnouncer } from "../../src/notifications/inApp/announcer.js";
 import { enqueueDeliveries, notificationRateLimits } from "../../src/notifications/jobs.js";
 import type { SenderSource } from "../../src/notifications/ports.js";
 import { deliveryReceiptSink } from "../../src/notifications/receipts.js";
 import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/defaults.js";
 import { loadDefaultTemplates } from "../../src/templates/service.js";
-import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
-import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import { bearer, type TestHub } from "../support/testHub.js";
+import { startTestWorkers } from "../support/workers.js";
 
 export const notificationQueues: QueueName[] = [
   "notify-email",
@@ -102,38 +98,17 @@ export function startNotificationWorkers(
   provider: ScriptedProvider | SenderSource,
   queues = notificationQueues,
 ) {
-  const connection = createRedisConnection(testRedisUrl, "worker");
   const announcer = createRedisConnection(testRedisUrl, "client");
   const settings = hub.config.notifications;
-  const pool = startWorkers({
-    connection,
-    prefix: bullPrefix(hub.prefix),
-    logger: createLogger({ level: "silent", pretty: false }),
-    metrics: hub.metrics,
+  const { connection, pool } = startTestWorkers(hub, {
     queues,
     limiters: notificationRateLimits(settings),
-    handlers: jobHandlers({
-      db: hub.db,
-      producer: hub.producer,
-      metrics: hub.metrics,
-      subscribers: [],
-      webhooks: hub.config.webhooks,
-      limiter: destinationLimiter(
-        connection,
-        bullPrefix(hub.prefix),
-        createLogger({ level: "silent", pretty: false }),
-      ),
-      pendingWrites: new PendingWrites((err) => {
-        throw err;
-      }),
-      inbound: hub.inbound,
-      notifications: {
-        senders: provider instanceof ScriptedProvider ? provider.source() : provider,
-        inApp: redisInAppAnnouncer(announcer, hub.prefix),
-        settings,
-        providerTimeoutMs: 1000,
-      },
-    }),
+    notifications: {
+      senders: provider instanceof ScriptedProvider ? provider.source() : provider,
+      inApp: redisInAppAnnouncer(announcer, hub.prefix),
+      settings,
+      providerTimeoutMs: 1000,
+    },
   });
   return {
     pool,

@@ -1,16 +1,13 @@
 import { QueueEvents } from "bullmq";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
-import { jobHandlers } from "../../queues/handlers/index.js";
-import { startWorkers } from "../../queues/workerRunner.js";
+import { bullPrefix } from "../../queues/connection.js";
 import { events, journeys } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/logger.js";
 import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journeys/deadlines.js";
-import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
-import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "../support/env.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
+import { startTestWorkers } from "../support/workers.js";
 import { railClient, railExamples } from "./railClient.js";
 import { docUsers, seedUsers } from "./railSupport.js";
 
@@ -19,7 +16,7 @@ let rail: ReturnType<typeof railClient>;
 let tenantId: string;
 let templateId: string;
 const hourMs = 3600_000;
-const silent = createLogger({ level: "silent", pretty: false });
+const _silent = createLogger({ level: "silent", pretty: false });
 
 beforeAll(async () => {
   hub = await createTestHub();
@@ -122,30 +119,7 @@ describe("step timeouts and the SLA", () => {
       prefix: bullPrefix(hub.prefix),
     });
     await queueEvents.waitUntilReady();
-    const connection = createRedisConnection(testRedisUrl, "worker");
-    const pool = startWorkers({
-      connection,
-      prefix: bullPrefix(hub.prefix),
-      logger: silent,
-      metrics: hub.metrics,
-      queues: ["journey-deadlines"],
-      handlers: jobHandlers({
-        db: hub.db,
-        producer: hub.producer,
-        metrics: hub.metrics,
-        subscribers: [],
-        webhooks: hub.config.webhooks,
-        limiter: destinationLimiter(
-          connection,
-          bullPrefix(hub.prefix),
-          createLogger({ level: "silent", pretty: false }),
-        ),
-        pendingWrites: new PendingWrites((err) => {
-          throw err;
-        }),
-        inbound: hub.inbound,
-      }),
-    });
+    const { connection, pool } = startTestWorkers(hub, { queues: ["journey-deadlines"] });
     try {
       const job = await queue.add(
         "journey-deadlines",

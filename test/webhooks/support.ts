@@ -1,48 +1,27 @@
-import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import type { EventSubscriber } from "../../queues/handlers/domainEvents.js";
-import { jobHandlers } from "../../queues/handlers/index.js";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
-import { startWorkers } from "../../queues/workerRunner.js";
 import type { WebhookSettings } from "../../src/config.js";
 import type { EventType } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
-import { createLogger } from "../../src/logger.js";
 import { createTenant } from "../../src/tenants/service.js";
-import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
 import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
-import { testRedisUrl } from "../support/env.js";
 import type { TestHub } from "../support/testHub.js";
+import { startTestWorkers } from "../support/workers.js";
 
 /** The workers that deliver webhooks, on the test hub's queues, with the given settings. */
 export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = hub.config.webhooks) {
-  const connection = createRedisConnection(testRedisUrl, "worker");
   const subscriber: EventSubscriber = webhookSubscriber(hub.producer);
   // A record that fails surfaces as an unhandled rejection, which fails the test file.
   const pendingWrites = new PendingWrites((err) => {
     throw err;
   });
-  const pool = startWorkers({
-    connection,
-    prefix: bullPrefix(hub.prefix),
-    logger: createLogger({ level: "silent", pretty: false }),
-    metrics: hub.metrics,
+  const { connection, pool } = startTestWorkers(hub, {
     queues: ["domain-events", "webhook-delivery", "webhook-sweep"],
     concurrency: { "webhook-delivery": webhooks.workerConcurrency },
-    handlers: jobHandlers({
-      db: hub.db,
-      producer: hub.producer,
-      metrics: hub.metrics,
-      subscribers: [subscriber],
-      webhooks,
-      limiter: destinationLimiter(
-        connection,
-        bullPrefix(hub.prefix),
-        createLogger({ level: "silent", pretty: false }),
-      ),
-      pendingWrites,
-      inbound: hub.inbound,
-    }),
+    subscribers: [subscriber],
+    webhooks,
+    pendingWrites,
   });
   return {
     subscriber,
