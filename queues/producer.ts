@@ -9,7 +9,16 @@ export class Producer {
   constructor(connection: Redis, prefix: string) {
     this.queues = Object.fromEntries(
       queueNames.map((name) => {
-        const queue = new Queue(name, { connection, prefix, defaultJobOptions: jobCatalog[name].options });
+        // No version check: BullMQ sends INFO as a queue opens and keeps a failure of it as the
+        // queue's state for good, so a Redis that went away in that moment (a producer connection
+        // fails fast) left every later add failing until the process restarted. Workers, on
+        // connections that wait for Redis, still check the version.
+        const queue = new Queue(name, {
+          connection,
+          prefix,
+          defaultJobOptions: jobCatalog[name].options,
+          skipVersionCheck: true,
+        });
         // A queue repeats its connection's errors, which the connection's owner logs; unheard, BullMQ
         // writes each one to stderr, past the logger and its redaction.
         queue.on("error", () => undefined);

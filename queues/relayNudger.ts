@@ -46,6 +46,9 @@ export async function startRelayNudger(options: {
   let pending = false;
   let closed = false;
   let failing = false;
+  // A connection became ready while a run was in hand: if that run fails, it failed for want of what
+  // is back now, so the next run goes at once instead of after the cooldown.
+  let wokenDuringRun = false;
   // After a failed run, commits wait retryMs before the next try: while Redis is away every commit
   // would otherwise start a run that fails at once.
   let cooldown: NodeJS.Timeout | undefined;
@@ -54,6 +57,7 @@ export async function startRelayNudger(options: {
   const run = async () => {
     do {
       pending = false;
+      wokenDuringRun = false;
       try {
         if (await relay()) pending = true;
         if (failing) logger.info("outbox relay works again");
@@ -62,6 +66,10 @@ export async function startRelayNudger(options: {
         // Once per outage, not per commit: the events stay in PostgreSQL until a run succeeds.
         if (!failing) logger.warn({ err }, "outbox relay failed; unpublished events wait in the database");
         failing = true;
+        if (wokenDuringRun && !closed) {
+          pending = true;
+          continue;
+        }
         cooldown = setTimeout(() => {
           cooldown = undefined;
           if (pending) nudge();
@@ -82,6 +90,7 @@ export async function startRelayNudger(options: {
     });
   };
   const wake = () => {
+    if (running) wokenDuringRun = true;
     clearTimeout(cooldown);
     cooldown = undefined;
     nudge();

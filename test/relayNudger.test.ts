@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import pg from "pg";
@@ -205,6 +206,31 @@ describe("the relay nudger on a PostgreSQL server", () => {
     try {
       await vi.waitFor(() => expect(counting.runs()).toBe(1), { timeout: 5000, interval: 10 });
       nudger.nudge(); // during the cooldown: runs once it is over
+      await vi.waitFor(() => expect(counting.runs()).toBe(2), { timeout: 5000, interval: 10 });
+    } finally {
+      await nudger.close();
+    }
+  });
+
+  it("a run that fails after its connection became ready again is run again at once, not after the cooldown", async () => {
+    let failures = 1;
+    const counting = countingRelay(async () => {
+      if (failures-- > 0) throw new Error("Redis is away");
+      return { more: false };
+    });
+    const connection = new EventEmitter();
+    const release = counting.hold();
+    const nudger = await startRelayNudger({
+      database: hub.database.handle,
+      relay: counting.relay,
+      wakeOn: [connection],
+      logger: silent,
+      retryMs: 3600_000,
+    });
+    try {
+      await vi.waitFor(() => expect(counting.runs()).toBe(1), { timeout: 5000, interval: 10 });
+      connection.emit("ready"); // while the run that will fail is in hand
+      release();
       await vi.waitFor(() => expect(counting.runs()).toBe(2), { timeout: 5000, interval: 10 });
     } finally {
       await nudger.close();

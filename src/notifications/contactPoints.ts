@@ -1,11 +1,12 @@
 import { and, eq } from "drizzle-orm";
+import { contactPointsOf as customerContactPoints } from "../customers/contactPoints.js";
 import type { Database, Tx } from "../db/client.js";
-import { customers, users } from "../db/schema/index.js";
+import { users } from "../db/schema/index.js";
 import type { NotificationChannel, RecipientType } from "./vocabulary.js";
 
 /** Where and in what language a recipient is reached, and the channels they refused. */
 export type ContactPoints = {
-  /** The customer the notification is about, for the timeline; null for a user (staff). */
+  /** The customer the notification is about (the survivor of a merge), for the timeline; null for a user. */
   customerId: string | null;
   language: string | null;
   /** The address on each channel the recipient has one for: e-mail, E.164 phone, chat id, or an id. */
@@ -13,13 +14,22 @@ export type ContactPoints = {
   optedOut: ReadonlySet<NotificationChannel>;
 };
 
+/** SCT07's channel words (the customer profile's) as the pipeline's channels. */
+const profileChannel = {
+  EMAIL: "email",
+  SMS: "sms",
+  WHATSAPP: "whatsapp",
+  TELEGRAM: "telegram",
+  PUSH: "push",
+} as const satisfies Record<string, NotificationChannel>;
+
 /**
- * The one port between notifications and the customer profile. It reads today's customers table
- * (e-mail, phone, preferred language); SCT07's customer identities and preferences (opt-outs,
- * Telegram chat ids) replace its body with a call to src/customers once they are merged, and
- * nothing else in the pipeline changes. Push and in-app are addressed by the customer's id: the
- * push sender finds the customer's browser subscriptions itself. A user (staff) is reached in-app.
- * Returns undefined when the tenant has no such recipient.
+ * The one port between notifications and the customer profile: addresses from the customer's
+ * identities (verified first), language and opt-outs from the profile, all through src/customers,
+ * so a notification reaches a customer where the service desk, SCT07 and the inbound channels know
+ * them, and a merged customer's id reaches the survivor. Push and in-app are addressed by the
+ * customer's id: the push sender finds the customer's browser subscriptions itself. A user (staff)
+ * is reached in-app. Returns undefined when the tenant has no such recipient.
  */
 export async function contactPointsOf(
   db: Database | Tx,
@@ -35,21 +45,18 @@ export async function contactPointsOf(
       ? { customerId: null, language: null, addresses: { in_app: user.id }, optedOut: new Set() }
       : undefined;
   }
-  const [customer] = await db
-    .select({
-      id: customers.id,
-      email: customers.email,
-      phone: customers.phone,
-      language: customers.preferredLanguage,
-    })
-    .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(customers.id, recipient.id)));
-  if (!customer) return undefined;
-  const addresses: ContactPoints["addresses"] = { push: customer.id, in_app: customer.id };
-  if (customer.email) addresses.email = customer.email;
-  if (customer.phone) {
-    addresses.sms = customer.phone;
-    addresses.whatsapp = customer.phone;
-  }
-  return { customerId: customer.id, language: customer.language, addresses, optedOut: new Set() };
+  const profile = await customerContactPoints(db, tenantId, recipient.id);
+  if (!profile) return undefined;
+  const { EMAIL, SMS, WHATSAPP, TELEGRAM } = profile.addresses;
+  const addresses: ContactPoints["addresses"] = { push: profile.customerId, in_app: profile.customerId };
+  if (EMAIL) addresses.email = EMAIL;
+  if (SMS) addresses.sms = SMS;
+  if (WHATSAPP) addresses.whatsapp = WHATSAPP;
+  if (TELEGRAM) addresses.telegram = TELEGRAM;
+  return {
+    customerId: profile.customerId,
+    language: profile.preferredLanguage,
+    addresses,
+    optedOut: new Set(profile.optOuts.map((c) => profileChannel[c])),
+  };
 }

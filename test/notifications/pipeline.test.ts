@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { QueueName } from "../../queues/catalog.js";
-import { notificationFallbacks } from "../../src/db/schema/index.js";
+import { customers, notificationFallbacks } from "../../src/db/schema/index.js";
 import { writeNotification } from "../../src/notifications/create.js";
 import { enqueueDeliveries } from "../../src/notifications/jobs.js";
 import { findEffectiveTemplate } from "../../src/templates/service.js";
@@ -140,6 +140,26 @@ describe("delivery", () => {
     expect(JSON.stringify(timeline.map((e) => e.payload))).not.toMatch(
       /@example|\+62812|Document Collection/,
     );
+  });
+
+  it("reaches the customer where their profile says: a Telegram chat from their identities, never a channel they opted out of, and a merged customer's survivor", async () => {
+    const chat = await newCustomer(hub, tenant.tenantId, { telegram: "700123456", optOuts: ["SMS"] });
+    const created = await postNotification(hub, tenant.key, stepRequired(chat, ["telegram", "sms"]));
+    const n = await settled(created.body.data.id);
+    expect(n.deliveries.map((d) => [d.channel, d.status, d.reason])).toEqual([
+      ["telegram", "sent", null],
+      ["sms", "skipped", "the recipient opted out of sms"],
+    ]);
+    expect(provider.acceptedFor(n.deliveries[0]?.id ?? "")[0]?.to).toBe("700123456");
+    expect(provider.acceptedFor(n.deliveries[1]?.id ?? "")).toEqual([]);
+
+    const survivor = await newCustomer(hub, tenant.tenantId, { email: "survivor@example.co.id" });
+    const merged = await newCustomer(hub, tenant.tenantId, { email: "merged@example.co.id" });
+    await hub.db.update(customers).set({ mergedInto: survivor }).where(eq(customers.id, merged));
+    const toMerged = await postNotification(hub, tenant.key, stepRequired(merged, ["email"]));
+    const m = await settled(toMerged.body.data.id);
+    expect(m.deliveries[0]?.status).toBe("sent");
+    expect(provider.acceptedFor(m.deliveries[0]?.id ?? "")[0]?.to).toBe("survivor@example.co.id");
   });
 
   it("retries a transient failure and sends once; a permanent one fails at once, naming the reason without personal data", async () => {

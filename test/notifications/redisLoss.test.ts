@@ -161,6 +161,7 @@ describe("the send step", () => {
       const n = (await postNotification(hub, tenant.key, { ...otp("500001"), channels: ["sms"] })).body.data;
       const id = n.deliveries[0]?.id ?? "";
       let release: () => void = () => undefined;
+      let sending = false;
       const slow: SenderSource = {
         senderFor: async (_tenantId, channel) => ({
           ok: true,
@@ -170,6 +171,7 @@ describe("the send step", () => {
             send: () =>
               new Promise((resolve) => {
                 release = () => resolve({ outcome: "sent", providerMessageId: "slow_1" });
+                sending = true;
               }),
           },
         }),
@@ -182,7 +184,9 @@ describe("the send step", () => {
         enqueue: async () => undefined,
       };
       const first = deliverNotification({ ...deps, senders: slow }, id, undefined, async () => undefined);
-      await vi.waitFor(async () => expect((await deliveryRow(hub, id))?.lockedUntil).not.toBeNull());
+      // The first holds the delivery and is inside send(): release() below lets that very call answer.
+      await vi.waitFor(() => expect(sending).toBe(true), { timeout: 10_000, interval: 10 });
+      expect((await deliveryRow(hub, id))?.lockedUntil).not.toBeNull();
       expect(
         await deliverNotification({ ...deps, senders: noSenders }, id, undefined, async () => undefined),
       ).toEqual({ status: "busy" });

@@ -9,7 +9,7 @@ import type {
 } from "../../connectors/contract.js";
 import type { QueueName } from "../../queues/catalog.js";
 import { createRedisConnection } from "../../queues/connection.js";
-import { customers, events, notificationDeliveries } from "../../src/db/schema/index.js";
+import { customerIdentities, customers, events, notificationDeliveries } from "../../src/db/schema/index.js";
 import { newId } from "../../src/ids.js";
 import { redisInAppAnnouncer } from "../../src/notifications/inApp/announcer.js";
 import { enqueueDeliveries, notificationRateLimits } from "../../src/notifications/jobs.js";
@@ -136,25 +136,49 @@ export function receipt(
   return { channel, providerMessageId, status, at: new Date(), ...(reason ? { reason } : {}) };
 }
 
-/** A customer of the tenant, as the service desk or SCT07 would have made it. */
+/**
+ * A customer of the tenant, as the service desk or SCT07 would have made it: the profile row and an
+ * identity per address (the notifications read addresses from identities, as every module does).
+ */
 export async function newCustomer(
   hub: TestHub,
   tenantId: string,
-  contact: { id?: string; email?: string | null; phone?: string | null; language?: string | null } = {},
+  contact: {
+    id?: string;
+    email?: string | null;
+    phone?: string | null;
+    telegram?: string;
+    language?: string | null;
+    optOuts?: string[];
+  } = {},
 ): Promise<string> {
   const id = contact.id ?? newId("customer");
-  await hub.db.insert(customers).values({
-    id,
-    tenantId,
-    name: "Budi Santoso",
-    email: contact.email === undefined ? `budi.${id.slice(-8)}@example.co.id` : contact.email,
-    phone:
-      contact.phone === undefined
-        ? `+62812${Math.floor(Math.random() * 1e8)
-            .toString()
-            .padStart(8, "0")}`
-        : contact.phone,
-    preferredLanguage: contact.language === undefined ? "id-ID" : contact.language,
+  const email = contact.email === undefined ? `budi.${id.slice(-8)}@example.co.id` : contact.email;
+  const phone =
+    contact.phone === undefined
+      ? `+62812${Math.floor(Math.random() * 1e8)
+          .toString()
+          .padStart(8, "0")}`
+      : contact.phone;
+  await hub.db.transaction(async (tx) => {
+    await tx.insert(customers).values({
+      id,
+      tenantId,
+      name: "Budi Santoso",
+      email,
+      phone,
+      preferredLanguage: contact.language === undefined ? "id-ID" : contact.language,
+      optOuts: contact.optOuts ?? [],
+    });
+    const identities = [
+      email ? { kind: "email" as const, value: email } : undefined,
+      phone ? { kind: "phone" as const, value: phone } : undefined,
+      contact.telegram ? { kind: "telegram" as const, value: contact.telegram } : undefined,
+    ].filter((i) => i !== undefined);
+    if (identities.length > 0)
+      await tx
+        .insert(customerIdentities)
+        .values(identities.map((i) => ({ ...i, id: newId("identity"), tenantId, customerId: id })));
   });
   return id;
 }
