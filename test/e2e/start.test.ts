@@ -45,9 +45,15 @@ function slowClientAnswer(url: string): Promise<string> {
   });
 }
 
+/** SIGTERM, then the exit code; a code other than 0 fails with the hub's last words, to say why. */
 async function stop(hub: ReturnType<typeof startHub>): Promise<number | null> {
   hub.child.kill("SIGTERM");
-  return hub.exited;
+  const code = await hub.exited;
+  expect(
+    code,
+    `exit ${code}; the hub's last log lines:\n${hub.stdout().slice(-3000)}\n${hub.stderr().slice(-2000)}`,
+  ).toBe(0);
+  return code;
 }
 
 // Real processes: tsx compiles the hub, PGlite initialises its data directory. Generous on a busy CI machine
