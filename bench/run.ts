@@ -25,6 +25,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   webhooks: () => import("./benchmarks/webhooks.js"),
   handoff: () => import("./benchmarks/handoff.js"),
   notifications: () => import("./benchmarks/notifications.js"),
+  inbound: () => import("./benchmarks/inbound.js"),
 };
 
 const usage =

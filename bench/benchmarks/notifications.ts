@@ -48,16 +48,6 @@ async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Re
   return recipients;
 }
 
-async function putChannel(url: string, adminToken: string, tenantId: string, channel: string, body: unknown) {
-  const res = await fetch(`${url}/api/admin/tenants/${tenantId}/channels/${channel}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  if (res.status !== 201 && res.status !== 200)
-    throw new Error(`channel ${channel}: ${res.status} ${await res.text()}`);
-}
-
 /**
  * 20,000 notifications x 2 channels (e-mail over SMTP, SMS through Twilio's API), created through
  * POST /api/v1/omni/notifications and delivered by the hub's pipeline to the connectors' fake
@@ -121,7 +111,7 @@ export const benchmark: Benchmark = {
         name: "notify",
         scopes: ["omni:read", "omni:write"],
       });
-      await putChannel(hub.url, hub.adminToken, tenant.id, "email", {
+      await admin.saveChannel(tenant.id, "email", {
         provider: "smtp",
         enabled: true,
         settings: {
@@ -131,7 +121,7 @@ export const benchmark: Benchmark = {
           from: "Bench <noreply@bank.example>",
         },
       });
-      await putChannel(hub.url, hub.adminToken, tenant.id, "sms", {
+      await admin.saveChannel(tenant.id, "sms", {
         provider: "twilio",
         enabled: true,
         settings: { ...twilioAccount, apiBaseUrl: fakes.twilioUrl },

@@ -14,10 +14,21 @@ export type AdminClient = Readonly<{
   }>;
   /** A user of the tenant (`PUT .../users/{userId}`), under the bank's own id. */
   saveUser(tenantId: string, userId: string, input: { name: string; role: string }): Promise<void>;
+  /** The tenant's account on a channel (`PUT .../channels/{channel}`), created or replaced. */
+  saveChannel(
+    tenantId: string,
+    channel: string,
+    input: { provider: string; enabled: boolean; settings: unknown },
+  ): Promise<void>;
 }>;
 
 export function adminClient(hubUrl: string, adminToken: string): AdminClient {
-  async function send(method: "POST" | "PUT", path: string, body: unknown): Promise<unknown> {
+  async function send(
+    method: "POST" | "PUT",
+    path: string,
+    body: unknown,
+    accepted: readonly number[] = [201],
+  ): Promise<unknown> {
     const response = await fetch(`${hubUrl}${path}`, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
@@ -25,7 +36,8 @@ export function adminClient(hubUrl: string, adminToken: string): AdminClient {
       signal: AbortSignal.timeout(10_000),
     });
     const text = await response.text();
-    if (response.status !== 201) throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
+    if (!accepted.includes(response.status))
+      throw new Error(`${method} ${path} answered ${response.status}: ${text}`);
     return JSON.parse(text);
   }
   const post = (path: string, body: unknown) => send("POST", path, body);
@@ -34,6 +46,9 @@ export function adminClient(hubUrl: string, adminToken: string): AdminClient {
     createApiKey: async (input) => createdApiKey.parse(await post("/api/admin/api-keys", input)).data,
     saveUser: async (tenantId, userId, input) => {
       await send("PUT", `/api/admin/tenants/${tenantId}/users/${userId}`, input);
+    },
+    saveChannel: async (tenantId, channel, input) => {
+      await send("PUT", `/api/admin/tenants/${tenantId}/channels/${channel}`, input, [200, 201]);
     },
   };
 }
