@@ -155,7 +155,7 @@ export const benchmark: Benchmark = {
         });
         const collected = await collectRound({
           databaseUrl: database.url,
-          expected: count,
+          expected: count - posted.refused,
           signal: options.signal,
           finished: {
             text: `SELECT created_at AS stored, routed_at AS done, outcome FROM inbound_messages
@@ -164,6 +164,7 @@ export const benchmark: Benchmark = {
           },
         });
         const failures = [...posted.failures];
+        if (posted.refused > 0) failures.push(`hub round ${round}: ${posted.refused} posts refused`);
         if (collected.missing > 0)
           failures.push(`hub round ${round}: ${collected.missing} messages not routed`);
         const outcomes = await outcomeCounts(database.url, tenant.id);
@@ -192,7 +193,7 @@ export const benchmark: Benchmark = {
         });
         const collected = await collectRound({
           databaseUrl: database.url,
-          expected: count,
+          expected: count - posted.refused,
           signal: options.signal,
           finished: {
             text: "SELECT received_at AS stored, inserted_at AS done FROM bench_baseline_inbound WHERE id LIKE $1",
@@ -200,6 +201,7 @@ export const benchmark: Benchmark = {
           },
         });
         const failures = [...posted.failures];
+        if (posted.refused > 0) failures.push(`baseline round ${round}: ${posted.refused} posts refused`);
         if (collected.missing > 0)
           failures.push(`baseline round ${round}: ${collected.missing} messages not inserted`);
         return { ...collected, failures };

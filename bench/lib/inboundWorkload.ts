@@ -93,8 +93,9 @@ export async function postMessages(options: {
   concurrency: number;
   signal: AbortSignal;
   post: InboundPost;
-}): Promise<{ failures: readonly string[]; elapsedMs: number }> {
+}): Promise<{ failures: readonly string[]; refused: number; elapsedMs: number }> {
   const { customers } = options;
+  let refused = 0;
   const result = await runUnits(
     ["post"],
     options.count,
@@ -104,12 +105,18 @@ export async function postMessages(options: {
       const customer = customers[index % customers.length] as InboundCustomer;
       const sequence = Math.floor(index / customers.length);
       const text = `${texts[(index + sequence) % texts.length]} (#${sequence + 1})`;
-      const res = await options.post({ index, customer, sequence, text });
-      const body = await res.text();
-      return res.status === 200 ? undefined : `message ${index}: ${res.status} ${body.slice(0, 200)}`;
+      const failure = await options.post({ index, customer, sequence, text }).then(
+        async (res) =>
+          res.status === 200
+            ? undefined
+            : `message ${index}: ${res.status} ${(await res.text()).slice(0, 200)}`,
+        (err: unknown) => `message ${index}: ${String(err)}`,
+      );
+      if (failure) refused++;
+      return failure;
     },
   );
-  return { failures: result.failures, elapsedMs: result.elapsedMs };
+  return { failures: result.failures, refused, elapsedMs: result.elapsedMs };
 }
 
 export const telegramSecret = "bench-telegram-secret-token-0123456789";

@@ -15,15 +15,19 @@ const catalogues = tenantSettingsCache<ServiceCatalogue>(tenantSettingsTtlMs);
  * The tenant's catalogue as a lookup, from the settings cache: every ticket creation needs it, and
  * it changes only through the admin API.
  */
-export function serviceCatalogue(db: Database, tenantId: string): Promise<ServiceCatalogue> {
+export function serviceCatalogue(
+  db: Database,
+  tenantId: string,
+  reader: Database | Tx = db,
+): Promise<ServiceCatalogue> {
   return catalogues.get(db, tenantId, async () => {
-    const own = await ownServices(db, tenantId);
+    const own = await ownServices(reader, tenantId);
     return (serviceType) => own.get(serviceType) ?? defaultServices[serviceType];
   });
 }
 
 /** The entries the tenant set itself (uncached: the admin API reads them too). */
-async function ownServices(db: Database, tenantId: string): Promise<Map<ServiceType, ServiceEntry>> {
+async function ownServices(db: Database | Tx, tenantId: string): Promise<Map<ServiceType, ServiceEntry>> {
   const rows = await db.select().from(services).where(eq(services.tenantId, tenantId));
   return new Map(
     rows.map((r) => [

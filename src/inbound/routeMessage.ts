@@ -47,7 +47,7 @@ async function routeToTicket(step: RouteStep): Promise<RouteResult> {
     : undefined;
   const decision = threadDecision(ticket, now, deps.settings.reopenWindowMs);
   if (decision === "new" || !ticket) {
-    const ruleSet = await serviceTypeRuleSet(deps.db, conversation.tenantId);
+    const ruleSet = await serviceTypeRuleSet(deps.db, conversation.tenantId, tx);
     const serviceType = classifyServiceType(step.message.text, ruleSet);
     if (serviceType === "CLAIM") return startDialogue(step);
     return openTicket(step, serviceType);

@@ -1,6 +1,6 @@
 import { eq, sql } from "drizzle-orm";
 import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
-import type { Database } from "../db/client.js";
+import type { Database, Tx } from "../db/client.js";
 import { serviceTypeRules } from "../db/schema/index.js";
 import { defaultServiceTypeRules, type ServiceTypeRuleSet } from "./serviceTypeRules.js";
 
@@ -8,13 +8,20 @@ export type EffectiveRuleSet = ServiceTypeRuleSet & { source: "default" | "tenan
 
 const cache = tenantSettingsCache<EffectiveRuleSet>(tenantSettingsTtlMs);
 
-/** The tenant's rule set, its own or the defaults, from the settings cache (every new ticket reads it). */
-export function serviceTypeRuleSet(db: Database, tenantId: string): Promise<EffectiveRuleSet> {
-  return cache.get(db, tenantId, () => loadRuleSet(db, tenantId));
+/**
+ * The tenant's rule set, its own or the defaults, from the settings cache (every new ticket reads
+ * it), kept per database and read through `reader` (the router's transaction).
+ */
+export function serviceTypeRuleSet(
+  db: Database,
+  tenantId: string,
+  reader: Database | Tx = db,
+): Promise<EffectiveRuleSet> {
+  return cache.get(db, tenantId, () => loadRuleSet(reader, tenantId));
 }
 
 /** Uncached: what the admin API shows right after a change. */
-export async function loadRuleSet(db: Database, tenantId: string): Promise<EffectiveRuleSet> {
+export async function loadRuleSet(db: Database | Tx, tenantId: string): Promise<EffectiveRuleSet> {
   const [row] = await db
     .select({ ruleSet: serviceTypeRules.ruleSet })
     .from(serviceTypeRules)

@@ -29,7 +29,7 @@ export function inboundRuntime(w: InboundWiring): {
     router: {
       db: w.db,
       blobs: w.blobs,
-      customers: customersByIdentity(),
+      customers: customersByIdentity(w.db),
       fetcher: inboundAttachmentFetcher(w.accounts, {
         timeoutMs: w.config.channels.providerTimeoutMs,
         maxBytes: w.config.attachments.maxBytes,

@@ -18,11 +18,19 @@ const settings = tenantSettingsCache<SlaSettings>(tenantSettingsTtlMs);
 
 /**
  * The tenant's SLA rules and calendar, from the settings cache: the one way the hub reads them, for
- * new tickets and for every recomputation alike.
+ * new tickets and for every recomputation alike. Kept per database, read through `reader` (a
+ * transaction in hand, see tenantSettingsCache).
  */
-export function slaSettings(db: Database, tenantId: string): Promise<SlaSettings> {
+export function slaSettings(
+  db: Database,
+  tenantId: string,
+  reader: Database | Tx = db,
+): Promise<SlaSettings> {
   return settings.get(db, tenantId, async () => {
-    const [rules, calendar] = await Promise.all([slaRules(db, tenantId), getBusinessCalendar(db, tenantId)]);
+    const [rules, calendar] = await Promise.all([
+      slaRules(reader, tenantId),
+      getBusinessCalendar(reader, tenantId),
+    ]);
     return { rules, calendar };
   });
 }
@@ -56,18 +64,21 @@ export async function resolveSlaPolicy(
 }
 
 /** The tenant's own SLA rules as stored (uncached: the admin API reads them too). */
-export function slaRules(db: Database, tenantId: string): Promise<TenantSlaRule[]> {
+export function slaRules(db: Database | Tx, tenantId: string): Promise<TenantSlaRule[]> {
   return db.select().from(slaPolicies).where(eq(slaPolicies.tenantId, tenantId));
 }
 
 /** The stored working hours, or undefined when the tenant runs on the 24/7 default (uncached). */
-export async function findWorkingHours(db: Database, tenantId: string): Promise<WorkingHours | undefined> {
+export async function findWorkingHours(
+  db: Database | Tx,
+  tenantId: string,
+): Promise<WorkingHours | undefined> {
   const [row] = await db.select().from(businessCalendars).where(eq(businessCalendars.tenantId, tenantId));
   return row;
 }
 
 /** The tenant's working hours; every hour of every day when it has none. */
-export async function getBusinessCalendar(db: Database, tenantId: string): Promise<BusinessCalendar> {
+export async function getBusinessCalendar(db: Database | Tx, tenantId: string): Promise<BusinessCalendar> {
   const hours = await findWorkingHours(db, tenantId);
   if (!hours) return alwaysOpen;
   return {
@@ -160,7 +171,7 @@ export async function reconcileTicketSla(
   ticket: TicketRow,
   now: Date,
 ): Promise<SlaRefresh> {
-  const { rules, calendar } = await slaSettings(db, ticket.tenantId);
+  const { rules, calendar } = await slaSettings(db, ticket.tenantId, tx);
   const policy = pickSlaPolicy(rules, ticket.serviceType, ticket.priority);
   const history = await historyOf(tx, ticket.tenantId, ticket.id, ticket.createdAt);
   const sla = computeSla({

@@ -8,10 +8,17 @@ export type TenantProfile = { level: TenantLevel; defaultRegion: string | null }
 
 const cache = tenantSettingsCache<TenantProfile>(tenantSettingsTtlMs);
 
-/** The tenant's profile, from a short-lived per-process cache (ticket creation reads it every time). */
-export function tenantProfile(db: Database | Tx, tenantId: string): Promise<TenantProfile> {
+/**
+ * The tenant's profile, from a short-lived per-process cache (ticket creation reads it every time),
+ * kept per database and read through `reader`: a transaction in hand, or the database itself.
+ */
+export function tenantProfile(
+  db: Database,
+  tenantId: string,
+  reader: Database | Tx = db,
+): Promise<TenantProfile> {
   return cache.get(db, tenantId, async () => {
-    const [row] = await db
+    const [row] = await reader
       .select({ level: tenants.level, defaultRegion: tenants.defaultRegion })
       .from(tenants)
       .where(eq(tenants.id, tenantId));

@@ -74,11 +74,15 @@ function autoTitle(serviceName: string, description: string): string {
 /** The tenant's settings a new ticket needs, read before its transaction (from the settings cache). */
 type Settings = { catalogue: ServiceCatalogue; sla: SlaSettings; defaultRegion: string | null };
 
-async function settingsFor(deps: CreateDeps, tenantId: string): Promise<Settings> {
+async function settingsFor(
+  deps: CreateDeps,
+  tenantId: string,
+  reader: Database | Tx = deps.db,
+): Promise<Settings> {
   const [catalogue, sla, profile] = await Promise.all([
-    serviceCatalogue(deps.db, tenantId),
-    slaSettings(deps.db, tenantId),
-    tenantProfile(deps.db, tenantId),
+    serviceCatalogue(deps.db, tenantId, reader),
+    slaSettings(deps.db, tenantId, reader),
+    tenantProfile(deps.db, tenantId, reader),
   ]);
   return { catalogue, sla, defaultRegion: profile.defaultRegion };
 }
@@ -292,7 +296,7 @@ export async function createTicketWithin(
   input: NewTicket,
   records: AttachmentRecord[],
 ): Promise<CreatedTicket> {
-  const settings = await settingsFor(deps, ctx.tenantId);
+  const settings = await settingsFor(deps, ctx.tenantId, tx);
   return insertTicket(tx, deps, ctx, settings, input, records);
 }
 
@@ -304,7 +308,7 @@ export async function createClaimWithin(
   input: NewClaim,
   records: AttachmentRecord[],
 ): Promise<CreatedTicket> {
-  const settings = await settingsFor(deps, ctx.tenantId);
+  const settings = await settingsFor(deps, ctx.tenantId, tx);
   const { ticket, fields } = claimTicket(input);
   return insertTicket(tx, deps, ctx, settings, ticket, records, fields);
 }

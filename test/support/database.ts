@@ -17,7 +17,9 @@ async function withAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> 
 }
 
 /** A fresh, migrated database of its own for one test file, dropped by drop(). */
-export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrated?: boolean; poolSize?: number } = {},
+): Promise<TestDatabase> {
   const name = `sbt_f_${randomSuffix()}`;
   const template = options.migrated === false ? "template0" : inject("templateDatabase");
   await withAdmin(async (c) => {
@@ -32,7 +34,7 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     }
   });
   const url = databaseUrlFor(name);
-  const handle = openPostgres(url, 5);
+  const handle = openPostgres(url, options.poolSize ?? 5);
   return {
     name,
     url,

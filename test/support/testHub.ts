@@ -33,7 +33,10 @@ export async function createTestHub(
   logDestination?: DestinationStream,
   options: { receipts?: ReceiptSink } = {},
 ) {
-  const database = await createTestDatabase();
+  // DATABASE_POOL_SIZE sizes the test database's pool too: a test can give the hub one connection.
+  const database = await createTestDatabase(
+    env.DATABASE_POOL_SIZE ? { poolSize: Number(env.DATABASE_POOL_SIZE) } : {},
+  );
   const prefix = testRedisPrefix();
   const config = loadConfig({
     NODE_ENV: "test",

@@ -3,7 +3,7 @@ import { normalizeAddress } from "../../customers/addresses.js";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import { claimIdentity } from "../../customers/identities.js";
 import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/matching.js";
-import { statementTemplate, type Tx } from "../../db/client.js";
+import { type Database, statementTemplate, type Tx } from "../../db/client.js";
 import { customerIdentities, type IdentityKind } from "../../db/schema/index.js";
 import { tenantProfile } from "../../tenants/profile.js";
 import { addressKindOf, type InboundChannel, unnamedCustomer } from "../message.js";
@@ -42,7 +42,7 @@ const chatIdentityKind: Record<InboundChannel, IdentityKind | undefined> = {
  * chat id is a `telegram` identity: its holder, or a new customer who claims it. Merged customers
  * answer with the survivor, whose identities the merge moved.
  */
-export function customersByIdentity(): CustomerDirectory {
+export function customersByIdentity(db: Database): CustomerDirectory {
   return {
     async resolve(tx, tenantId, contact, now) {
       const kind = chatIdentityKind[contact.channel];
@@ -50,7 +50,7 @@ export function customersByIdentity(): CustomerDirectory {
         if (!kind) throw new Error(`${contact.channel} addresses are no customer identity yet`);
         return resolveChat(tx, tenantId, contact, kind, now);
       }
-      const { defaultRegion } = await tenantProfile(tx, tenantId);
+      const { defaultRegion } = await tenantProfile(db, tenantId, tx);
       return matchOrCreate(tx, tenantId, contactInput(contact), now, defaultRegion);
     },
   };
