@@ -23,6 +23,10 @@ export type EmailContent = {
   /** Threading: the Message-ID this message answers and the chain before it. */
   inReplyTo?: string;
   references?: string[];
+  /** Where the customer's answer should go (a ticket's reply address). */
+  replyTo?: string;
+  /** An automatic answer (acknowledgement): sent with `Auto-Submitted: auto-replied` (RFC 3834). */
+  automatic?: boolean;
 };
 export type SmsContent = { channel: "sms"; text: string };
 export type PushContent = { channel: "push"; title: string; body: string; url?: string };
@@ -125,6 +129,12 @@ export type EmailSettings = {
   pass?: string;
   /** The From header, e.g. "Bank Example <noreply@bank.example>". */
   from: string;
+  /**
+   * The address customers write to, which the hub's SMTP listener accepts for this tenant (the
+   * bank's MX or forwarding sends it here); tickets' reply addresses are `<local>+<token>@<domain>`
+   * of it. Unset: the address in `from`.
+   */
+  inboundAddress?: string;
 };
 export type TwilioSettings = {
   accountSid: string;

@@ -1,19 +1,24 @@
 import { and, eq } from "drizzle-orm";
+import type { BlobStore } from "../src/blobs/store.js";
 import type { Database } from "../src/db/client.js";
 import { channelAccounts } from "../src/db/schema/index.js";
 import type { AttachmentFetcher } from "../src/inbound/attachments.js";
 import type { InboundChannel } from "../src/inbound/message.js";
-import type { ConversationSender } from "../src/inbound/outbound.js";
+import type { ConversationMessage, ConversationSender } from "../src/inbound/outbound.js";
 import type {
   Channel,
   ChannelAccount,
   ChannelAccountReader,
   ContentFor,
+  EmailContent,
+  EmailSettings,
   Sender,
   SenderDeps,
   SenderFactory,
   TelegramSettings,
 } from "./contract.js";
+import { bareAddressOf, inboundAddressOf, replyAddressOf } from "./email/addresses.js";
+import { fetchHeldFile, releaseHeldFiles } from "./email/files.js";
 import { createSenderCache, type SenderCache, senderRegistry } from "./registry.js";
 import { fetchTwilioMedia } from "./sms/media.js";
 import { fetchTelegramFile } from "./telegram/files.js";
@@ -30,22 +35,46 @@ const replyChannelOf = {
   webchat: undefined,
 } as const satisfies Record<InboundChannel, Channel | undefined>;
 
-/** A conversation's plain text as each channel's rendered content. */
-function contentFor<C extends Channel>(channel: C, text: string): ContentFor<C> {
-  const content: { [K in Channel]: ContentFor<K> } = {
-    telegram: { channel: "telegram", text, parseMode: "plain" },
-    sms: { channel: "sms", text },
-    whatsapp: { channel: "whatsapp", kind: "text", text },
-    email: {
-      channel: "email",
-      subject: text.split("\n")[0]?.slice(0, 120) ?? "",
-      text,
-      html: escapeHtml(text),
-    },
-    push: { channel: "push", title: text.slice(0, 60), body: text },
-    in_app: { channel: "in_app", title: text.slice(0, 60), body: text },
+/** A conversation's plain text as each channel's rendered content; e-mail threaded into the customer's mail. */
+function contentFor<C extends Channel>(
+  account: ChannelAccount<C>,
+  message: ConversationMessage,
+): ContentFor<C> {
+  const { text } = message;
+  const content: { [K in Channel]: () => ContentFor<K> } = {
+    telegram: () => ({ channel: "telegram", text, parseMode: "plain" }),
+    sms: () => ({ channel: "sms", text }),
+    whatsapp: () => ({ channel: "whatsapp", kind: "text", text }),
+    email: () => emailContent(account.provider === "smtp" ? account.settings : undefined, message),
+    push: () => ({ channel: "push", title: text.slice(0, 60), body: text }),
+    in_app: () => ({ channel: "in_app", title: text.slice(0, 60), body: text }),
   };
-  return content[channel];
+  return content[account.channel]();
+}
+
+/**
+ * Answers go to the ticket's reply address; without a ticket yet (a claim dialogue's questions), to
+ * the inbound address when the From address is another one (a noreply address nobody reads).
+ */
+function replyToOf(settings: EmailSettings, token: string | undefined): string | undefined {
+  if (token) return replyAddressOf(settings, token);
+  const inbound = inboundAddressOf(settings);
+  return inbound !== bareAddressOf(settings.from) ? inbound : undefined;
+}
+
+function emailContent(settings: EmailSettings | undefined, message: ConversationMessage): EmailContent {
+  const { text, mail } = message;
+  const replyTo = settings ? replyToOf(settings, mail?.replyToken) : undefined;
+  return {
+    channel: "email",
+    subject: mail?.subject ?? text.split("\n")[0]?.slice(0, 120) ?? "",
+    text,
+    html: escapeHtml(text),
+    ...(mail?.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
+    ...(mail && mail.references.length > 0 ? { references: mail.references } : {}),
+    ...(replyTo ? { replyTo } : {}),
+    ...(mail?.automatic ? { automatic: true } : {}),
+  };
 }
 
 function escapeHtml(text: string): string {
@@ -75,7 +104,7 @@ async function sendOn<C extends Channel>(
   channel: C,
   accounts: ChannelAccountReader,
   senders: SenderSource,
-  message: Parameters<ConversationSender["send"]>[0],
+  message: ConversationMessage,
 ) {
   const account = await accounts.find(message.tenantId, channel);
   if (!account?.enabled)
@@ -84,16 +113,20 @@ async function sendOn<C extends Channel>(
     deliveryId: message.outboundId,
     tenantId: message.tenantId,
     to: message.to,
-    content: contentFor(channel, message.text),
+    content: contentFor(account, message),
   });
 }
 
-/** Customers' files from their channel, through the tenant's account. */
+/** Customers' files from their channel, through the tenant's account (e-mail's, held by the hub). */
 export function inboundAttachmentFetcher(
   accounts: ChannelAccountReader,
+  blobs: BlobStore,
   limits: { timeoutMs: number; maxBytes: number },
 ): AttachmentFetcher {
   return {
+    async release(_tenantId, channel, refs) {
+      if (channel === "email") await releaseHeldFiles(blobs, refs);
+    },
     async fetch(tenantId, channel, ref) {
       switch (channel) {
         case "telegram": {
@@ -106,8 +139,9 @@ export function inboundAttachmentFetcher(
           if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled SMS account" };
           return fetchTwilioMedia(account.settings, ref, limits);
         }
-        case "whatsapp":
         case "email":
+          return fetchHeldFile(blobs, ref);
+        case "whatsapp":
         case "webchat":
           return { ok: false, reason: `files from ${channel} are not fetched yet` };
       }

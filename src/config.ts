@@ -176,6 +176,16 @@ const configSchema = z.object({
   TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
   /** getUpdates' long-poll timeout in polling mode (Telegram allows up to 50). */
   TELEGRAM_POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(50).default(50),
+  /** The gateway role's SMTP listener for customers' mail; unset: no listener (0: any free port). */
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Where the SMTP listener binds: loopback unless the bank's mail server is on another host. */
+  INBOUND_SMTP_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Largest mail the listener accepts, encoded attachments included (552 above). */
+  INBOUND_SMTP_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(25 * 1024 * 1024),
   /**
    * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
    * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
@@ -245,6 +255,8 @@ export type InboundConfig = {
   sweepIntervalMs: number;
   telegramMode: "webhook" | "polling";
   telegramPollTimeoutSeconds: number;
+  /** The gateway's SMTP listener, when INBOUND_SMTP_PORT is set. */
+  smtp: { host: string; port: number; maxBytes: number } | undefined;
 };
 
 export type ChannelSettings = {
@@ -380,6 +392,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
       telegramMode: v.TELEGRAM_INBOUND_MODE,
       telegramPollTimeoutSeconds: v.TELEGRAM_POLL_TIMEOUT_SECONDS,
+      smtp:
+        v.INBOUND_SMTP_PORT === undefined
+          ? undefined
+          : { host: v.INBOUND_SMTP_HOST, port: v.INBOUND_SMTP_PORT, maxBytes: v.INBOUND_SMTP_MAX_BYTES },
     },
     channels: {
       publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
@@ -397,7 +413,7 @@ export function runsWorkers(role: Role): boolean {
   return role === "all" || role === "worker";
 }
 
-/** Long-lived channel sessions (Telegram long polling): the gateway role, or everything in one process. */
+/** Long-lived channel sessions (Telegram long polling, the SMTP listener): the gateway role, or everything in one process. */
 export function runsGateway(role: Role): boolean {
   return role === "all" || role === "gateway";
 }

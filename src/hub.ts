@@ -20,7 +20,7 @@ import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import { acceptInbound } from "./inbound/intake.js";
-import { inboundRuntime, senderDepsOf } from "./inbound/wiring.js";
+import { inboundRuntime, senderDepsOf, startMailListener } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { redisInAppAnnouncer } from "./notifications/inApp/announcer.js";
@@ -38,6 +38,8 @@ import { PendingWrites } from "./webhooks/pendingWrites.js";
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
   readonly url: string | undefined;
+  /** The SMTP listener's port, when this process runs one (gateway role, INBOUND_SMTP_PORT). */
+  readonly smtpPort: number | undefined;
   readonly database: DatabaseHandle;
   readonly producer: Producer;
   stop(): Promise<void>;
@@ -118,6 +120,9 @@ export async function startHub(
           destinations: config.webhooks,
         },
       });
+      // Conversation replies' senders hold SMTP pools too: closed with the workers.
+      const replySenders = conversationSenders(senderDepsOf(config, database.db));
+      closers.push(() => replySenders.close());
       const deps = {
         db: database.db,
         producer,
@@ -139,7 +144,7 @@ export async function startHub(
           db: database.db,
           blobs,
           accounts: channelAccounts,
-          senders: conversationSenders(senderDepsOf(config, database.db)),
+          senders: replySenders,
           enqueueOutbound: enqueueOutbound(producer),
         }),
       };
@@ -190,6 +195,20 @@ export async function startHub(
       closers.push(() => polling.stop());
     }
 
+    let smtpPort: number | undefined;
+    if (runsGateway(config.role) && config.inbound.smtp) {
+      const listener = await startMailListener({
+        settings: config.inbound.smtp,
+        db: database.db,
+        blobs,
+        enqueue: enqueueInbound(producer),
+        metrics,
+        logger,
+      });
+      smtpPort = listener.port;
+      closers.push(() => listener.close());
+    }
+
     let url: string | undefined;
     if (runsApi(config.role)) {
       const app = createApp({
@@ -224,7 +243,7 @@ export async function startHub(
       logger.info({ url }, "API listening");
     }
 
-    return { url, database, producer, stop };
+    return { url, smtpPort, database, producer, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -19,9 +19,9 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log);
 
-  if (config.role === "gateway" && config.inbound.telegramMode !== "polling") {
+  if (config.role === "gateway" && config.inbound.telegramMode !== "polling" && !config.inbound.smtp) {
     process.stderr.write(
-      "switchboard: ROLE=gateway holds long-lived channel sessions: today Telegram long polling, with TELEGRAM_INBOUND_MODE=polling\n",
+      "switchboard: ROLE=gateway holds long-lived channel sessions: Telegram long polling (TELEGRAM_INBOUND_MODE=polling) or the SMTP listener (INBOUND_SMTP_PORT)\n",
     );
     process.exit(2);
   }

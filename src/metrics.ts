@@ -102,6 +102,12 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: [registry],
     }),
+    inboundSkipped: new Counter({
+      name: "switchboard_inbound_skipped_total",
+      help: "Inbound messages accepted from a channel and dropped, by channel and reason (e-mail auto-replies and bounces)",
+      labelNames: ["channel", "reason"] as const,
+      registers: [registry],
+    }),
     eventsRelayed: new Counter({
       name: "switchboard_events_relayed_total",
       help: "Domain events moved from the outbox table to the domain-events queue",

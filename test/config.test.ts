@@ -103,4 +103,21 @@ describe("config", () => {
     expect(config.http.bodyLimitBytes).toBe(2048);
     expect(config.role).toBe("worker");
   });
+
+  it("runs no SMTP listener unless INBOUND_SMTP_PORT is set, on loopback by default", () => {
+    expect(loadConfig({}).inbound.smtp).toBeUndefined();
+    expect(loadConfig({ INBOUND_SMTP_PORT: "2525" }).inbound.smtp).toEqual({
+      host: "127.0.0.1",
+      port: 2525,
+      maxBytes: 25 * 1024 * 1024,
+    });
+    expect(
+      loadConfig({ INBOUND_SMTP_PORT: "25", INBOUND_SMTP_HOST: "0.0.0.0", INBOUND_SMTP_MAX_BYTES: "1048576" })
+        .inbound.smtp,
+    ).toEqual({ host: "0.0.0.0", port: 25, maxBytes: 1_048_576 });
+    expect(() => loadConfig({ INBOUND_SMTP_PORT: "70000" })).toThrow(/INBOUND_SMTP_PORT/);
+    expect(() => loadConfig({ INBOUND_SMTP_PORT: "25", INBOUND_SMTP_MAX_BYTES: "10" })).toThrow(
+      /INBOUND_SMTP_MAX_BYTES/,
+    );
+  });
 });

@@ -15,6 +15,9 @@ export function mailOf(message: OutboundMessage<"email">, from: string) {
     messageId: messageIdOf(message.deliveryId, from),
     ...(content.inReplyTo ? { inReplyTo: content.inReplyTo } : {}),
     ...(content.references && content.references.length > 0 ? { references: content.references } : {}),
+    ...(content.replyTo ? { replyTo: content.replyTo } : {}),
+    // Other auto-responders (out of office) do not answer an automatic message: no mail loop.
+    ...(content.automatic ? { headers: { "Auto-Submitted": "auto-replied" } } : {}),
   };
 }
 

@@ -4,6 +4,8 @@ import { secretText } from "../settingsFields.js";
 const hostname =
   /^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 const ipv6 = /^\[?[0-9A-Fa-f:.]+\]?$/;
+/** A bare address: "halo@bank.example". No "+": the hub adds "+<token>" for tickets' reply addresses. */
+const bareAddress = /^[^\s@<>+"]+@[^\s@<>]+\.[^\s@<>]+$/;
 /** "noreply@bank.example" or "Bank Example <noreply@bank.example>". */
 const fromAddress = /^(?:[^<>\r\n]{1,200}<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
 
@@ -33,6 +35,16 @@ export const emailSettingsSchema = z.strictObject({
     .max(320)
     .regex(fromAddress, 'must be an address or "Name <address>"')
     .openapi({ example: "Bank Example <noreply@bank.example>" }),
+  inboundAddress: z
+    .string()
+    .max(254)
+    .regex(bareAddress, "must be an address without a display name or '+', e.g. halo@bank.example")
+    .optional()
+    .openapi({
+      example: "halo@bank.example",
+      description:
+        "The address customers write to, delivered to the hub's SMTP listener; tickets' reply addresses are <local>+<token>@<domain> of it. Unset: the address in from.",
+    }),
 });
 
 /** What a PUT takes: secrets may be left out to keep the ones already stored. */

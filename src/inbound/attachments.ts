@@ -15,6 +15,11 @@ export type FetchedFile =
 
 export interface AttachmentFetcher {
   fetch(tenantId: string, channel: InboundChannel, ref: InboundAttachmentRef): Promise<FetchedFile>;
+  /**
+   * Called once a message is routed: a channel whose files the hub received with the message and
+   * held for the router (e-mail) deletes them; channels that fetch from a provider have nothing to do.
+   */
+  release?(tenantId: string, channel: InboundChannel, refs: readonly InboundAttachmentRef[]): Promise<void>;
 }
 
 /** A channel without files to fetch (or a process that fetches none): every file is refused. */

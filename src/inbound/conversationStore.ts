@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
 import {
@@ -13,6 +14,7 @@ import { newId } from "../ids.js";
 import { localeFromHint } from "./claimDialogue/prompts.js";
 import type { ResolvedCustomer } from "./identity/port.js";
 import type { InboundChannel } from "./message.js";
+import { letterHex } from "./storable.js";
 
 /**
  * The conversation a message belongs to, locked for the rest of the transaction: one conversation's
@@ -61,12 +63,26 @@ export async function updateConversation(
     .where(eq(conversations.id, id));
 }
 
-/** Remembers that the conversation opened the ticket, so replies on it go back on the channel. */
+/**
+ * Remembers that the conversation opened the ticket, so replies on it go back on the channel. An
+ * e-mail ticket gets its reply token here: random, stored, and not the ticket number, so nobody
+ * can write onto a ticket by guessing its address.
+ */
 export async function linkTicket(tx: Tx, conversation: ConversationRow, ticketId: string): Promise<void> {
   await tx
     .insert(conversationTickets)
-    .values({ ticketId, tenantId: conversation.tenantId, conversationId: conversation.id })
+    .values({
+      ticketId,
+      tenantId: conversation.tenantId,
+      conversationId: conversation.id,
+      replyToken: conversation.channel === "email" ? newReplyToken() : null,
+    })
     .onConflictDoNothing();
+}
+
+/** 96 random bits, lower case (mail servers may lower-case an address's local part), no digits. */
+export function newReplyToken(): string {
+  return letterHex(randomBytes(12));
 }
 
 /**

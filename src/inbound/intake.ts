@@ -4,7 +4,13 @@ import type { Database } from "../db/client.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import type { InboundChannel, InboundMessage } from "./message.js";
-import { storableIdentifier, storableMessageText, storableRaw, storableText } from "./storable.js";
+import {
+  storableHints,
+  storableIdentifier,
+  storableMessageText,
+  storableRaw,
+  storableText,
+} from "./storable.js";
 
 /**
  * The inbound queue's job id for a message: derived from the provider's message id, so a
@@ -45,6 +51,7 @@ export async function acceptInbound(
     senderAddress: storableIdentifier(m.sender.address),
     senderName: m.sender.displayName ? storableText(m.sender.displayName) : null,
     threadRef: storableIdentifier(m.threadRef),
+    threadHints: m.threadHints ? storableHints(m.threadHints) : null,
     text: storableMessageText(m.text),
     attachments: m.attachments.map((a) => ({
       ...a,
@@ -75,6 +82,26 @@ export async function acceptInbound(
   pending.push(...(await stillWaiting(db, redelivered)));
   await enqueue(pending);
   return { stored: insertedIds.size, duplicates: redelivered.length };
+}
+
+/** Whether a message with this provider id is stored already (a redelivery). */
+export async function isStored(
+  db: Database,
+  tenantId: string,
+  channel: InboundChannel,
+  providerMessageId: string,
+): Promise<boolean> {
+  const [row] = await db
+    .select({ id: inboundMessages.id })
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.tenantId, tenantId),
+        eq(inboundMessages.channel, channel),
+        eq(inboundMessages.providerMessageId, storableIdentifier(providerMessageId)),
+      ),
+    );
+  return row !== undefined;
 }
 
 /** Of redelivered messages, those stored earlier and still waiting for the router. */

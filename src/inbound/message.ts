@@ -42,6 +42,23 @@ export type InboundAttachmentRef = {
   size?: number | undefined;
 };
 
+/**
+ * What a message says it answers, for channels whose threads are not one per address (e-mail): the
+ * router tries them in this order (src/inbound/threading.ts) before taking `threadRef` as a new thread.
+ */
+export type ThreadHints = {
+  /** The token of the per-ticket reply address the message was sent to (`<local>+<token>@`). */
+  replyToken?: string | undefined;
+  /** In-Reply-To: the message ids this one answers. */
+  inReplyTo?: string[] | undefined;
+  /** References: the chain before it, oldest first, as the header lists them. */
+  references?: string[] | undefined;
+  /** A ticket number the subject names ("[#12345]", "Tiket #12345"). */
+  ticketNumber?: string | undefined;
+  /** The subject, so that replies answer "Re:" it. */
+  subject?: string | undefined;
+};
+
 /** One customer message, whatever channel it came on. */
 export type InboundMessage = {
   channel: InboundChannel;
@@ -55,8 +72,9 @@ export type InboundMessage = {
   sender: { address: string; displayName?: string | undefined };
   text: string;
   attachments: readonly InboundAttachmentRef[];
-  /** The conversation on the channel: Telegram's chat id, the sender's phone number, a mail chain. */
+  /** The conversation on the channel: Telegram's chat id, the sender's phone number, a mail's Message-ID. */
   threadRef: string;
+  threadHints?: ThreadHints | undefined;
   receivedAt: Date;
   /** The customer's language as the channel reports it, if it does (Telegram's language_code). */
   languageHint?: string | undefined;

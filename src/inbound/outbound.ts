@@ -4,6 +4,7 @@ import { conversations, type OutboundMessageRow, outboundMessages } from "../db/
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { scrubText } from "../privacy/logRedaction.js";
+import { type MailThread, mailThreadOf } from "./mailThread.js";
 import { type InboundChannel, ticketChannelOf } from "./message.js";
 
 /** What a channel's sender answers (the Connector contract's SendResult), or that the tenant has no account. */
@@ -19,6 +20,8 @@ export type ConversationMessage = {
   channel: InboundChannel;
   to: string;
   text: string;
+  /** E-mail: where the message sits in the customer's mail thread. */
+  mail?: MailThread | undefined;
 };
 
 /** Sends plain text on a tenant's channel account: the port to the connectors' senders. */
@@ -56,6 +59,7 @@ export async function sendOutbound(
     channel: row.channel,
     to: row.toAddress,
     text: row.text,
+    mail: row.channel === "email" ? await mailThreadOf(db, row) : undefined,
   });
   switch (result.outcome) {
     case "sent":

@@ -14,6 +14,7 @@ import {
 import type { RouterDeps } from "./deps.js";
 import { routeMessage } from "./routeMessage.js";
 import type { RouteOutcome } from "./routeStep.js";
+import { continuedThread } from "./threadLookup.js";
 
 /** A failure while routing one message, naming it: the job's last attempt marks that message failed. */
 export class RoutingError extends Error {
@@ -89,7 +90,10 @@ async function routeOne(deps: RouterDeps, message: InboundMessageRow): Promise<R
         },
         now,
       );
-      const conversation = await lockConversation(tx, message, customer, now);
+      // An e-mail continues the thread its references name (the router's threading, in order).
+      const continued = await continuedThread(tx, message, customer.customerId);
+      const thread = continued ? { ...message, threadRef: continued.threadRef } : message;
+      const conversation = await lockConversation(tx, thread, customer, now);
       const locked = await findMessage(tx, message.tenantId, message.id, true);
       if (locked?.status !== "received") return undefined;
       if (conversation.customerId !== customer.customerId || conversation.address !== message.senderAddress) {
@@ -102,6 +106,11 @@ async function routeOne(deps: RouterDeps, message: InboundMessageRow): Promise<R
         );
         conversation.customerId = customer.customerId;
         conversation.address = message.senderAddress;
+      }
+      if (continued?.ticketId && !conversation.dialogue && conversation.ticketId !== continued.ticketId) {
+        // A reference to one of the conversation's earlier tickets: the message goes to that one.
+        await updateConversation(tx, conversation.id, { ticketId: continued.ticketId }, now);
+        conversation.ticketId = continued.ticketId;
       }
       const routed = await routeMessage({
         deps,
@@ -136,6 +145,8 @@ async function routeOne(deps: RouterDeps, message: InboundMessageRow): Promise<R
   }
   await discardBlobs(deps.blobs, result.discard);
   if (result.outbound.length > 0) await deps.enqueueOutbound(message.tenantId, result.outbound);
+  // Files the hub itself held for the router (e-mail's): the ticket has its own copies now.
+  await deps.fetcher.release?.(message.tenantId, message.channel, message.attachments);
   return result.outcome;
 }
 

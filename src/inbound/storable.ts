@@ -1,4 +1,5 @@
 import { containsCardNumber, maskCardNumbers, maskCardNumbersDeep } from "../privacy/cardNumbers.js";
+import type { ThreadHints } from "./message.js";
 
 /**
  * A customer's message is never refused for what PostgreSQL cannot store: the provider would only
@@ -45,4 +46,32 @@ export function storableRaw(value: unknown, depth = 0): unknown {
     return out;
   }
   return maskCardNumbersDeep(value);
+}
+
+/** The most message ids a message's hints keep (References of a long chain). */
+const maxHintIds = 20;
+
+/**
+ * Thread hints as kept: ids and the token as identifiers (a lookup applies the same function, so a
+ * masked id still finds itself), the subject as text; a long chain keeps its newest ids.
+ */
+export function storableHints(hints: ThreadHints): ThreadHints {
+  const ids = (list: string[] | undefined) => list?.slice(-maxHintIds).map(storableIdentifier);
+  return {
+    replyToken: hints.replyToken === undefined ? undefined : storableIdentifier(hints.replyToken),
+    inReplyTo: ids(hints.inReplyTo),
+    references: ids(hints.references),
+    ticketNumber: hints.ticketNumber === undefined ? undefined : storableIdentifier(hints.ticketNumber),
+    subject: hints.subject === undefined ? undefined : storableText(hints.subject).slice(0, 500),
+  };
+}
+
+/**
+ * Bytes as letters, a to p for each 4 bits: a handle the hub makes (a reply token, a blob key) that
+ * storableIdentifier can never take for a card number, as it holds no digits.
+ */
+export function letterHex(bytes: Uint8Array): string {
+  let out = "";
+  for (const byte of bytes) out += String.fromCharCode(97 + (byte >> 4), 97 + (byte & 15));
+  return out;
 }

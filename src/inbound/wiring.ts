@@ -1,11 +1,16 @@
 import type { ChannelAccountReader, SenderDeps } from "../../connectors/contract.js";
+import { type EmailListener, startEmailListener } from "../../connectors/email/listener.js";
+import { emailRecipients } from "../../connectors/email/recipients.js";
 import { conversationSender, inboundAttachmentFetcher, type SenderSource } from "../../connectors/inbound.js";
 import type { BlobStore } from "../blobs/store.js";
-import type { Config } from "../config.js";
+import type { Config, InboundConfig } from "../config.js";
 import type { Database } from "../db/client.js";
+import type { Logger } from "../logger.js";
+import type { Metrics } from "../metrics.js";
 import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
 import type { RouterDeps } from "./deps.js";
 import { customersByIdentity } from "./identity/customerIdentities.js";
+import { acceptInbound, type InboundEnqueue, isStored } from "./intake.js";
 import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
@@ -30,7 +35,7 @@ export function inboundRuntime(w: InboundWiring): {
       db: w.db,
       blobs: w.blobs,
       customers: customersByIdentity(w.db),
-      fetcher: inboundAttachmentFetcher(w.accounts, {
+      fetcher: inboundAttachmentFetcher(w.accounts, w.blobs, {
         timeoutMs: w.config.channels.providerTimeoutMs,
         maxBytes: w.config.attachments.maxBytes,
       }),
@@ -56,4 +61,34 @@ export function senderDepsOf(config: Config, db: Database): SenderDeps {
     timeoutMs: config.channels.providerTimeoutMs,
     destinations: config.webhooks,
   };
+}
+
+/**
+ * The gateway's SMTP listener over the hub's parts: tenants' e-mail accounts say which recipients
+ * it takes, files are held in the blob store for the router, messages go through intake, and the
+ * mails it drops (auto-replies, bounces) are counted.
+ */
+export function startMailListener(w: {
+  settings: NonNullable<InboundConfig["smtp"]>;
+  db: Database;
+  blobs: BlobStore;
+  enqueue: InboundEnqueue;
+  metrics: Metrics;
+  logger: Logger;
+}): Promise<EmailListener> {
+  return startEmailListener({
+    ...w.settings,
+    recipients: emailRecipients(w.db),
+    isStored: (tenantId, providerMessageId) => isStored(w.db, tenantId, "email", providerMessageId),
+    holdFiles: async (files) => {
+      await Promise.all(files.map((f) => w.blobs.put(f.ref.ref, f.bytes)));
+    },
+    intake: (messages) => acceptInbound(w.db, w.enqueue, messages),
+    skipped: (reason) => {
+      w.metrics.inboundSkipped.inc({ channel: "email", reason });
+      w.logger.info({ reason }, "smtp listener: an automatic mail was accepted and dropped");
+    },
+    logger: w.logger,
+    now: () => new Date(),
+  });
 }

@@ -8,7 +8,9 @@ import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
 import type { WorkerPool } from "../../queues/workerRunner.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
 import { inboundJobId } from "../../src/inbound/intake.js";
+import type { InboundChannel } from "../../src/inbound/message.js";
 import { testRedisUrl } from "../support/env.js";
+import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
 import { startTestWorkers } from "../support/workers.js";
 import { type FakeBotApi, startFakeBotApi } from "./fakeBotApi.js";
@@ -23,6 +25,7 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
 export async function inboundHub(env: Record<string, string> = {}) {
   const bot = await startFakeBotApi();
   const twilioApi = await startFakeTwilio();
+  const smtp = await startSmtpFake();
   const hub = await createTestHub(env);
   // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
   const subscribers = [conversationReplySubscriber(hub.db, hub.producer), webhookSubscriber(hub.producer)];
@@ -124,11 +127,41 @@ export async function inboundHub(env: Record<string, string> = {}) {
     });
   };
 
-  /** Resolves when the router's job for this SMS has finished. */
-  async function routedSms(tenantId: string, messageSid: string) {
-    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, "sms", messageSid));
-    if (!job) throw new Error(`no inbound job for ${messageSid}`);
+  /** Resolves when the router's job for this message has finished (whatever it did). */
+  async function routedMessage(tenantId: string, channel: InboundChannel, providerMessageId: string) {
+    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, channel, providerMessageId));
+    if (!job) throw new Error(`no inbound job for ${providerMessageId}`);
     return job.waitUntilFinished(inboundEvents, 20_000);
+  }
+
+  /** Resolves when the router's job for this SMS has finished. */
+  const routedSms = (tenantId: string, messageSid: string) => routedMessage(tenantId, "sms", messageSid);
+
+  /**
+   * A tenant with an e-mail account: replies go out through the fake SMTP server, and the hub's
+   * listener takes mail for `halo@<slug>.bank.example`.
+   */
+  async function tenantWithEmail(slug: string) {
+    const credentials = await tenantWithTelegram(slug);
+    const inboundAddress = `halo@${slug}.bank.example`;
+    const account = await hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/email`, {
+      method: "PUT",
+      json: {
+        provider: "smtp",
+        enabled: true,
+        settings: {
+          host: smtp.host,
+          port: smtp.port,
+          secure: false,
+          from: `Bank ${slug} <noreply@${slug}.bank.example>`,
+          inboundAddress,
+        },
+      },
+    });
+    if (account.status !== 200 && account.status !== 201) {
+      throw new Error(`email account: ${account.status} ${await account.text()}`);
+    }
+    return { ...credentials, inboundAddress };
   }
 
   /** Telegram posting updates to the hub's webhook. */
@@ -180,9 +213,12 @@ export async function inboundHub(env: Record<string, string> = {}) {
     hub,
     bot,
     twilioApi,
+    smtp,
     tenantWithTelegram,
     tenantWithSms,
+    tenantWithEmail,
     postSms,
+    routedMessage,
     routedSms,
     postUpdate,
     routed,
@@ -196,6 +232,7 @@ export async function inboundHub(env: Record<string, string> = {}) {
       await inboundEvents.close();
       await bot.close();
       await twilioApi.close();
+      await smtp.close();
       await hub.close();
     },
   };

@@ -62,13 +62,14 @@ export async function createTestHub(
   const db = database.handle.db;
   const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
   const blobs = createFilesystemBlobStore(blobDir);
+  const replySenders = conversationSenders(senderDepsOf(config, db));
   // What the workers' inbound handlers run on, as the hub wires it (src/hub.ts).
   const inbound = inboundRuntime({
     config,
     db,
     blobs,
     accounts: channelAccountReader(db, config.channels.secretKeys),
-    senders: conversationSenders(senderDepsOf(config, db)),
+    senders: replySenders,
     enqueueOutbound: enqueueOutbound(producer),
   });
   const app = createApp({
@@ -129,6 +130,7 @@ export async function createTestHub(
     adminRequest,
     createTenantWithKey,
     async close() {
+      await replySenders.close();
       await producer.close();
       connection.disconnect();
       await database.drop();

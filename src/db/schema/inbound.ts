@@ -10,7 +10,7 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 import type { DialogueState } from "../../inbound/claimDialogue/state.js";
-import type { InboundAttachmentRef, InboundChannel } from "../../inbound/message.js";
+import type { InboundAttachmentRef, InboundChannel, ThreadHints } from "../../inbound/message.js";
 import type { ServiceTypeRuleSet } from "../../inbound/serviceTypeRules.js";
 import { customers } from "./customers.js";
 import { tenants } from "./tenants.js";
@@ -38,6 +38,8 @@ export const inboundMessages = pgTable(
     senderName: text("sender_name"),
     /** The conversation on the channel: a chat id, a phone number, an e-mail chain's root. */
     threadRef: text("thread_ref").notNull(),
+    /** What the message says it answers (e-mail: reply token, In-Reply-To, References, subject). */
+    threadHints: jsonb("thread_hints").$type<ThreadHints>(),
     text: text("text").notNull(),
     attachments: jsonb("attachments").$type<InboundAttachmentRef[]>().notNull().default([]),
     /** The customer's language as the channel reports it (Telegram's language_code), if it does. */
@@ -60,6 +62,8 @@ export const inboundMessages = pgTable(
       .on(t.tenantId, t.channel, t.threadRef, t.createdAt)
       .where(sql`${t.status} = 'received'`),
     index("inbound_messages_received_idx").on(t.createdAt).where(sql`${t.status} = 'received'`),
+    // An e-mail reply answers the conversation's latest message (src/inbound/mailThread.ts).
+    index("inbound_messages_conversation_idx").on(t.conversationId, t.createdAt),
   ],
 );
 
@@ -96,9 +100,19 @@ export const conversationTickets = pgTable(
     ticketId: text("ticket_id").primaryKey(),
     tenantId: text("tenant_id").notNull(),
     conversationId: text("conversation_id").notNull(),
+    /**
+     * E-mail: the unguessable token of the ticket's reply address (`<local>+<token>@<domain>`), so
+     * a customer's answer finds its ticket whatever their mail program keeps of the headers.
+     */
+    replyToken: text("reply_token"),
     createdAt: at("created_at").notNull().defaultNow(),
   },
-  (t) => [index("conversation_tickets_conversation_idx").on(t.conversationId)],
+  (t) => [
+    index("conversation_tickets_conversation_idx").on(t.conversationId),
+    uniqueIndex("conversation_tickets_reply_token_uq")
+      .on(t.replyToken)
+      .where(sql`${t.replyToken} IS NOT NULL`),
+  ],
 );
 
 export const outboundKinds = ["reply", "acknowledgement", "prompt"] as const;
