@@ -10,7 +10,8 @@ export const eventsCommittedChannel = "switchboard_events_committed";
 
 /**
  * A database session notifies at most once per 100 ms (the trigger's throttle): its later commits in
- * that window are silent. The relay runs once more this long after a notification to pick them up.
+ * that window are silent. The relay runs once more this long after the latest notification to pick
+ * them up.
  */
 const trailingRunMs = 250;
 
@@ -98,7 +99,10 @@ export async function startRelayNudger(options: {
 
   const onCommitted = () => {
     nudge();
-    trailing ??= setTimeout(() => {
+    // Counted from the latest notification, not the first of a burst: the commits it leaves silent
+    // come after it, and a trailing run armed by an earlier one could fire before they do.
+    clearTimeout(trailing);
+    trailing = setTimeout(() => {
       trailing = undefined;
       nudge();
     }, trailingRunMs);
