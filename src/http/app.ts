@@ -7,6 +7,7 @@ import type { Redis } from "ioredis";
 import type { ReceiptSink } from "../../connectors/contract.js";
 import { registerChannelWebhookRoutes } from "../../connectors/webhookRoutes.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
+import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
@@ -23,6 +24,7 @@ import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
+import { acceptInbound } from "../inbound/intake.js";
 import { allReceipts, conversationReceipts } from "../inbound/receipts.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth } from "../metrics.js";
@@ -175,6 +177,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
     logger,
     now: () => new Date(),
+    intake: (messages) => acceptInbound(db, enqueueInbound(deps.producer), messages),
   });
   registerInboundWebhooks(app, {
     db,

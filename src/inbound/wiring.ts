@@ -6,6 +6,7 @@ import type { Database } from "../db/client.js";
 import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
 import type { RouterDeps } from "./deps.js";
 import { customersByIdentity } from "./identity/customerIdentities.js";
+import { lastCustomerMessage } from "./lastCustomerMessage.js";
 import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
@@ -16,6 +17,8 @@ export type InboundWiring = {
   accounts: ChannelAccountReader;
   senders: SenderSource;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
+  /** The clock replies are held to channels' windows with (WhatsApp's 24 hours). */
+  now?: () => Date;
 };
 
 /** The router's dependencies and the sender of what it answers, from the hub's parts. */
@@ -30,10 +33,11 @@ export function inboundRuntime(w: InboundWiring): {
       db: w.db,
       blobs: w.blobs,
       customers: customersByIdentity(),
-      fetcher: inboundAttachmentFetcher(w.accounts, {
-        timeoutMs: w.config.channels.providerTimeoutMs,
-        maxBytes: w.config.attachments.maxBytes,
-      }),
+      fetcher: inboundAttachmentFetcher(
+        w.accounts,
+        { timeoutMs: w.config.channels.providerTimeoutMs, maxBytes: w.config.attachments.maxBytes },
+        w.blobs,
+      ),
       attachmentLimits: w.config.attachments,
       settings: {
         reopenWindowMs: w.config.inbound.reopenWindowMs,
@@ -42,7 +46,10 @@ export function inboundRuntime(w: InboundWiring): {
       },
       enqueueOutbound: w.enqueueOutbound,
     },
-    sender: conversationSender(w.accounts, w.senders),
+    sender: conversationSender(w.accounts, w.senders, {
+      lastCustomerMessageAt: lastCustomerMessage(w.db),
+      now: w.now ?? (() => new Date()),
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
 import type { WorkerPool } from "../../queues/workerRunner.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
 import { inboundJobId } from "../../src/inbound/intake.js";
+import type { InboundChannel } from "../../src/inbound/message.js";
 import { testRedisUrl } from "../support/env.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
 import { startTestWorkers } from "../support/workers.js";
@@ -124,12 +125,15 @@ export async function inboundHub(env: Record<string, string> = {}) {
     });
   };
 
-  /** Resolves when the router's job for this SMS has finished. */
-  async function routedSms(tenantId: string, messageSid: string) {
-    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, "sms", messageSid));
-    if (!job) throw new Error(`no inbound job for ${messageSid}`);
+  /** Resolves when the router's job for a channel's message has finished (whatever it did). */
+  async function routedOn(tenantId: string, channel: InboundChannel, providerMessageId: string) {
+    const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, channel, providerMessageId));
+    if (!job) throw new Error(`no inbound job for ${channel} ${providerMessageId}`);
     return job.waitUntilFinished(inboundEvents, 20_000);
   }
+
+  /** Resolves when the router's job for this SMS has finished. */
+  const routedSms = (tenantId: string, messageSid: string) => routedOn(tenantId, "sms", messageSid);
 
   /** Telegram posting updates to the hub's webhook. */
   const postUpdate = (tenantId: string, body: unknown, secret: string | null = webhookSecret) =>
@@ -184,6 +188,7 @@ export async function inboundHub(env: Record<string, string> = {}) {
     tenantWithSms,
     postSms,
     routedSms,
+    routedOn,
     postUpdate,
     routed,
     relay,

@@ -60,6 +60,8 @@ export const inboundMessages = pgTable(
       .on(t.tenantId, t.channel, t.threadRef, t.createdAt)
       .where(sql`${t.status} = 'received'`),
     index("inbound_messages_received_idx").on(t.createdAt).where(sql`${t.status} = 'received'`),
+    // When a thread's customer last wrote: WhatsApp's 24-hour window is counted from it.
+    index("inbound_messages_thread_idx").on(t.tenantId, t.channel, t.threadRef, t.receivedAt),
   ],
 );
 
