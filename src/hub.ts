@@ -139,7 +139,7 @@ export async function startHub(
           db: database.db,
           blobs,
           accounts: channelAccounts,
-          senders: conversationSenders(senderDepsOf(config, database.db)),
+          senders: conversationSenders(senderDepsOf(config, database.db, () => undefined)),
           enqueueOutbound: enqueueOutbound(producer),
         }),
       };

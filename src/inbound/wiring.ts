@@ -53,13 +53,19 @@ export function inboundRuntime(w: InboundWiring): {
   };
 }
 
-/** What channel senders need from the hub (connectors/contract.ts SenderDeps). */
-export function senderDepsOf(config: Config, db: Database): SenderDeps {
+/**
+ * What channel senders need from the hub (connectors/contract.ts SenderDeps). whatsapp-web.js
+ * clients are the gateway's: the ready session of a tenant when this process holds it.
+ */
+export function senderDepsOf(
+  config: Config,
+  db: Database,
+  whatsappWebClient: SenderDeps["whatsappWebClient"],
+): SenderDeps {
   return {
     publicBaseUrl: config.channels.publicBaseUrl,
     pushSubscriptions: pushSubscriptionStore(db, config.channels.secretKeys),
-    // The whatsapp-web.js session belongs to the gateway role, which does not hold one yet.
-    whatsappWebClient: () => undefined,
+    whatsappWebClient,
     timeoutMs: config.channels.providerTimeoutMs,
     destinations: config.webhooks,
   };

@@ -21,10 +21,13 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
  * A test hub whose tenants have Telegram accounts pointing at a local fake Bot API, with the
  * workers that route inbound messages, send outbound ones and turn agents' replies into messages.
  */
-export async function inboundHub(env: Record<string, string> = {}) {
+export async function inboundHub(
+  env: Record<string, string> = {},
+  options: Parameters<typeof createTestHub>[2] = {},
+) {
   const bot = await startFakeBotApi();
   const twilioApi = await startFakeTwilio();
-  const hub = await createTestHub(env);
+  const hub = await createTestHub(env, undefined, options);
   // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
   const subscribers = [conversationReplySubscriber(hub.db, hub.producer), webhookSubscriber(hub.producer)];
   const prefix = bullPrefix(hub.prefix);

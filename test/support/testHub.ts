@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
-import type { ReceiptSink } from "../../connectors/contract.js";
+import type { ReceiptSink, SenderDeps } from "../../connectors/contract.js";
 import { conversationSenders } from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { enqueueOutbound } from "../../queues/handlers/inbound.js";
@@ -31,7 +31,13 @@ export const testChannelSecretKeys = `test:${Buffer.alloc(32, 7).toString("base6
 export async function createTestHub(
   env: Record<string, string> = {},
   logDestination?: DestinationStream,
-  options: { receipts?: ReceiptSink } = {},
+  options: {
+    receipts?: ReceiptSink;
+    /** The clock replies are held to WhatsApp's 24-hour window with. */
+    now?: () => Date;
+    /** The whatsapp-web.js client senders use for a tenant (the gateway's, in the hub). */
+    whatsappWebClient?: SenderDeps["whatsappWebClient"];
+  } = {},
 ) {
   const database = await createTestDatabase();
   const prefix = testRedisPrefix();
@@ -65,8 +71,9 @@ export async function createTestHub(
     db,
     blobs,
     accounts: channelAccountReader(db, config.channels.secretKeys),
-    senders: conversationSenders(senderDepsOf(config, db)),
+    senders: conversationSenders(senderDepsOf(config, db, options.whatsappWebClient ?? (() => undefined))),
     enqueueOutbound: enqueueOutbound(producer),
+    ...(options.now ? { now: options.now } : {}),
   });
   const app = createApp({
     config,
