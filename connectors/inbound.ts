@@ -170,3 +170,20 @@ export function telegramAccountsToPoll(db: Database, reader: ChannelAccountReade
     return accounts.flatMap((a) => (a?.enabled ? [{ tenantId: a.tenantId, settings: a.settings }] : []));
   };
 }
+
+/** Tenants whose enabled WhatsApp account is a whatsapp-web.js one: the sessions the gateway holds. */
+export function whatsappWebTenants(db: Database) {
+  return async (): Promise<string[]> => {
+    const rows = await db
+      .select({ tenantId: channelAccounts.tenantId })
+      .from(channelAccounts)
+      .where(
+        and(
+          eq(channelAccounts.channel, "whatsapp"),
+          eq(channelAccounts.provider, "web"),
+          eq(channelAccounts.enabled, true),
+        ),
+      );
+    return rows.map((r) => r.tenantId);
+  };
+}

@@ -176,6 +176,10 @@ const configSchema = z.object({
   TELEGRAM_INBOUND_MODE: z.enum(["webhook", "polling"]).default("webhook"),
   /** getUpdates' long-poll timeout in polling mode (Telegram allows up to 50). */
   TELEGRAM_POLL_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(50).default(50),
+  /** whatsapp-web.js LocalAuth sessions (one directory per tenant); default DATA_DIR/whatsapp-web. */
+  WHATSAPP_WEB_SESSION_DIR: z.string().min(1).optional(),
+  /** The Chromium whatsapp-web.js drives (puppeteer's own download is off). */
+  WHATSAPP_WEB_CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /**
    * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
    * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
@@ -245,6 +249,8 @@ export type InboundConfig = {
   sweepIntervalMs: number;
   telegramMode: "webhook" | "polling";
   telegramPollTimeoutSeconds: number;
+  /** The gateway role's whatsapp-web.js sessions. */
+  whatsappWeb: { sessionDir: string; chromiumPath: string };
 };
 
 export type ChannelSettings = {
@@ -380,6 +386,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sweepIntervalMs: v.INBOUND_SWEEP_INTERVAL_MS,
       telegramMode: v.TELEGRAM_INBOUND_MODE,
       telegramPollTimeoutSeconds: v.TELEGRAM_POLL_TIMEOUT_SECONDS,
+      whatsappWeb: {
+        sessionDir: v.WHATSAPP_WEB_SESSION_DIR ?? `${v.DATA_DIR}/whatsapp-web`,
+        chromiumPath: v.WHATSAPP_WEB_CHROMIUM_PATH,
+      },
     },
     channels: {
       publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
@@ -397,7 +407,7 @@ export function runsWorkers(role: Role): boolean {
   return role === "all" || role === "worker";
 }
 
-/** Long-lived channel sessions (Telegram long polling): the gateway role, or everything in one process. */
+/** Long-lived channel sessions (whatsapp-web.js, Telegram long polling): the gateway role, or everything in one process. */
 export function runsGateway(role: Role): boolean {
   return role === "all" || role === "gateway";
 }

@@ -19,13 +19,6 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log);
 
-  if (config.role === "gateway" && config.inbound.telegramMode !== "polling") {
-    process.stderr.write(
-      "switchboard: ROLE=gateway holds long-lived channel sessions: today Telegram long polling, with TELEGRAM_INBOUND_MODE=polling\n",
-    );
-    process.exit(2);
-  }
-
   const admin = await resolveAdminToken(config);
   if (admin.generatedAt) {
     logger.info(
