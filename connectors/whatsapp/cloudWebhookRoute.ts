@@ -56,7 +56,7 @@ const eventRoute = createRoute({
   },
   responses: {
     200: { description: "Received", content: json(cloudWebhookAnswer) },
-    ...errorResponses("v1", [400, 403, 404]),
+    ...errorResponses("v1", [400, 403, 404, 413]),
   },
 });
 
