@@ -48,12 +48,14 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
       .catch((err: unknown) => deps.logger.warn({ tenantId, err }, "whatsapp-web: state not published"));
   };
 
-  const release = async (tenantId: string) => {
+  /** Stops the session; `stillHeld`: the lease is ours, so its published state is cleared too. */
+  const release = async (tenantId: string, stillHeld: boolean) => {
     const entry = held.get(tenantId);
     if (!entry) return;
     held.delete(tenantId);
     clearInterval(entry.renewal);
     await entry.session.stop();
+    if (stillHeld) await deps.statuses.clear(tenantId).catch(() => undefined);
     await entry.lease.release().catch(() => undefined);
   };
 
@@ -62,17 +64,19 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
     let renewedAt = performance.now();
     const lost = (why: string) => {
       deps.logger.warn({ tenantId }, `whatsapp-web: ${why}; the session stops here`);
-      void release(tenantId);
+      void release(tenantId, false);
     };
     const renewal = setInterval(
       () => {
         lease.renew().then(
           (kept) => {
+            if (held.get(tenantId)?.session !== session) return; // released while the renewal was out
             if (!kept) return lost("lease lost, another gateway may hold the session");
             renewedAt = performance.now();
             publish(tenantId)(session.status());
           },
           () => {
+            if (held.get(tenantId)?.session !== session) return;
             // Redis does not answer: once two renewals are missed, stop before the lease can lapse
             // and a standby start a second browser on the same WhatsApp account.
             if (performance.now() - renewedAt >= (deps.leaseMs * 2) / 3) lost("lease not renewed in time");
@@ -87,7 +91,7 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
 
   const refresh = async () => {
     const wanted = new Set(await deps.tenants());
-    for (const tenantId of held.keys()) if (!wanted.has(tenantId)) await release(tenantId);
+    for (const tenantId of held.keys()) if (!wanted.has(tenantId)) await release(tenantId, true);
     for (const tenantId of wanted) {
       if (stopped || held.has(tenantId)) continue;
       const lease = await acquireLease(
@@ -116,7 +120,7 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
       stopped = true;
       clearInterval(timer);
       await refreshing;
-      await Promise.all([...held.keys()].map(release));
+      await Promise.all([...held.keys()].map((tenantId) => release(tenantId, true)));
     },
   };
 }

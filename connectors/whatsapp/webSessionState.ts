@@ -24,6 +24,10 @@ export function webSessionStatusStore(redis: Redis, keyPrefix: string) {
     async write(tenantId: string, status: WebSessionStatus, ttlMs: number): Promise<void> {
       await redis.set(keyOf(tenantId), JSON.stringify(status), "PX", ttlMs);
     },
+    /** Only by the lease's holder, before it lets the lease go: no other gateway has written since. */
+    async clear(tenantId: string): Promise<void> {
+      await redis.del(keyOf(tenantId));
+    },
     async read(tenantId: string): Promise<WebSessionStatus | undefined> {
       return parse(await redis.get(keyOf(tenantId)));
     },

@@ -154,7 +154,7 @@ describe("whatsapp-web.js in the gateway role", () => {
     expect((await deliveryOf()).attachments).toMatchObject([{ mimeType: "image/png" }]);
   });
 
-  it("reconnects with backoff when WhatsApp Web disconnects: the client is destroyed and a new one started", async () => {
+  it("reconnects with backoff when WhatsApp Web disconnects: the client is destroyed and a new one started; stopping clears the state", async () => {
     const { tenantId } = await tenantWithWhatsAppWeb("waweb-reconnect");
     const g = gateway([tenantId]);
     await expect.poll(() => g.clients.length).toBe(1);
@@ -169,6 +169,9 @@ describe("whatsapp-web.js in the gateway role", () => {
     await expect.poll(async () => (await session(tenantId)).body.data).toMatchObject({ state: "starting" });
     g.latest().emit("ready");
     await expect.poll(() => g.running.clientFor(tenantId)).toBe(g.latest());
+    // A gateway that stops takes its published state with it: nobody holds the session now.
+    await g.running.stop();
+    expect((await session(tenantId)).body.data).toEqual({ state: "disconnected", held: false });
   });
 
   it("two gateways: one holds the session, the other takes it over when the first stops", async () => {
