@@ -3,6 +3,7 @@ import type { BlobStore } from "../src/blobs/store.js";
 import type { Database } from "../src/db/client.js";
 import { channelAccounts } from "../src/db/schema/index.js";
 import type { AttachmentFetcher } from "../src/inbound/attachments.js";
+import type { LastCustomerMessage } from "../src/inbound/lastCustomerMessage.js";
 import type { InboundChannel } from "../src/inbound/message.js";
 import type { ConversationMessage, ConversationSender } from "../src/inbound/outbound.js";
 import type {
@@ -22,6 +23,9 @@ import { fetchHeldFile, releaseHeldFiles } from "./email/files.js";
 import { createSenderCache, type SenderCache, senderRegistry } from "./registry.js";
 import { fetchTwilioMedia } from "./sms/media.js";
 import { fetchTelegramFile } from "./telegram/files.js";
+import { fetchCloudMedia } from "./whatsapp/cloudMedia.js";
+import { insideServiceWindow, outsideServiceWindow } from "./whatsapp/serviceWindow.js";
+import { stagedWebMedia } from "./whatsapp/webMedia.js";
 
 /** Builds (and keeps) the sender of an account: connectors/registry.ts's SenderCache. */
 export type SenderSource = { senderFor<C extends Channel>(account: ChannelAccount<C>): Sender<C> };
@@ -82,20 +86,30 @@ function escapeHtml(text: string): string {
   return `<p>${escaped.replaceAll("\n", "<br>")}</p>`;
 }
 
+/** What a channel's rules about when the business may write need: the customer's last message, and now. */
+export type ConversationClock = { lastCustomerMessageAt: LastCustomerMessage; now: () => Date };
+
+/** Accounts whose free text is held to WhatsApp's 24-hour window: the Cloud API's (WhatsApp Web has none). */
+function heldToServiceWindow(account: { channel: Channel; provider: string }): boolean {
+  return account.channel === "whatsapp" && account.provider === "cloud";
+}
+
 /**
  * The router's sender: an outbound message goes through the send half of its channel's connector,
- * built from the tenant's account, to the conversation's address.
+ * built from the tenant's account, to the conversation's address. Free text to a Cloud API customer
+ * who last wrote more than 24 hours ago is not sent: it fails, saying why.
  */
 export function conversationSender(
   accounts: ChannelAccountReader,
   senders: SenderSource,
+  clock: ConversationClock,
 ): ConversationSender {
   return {
     async send(message) {
       const channel = replyChannelOf[message.channel];
       if (!channel)
         return { outcome: "no_account", reason: `${message.channel} replies are not sent this way` };
-      return sendOn(channel, accounts, senders, message);
+      return sendOn(channel, accounts, senders, clock, message);
     },
   };
 }
@@ -104,11 +118,17 @@ async function sendOn<C extends Channel>(
   channel: C,
   accounts: ChannelAccountReader,
   senders: SenderSource,
+  clock: ConversationClock,
   message: ConversationMessage,
 ) {
   const account = await accounts.find(message.tenantId, channel);
   if (!account?.enabled)
     return { outcome: "no_account" as const, reason: `the tenant has no enabled ${channel} account` };
+  if (heldToServiceWindow(account)) {
+    const last = await clock.lastCustomerMessageAt(message.tenantId, message.conversationId);
+    if (!insideServiceWindow(last, clock.now()))
+      return { outcome: "permanent" as const, reason: outsideServiceWindow };
+  }
   return senders.senderFor(account).send({
     deliveryId: message.outboundId,
     tenantId: message.tenantId,
@@ -139,9 +159,14 @@ export function inboundAttachmentFetcher(
           if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled SMS account" };
           return fetchTwilioMedia(account.settings, ref, limits);
         }
+        case "whatsapp": {
+          const account = await accounts.find(tenantId, "whatsapp");
+          if (!account?.enabled) return { ok: false, reason: "the tenant has no enabled WhatsApp account" };
+          if (account.provider === "cloud") return fetchCloudMedia(account.settings, ref, limits);
+          return stagedWebMedia(blobs, tenantId, ref);
+        }
         case "email":
           return fetchHeldFile(blobs, ref);
-        case "whatsapp":
         case "webchat":
           return { ok: false, reason: `files from ${channel} are not fetched yet` };
       }
@@ -175,5 +200,22 @@ export function telegramAccountsToPoll(db: Database, reader: ChannelAccountReade
       .where(and(eq(channelAccounts.channel, "telegram"), eq(channelAccounts.enabled, true)));
     const accounts = await Promise.all(rows.map((r) => reader.find(r.tenantId, "telegram")));
     return accounts.flatMap((a) => (a?.enabled ? [{ tenantId: a.tenantId, settings: a.settings }] : []));
+  };
+}
+
+/** Tenants whose enabled WhatsApp account is a whatsapp-web.js one: the sessions the gateway holds. */
+export function whatsappWebTenants(db: Database) {
+  return async (): Promise<string[]> => {
+    const rows = await db
+      .select({ tenantId: channelAccounts.tenantId })
+      .from(channelAccounts)
+      .where(
+        and(
+          eq(channelAccounts.channel, "whatsapp"),
+          eq(channelAccounts.provider, "web"),
+          eq(channelAccounts.enabled, true),
+        ),
+      );
+    return rows.map((r) => r.tenantId);
   };
 }

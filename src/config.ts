@@ -186,6 +186,10 @@ const configSchema = z.object({
     .int()
     .min(1024)
     .default(25 * 1024 * 1024),
+  /** whatsapp-web.js LocalAuth sessions (one directory per tenant); default DATA_DIR/whatsapp-web. */
+  WHATSAPP_WEB_SESSION_DIR: z.string().min(1).optional(),
+  /** The Chromium whatsapp-web.js drives (puppeteer's own download is off). */
+  WHATSAPP_WEB_CHROMIUM_PATH: z.string().min(1).default("/usr/bin/chromium"),
   /**
    * Keys that encrypt channel credentials and push subscriptions at rest: `id:base64key,...`, each
    * 32 bytes, the first one current. Unset outside production: a key kept in DATA_DIR is made.
@@ -257,6 +261,8 @@ export type InboundConfig = {
   telegramPollTimeoutSeconds: number;
   /** The gateway's SMTP listener, when INBOUND_SMTP_PORT is set. */
   smtp: { host: string; port: number; maxBytes: number } | undefined;
+  /** The gateway role's whatsapp-web.js sessions. */
+  whatsappWeb: { sessionDir: string; chromiumPath: string };
 };
 
 export type ChannelSettings = {
@@ -396,6 +402,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         v.INBOUND_SMTP_PORT === undefined
           ? undefined
           : { host: v.INBOUND_SMTP_HOST, port: v.INBOUND_SMTP_PORT, maxBytes: v.INBOUND_SMTP_MAX_BYTES },
+      whatsappWeb: {
+        sessionDir: v.WHATSAPP_WEB_SESSION_DIR ?? `${v.DATA_DIR}/whatsapp-web`,
+        chromiumPath: v.WHATSAPP_WEB_CHROMIUM_PATH,
+      },
     },
     channels: {
       publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
@@ -413,7 +423,10 @@ export function runsWorkers(role: Role): boolean {
   return role === "all" || role === "worker";
 }
 
-/** Long-lived channel sessions (Telegram long polling, the SMTP listener): the gateway role, or everything in one process. */
+/**
+ * Long-lived channel sessions (whatsapp-web.js, Telegram long polling, the SMTP listener): the
+ * gateway role, or everything in one process.
+ */
 export function runsGateway(role: Role): boolean {
   return role === "all" || role === "gateway";
 }

@@ -2,8 +2,12 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Redis } from "ioredis";
-import { conversationSenders, telegramAccountsToPoll } from "../connectors/inbound.js";
+import { conversationSenders, telegramAccountsToPoll, whatsappWebTenants } from "../connectors/inbound.js";
 import { startTelegramPolling } from "../connectors/telegram/polling.js";
+import { realWebClientFactory } from "../connectors/whatsapp/webClientFactory.js";
+import { startWhatsAppWebGateway, type WhatsAppWebGateway } from "../connectors/whatsapp/webGateway.js";
+import { reconnectBackoff } from "../connectors/whatsapp/webSession.js";
+import { webSessionStatusStore } from "../connectors/whatsapp/webSessionState.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { conversationReplySubscriber, enqueueInbound, enqueueOutbound } from "../queues/handlers/inbound.js";
@@ -20,6 +24,7 @@ import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import { acceptInbound } from "./inbound/intake.js";
+import { allReceipts, conversationReceipts } from "./inbound/receipts.js";
 import { inboundRuntime, senderDepsOf, startMailListener } from "./inbound/wiring.js";
 import type { Logger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
@@ -106,6 +111,9 @@ export async function startHub(
     const receipts = deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow });
     const blobs = createFilesystemBlobStore(config.attachments.blobDir);
     const channelAccounts = channelAccountReader(database.db, config.channels.secretKeys);
+    // whatsapp-web.js sends through the session this process holds, if it holds the tenant's (gateway role).
+    let webGateway: WhatsAppWebGateway | undefined;
+    const whatsappWebClient = (tenantId: string) => webGateway?.clientFor(tenantId);
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
@@ -114,14 +122,13 @@ export async function startHub(
         senderDeps: {
           publicBaseUrl: config.channels.publicBaseUrl,
           pushSubscriptions: pushSubscriptionStore(database.db, config.channels.secretKeys),
-          // The gateway role holds whatsapp-web.js sessions; none runs yet (Cloud API accounts send).
-          whatsappWebClient: () => undefined,
+          whatsappWebClient,
           timeoutMs: config.channels.providerTimeoutMs,
           destinations: config.webhooks,
         },
       });
       // Conversation replies' senders hold SMTP pools too: closed with the workers.
-      const replySenders = conversationSenders(senderDepsOf(config, database.db));
+      const replySenders = conversationSenders(senderDepsOf(config, database.db, whatsappWebClient));
       closers.push(() => replySenders.close());
       const deps = {
         db: database.db,
@@ -207,6 +214,32 @@ export async function startHub(
       });
       smtpPort = listener.port;
       closers.push(() => listener.close());
+    }
+
+    if (runsGateway(config.role)) {
+      const redis = connect("producer");
+      const gateway = startWhatsAppWebGateway({
+        redis,
+        keyPrefix: config.redis.prefix,
+        tenants: whatsappWebTenants(database.db),
+        statuses: webSessionStatusStore(redis, config.redis.prefix),
+        session: {
+          createClient: realWebClientFactory(config.inbound.whatsappWeb),
+          intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
+          // Acks reach the pipeline's deliveries and conversations' replies, as providers' callbacks do.
+          receipts: allReceipts(receipts, conversationReceipts(database.db)),
+          blobs,
+          maxMediaBytes: config.attachments.maxBytes,
+          logger,
+          reconnectDelayMs: reconnectBackoff,
+          now: () => new Date(),
+        },
+        logger,
+        leaseMs: 30_000,
+        refreshMs: 30_000,
+      });
+      webGateway = gateway;
+      closers.push(() => gateway.stop());
     }
 
     let url: string | undefined;

@@ -19,13 +19,6 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.log);
 
-  if (config.role === "gateway" && config.inbound.telegramMode !== "polling" && !config.inbound.smtp) {
-    process.stderr.write(
-      "switchboard: ROLE=gateway holds long-lived channel sessions: Telegram long polling (TELEGRAM_INBOUND_MODE=polling) or the SMTP listener (INBOUND_SMTP_PORT)\n",
-    );
-    process.exit(2);
-  }
-
   const admin = await resolveAdminToken(config);
   if (admin.generatedAt) {
     logger.info(

@@ -139,3 +139,27 @@ export function registerQueueDepth(metrics: Metrics, queues: readonly Queue[]): 
     },
   });
 }
+
+/**
+ * Each whatsapp-web.js session's state as a state set (1 for its state, 0 for the others), read
+ * from what the gateways publish when /metrics is scraped: any API process shows every session.
+ */
+export function registerWhatsAppWebSessions(
+  metrics: Metrics,
+  states: readonly string[],
+  read: () => Promise<ReadonlyArray<{ tenantId: string; state: string }>>,
+): void {
+  new Gauge({
+    name: "switchboard_whatsapp_web_session_state",
+    help: "whatsapp-web.js session of each tenant by state (starting, waiting_for_qr, ready, disconnected): 1 for the current one",
+    labelNames: ["tenant_id", "state"] as const,
+    registers: [metrics.registry],
+    async collect() {
+      this.reset();
+      for (const session of await read()) {
+        for (const state of states)
+          this.set({ tenant_id: session.tenantId, state }, state === session.state ? 1 : 0);
+      }
+    },
+  });
+}

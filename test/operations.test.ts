@@ -87,6 +87,8 @@ describe("health and metrics", () => {
     expect(await res.json()).toEqual({
       status: "ready",
       checks: { database: { status: "up" }, redis: { status: "up" } },
+      // No whatsapp-web account, so no session in any state (the gateway's are tested in test/inbound).
+      sessions: { whatsappWeb: { starting: 0, waiting_for_qr: 0, ready: 0, disconnected: 0 } },
     });
   });
 
@@ -100,6 +102,7 @@ describe("health and metrics", () => {
       expect(JSON.parse(text)).toEqual({
         status: "not_ready",
         checks: { database: { status: "up" }, redis: { status: "down" } },
+        sessions: { whatsappWeb: { starting: 0, waiting_for_qr: 0, ready: 0, disconnected: 0 } },
       });
     } finally {
       await broken.close();

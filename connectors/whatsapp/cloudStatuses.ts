@@ -41,7 +41,9 @@ export const cloudWebhookSchema = z
             value: z.looseObject({
               metadata: z.looseObject({ phone_number_id: z.string() }).optional(),
               statuses: z.array(statusSchema).optional(),
-              messages: z.array(z.looseObject({})).optional(),
+              // Read message by message (cloudInbound.ts): one the hub cannot read is skipped, not a 400.
+              messages: z.array(z.looseObject({})).max(1000).optional(),
+              contacts: z.array(z.looseObject({})).max(1000).optional(),
             }),
           }),
         ),

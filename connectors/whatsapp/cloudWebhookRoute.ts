@@ -7,6 +7,7 @@ import { errorResponses, json } from "../../src/http/openapiParts.js";
 import type { ChannelAccount, WhatsAppCloudSettings } from "../contract.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
 import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
+import { cloudInboundMessages } from "./cloudInbound.js";
 import { cloudStatusReceipts, cloudWebhookSchema, verifyCloudSignature } from "./cloudStatuses.js";
 
 const path = "/api/webhooks/whatsapp/{tenantId}";
@@ -31,22 +32,31 @@ const verifyRoute = createRoute({
   },
 });
 
+const cloudWebhookAnswer = z
+  .object({
+    received: z.number().int().openapi({ description: "Statuses recorded as delivery receipts" }),
+    stored: z.number().int().openapi({ description: "New messages stored and queued for the router" }),
+    duplicates: z.number().int().openapi({ description: "Redeliveries of messages already stored" }),
+    skipped: z.number().int().openapi({ description: "Messages of a type the hub does not read" }),
+  })
+  .openapi("WhatsAppCloudWebhookAccepted");
+
 const eventRoute = createRoute({
   method: "post",
   path,
   tags,
   summary:
-    "WhatsApp Cloud API webhook (signed with X-Hub-Signature-256): message statuses become delivery receipts",
+    "WhatsApp Cloud API webhook (signed with X-Hub-Signature-256): customers' messages and message statuses",
   description:
-    "Every entry and change of a batch is read; statuses for the account's phone number id become receipts. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is recorded.",
+    "Every entry and change of a batch is read; for the account's phone number id, messages (text, image, document, audio, video, button and interactive replies) are stored and queued for the conversation router, and statuses become delivery receipts. Other message types are skipped and counted, never refused (Meta would resend the batch). A redelivered message stores nothing. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is stored or recorded.",
   request: {
     params: webhookTenantParam,
     headers: z.object({ "x-hub-signature-256": z.string().optional() }),
     body: { required: true, content: json(cloudWebhookSchema) },
   },
   responses: {
-    200: { description: "Received", content: json(z.object({ received: z.number().int() })) },
-    ...errorResponses("v1", [400, 403, 404]),
+    200: { description: "Received", content: json(cloudWebhookAnswer) },
+    ...errorResponses("v1", [400, 403, 404, 413]),
   },
 });
 
@@ -94,10 +104,19 @@ export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, dep
   app.openapi({ ...eventRoute, middleware: [verifySignature] }, async (c) => {
     const settings = await settingsOf(c);
     const { tenantId } = c.req.valid("param");
-    const { receipts, unknown } = cloudStatusReceipts(c.req.valid("json"), settings.phoneNumberId);
+    const body = c.req.valid("json");
+    const { messages, skipped } = cloudInboundMessages(tenantId, body, settings.phoneNumberId);
+    if (skipped.length > 0)
+      deps.logger.warn(
+        { channel: "whatsapp", tenantId, types: skipped },
+        "WhatsApp messages of unread types skipped",
+      );
+    // Messages first: if a receipt then fails, Meta resends the batch and the messages are no-ops.
+    const intake = await deps.intake(messages);
+    const { receipts, unknown } = cloudStatusReceipts(body, settings.phoneNumberId);
     for (const status of unknown)
       deps.logger.warn({ channel: "whatsapp", status }, "unknown WhatsApp message status ignored");
     for (const receipt of receipts) await deps.receipts.record(tenantId, receipt);
-    return c.json({ received: receipts.length }, 200);
+    return c.json({ received: receipts.length, ...intake, skipped: skipped.length }, 200);
   });
 }

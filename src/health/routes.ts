@@ -10,7 +10,14 @@ export type ReadinessCheck = { name: string; check: () => Promise<void> };
 // whoever can reach the port.
 const checkResult = z.object({ status: z.enum(["up", "down"]) });
 const readySchema = z
-  .object({ status: z.enum(["ready", "not_ready"]), checks: z.record(z.string(), checkResult) })
+  .object({
+    status: z.enum(["ready", "not_ready"]),
+    checks: z.record(z.string(), checkResult),
+    sessions: z.record(z.string(), z.record(z.string(), z.number().int())).optional().openapi({
+      description:
+        "Long-lived channel sessions by state, e.g. whatsappWeb: {ready: 1, waiting_for_qr: 0, ...}. Informational: a session waiting for its QR does not make the hub unready.",
+    }),
+  })
   .openapi("Readiness");
 
 const healthz = createRoute({
@@ -42,21 +49,28 @@ const readyz = createRoute({
 
 const checkTimeoutMs = 2000;
 
-async function probe({ name, check }: ReadinessCheck, logger: Logger): Promise<z.infer<typeof checkResult>> {
+/** The answer, or a rejection once checkTimeoutMs has passed: a dependency that hangs must not hang /readyz. */
+async function inTime<T>(work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
       }),
     ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function probe({ name, check }: ReadinessCheck, logger: Logger): Promise<z.infer<typeof checkResult>> {
+  try {
+    await inTime(check());
     return { status: "up" };
   } catch (err) {
     logger.warn({ err, dependency: name }, "readiness check failed");
     return { status: "down" };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -68,19 +82,34 @@ export function registerHealthRoutes(
     /** Stands in front of /metrics unless it is open (see Config["metrics"]). */
     metricsGuard: MiddlewareHandler<HubEnv> | undefined;
     logger: Logger;
+    /** Channel sessions (whatsapp-web.js) counted by state, shown beside the checks. */
+    sessions?: () => Promise<Record<string, Record<string, number>>>;
   },
 ): void {
   app.openapi(healthz, (c) => c.json({ status: "ok" as const }, 200));
 
+  /** The sessions detail, or undefined when it cannot be read in time (it never decides readiness). */
+  const readSessions = async () => {
+    if (!deps.sessions) return undefined;
+    try {
+      return await inTime(deps.sessions());
+    } catch (err) {
+      deps.logger.warn({ err }, "readiness: channel sessions not read");
+      return undefined;
+    }
+  };
+
   app.openapi(readyz, async (c) => {
-    const results = await Promise.all(
-      deps.checks.map(async (k) => [k.name, await probe(k, deps.logger)] as const),
-    );
+    const [results, sessions] = await Promise.all([
+      Promise.all(deps.checks.map(async (k) => [k.name, await probe(k, deps.logger)] as const)),
+      readSessions(),
+    ]);
     const checks = Object.fromEntries(results);
     const ready = results.every(([, r]) => r.status === "up");
+    const detail = sessions ? { checks, sessions } : { checks };
     return ready
-      ? c.json({ status: "ready" as const, checks }, 200)
-      : c.json({ status: "not_ready" as const, checks }, 503);
+      ? c.json({ status: "ready" as const, ...detail }, 200)
+      : c.json({ status: "not_ready" as const, ...detail }, 503);
   });
 
   if (deps.metricsGuard) app.use("/metrics", deps.metricsGuard);

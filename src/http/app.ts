@@ -5,8 +5,11 @@ import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Redis } from "ioredis";
 import type { ReceiptSink } from "../../connectors/contract.js";
+import { whatsappWebTenants } from "../../connectors/inbound.js";
 import { registerChannelWebhookRoutes } from "../../connectors/webhookRoutes.js";
+import { webSessionStates, webSessionStatusStore } from "../../connectors/whatsapp/webSessionState.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
+import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
@@ -17,15 +20,18 @@ import { channelAccountReader } from "../channelAccounts/service.js";
 import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
 import { registerTelegramWebhookSetup } from "../channelRoutes/telegramWebhookSetup.js";
 import { registerInboundWebhooks } from "../channelRoutes/webhooks.js";
+import { registerWhatsAppSessionRoute } from "../channelRoutes/whatsappSessionRoute.js";
+import { sessionCounts, webSessionOverview } from "../channelRoutes/whatsappSessions.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
 import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
+import { acceptInbound } from "../inbound/intake.js";
 import { allReceipts, conversationReceipts } from "../inbound/receipts.js";
 import type { Logger } from "../logger.js";
-import { type Metrics, registerQueueDepth } from "../metrics.js";
+import { type Metrics, registerQueueDepth, registerWhatsAppWebSessions } from "../metrics.js";
 import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
 import { enqueueDeliveries } from "../notifications/jobs.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
@@ -122,12 +128,17 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   // checks itself; their bodies are small, and capped smaller.
   app.use("/api/webhooks/*", bodyCap(config.inbound.webhookMaxBytes));
 
+  // whatsapp-web.js sessions run in the gateway role; any API process shows what the gateways publish.
+  const webSessionStatuses = webSessionStatusStore(deps.redis, config.redis.prefix);
+  const webSessions = webSessionOverview(whatsappWebTenants(db), webSessionStatuses);
   registerHealthRoutes(app, {
     checks: deps.readiness,
     metrics: deps.metrics,
     metricsGuard: guards.metrics,
     logger,
+    sessions: async () => ({ whatsappWeb: sessionCounts(await webSessions()) }),
   });
+  registerWhatsAppWebSessions(deps.metrics, webSessionStates, webSessions);
   registerDocsRoutes(app);
   registerAdminRoutes(app, db);
   registerApiKeyRoutes(app, db, {
@@ -175,6 +186,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
     logger,
     now: () => new Date(),
+    intake: (messages) => acceptInbound(db, enqueueInbound(deps.producer), messages),
   });
   registerInboundWebhooks(app, {
     db,
@@ -183,6 +195,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
   });
   registerServiceTypeRuleRoutes(app, db);
+  registerWhatsAppSessionRoute(app, { db, accounts, statuses: webSessionStatuses });
   registerTelegramWebhookSetup(app, {
     db,
     accounts,

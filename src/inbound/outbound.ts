@@ -17,6 +17,7 @@ export type ConversationSendResult =
 export type ConversationMessage = {
   outboundId: string;
   tenantId: string;
+  conversationId: string;
   channel: InboundChannel;
   to: string;
   text: string;
@@ -56,6 +57,7 @@ export async function sendOutbound(
   const result = await sender.send({
     outboundId: row.id,
     tenantId: row.tenantId,
+    conversationId: row.conversationId,
     channel: row.channel,
     to: row.toAddress,
     text: row.text,

@@ -11,6 +11,7 @@ import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
 import type { RouterDeps } from "./deps.js";
 import { customersByIdentity } from "./identity/customerIdentities.js";
 import { acceptInbound, type InboundEnqueue, isStored } from "./intake.js";
+import { lastCustomerMessage } from "./lastCustomerMessage.js";
 import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
@@ -21,6 +22,8 @@ export type InboundWiring = {
   accounts: ChannelAccountReader;
   senders: SenderSource;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
+  /** The clock replies are held to channels' windows with (WhatsApp's 24 hours). */
+  now?: () => Date;
 };
 
 /** The router's dependencies and the sender of what it answers, from the hub's parts. */
@@ -47,17 +50,26 @@ export function inboundRuntime(w: InboundWiring): {
       },
       enqueueOutbound: w.enqueueOutbound,
     },
-    sender: conversationSender(w.accounts, w.senders),
+    sender: conversationSender(w.accounts, w.senders, {
+      lastCustomerMessageAt: lastCustomerMessage(w.db),
+      now: w.now ?? (() => new Date()),
+    }),
   };
 }
 
-/** What channel senders need from the hub (connectors/contract.ts SenderDeps). */
-export function senderDepsOf(config: Config, db: Database): SenderDeps {
+/**
+ * What channel senders need from the hub (connectors/contract.ts SenderDeps). whatsapp-web.js
+ * clients are the gateway's: the ready session of a tenant when this process holds it.
+ */
+export function senderDepsOf(
+  config: Config,
+  db: Database,
+  whatsappWebClient: SenderDeps["whatsappWebClient"],
+): SenderDeps {
   return {
     publicBaseUrl: config.channels.publicBaseUrl,
     pushSubscriptions: pushSubscriptionStore(db, config.channels.secretKeys),
-    // The whatsapp-web.js session belongs to the gateway role, which does not hold one yet.
-    whatsappWebClient: () => undefined,
+    whatsappWebClient,
     timeoutMs: config.channels.providerTimeoutMs,
     destinations: config.webhooks,
   };

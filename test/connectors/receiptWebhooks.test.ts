@@ -203,7 +203,7 @@ describe("WhatsApp Cloud API webhook: /api/webhooks/whatsapp/{tenantId}", () => 
     );
     const res = await post(raw, sign(raw));
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ received: 3 });
+    expect(await res.json()).toEqual({ received: 3, stored: 0, duplicates: 0, skipped: 0 });
     expect(recordedSince(before)).toEqual([
       {
         tenantId,

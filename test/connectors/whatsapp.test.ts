@@ -165,7 +165,11 @@ describe("WhatsApp Web sender through the gateway's whatsapp-web.js client (a fa
     );
     const result = await sender.send(text("+62 812-3456-7890"));
     expect(client.sent).toEqual([
-      { chatId: "6281234567890@c.us", content: "Klaim Anda KLM-778 sedang diproses." },
+      {
+        chatId: "6281234567890@c.us",
+        content: "Klaim Anda KLM-778 sedang diproses.",
+        id: result.outcome === "sent" ? result.providerMessageId : "",
+      },
     ]);
     expect(result).toEqual({
       outcome: "sent",

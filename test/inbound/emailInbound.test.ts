@@ -66,7 +66,7 @@ async function openTicket(tenant: { tenantId: string; key: string; inboundAddres
     subject: "Tidak bisa login mobile banking",
     text: "Sejak kemarin aplikasinya menolak PIN saya.",
   });
-  expect(await t.routedMessage(tenant.tenantId, "email", messageId)).toEqual({
+  expect(await t.routedOn(tenant.tenantId, "email", messageId)).toEqual({
     status: "routed",
     outcomes: ["ticket_created"],
   });
@@ -93,7 +93,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       subject: "Kartu ATM tertelan",
       text: "Kartu saya tertelan di ATM cabang Manado tadi pagi.",
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", messageId)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", messageId)).toEqual({
       status: "routed",
       outcomes: ["ticket_created"],
     });
@@ -120,7 +120,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
     const tenant = await t.tenantWithEmail("mail-thread");
     const first = await openTicket(tenant, '"Budi Santoso" <budi@customer.example>');
     const joined = async (messageId: string) =>
-      expect(await t.routedMessage(tenant.tenantId, "email", messageId)).toEqual({
+      expect(await t.routedOn(tenant.tenantId, "email", messageId)).toEqual({
         status: "routed",
         outcomes: ["comment_added"],
       });
@@ -181,7 +181,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       text: "Tolong ganti nomor HP di tiket ini.",
       inReplyTo: first.ack.parsed.messageId,
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", forged)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", forged)).toEqual({
       status: "routed",
       outcomes: ["ticket_created"],
     });
@@ -228,7 +228,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       text: "Sudah masuk, terima kasih.",
       inReplyTo: reply.parsed.messageId,
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", answer)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", answer)).toEqual({
       status: "routed",
       outcomes: ["comment_added"],
     });
@@ -242,7 +242,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       subject: "Saldo terpotong",
       text: "Saldo terpotong tapi transfer gagal.",
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", claim)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", claim)).toEqual({
       status: "routed",
       outcomes: ["dialogue_started"],
     });
@@ -258,7 +258,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       text: "ATM",
       inReplyTo: question.parsed.messageId,
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", answer)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", answer)).toEqual({
       status: "routed",
       outcomes: ["dialogue_answered"],
     });
@@ -277,7 +277,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       html: "<p>Berikut <b>bukti</b> transfer saya.</p>",
       attachments: [{ filename: "bukti.png", content: png, contentType: "image/png" }],
     });
-    expect(await t.routedMessage(tenant.tenantId, "email", messageId)).toEqual({
+    expect(await t.routedOn(tenant.tenantId, "email", messageId)).toEqual({
       status: "routed",
       outcomes: ["ticket_created"],
     });
@@ -353,7 +353,7 @@ describe("e-mail: what the listener refuses or drops", () => {
     });
     // "Auto-Submitted: no" is a person's mail: it opens a ticket.
     const person = await send({ ...base, headers: { "Auto-Submitted": "no" }, subject: "Pertanyaan" });
-    await t.routedMessage(tenant.tenantId, "email", person);
+    await t.routedOn(tenant.tenantId, "email", person);
 
     expect((await t.storedMessages(tenant.tenantId)).map((m) => m.providerMessageId)).toEqual([person]);
     const skipped = await t.hub.metrics.inboundSkipped.get();

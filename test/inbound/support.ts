@@ -22,11 +22,14 @@ export const webhookSecret = "s3cret-token_for-the-webhook-0123";
  * A test hub whose tenants have Telegram accounts pointing at a local fake Bot API, with the
  * workers that route inbound messages, send outbound ones and turn agents' replies into messages.
  */
-export async function inboundHub(env: Record<string, string> = {}) {
+export async function inboundHub(
+  env: Record<string, string> = {},
+  options: Parameters<typeof createTestHub>[2] = {},
+) {
   const bot = await startFakeBotApi();
   const twilioApi = await startFakeTwilio();
   const smtp = await startSmtpFake();
-  const hub = await createTestHub(env);
+  const hub = await createTestHub(env, undefined, options);
   // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
   const subscribers = [conversationReplySubscriber(hub.db, hub.producer), webhookSubscriber(hub.producer)];
   const prefix = bullPrefix(hub.prefix);
@@ -127,15 +130,15 @@ export async function inboundHub(env: Record<string, string> = {}) {
     });
   };
 
-  /** Resolves when the router's job for this message has finished (whatever it did). */
-  async function routedMessage(tenantId: string, channel: InboundChannel, providerMessageId: string) {
+  /** Resolves when the router's job for a channel's message has finished (whatever it did). */
+  async function routedOn(tenantId: string, channel: InboundChannel, providerMessageId: string) {
     const job = await hub.producer.queues.inbound.getJob(inboundJobId(tenantId, channel, providerMessageId));
-    if (!job) throw new Error(`no inbound job for ${providerMessageId}`);
+    if (!job) throw new Error(`no inbound job for ${channel} ${providerMessageId}`);
     return job.waitUntilFinished(inboundEvents, 20_000);
   }
 
   /** Resolves when the router's job for this SMS has finished. */
-  const routedSms = (tenantId: string, messageSid: string) => routedMessage(tenantId, "sms", messageSid);
+  const routedSms = (tenantId: string, messageSid: string) => routedOn(tenantId, "sms", messageSid);
 
   /**
    * A tenant with an e-mail account: replies go out through the fake SMTP server, and the hub's
@@ -218,8 +221,8 @@ export async function inboundHub(env: Record<string, string> = {}) {
     tenantWithSms,
     tenantWithEmail,
     postSms,
-    routedMessage,
     routedSms,
+    routedOn,
     postUpdate,
     routed,
     relay,

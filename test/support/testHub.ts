@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import type { DestinationStream } from "pino";
-import type { ReceiptSink } from "../../connectors/contract.js";
+import type { ReceiptSink, SenderDeps } from "../../connectors/contract.js";
 import { conversationSenders } from "../../connectors/inbound.js";
 import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { enqueueOutbound } from "../../queues/handlers/inbound.js";
@@ -31,7 +31,13 @@ export const testChannelSecretKeys = `test:${Buffer.alloc(32, 7).toString("base6
 export async function createTestHub(
   env: Record<string, string> = {},
   logDestination?: DestinationStream,
-  options: { receipts?: ReceiptSink } = {},
+  options: {
+    receipts?: ReceiptSink;
+    /** The clock replies are held to WhatsApp's 24-hour window with. */
+    now?: () => Date;
+    /** The whatsapp-web.js client senders use for a tenant (the gateway's, in the hub). */
+    whatsappWebClient?: SenderDeps["whatsappWebClient"];
+  } = {},
 ) {
   // DATABASE_POOL_SIZE sizes the test database's pool too: a test can give the hub one connection.
   const database = await createTestDatabase(
@@ -62,7 +68,9 @@ export async function createTestHub(
   const db = database.handle.db;
   const blobDir = mkdtempSync(join(tmpdir(), "sbt-blobs-"));
   const blobs = createFilesystemBlobStore(blobDir);
-  const replySenders = conversationSenders(senderDepsOf(config, db));
+  const replySenders = conversationSenders(
+    senderDepsOf(config, db, options.whatsappWebClient ?? (() => undefined)),
+  );
   // What the workers' inbound handlers run on, as the hub wires it (src/hub.ts).
   const inbound = inboundRuntime({
     config,
@@ -71,6 +79,7 @@ export async function createTestHub(
     accounts: channelAccountReader(db, config.channels.secretKeys),
     senders: replySenders,
     enqueueOutbound: enqueueOutbound(producer),
+    ...(options.now ? { now: options.now } : {}),
   });
   const app = createApp({
     config,

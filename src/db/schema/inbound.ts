@@ -64,6 +64,8 @@ export const inboundMessages = pgTable(
     index("inbound_messages_received_idx").on(t.createdAt).where(sql`${t.status} = 'received'`),
     // An e-mail reply answers the conversation's latest message (src/inbound/mailThread.ts).
     index("inbound_messages_conversation_idx").on(t.conversationId, t.createdAt),
+    // When a thread's customer last wrote: WhatsApp's 24-hour window is counted from it.
+    index("inbound_messages_thread_idx").on(t.tenantId, t.channel, t.threadRef, t.receivedAt),
   ],
 );
 

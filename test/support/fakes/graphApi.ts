@@ -1,11 +1,13 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { type HttpFake, startHttpFake } from "./httpServer.js";
 
 /**
  * The WhatsApp Cloud API's Graph endpoints for one phone number: POST /{version}/{id}/messages with
  * a Bearer token answers `{ messages: [{ id: "wamid..." }] }`; GET /{version}/{id} reads the number.
  * Errors are Graph's `{ error: { message, type, code, fbtrace_id } }`. Recipient "15550000000"
- * is undeliverable (131026); "15550000429" is rate limited (130429).
+ * is undeliverable (131026); "15550000429" is rate limited (130429). Customers' media: GET
+ * /{version}/{media-id} answers the file's `url` (on this server, as Meta's lookaside host would),
+ * which GET with the same Bearer token downloads.
  */
 export async function startGraphFake(account: {
   version: string;
@@ -13,6 +15,7 @@ export async function startGraphFake(account: {
   accessToken: string;
 }) {
   const messages: Array<{ wamid: string; body: Record<string, unknown> }> = [];
+  const media = new Map<string, { bytes: Buffer; mimeType: string }>();
   const error = (status: number, code: number, message: string) => ({
     status,
     body: { error: { message, type: "OAuthException", code, fbtrace_id: "Afake" } },
@@ -26,6 +29,22 @@ export async function startGraphFake(account: {
         `Malformed access token ${String(req.headers.authorization).replace(/^Bearer /, "")}`,
       );
     const node = `/${account.version}/${account.phoneNumberId}`;
+    const mediaId = req.path.split("/").at(-1) ?? "";
+    const file = media.get(mediaId);
+    if (req.method === "GET" && file && req.path === `/${account.version}/${mediaId}`)
+      return {
+        status: 200,
+        body: {
+          messaging_product: "whatsapp",
+          url: `${fake.url}/whatsapp_business/attachments/${mediaId}`,
+          mime_type: file.mimeType,
+          sha256: createHash("sha256").update(file.bytes).digest("hex"),
+          file_size: file.bytes.byteLength,
+          id: mediaId,
+        },
+      };
+    if (req.method === "GET" && file && req.path === `/whatsapp_business/attachments/${mediaId}`)
+      return { status: 200, headers: { "content-type": file.mimeType }, body: file.bytes };
     if (req.method === "GET" && req.path === node)
       return { status: 200, body: { id: account.phoneNumberId } };
     if (req.method === "GET" && req.path.startsWith(`/${account.version}/`))
@@ -46,5 +65,14 @@ export async function startGraphFake(account: {
       },
     };
   });
-  return { ...fake, messages };
+  return {
+    ...fake,
+    messages,
+    /** A file a customer sent: its media id, as a webhook message names it. */
+    addMedia(bytes: Buffer, mimeType: string): string {
+      const id = String(1_000_000_000_000 + media.size);
+      media.set(id, { bytes, mimeType });
+      return id;
+    },
+  };
 }

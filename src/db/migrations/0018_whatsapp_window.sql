@@ -1,0 +1,1 @@
+CREATE INDEX "inbound_messages_thread_idx" ON "inbound_messages" USING btree ("tenant_id","channel","thread_ref","received_at");
