@@ -15,6 +15,8 @@ export type InboundWiring = {
   blobs: BlobStore;
   accounts: ChannelAccountReader;
   senders: SenderSource;
+  /** Web chat's sender: announces messages to the API processes' sockets (src/webchat/outbound.ts). */
+  webchat: ConversationSender;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
 };
 
@@ -42,7 +44,7 @@ export function inboundRuntime(w: InboundWiring): {
       },
       enqueueOutbound: w.enqueueOutbound,
     },
-    sender: conversationSender(w.accounts, w.senders),
+    sender: conversationSender(w.accounts, w.senders, w.webchat),
   };
 }
 

@@ -60,6 +60,8 @@ export const inboundMessages = pgTable(
       .on(t.tenantId, t.channel, t.threadRef, t.createdAt)
       .where(sql`${t.status} = 'received'`),
     index("inbound_messages_received_idx").on(t.createdAt).where(sql`${t.status} = 'received'`),
+    // A web chat customer who comes back reads their thread's messages (src/webchat/history.ts).
+    index("inbound_messages_thread_idx").on(t.tenantId, t.channel, t.threadRef, t.receivedAt),
   ],
 );
 
@@ -138,6 +140,8 @@ export const outboundMessages = pgTable(
     index("outbound_messages_provider_idx")
       .on(t.channel, t.providerMessageId)
       .where(sql`${t.providerMessageId} IS NOT NULL`),
+    // What a conversation was sent: a web chat thread's history.
+    index("outbound_messages_conversation_idx").on(t.conversationId, t.createdAt),
   ],
 );
 
