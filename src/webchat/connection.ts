@@ -172,7 +172,9 @@ export function serveChat(ws: WebSocket, tenantId: string, deps: ConnectionDeps)
       );
   });
   ws.on("close", () => leave?.());
-  ws.on("error", () => ws.terminate());
+  // ws closes the socket itself on a protocol error (1009 for a frame above maxPayload, 1007 for bad
+  // UTF-8) and on a broken connection; terminating here would cut its close frame short.
+  ws.on("error", () => undefined);
   void send({
     type: "ready",
     limits: {

@@ -319,7 +319,9 @@ describe("web chat: frames and limits", () => {
     });
     expect(await chat.say("Pesan biasa", "normal-size")).toMatchObject({ duplicate: false });
     expect(await t.storedMessages(tenantId)).toHaveLength(1);
-    chat.ws.close();
+    // Far above the limit (above the socket's own cap), the frame is not even read: 1009, too big.
+    chat.send({ type: "message", text: "x".repeat(70_000), clientMessageId: "far-too-large" });
+    expect((await chat.closed).code).toBe(1009);
   });
 
   it("past WEBCHAT_RATE_MAX_MESSAGES an error frame names the limit; repeated, the socket closes with 1008", async () => {
@@ -398,6 +400,18 @@ describe("web chat: who may open the socket", () => {
 });
 
 describe("web chat: the widget and the demo page", () => {
+  it("the socket is in the OpenAPI document: its upgrade, its refusals, the frames both ways", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the test reads the served document.
+    const doc = (await (await t.hub.request("/openapi.json")).json()) as any;
+    const socket = doc.paths["/api/webchat/{tenantId}/socket"].get;
+    expect(Object.keys(socket.responses).sort()).toEqual(["101", "403", "404", "426"]);
+    expect(socket.description).toContain("WEBCHAT_MAX_MESSAGE_BYTES");
+    expect(doc.components.schemas).toHaveProperty("WebChatClientFrame");
+    expect(doc.components.schemas).toHaveProperty("WebChatServerFrame");
+    expect(doc.paths).toHaveProperty(["/webchat/widget.js"]);
+    expect(doc.paths).toHaveProperty(["/webchat/demo"]);
+  });
+
   it("serves the widget script and a demo page that embeds it with one script tag", async () => {
     const { tenantId } = await t.tenantWithTelegram("wc-demo");
     const script = await fetch(`${t.httpBase}/webchat/widget.js`);
