@@ -1,21 +1,13 @@
 import { createHash, randomBytes } from "node:crypto";
 import { eq } from "drizzle-orm";
-import { contactPointsOf } from "../customers/contactPoints.js";
 import type { Database, Tx } from "../db/client.js";
-import { customerSessions, sessionHandoffs, type TenantLevel, webchatSessions } from "../db/schema/index.js";
+import { customerSessions, type TenantLevel, webchatSessions } from "../db/schema/index.js";
 import type { Actor } from "../events/catalog.js";
 import { newId } from "../ids.js";
 import type { CustomerDirectory } from "../inbound/identity/port.js";
 import { storableIdentifier, storableText } from "../inbound/storable.js";
 import { levelAllowsChannel } from "../sct07/levels.js";
-import {
-  closeSession,
-  createHandoff,
-  openSession,
-  type ResumeFailure,
-  resumeSession,
-  type SessionCtx,
-} from "../sessions/service.js";
+import { closeSession, openSession, type ResumeFailure, type SessionCtx } from "../sessions/service.js";
 import { tenantProfile } from "../tenants/profile.js";
 import { sessionTokenPrefix } from "./frames.js";
 
@@ -36,18 +28,18 @@ export type ChatSession = {
 export type ChatDeps = { db: Database; customers: CustomerDirectory; handoffTokenTtlMs: number };
 
 /** SCT07's session channel of web chat. */
-const chatChannel = "CHAT";
+export const chatChannel = "CHAT";
 
-const customerActor = (customerId?: string): Actor => ({ type: "customer", id: customerId });
+export const customerActor = (customerId?: string): Actor => ({ type: "customer", id: customerId });
 const tokenHash = (token: string) => createHash("sha256").update(token).digest("hex");
 
-async function ctxOf(db: Database, tenantId: string, actor: Actor): Promise<SessionCtx> {
+export async function ctxOf(db: Database, tenantId: string, actor: Actor): Promise<SessionCtx> {
   const { level } = await tenantProfile(db, tenantId);
   return { tenantId, actor, level };
 }
 
 /** Gives a session its web chat side and the token the widget keeps (256 random bits; only its hash is stored). */
-async function attach(tx: Tx, session: Omit<ChatSession, "customerId">): Promise<string> {
+export async function attach(tx: Tx, session: Omit<ChatSession, "customerId">): Promise<string> {
   const token = `${sessionTokenPrefix}${randomBytes(32).toString("base64url")}`;
   await tx.insert(webchatSessions).values({ ...session, tokenHash: tokenHash(token) });
   return token;
@@ -117,7 +109,7 @@ async function openChatSession(
 }
 
 export type ResumeResult =
-  | { ok: true; session: ChatSession; token?: string }
+  | { ok: true; session: ChatSession; token: string }
   | { ok: false; reason: "unknown_session" | "session_closed" | "no_contact" }
   | { ok: false; reason: "handoff_refused"; refusal: ResumeFailure | "level_handoff" | "level_channel" };
 
@@ -138,77 +130,8 @@ export async function resumeWithToken(db: Database, tenantId: string, token: str
   return {
     ok: true,
     session: { sessionId, tenantId, customerId: row.customerId, threadRef, senderAddress, senderName },
+    token,
   };
-}
-
-/** Raised inside the resume's transaction to undo it: the customer has no address to chat under. */
-class NoContact extends Error {}
-
-/**
- * On another device: SCT07's resume of a handoff token for CHAT opens the new session (and closes
- * the source, handed off). It continues the source's thread when the source was a web chat; a
- * customer handed off from another channel (the mobile app) starts a thread under their e-mail or
- * phone number. A new token for this device.
- */
-export async function resumeWithHandoff(
-  db: Database,
-  tenantId: string,
-  input: { handoffToken: string; deviceId?: string | undefined },
-): Promise<ResumeResult> {
-  const ctx = await ctxOf(db, tenantId, customerActor());
-  try {
-    return await db.transaction(async (tx): Promise<ResumeResult> => {
-      const resumed = await resumeSession(tx, ctx, {
-        token: input.handoffToken,
-        channel: chatChannel,
-        deviceId: input.deviceId,
-      });
-      if (!resumed.ok) return { ok: false, reason: "handoff_refused", refusal: resumed.reason };
-      const { id: sessionId, customerId, resumedFrom } = resumed.session;
-      const thread = await threadOf(tx, tenantId, customerId, resumedFrom);
-      const session = { sessionId, tenantId, ...thread };
-      const token = await attach(tx, session);
-      return { ok: true, token, session: { ...session, customerId } };
-    });
-  } catch (err) {
-    if (err instanceof NoContact) return { ok: false, reason: "no_contact" };
-    throw err;
-  }
-}
-
-async function threadOf(tx: Tx, tenantId: string, customerId: string, handoffId: string | null) {
-  const [source] = handoffId
-    ? await tx
-        .select({
-          threadRef: webchatSessions.threadRef,
-          address: webchatSessions.senderAddress,
-          name: webchatSessions.senderName,
-        })
-        .from(sessionHandoffs)
-        .innerJoin(webchatSessions, eq(webchatSessions.sessionId, sessionHandoffs.sourceSessionId))
-        .where(eq(sessionHandoffs.id, handoffId))
-    : [];
-  if (source) return { threadRef: source.threadRef, senderAddress: source.address, senderName: source.name };
-  const contact = await contactPointsOf(tx, tenantId, customerId);
-  const address = contact?.addresses.EMAIL ?? contact?.addresses.SMS;
-  if (!contact || !address) throw new NoContact();
-  return { threadRef: newId("webchatThread"), senderAddress: address, senderName: contact.name };
-}
-
-export type HandoffResult =
-  | { ok: true; token: string; expiresAt: Date }
-  | { ok: false; reason: "level_handoff" | "level_channel" | "source_not_found" | "source_closed" };
-
-/** A handoff token for this chat's session to CHAT on another device: SCT07's handoff, as the API's. */
-export async function handOff(deps: ChatDeps, chat: ChatSession): Promise<HandoffResult> {
-  const ctx = await ctxOf(deps.db, chat.tenantId, customerActor(chat.customerId));
-  const result = await createHandoff(
-    deps.db,
-    ctx,
-    { sourceSessionId: chat.sessionId, targetChannel: chatChannel },
-    deps.handoffTokenTtlMs,
-  );
-  return result.ok ? { ok: true, token: result.token, expiresAt: result.expiresAt } : result;
 }
 
 /** The customer ended the chat: the session closes, and its token resumes nothing. */

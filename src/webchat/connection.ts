@@ -6,13 +6,12 @@ import { customerSessions } from "../db/schema/index.js";
 import type { IntakeResult } from "../inbound/intake.js";
 import type { InboundMessage } from "../inbound/message.js";
 import type { Logger } from "../logger.js";
+import { handOff, resumeWithHandoff } from "./chatHandoff.js";
 import {
   type ChatDeps,
   type ChatSession,
   endChat,
-  handOff,
   type ResumeResult,
-  resumeWithHandoff,
   resumeWithToken,
   startChat,
 } from "./chatSessions.js";
@@ -72,8 +71,8 @@ export function serveChat(ws: WebSocket, tenantId: string, deps: ConnectionDeps)
     if (await send({ type: "history", messages: history.lines }))
       await markDelivered(deps.db, tenantId, history.sent, ["sent"]);
   };
-  const resumed = async (result: ResumeResult, token: string | undefined, how: "token" | "handoff") => {
-    if (result.ok) return established(result.session, result.token ?? token ?? "", how);
+  const resumed = async (result: ResumeResult, how: "token" | "handoff") => {
+    if (result.ok) return established(result.session, result.token, how);
     const refusal = resumeRefusal(result);
     return fail(refusal.code, refusal.message);
   };
@@ -88,17 +87,15 @@ export function serveChat(ws: WebSocket, tenantId: string, deps: ConnectionDeps)
   const handle = async (frame: ClientFrame): Promise<unknown> => {
     if (frame.type === "start" || frame.type === "resume") {
       if (chat) return fail("already_started", "This socket already has a chat");
-      if (frame.type === "resume")
-        return frame.sessionToken
-          ? resumed(await resumeWithToken(deps.db, tenantId, frame.sessionToken), frame.sessionToken, "token")
-          : resumed(
-              await resumeWithHandoff(deps.db, tenantId, {
-                handoffToken: frame.handoffToken ?? "",
-                deviceId: frame.deviceId,
-              }),
-              undefined,
-              "handoff",
-            );
+      if (frame.type === "resume") {
+        const result = frame.sessionToken
+          ? await resumeWithToken(deps.db, tenantId, frame.sessionToken)
+          : await resumeWithHandoff(deps.db, tenantId, {
+              handoffToken: frame.handoffToken ?? "",
+              deviceId: frame.deviceId,
+            });
+        return resumed(result, frame.sessionToken ? "token" : "handoff");
+      }
       const started = await startChat(deps, tenantId, frame);
       if (!started.ok)
         return fail(

@@ -1,4 +1,5 @@
-import type { HandoffResult, ResumeResult } from "./chatSessions.js";
+import type { HandoffResult } from "./chatHandoff.js";
+import type { ResumeResult } from "./chatSessions.js";
 import type { ErrorCode } from "./frames.js";
 
 /** The error frame of a refused resume: what the widget does next depends on the code. */

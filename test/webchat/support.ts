@@ -170,7 +170,11 @@ export type Chat = ReturnType<typeof openChat>;
 export async function sessionsKey(t: WebchatHub, tenantId: string): Promise<string> {
   const res = await t.hub.adminRequest("/api/admin/api-keys", {
     method: "POST",
-    json: { tenantId, name: "sessions", scopes: ["sessions:read", "sessions:write", "customers:read"] },
+    json: {
+      tenantId,
+      name: "sessions",
+      scopes: ["sessions:read", "sessions:write", "customers:read", "customers:write"],
+    },
   });
   if (res.status !== 201) throw new Error(`key: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { data: { key: string } }).data.key;

@@ -1,7 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../../queues/connection.js";
-import { conversations, customerIdentities, events, outboundMessages } from "../../src/db/schema/index.js";
+import {
+  conversations,
+  customerIdentities,
+  events,
+  outboundMessages,
+  sessionHandoffs,
+} from "../../src/db/schema/index.js";
 import { queueOutbound } from "../../src/inbound/conversationStore.js";
 import { type ConversationSender, sendOutbound } from "../../src/inbound/outbound.js";
 import { markDelivered, webchatSender } from "../../src/webchat/outbound.js";
@@ -280,6 +286,56 @@ describe("web chat: resuming", () => {
       message: expect.stringMatching(/already used/),
     });
     for (const c of [chat, phone, old]) c.ws.close();
+  });
+
+  it("a customer handed off from the mobile app chats under their e-mail; one with no e-mail or phone cannot, and the token stays unused", async () => {
+    const { tenantId, key: deskKey } = await t.tenantWithTelegram("wc-from-app");
+    const key = await sessionsKey(t, tenantId);
+    const api = async (path: string, body: unknown) => {
+      const res = await t.hub.request(path, {
+        method: "POST",
+        headers: { ...bearer(key), "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON the API answered.
+      return (await res.json()) as any;
+    };
+    const handoffFromApp = async (customer: Record<string, string>) => {
+      const { customer_id } = await api("/api/v1/customers", customer);
+      const { session_id } = await api("/api/v1/sessions", { customer_id, channel: "MOBILE_IOS" });
+      const { handoff_token } = await api("/api/v1/sessions/handoff", {
+        source_session_id: session_id,
+        target_channel: "CHAT",
+      });
+      return { customerId: customer_id as string, token: handoff_token as string };
+    };
+
+    const known = await handoffFromApp({ name: "Rina Wati", email: "rina@example.com" });
+    const chat = t.open(tenantId);
+    await chat.opened;
+    await chat.ofType("ready");
+    chat.send({ type: "resume", handoffToken: known.token });
+    const session = await chat.ofType("session");
+    expect(session).toMatchObject({ resumed: "handoff", name: "Rina Wati" });
+    expect((await chat.ofType("history")).messages).toEqual([]);
+    await chat.say("Saya mau tanya limit transfer", "from-the-app");
+    await t.routed(tenantId, session.sessionId, "from-the-app");
+    const ticket = (await t.desk(deskKey).get("/api/v1/desk/tickets?channel=CHAT")).body.data[0];
+    expect(ticket.customerId).toBe(known.customerId);
+
+    const unreachable = await handoffFromApp({ name: "Tanpa Kontak" });
+    chat.ws.close();
+    const other = t.open(tenantId);
+    await other.opened;
+    await other.ofType("ready");
+    other.send({ type: "resume", handoffToken: unreachable.token });
+    expect(await other.ofType("error")).toMatchObject({ code: "no_contact" });
+    const [handoff] = await t.hub.db
+      .select({ resumedAt: sessionHandoffs.resumedAt })
+      .from(sessionHandoffs)
+      .where(eq(sessionHandoffs.customerId, unreachable.customerId));
+    expect(handoff).toEqual({ resumedAt: null });
+    other.ws.close();
   });
 
   it("the widget can ask for the handoff token itself; a made-up session token is unknown", async () => {
