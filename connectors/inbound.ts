@@ -30,7 +30,7 @@ import { stagedWebMedia } from "./whatsapp/webMedia.js";
 /** Builds (and keeps) the sender of an account: connectors/registry.ts's SenderCache. */
 export type SenderSource = { senderFor<C extends Channel>(account: ChannelAccount<C>): Sender<C> };
 
-/** The connector channel a conversation's replies go out on (web chat answers over its socket, later). */
+/** The connector channel a conversation's replies go out on (web chat answers over its own sockets). */
 const replyChannelOf = {
   telegram: "telegram",
   sms: "sms",
@@ -96,16 +96,19 @@ function heldToServiceWindow(account: { channel: Channel; provider: string }): b
 
 /**
  * The router's sender: an outbound message goes through the send half of its channel's connector,
- * built from the tenant's account, to the conversation's address. Free text to a Cloud API customer
- * who last wrote more than 24 hours ago is not sent: it fails, saying why.
+ * built from the tenant's account, to the conversation's address; a web chat message to the
+ * customer's sockets (src/webchat/outbound.ts), which need no account. Free text to a Cloud API
+ * customer who last wrote more than 24 hours ago is not sent: it fails, saying why.
  */
 export function conversationSender(
   accounts: ChannelAccountReader,
   senders: SenderSource,
   clock: ConversationClock,
+  webchat: ConversationSender,
 ): ConversationSender {
   return {
     async send(message) {
+      if (message.channel === "webchat") return webchat.send(message);
       const channel = replyChannelOf[message.channel];
       if (!channel)
         return { outcome: "no_account", reason: `${message.channel} replies are not sent this way` };

@@ -27,9 +27,10 @@ execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", ou
 
 // Files the code finds relative to its own module (import.meta.url), not through imports:
 // src/db/client.ts runs the SQL migrations (and drizzle's meta/_journal.json) from ./migrations, and
-// src/templates/defaults.ts loads the default message templates from templates/ at the root.
+// src/templates/defaults.ts loads the default message templates from templates/ at the root;
+// src/webchat/routes.ts serves the web chat widget, plain JavaScript, from ./assets.
 // (The /docs bundle is resolved from node_modules.)
-const assets = ["src/db/migrations", "templates"];
+const assets = ["src/db/migrations", "templates", "src/webchat/assets"];
 for (const asset of assets) {
   cpSync(join(repoRoot, asset), join(outDir, asset), { recursive: true });
 }

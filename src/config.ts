@@ -207,7 +207,44 @@ const configSchema = z.object({
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** How long one call to a channel provider (SMTP, Twilio, Telegram, Graph API, push) may take. */
   PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Web pages (origins) that may open the web chat socket besides the hub's own: `*` for any, or a
+   * comma-separated list such as `https://www.bank.example,https://m.bank.example`.
+   */
+  WEBCHAT_ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((text, ctx): "*" | string[] => {
+      if (text.trim() === "*") return "*";
+      const origins: string[] = [];
+      for (const part of text.split(",").filter((p) => p.trim() !== "")) {
+        const origin = originOf(part.trim());
+        if (origin) origins.push(origin);
+        else
+          ctx.addIssue({
+            code: "custom",
+            message: `${part.trim()} is not an origin like https://bank.example`,
+          });
+      }
+      return origins;
+    }),
+  /** Largest frame a web chat socket may send (UTF-8 bytes); larger ones get an error frame. */
+  WEBCHAT_MAX_MESSAGE_BYTES: z.coerce.number().int().min(256).max(65_536).default(4096),
+  /** Frames one web chat socket may send per WEBCHAT_RATE_WINDOW_MS; more get an error frame. */
+  WEBCHAT_RATE_MAX_MESSAGES: z.coerce.number().int().min(1).default(20),
+  WEBCHAT_RATE_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
+  /** Frames refused for a limit before the socket is closed (1008, policy violation). */
+  WEBCHAT_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(10),
 });
+
+/** `scheme://host[:port]` of an http(s) origin as written, or undefined when it is anything else. */
+function originOf(text: string): string | undefined {
+  if (!URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  if (!/^https?:$/.test(url.protocol) || (url.pathname !== "/" && url.pathname !== "")) return undefined;
+  if (url.search || url.hash || url.username) return undefined;
+  return url.origin;
+}
 
 function isTimeZone(zone: string): boolean {
   try {
@@ -248,7 +285,17 @@ export type Config = Readonly<{
   handoffTokenTtlMs: number;
   channels: ChannelSettings;
   inbound: InboundConfig;
+  webchat: WebChatSettings;
 }>;
+
+/** The web chat socket's limits and who may open it (src/webchat). */
+export type WebChatSettings = {
+  /** `*`: any page; a list: those origins, and always the hub's own pages. */
+  allowedOrigins: "*" | readonly string[];
+  maxMessageBytes: number;
+  rate: { maxMessages: number; windowMs: number };
+  maxViolations: number;
+};
 
 /** The conversation router and the channels' receive halves. */
 export type InboundConfig = {
@@ -411,6 +458,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicBaseUrl: (v.PUBLIC_BASE_URL ?? `http://localhost:${v.PORT}`).replace(/\/+$/, ""),
       providerTimeoutMs: v.PROVIDER_TIMEOUT_MS,
       secretKeys: v.CHANNEL_SECRET_KEYS,
+    },
+    webchat: {
+      allowedOrigins: v.WEBCHAT_ALLOWED_ORIGINS,
+      maxMessageBytes: v.WEBCHAT_MAX_MESSAGE_BYTES,
+      rate: { maxMessages: v.WEBCHAT_RATE_MAX_MESSAGES, windowMs: v.WEBCHAT_RATE_WINDOW_MS },
+      maxViolations: v.WEBCHAT_MAX_VIOLATIONS,
     },
   };
 }

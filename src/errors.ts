@@ -15,6 +15,7 @@ export const errorStatus = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNPROCESSABLE: 422,
+  UPGRADE_REQUIRED: 426,
   RATE_LIMITED: 429,
   INTERNAL: 500,
   SERVICE_UNAVAILABLE: 503,
@@ -54,6 +55,9 @@ export const errors = {
   unprocessable: (message: string, fields: FieldErrors = {}) =>
     new AppError("UNPROCESSABLE", message, fields),
   gone: (message: string, fields: FieldErrors = {}) => new AppError("GONE", message, fields),
+  /** A WebSocket route asked for over plain HTTP. */
+  upgradeRequired: (message: string) =>
+    new AppError("UPGRADE_REQUIRED", message, {}, { Upgrade: "websocket" }),
   payloadTooLarge: (maxBytes: number) =>
     new AppError("PAYLOAD_TOO_LARGE", `Request body exceeds ${maxBytes} bytes`),
   rateLimited: (retryAfterSeconds: number) =>

@@ -23,6 +23,7 @@ import { channelAccountReader } from "./channelAccounts/service.js";
 import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
+import { customersByIdentity } from "./inbound/identity/customerIdentities.js";
 import { acceptInbound } from "./inbound/intake.js";
 import { allReceipts, conversationReceipts } from "./inbound/receipts.js";
 import { inboundRuntime, senderDepsOf, startMailListener } from "./inbound/wiring.js";
@@ -37,6 +38,8 @@ import { pushSubscriptionStore } from "./pushSubscriptions/service.js";
 import { ensureRedis } from "./redis/ensureRedis.js";
 import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.js";
 import { loadDefaultTemplates } from "./templates/service.js";
+import { webchatSender } from "./webchat/outbound.js";
+import { attachWebChatSockets } from "./webchat/sockets.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
 import { PendingWrites } from "./webhooks/pendingWrites.js";
 
@@ -152,6 +155,7 @@ export async function startHub(
           blobs,
           accounts: channelAccounts,
           senders: replySenders,
+          webchat: webchatSender(database.db, producerConnection, config.redis.prefix),
           enqueueOutbound: enqueueOutbound(producer),
         }),
       };
@@ -263,16 +267,29 @@ export async function startHub(
       const address = server.address() as AddressInfo;
       url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${address.port}`;
       closers.push(() => closeServer(server));
-      // Closed before the server (closers run in reverse), so open sockets do not hold it up.
+      // Closed before the server (closers run in reverse), so open sockets do not hold it up. One
+      // subscriber connection hears both sockets' announcements (in-app notifications, web chat).
+      const subscriber = connect("client");
       const live = await attachLiveSockets(server as Server, {
         db: database.db,
-        subscriber: connect("client"),
+        subscriber,
         redis: producerConnection,
         redisPrefix: config.redis.prefix,
         receipts,
         logger,
       });
       closers.push(() => live.close());
+      const chat = await attachWebChatSockets(server as Server, {
+        db: database.db,
+        customers: customersByIdentity(database.db),
+        handoffTokenTtlMs: config.handoffTokenTtlMs,
+        settings: config.webchat,
+        intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
+        subscriber,
+        redisPrefix: config.redis.prefix,
+        logger,
+      });
+      closers.push(() => chat.close());
       logger.info({ url }, "API listening");
     }
 

@@ -31,6 +31,7 @@ export const idPrefixes = {
   outboundMessage: "out",
   channelAccount: "cha",
   pushSubscription: "psu",
+  webchatThread: "wct",
 } as const;
 
 export type IdKind = keyof typeof idPrefixes;

@@ -44,6 +44,7 @@ import { registerServiceDeskRoutes } from "../serviceDesk/routes.js";
 import { registerSlaAdminRoutes } from "../sla/adminRoutes.js";
 import { registerTemplateRoutes } from "../templates/routes.js";
 import { registerUserAdminRoutes } from "../users/adminRoutes.js";
+import { registerWebChatRoutes } from "../webchat/routes.js";
 import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
@@ -196,6 +197,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   });
   registerServiceTypeRuleRoutes(app, db);
   registerWhatsAppSessionRoute(app, { db, accounts, statuses: webSessionStatuses });
+  registerWebChatRoutes(app, { db, publicBaseUrl: channels.publicBaseUrl });
   registerTelegramWebhookSetup(app, {
     db,
     accounts,

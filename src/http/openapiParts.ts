@@ -11,6 +11,7 @@ const descriptions: Record<number, string> = {
   413: "Request body too large",
   415: "Unsupported Content-Encoding",
   422: "Well-formed, but does not fit what it refers to (named in the body)",
+  426: "A WebSocket route asked for without the WebSocket upgrade",
   429: "Rate limit exceeded; see Retry-After",
   503: "A dependency or a required setting is unavailable (named in the body)",
 };

@@ -19,15 +19,16 @@ export const ticketChannelOf = {
 /**
  * What kind of address a channel's sender has: how the customers module can recognise them. A phone
  * number (SMS, WhatsApp) and an e-mail address match the customer records the service desk keeps;
- * a chat id (Telegram, web chat) means something on its channel only.
+ * a chat id (Telegram) means something on its channel only. A web chat customer gives either an
+ * e-mail address or a phone number when they start (`contact`: an address with an @ is an e-mail).
  */
 export const addressKindOf = {
   telegram: "chat",
   sms: "phone",
   whatsapp: "phone",
   email: "email",
-  webchat: "chat",
-} as const satisfies Record<InboundChannel, "phone" | "email" | "chat">;
+  webchat: "contact",
+} as const satisfies Record<InboundChannel, "phone" | "email" | "chat" | "contact">;
 
 /**
  * A file the customer sent, as a reference the channel can resolve later (a Telegram file_id, a

@@ -1,6 +1,11 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
-import { conversations, type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
+import {
+  conversations,
+  type OutboundMessageRow,
+  type OutboundStatus,
+  outboundMessages,
+} from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
 import { scrubText } from "../privacy/logRedaction.js";
@@ -95,17 +100,28 @@ async function settle(
   outcome: { status: "sent" | "failed"; providerMessageId: string | null; error: string | null },
 ): Promise<void> {
   const now = new Date();
+  // A receipt may come before the send's own record: a web chat socket writes the message, and marks
+  // it delivered, while this job has yet to record it sent. That status stays; the provider's id and
+  // the sent event are still recorded, once (no provider id yet is what says the send was not).
+  const { status, providerMessageId } = outboundMessages;
+  const recordable =
+    outcome.status === "sent"
+      ? or(eq(status, "pending"), and(inArray(status, ["delivered", "read"]), isNull(providerMessageId)))
+      : eq(status, "pending");
   await db.transaction(async (tx) => {
     const [updated] = await tx
       .update(outboundMessages)
       .set({
-        status: outcome.status,
+        status:
+          outcome.status === "sent"
+            ? sql<OutboundStatus>`CASE WHEN ${status} = 'pending' THEN 'sent' ELSE ${status} END`
+            : outcome.status,
         providerMessageId: outcome.providerMessageId,
         error: outcome.error === null ? null : scrubText(outcome.error).slice(0, 1000),
         attempts: sql`${outboundMessages.attempts} + 1`,
         updatedAt: now,
       })
-      .where(and(eq(outboundMessages.id, row.id), eq(outboundMessages.status, "pending")))
+      .where(and(eq(outboundMessages.id, row.id), recordable))
       .returning({ id: outboundMessages.id });
     if (!updated) return;
     const [conversation] = await tx

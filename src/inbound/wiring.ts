@@ -21,6 +21,8 @@ export type InboundWiring = {
   blobs: BlobStore;
   accounts: ChannelAccountReader;
   senders: SenderSource;
+  /** Web chat's sender: announces messages to the API processes' sockets (src/webchat/outbound.ts). */
+  webchat: ConversationSender;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
   /** The clock replies are held to channels' windows with (WhatsApp's 24 hours). */
   now?: () => Date;
@@ -50,10 +52,12 @@ export function inboundRuntime(w: InboundWiring): {
       },
       enqueueOutbound: w.enqueueOutbound,
     },
-    sender: conversationSender(w.accounts, w.senders, {
-      lastCustomerMessageAt: lastCustomerMessage(w.db),
-      now: w.now ?? (() => new Date()),
-    }),
+    sender: conversationSender(
+      w.accounts,
+      w.senders,
+      { lastCustomerMessageAt: lastCustomerMessage(w.db), now: w.now ?? (() => new Date()) },
+      w.webchat,
+    ),
   };
 }
 

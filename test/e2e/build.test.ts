@@ -49,6 +49,8 @@ describe("npm run build && npm run start:prod", { timeout: 240_000 }, () => {
     try {
       const { url } = (await hub.waitForLog("switchboard started", 60_000)) as { url: string };
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      // The web chat widget is plain JavaScript read from beside the code: the build copied it.
+      expect((await fetch(`${url}/webchat/widget.js`)).status).toBe(200);
       // What the kernel says the process runs: the compiled file, no loader (tsx registers through --import).
       const pid = hub.child.pid as number;
       const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");

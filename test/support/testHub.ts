@@ -15,6 +15,7 @@ import { createApp } from "../../src/http/app.js";
 import { inboundRuntime, senderDepsOf } from "../../src/inbound/wiring.js";
 import { createLogger } from "../../src/logger.js";
 import { createMetrics } from "../../src/metrics.js";
+import { webchatSender } from "../../src/webchat/outbound.js";
 import { createTestDatabase } from "./database.js";
 import { testRedisUrl } from "./env.js";
 import { recordingReceipts } from "./fakes/recordingReceipts.js";
@@ -78,6 +79,7 @@ export async function createTestHub(
     blobs,
     accounts: channelAccountReader(db, config.channels.secretKeys),
     senders: replySenders,
+    webchat: webchatSender(db, connection, prefix),
     enqueueOutbound: enqueueOutbound(producer),
     ...(options.now ? { now: options.now } : {}),
   });

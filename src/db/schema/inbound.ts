@@ -64,7 +64,8 @@ export const inboundMessages = pgTable(
     index("inbound_messages_received_idx").on(t.createdAt).where(sql`${t.status} = 'received'`),
     // An e-mail reply answers the conversation's latest message (src/inbound/mailThread.ts).
     index("inbound_messages_conversation_idx").on(t.conversationId, t.createdAt),
-    // When a thread's customer last wrote: WhatsApp's 24-hour window is counted from it.
+    // When a thread's customer last wrote (WhatsApp's 24-hour window is counted from it), and a web
+    // chat customer who comes back reads their thread's messages (src/webchat/history.ts).
     index("inbound_messages_thread_idx").on(t.tenantId, t.channel, t.threadRef, t.receivedAt),
   ],
 );
@@ -154,6 +155,8 @@ export const outboundMessages = pgTable(
     index("outbound_messages_provider_idx")
       .on(t.channel, t.providerMessageId)
       .where(sql`${t.providerMessageId} IS NOT NULL`),
+    // What a conversation was sent: a web chat thread's history.
+    index("outbound_messages_conversation_idx").on(t.conversationId, t.createdAt),
   ],
 );
 

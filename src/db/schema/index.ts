@@ -15,4 +15,5 @@ export * from "./sla.js";
 export * from "./tenants.js";
 export * from "./tickets.js";
 export * from "./users.js";
+export * from "./webchat.js";
 export * from "./webhooks.js";

@@ -25,7 +25,7 @@ const resolveCustomer = statementTemplate(
 /** Attempts when a concurrent first contact of the same new person won (see isCustomerRace). */
 const raceAttempts = 3;
 
-/** The identity a chat channel's address is (a Telegram chat id); undefined for channels that have none yet. */
+/** The identity a chat channel's address is (a Telegram chat id); undefined for channels whose address is no chat id. */
 const chatIdentityKind: Record<InboundChannel, IdentityKind | undefined> = {
   telegram: "telegram",
   sms: undefined,
@@ -58,11 +58,11 @@ export function customersByIdentity(db: Database): CustomerDirectory {
 
 function contactInput(contact: ChannelContact): CustomerInput {
   const name = contact.displayName?.trim() || unnamedCustomer(contact.channel);
-  return addressKindOf[contact.channel] === "email"
-    ? { name, email: contact.address }
-    : addressKindOf[contact.channel] === "phone"
-      ? { name, phone: contact.address }
-      : { name };
+  const kind = addressKindOf[contact.channel];
+  if (kind === "email" || (kind === "contact" && contact.address.includes("@")))
+    return { name, email: contact.address };
+  if (kind === "phone" || kind === "contact") return { name, phone: contact.address };
+  return { name };
 }
 
 async function matchOrCreate(

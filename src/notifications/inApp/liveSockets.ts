@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { ReceiptSink } from "../../../connectors/contract.js";
 import type { Database } from "../../db/client.js";
 import { notificationDeliveries, notifications } from "../../db/schema/index.js";
+import { addUpgradeRoute, refuseUpgrade as refuse } from "../../http/upgrades.js";
 import type { Logger } from "../../logger.js";
 import { inAppChannel } from "./announcer.js";
 import { type LiveRecipient, redeemLiveTicket } from "./tickets.js";
@@ -47,12 +48,7 @@ export async function attachLiveSockets(
   const wss = new WebSocketServer({ noServer: true, maxPayload: 1024 });
   let connected = 0;
 
-  const refuse = (socket: Duplex, status: number, reason: string) => {
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-  };
-  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(request.url ?? "/", "http://hub");
-    if (url.pathname !== liveSocketPath) return refuse(socket, 404, "Not Found");
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer, url: URL) => {
     redeemLiveTicket(deps.redis, deps.redisPrefix, url.searchParams.get("ticket") ?? "").then(
       (recipient) => {
         if (!recipient) return refuse(socket, 401, "Unauthorized");
@@ -124,14 +120,17 @@ export async function attachLiveSockets(
   };
   deps.subscriber.on("message", onMessage);
   await deps.subscriber.subscribe(channel);
-  server.on("upgrade", onUpgrade);
+  const removeRoute = addUpgradeRoute(server, {
+    matches: (pathname) => pathname === liveSocketPath,
+    handle: onUpgrade,
+  });
 
   return {
     get connected() {
       return connected;
     },
     async close() {
-      server.off("upgrade", onUpgrade);
+      removeRoute();
       deps.subscriber.off("message", onMessage);
       await deps.subscriber.unsubscribe(channel).catch(() => undefined);
       for (const set of sockets.values()) for (const ws of set) ws.close(1001, "server shutting down");
