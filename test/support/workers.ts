@@ -27,7 +27,8 @@ export type TestWorkerOptions = {
 
 /**
  * Workers on a test hub's queues, their handlers wired as src/hub.ts wires them, on a connection of
- * their own; a test names only what it varies. The caller closes the pool and the connection.
+ * their own; a test names only what it varies. The caller closes the pool (which waits for the
+ * webhook success records still being written) and the connection.
  */
 export function startTestWorkers(
   hub: TestHub,
@@ -35,7 +36,12 @@ export function startTestWorkers(
 ): { pool: WorkerPool; connection: Redis } {
   const connection = createRedisConnection(testRedisUrl, "worker");
   const prefix = bullPrefix(hub.prefix);
-  const pool = startWorkers({
+  const pendingWrites =
+    options.pendingWrites ??
+    new PendingWrites((err) => {
+      throw err;
+    });
+  const workers = startWorkers({
     connection,
     prefix,
     logger: silent,
@@ -50,14 +56,19 @@ export function startTestWorkers(
       subscribers: options.subscribers ?? [],
       webhooks: options.webhooks ?? hub.config.webhooks,
       limiter: destinationLimiter(connection, prefix, silent),
-      pendingWrites:
-        options.pendingWrites ??
-        new PendingWrites((err) => {
-          throw err;
-        }),
+      pendingWrites,
       inbound: hub.inbound,
       ...(options.notifications ? { notifications: options.notifications } : {}),
     }),
   });
+  // As the hub closes them: the workers, then the success records their last jobs left in flight,
+  // before the caller closes the database (a record written after it would be an unhandled failure).
+  const pool: WorkerPool = {
+    workers: workers.workers,
+    async close() {
+      await workers.close();
+      await pendingWrites.settled();
+    },
+  };
   return { pool, connection };
 }
