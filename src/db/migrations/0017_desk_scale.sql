@@ -46,17 +46,16 @@ END;
 $$;
 --> statement-breakpoint
 -- ticket_counts follows every statement that writes tickets, in that statement (see
--- src/db/schema/ticketCounts.ts): one row per (tenant, dimension, value, status) the statement
--- changed, added to one slot picked for the statement, in key order so that two statements never
--- wait for each other's rows in opposite orders. An update that moves no ticket between counts
--- (a comment's updated_at, an SLA refresh) writes nothing.
-CREATE FUNCTION "ticket_counts_apply"() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE
-  chosen_slot smallint := floor(random() * 8);
+-- src/db/schema/ticketCounts.ts). Rows are added to the slot of the writing transaction (its id
+-- modulo 8), in key order, so two transactions wait for each other only when they share a slot and
+-- never take the same rows in opposite orders within a statement.
+-- Inserts and deletes: once per statement, over all its rows (a batch of creations is one upsert
+-- per key, not one per ticket).
+CREATE FUNCTION "ticket_counts_rows"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'INSERT' THEN
     INSERT INTO ticket_counts AS c (tenant_id, dimension, value, status, slot, count)
-    SELECT tenant_id, dimension, value, status, chosen_slot, sum(n)
+    SELECT tenant_id, dimension, value, status, txid_current() % 8, sum(n)
     FROM (
       SELECT tenant_id, 'user' AS dimension, coalesce(assigned_user_id, '') AS value, status, 1 AS n FROM new_rows
       UNION ALL SELECT tenant_id, 'team', coalesce(assigned_team, ''), status, 1 FROM new_rows
@@ -64,25 +63,12 @@ BEGIN
     GROUP BY tenant_id, dimension, value, status
     ORDER BY tenant_id, dimension, value, status
     ON CONFLICT (tenant_id, dimension, value, status, slot) DO UPDATE SET count = c.count + excluded.count;
-  ELSIF TG_OP = 'UPDATE' THEN
-    INSERT INTO ticket_counts AS c (tenant_id, dimension, value, status, slot, count)
-    SELECT tenant_id, dimension, value, status, chosen_slot, sum(n)
-    FROM (
-      SELECT tenant_id, 'user' AS dimension, coalesce(assigned_user_id, '') AS value, status, -1 AS n FROM old_rows
-      UNION ALL SELECT tenant_id, 'team', coalesce(assigned_team, ''), status, -1 FROM old_rows
-      UNION ALL SELECT tenant_id, 'user', coalesce(assigned_user_id, ''), status, 1 FROM new_rows
-      UNION ALL SELECT tenant_id, 'team', coalesce(assigned_team, ''), status, 1 FROM new_rows
-    ) change
-    GROUP BY tenant_id, dimension, value, status
-    HAVING sum(n) <> 0
-    ORDER BY tenant_id, dimension, value, status
-    ON CONFLICT (tenant_id, dimension, value, status, slot) DO UPDATE SET count = c.count + excluded.count;
   ELSE
     INSERT INTO ticket_counts AS c (tenant_id, dimension, value, status, slot, count)
-    SELECT tenant_id, dimension, value, status, chosen_slot, sum(n)
+    SELECT tenant_id, dimension, value, status, txid_current() % 8, -sum(n)
     FROM (
-      SELECT tenant_id, 'user' AS dimension, coalesce(assigned_user_id, '') AS value, status, -1 AS n FROM old_rows
-      UNION ALL SELECT tenant_id, 'team', coalesce(assigned_team, ''), status, -1 FROM old_rows
+      SELECT tenant_id, 'user' AS dimension, coalesce(assigned_user_id, '') AS value, status, 1 AS n FROM old_rows
+      UNION ALL SELECT tenant_id, 'team', coalesce(assigned_team, ''), status, 1 FROM old_rows
     ) change
     GROUP BY tenant_id, dimension, value, status
     ORDER BY tenant_id, dimension, value, status
@@ -92,14 +78,37 @@ BEGIN
 END;
 $$;
 --> statement-breakpoint
-CREATE TRIGGER "ticket_counts_insert" AFTER INSERT ON "tickets"
-  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "ticket_counts_apply"();
+-- Updates: per row, and only for a row whose status, agent or team changed (the trigger's WHEN):
+-- the updates that change none of them (a comment's updated_at, an SLA refresh) cost nothing.
+CREATE FUNCTION "ticket_counts_move"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO ticket_counts AS c (tenant_id, dimension, value, status, slot, count)
+  SELECT tenant_id, dimension, value, status, txid_current() % 8, sum(n)
+  FROM (VALUES
+    (OLD.tenant_id, 'user', coalesce(OLD.assigned_user_id, ''), OLD.status, -1),
+    (OLD.tenant_id, 'team', coalesce(OLD.assigned_team, ''), OLD.status, -1),
+    (NEW.tenant_id, 'user', coalesce(NEW.assigned_user_id, ''), NEW.status, 1),
+    (NEW.tenant_id, 'team', coalesce(NEW.assigned_team, ''), NEW.status, 1)
+  ) AS change (tenant_id, dimension, value, status, n)
+  GROUP BY tenant_id, dimension, value, status
+  HAVING sum(n) <> 0
+  ORDER BY tenant_id, dimension, value, status
+  ON CONFLICT (tenant_id, dimension, value, status, slot) DO UPDATE SET count = c.count + excluded.count;
+  RETURN NULL;
+END;
+$$;
 --> statement-breakpoint
-CREATE TRIGGER "ticket_counts_update" AFTER UPDATE ON "tickets"
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "ticket_counts_apply"();
+CREATE TRIGGER "ticket_counts_insert" AFTER INSERT ON "tickets"
+  REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "ticket_counts_rows"();
 --> statement-breakpoint
 CREATE TRIGGER "ticket_counts_delete" AFTER DELETE ON "tickets"
-  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "ticket_counts_apply"();
+  REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "ticket_counts_rows"();
+--> statement-breakpoint
+CREATE TRIGGER "ticket_counts_update" AFTER UPDATE OF "tenant_id", "status", "assigned_user_id", "assigned_team" ON "tickets"
+  FOR EACH ROW
+  WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.status IS DISTINCT FROM NEW.status
+    OR OLD.assigned_user_id IS DISTINCT FROM NEW.assigned_user_id OR OLD.assigned_team IS DISTINCT FROM NEW.assigned_team)
+  EXECUTE FUNCTION "ticket_counts_move"();
 --> statement-breakpoint
 -- The tickets that exist already: counted once, after the triggers exist. Creating them waited for
 -- every transaction writing tickets to finish and holds off new ones until this commits, so nothing
