@@ -125,6 +125,17 @@ describe("GET /api/v1/desk/tickets by cursor", () => {
     expect(second.body.pagination).toBeUndefined();
   });
 
+  it("counts the total up to 1,000 and says when more match", async () => {
+    // 1,001 more tickets of one service type, written as a bulk import would.
+    await hub.db.execute(sql`INSERT INTO tickets (id, tenant_id, channel, service_type, priority, title, description, customer_id)
+      SELECT 'tkt_bulk_' || g, ${tenantId}, 'EMAIL', 'DISPUTE', 'LOW', 'Bulk ' || g, 'Bulk', t.customer_id
+      FROM generate_series(1, 1001) g, (SELECT customer_id FROM tickets WHERE tenant_id = ${tenantId} LIMIT 1) t`);
+    const capped = await get<Page>("/api/v1/desk/tickets?serviceType=DISPUTE");
+    expect(capped.body.pagination).toEqual({ page: 1, perPage: 20, total: 1000, totalIsCapped: true });
+    const exact = await get<Page>("/api/v1/desk/tickets?serviceType=DISPUTE&q=Bulk%20100");
+    expect(exact.body.pagination).toMatchObject({ total: 3, totalIsCapped: false }); // 100, 1000, 1001
+  });
+
   it("refuses a cursor it did not give out, a cursor with a page, and pages past the 10,000th ticket", async () => {
     const forged = Buffer.from("yesterday|tkt_1").toString("base64url");
     for (const cursor of ["nonsense", forged]) {
