@@ -26,6 +26,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
   handoff: () => import("./benchmarks/handoff.js"),
   notifications: () => import("./benchmarks/notifications.js"),
   inbound: () => import("./benchmarks/inbound.js"),
+  "desk-scale": () => import("./benchmarks/deskScale.js"),
 };
 
 const usage =
@@ -145,8 +146,10 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const { name, durationS, rounds, warmupS, connections, cpuProfileDir } = invocation;
+  const { name, rounds, warmupS, cpuProfileDir } = invocation;
   const { benchmark } = await invocation.load();
+  const durationS = benchmark.fixedLoad?.durationS ?? invocation.durationS;
+  const connections = benchmark.fixedLoad?.connections ?? invocation.connections;
   progress(`${name}: ${benchmark.summary}`);
   if (cpuProfileDir) {
     mkdirSync(cpuProfileDir, { recursive: true });

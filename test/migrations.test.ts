@@ -35,6 +35,9 @@ describe.each([
       expect(first.indexes).toEqual(
         expect.arrayContaining(["events_subject_idx", "events_tenant_time_idx", "events_unpublished_idx"]),
       );
+      // pg_trgm is there on both (contrib on the server, loaded by the hub into PGlite): the desk's
+      // title search has its trigram index wherever the hub runs.
+      expect(first.indexes).toContain("tickets_title_trgm_idx");
       await handle.migrate();
       expect(await tablesAndIndexes(handle)).toEqual(first);
     } finally {

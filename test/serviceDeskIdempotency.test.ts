@@ -2,8 +2,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { tickets } from "../src/db/schema/index.js";
-import { runIdempotent } from "../src/idempotency/service.js";
+import { idempotencyKeys, tickets } from "../src/db/schema/index.js";
+import { pruneIdempotencyKeys, runIdempotent } from "../src/idempotency/service.js";
 import { docExamples, type Partner, partnerOf, tinyPngBase64 } from "./support/serviceDesk.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -165,6 +165,32 @@ describe("the idempotency window", () => {
       outcome: "fresh",
       result: { run: 2 },
     });
+  });
+
+  it("the prune deletes expired keys a batch at a time, at most so many a run, and keeps live ones", async () => {
+    const t0 = new Date("2031-01-01T00:00:00Z");
+    await pruneIdempotencyKeys(hub.db, t0); // the other tests' keys, all expired by then
+    for (let n = 0; n < 25; n++) await runIdempotent(hub.db, claim(`old-${n}`), async () => ({ n }), t0);
+    const fresh = new Date(t0.getTime() + 40 * hour);
+    for (let n = 0; n < 3; n++) await runIdempotent(hub.db, claim(`new-${n}`), async () => ({ n }), fresh);
+    const prunedAt = new Date(t0.getTime() + 50 * hour);
+    const left = async () =>
+      (
+        await hub.db
+          .select({ key: idempotencyKeys.key })
+          .from(idempotencyKeys)
+          .where(
+            and(eq(idempotencyKeys.tenantId, partner.tenantId), eq(idempotencyKeys.scope, "test.window")),
+          )
+      )
+        .map((r) => r.key)
+        .filter((key) => key.startsWith("old-") || key.startsWith("new-"));
+    // Two statements of ten: twenty gone, five left for the next run.
+    expect(await pruneIdempotencyKeys(hub.db, prunedAt, { batchSize: 10, maxBatches: 2 })).toBe(20);
+    expect((await left()).filter((key) => key.startsWith("old-"))).toHaveLength(5);
+    expect(await pruneIdempotencyKeys(hub.db, prunedAt, { batchSize: 10, maxBatches: 2 })).toBe(5);
+    expect((await left()).sort()).toEqual(["new-0", "new-1", "new-2"]);
+    expect(await pruneIdempotencyKeys(hub.db, prunedAt)).toBe(0);
   });
 
   it("a failed first attempt leaves the key free for the retry", async () => {

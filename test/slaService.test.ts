@@ -1,13 +1,14 @@
 import { QueueEvents } from "bullmq";
-import { and, count, eq } from "drizzle-orm";
+import { and, count, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix } from "../queues/connection.js";
 import { scheduleRecurringJobs } from "../queues/schedules.js";
+import { rowsOf } from "../src/db/client.js";
 import { customers, events, slaPolicies, type TicketRow, tickets } from "../src/db/schema/index.js";
 import { eventTypes } from "../src/events/catalog.js";
 import { recordEvent } from "../src/events/writer.js";
 import { newId } from "../src/ids.js";
-import { scanSlaBreaches } from "../src/sla/breachScan.js";
+import { breachCandidates, scanSlaBreaches } from "../src/sla/breachScan.js";
 import { alwaysOpen } from "../src/sla/calendar.js";
 import type { StatusTransition } from "../src/sla/clock.js";
 import {
@@ -497,6 +498,51 @@ describe("the breach scan", () => {
     expect(first.examined).toBe(2);
     const second = await scanSlaBreaches(hub.db, now, { batchSize: 2 });
     expect(second.examined).toBe(1);
+  });
+});
+
+describe("the breach scan at scale", () => {
+  type PlanNode = {
+    "Node Type": string;
+    "Index Name"?: string;
+    "Actual Rows"?: number;
+    "Rows Removed by Filter"?: number;
+    Plans?: PlanNode[];
+  };
+  const scans = (node: PlanNode): PlanNode[] => [
+    ...(node["Node Type"].includes("Scan") ? [node] : []),
+    ...(node.Plans ?? []).flatMap(scans),
+  ];
+
+  it("reads its candidates from its indexes alone: tickets waiting on their customer are not in them", async () => {
+    const bank = await tenantWithCustomer("scan-paused");
+    const created = at("2024-12-19T10:30:00Z");
+    const waiting: string[] = [];
+    for (let n = 0; n < 12; n++) {
+      const steps: Step[] = [{ at: at("2024-12-19T11:00:00Z"), status: "PENDING" }];
+      waiting.push(await seedTicket(bank, { createdAt: created, steps }));
+    }
+    const later = at("2025-01-10T00:00:00Z");
+    // Asked for plans with sequential scans off, as a table of a million would make the planner choose.
+    const plans = await hub.db.transaction(async (tx) => {
+      await tx.execute(sql`SET LOCAL enable_seqscan = off`);
+      const explained = [];
+      for (const query of breachCandidates(hub.db, later, 200)) {
+        const result = await tx.execute(sql`EXPLAIN (ANALYZE, FORMAT JSON) ${query.getSQL()}`);
+        explained.push(
+          rowsOf<{ "QUERY PLAN": Array<{ Plan: PlanNode }> }>(result)[0]?.["QUERY PLAN"][0]?.Plan as PlanNode,
+        );
+      }
+      return explained;
+    });
+    const [late, overdue] = plans.map((plan) => scans(plan));
+    expect(late?.map((n) => n["Index Name"])).toEqual(["tickets_sla_response_idx"]);
+    expect(overdue?.map((n) => n["Index Name"])).toEqual(["tickets_sla_open_idx"]);
+    for (const node of [...(late ?? []), ...(overdue ?? [])])
+      expect(node["Rows Removed by Filter"] ?? 0).toBe(0);
+    const result = await scanSlaBreaches(hub.db, later);
+    const marked = new Set(result.breaches.map((b) => b.ticketId));
+    expect(waiting.filter((id) => marked.has(id))).toEqual([]);
   });
 });
 

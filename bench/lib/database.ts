@@ -22,6 +22,33 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
   };
 }
 
+/**
+ * A database kept between runs (a fill that takes minutes is done once): `name` beside the one
+ * `serverUrl` names, created when missing. Its URL, and whether it was just created.
+ */
+export async function keptDatabase(
+  serverUrl: string,
+  name: string,
+): Promise<{ url: string; created: boolean; drop(): Promise<void> }> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+  let created = false;
+  await withClient(serverUrl, async (client) => {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [name]);
+    if (rowCount === 0) {
+      await client.query(`CREATE DATABASE "${name}"`);
+      created = true;
+    }
+  });
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    created,
+    drop: () =>
+      withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)),
+  };
+}
+
 async function withClient(url: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();

@@ -70,6 +70,11 @@ export type Benchmark = Readonly<{
   /** One line for the listing: what the hub side does and what it is compared with. */
   summary: string;
   targets?: readonly Target[];
+  /**
+   * The load the benchmark always applies, whatever the command line says (an issue that states
+   * its load: 10 readers for 5 s): the runner passes and prints these instead of the options'.
+   */
+  fixedLoad?: Readonly<{ connections: number; durationS: number }>;
   run(options: BenchOptions): Promise<Comparison>;
 }>;
 

@@ -5,24 +5,24 @@ import { principalOf } from "../auth/principal.js";
 import { resolveBranchName, resolveService } from "../catalogue/service.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
-import { pageWindow, paginationOf } from "../http/pagination.js";
+import { commentPageQuery, decodeCursor, encodeCursor } from "../http/pagination.js";
 import { replyDeliveries } from "../inbound/deliveries.js";
 import {
   findAttachment,
   findClaim,
   findTicket,
-  listTickets,
   ticketAttachments,
   ticketComments,
   ticketCustomer,
 } from "../tickets/queries.js";
-import { priorities, serviceTypes, ticketChannels, ticketStatuses } from "../tickets/vocabulary.js";
 import { type DeskDeps, deskTags as tags, ticketNotFound } from "./deps.js";
+import { deskTicketPage } from "./listing.js";
 import { deskTicketDetailSchema, deskTicketList } from "./responses.js";
-import { listQuery, splitList, ticketNumberParam } from "./schemas.js";
-import { deskTicketDetailView, deskTicketView } from "./views.js";
+import { listQuery, ticketNumberParam } from "./schemas.js";
+import { deskTicketDetailView } from "./views.js";
 
 const readScope = requireScope("desk:read");
+const deskCommentPage = commentPageQuery({ limit: 50, maxLimit: 200 });
 
 const listRoute = createRoute({
   method: "get",
@@ -31,6 +31,8 @@ const listRoute = createRoute({
   security: apiKeySecurity,
   middleware: [readScope],
   summary: "List and filter the tenant's tickets, newest first (scope desk:read)",
+  description:
+    "Newest first (created, then id). Page on with `cursor` (each page's `nextCursor`): every page costs what the first does, and tickets created meanwhile never shift, repeat or hide the rest. `page`/`perPage` still work up to the 10,000th ticket; a page read by number carries `pagination` with a total counted up to 1,000 (`totalIsCapped` says when more match). Exact counts per status and assignee: GET /api/v1/desk/ticket-counts.",
   request: { query: listQuery },
   responses: {
     200: { description: "A page of tickets", content: json(deskTicketList) },
@@ -45,11 +47,13 @@ const detailRoute = createRoute({
   security: apiKeySecurity,
   middleware: [readScope],
   summary:
-    "A ticket as agents see it: customer, claim, all comments including internal notes (scope desk:read)",
-  request: { params: ticketNumberParam },
+    "A ticket as agents see it: customer, claim, its comments including internal notes, newest 50 by default (scope desk:read)",
+  description:
+    "Comments come a page at a time: the newest `commentsLimit` (default 50, at most 200), oldest first; `commentsNextCursor` asks for the ones before them.",
+  request: { params: ticketNumberParam, query: deskCommentPage },
   responses: {
     200: { description: "The ticket", content: json(z.object({ data: deskTicketDetailSchema })) },
-    ...errorResponses("v1", [401, 403, 404, 429]),
+    ...errorResponses("v1", [400, 401, 403, 404, 429]),
   },
 });
 
@@ -77,56 +81,42 @@ const downloadRoute = createRoute({
   },
 });
 
-/** A comma list the schema already checked, as values of its vocabulary. */
-function listOf<T extends string>(raw: string | undefined, values: readonly T[]): T[] | undefined {
-  return raw === undefined
-    ? undefined
-    : splitList(raw).filter((v): v is T => (values as readonly string[]).includes(v));
-}
-
 export function registerDeskReadRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
   const { db } = deps;
 
-  app.openapi(listRoute, async (c) => {
-    const { page, perPage, ...q } = c.req.valid("query");
-    const now = new Date();
-    const filter = {
-      statuses: listOf(q.status, ticketStatuses),
-      priorities: listOf(q.priority, priorities),
-      serviceTypes: listOf(q.serviceType, serviceTypes),
-      channels: listOf(q.channel, ticketChannels),
-      assignee: q.assignee || undefined,
-      breached: q.breached === undefined ? undefined : q.breached === "true",
-      customerId: q.customerId || undefined,
-      titleContains: q.q || undefined,
-    };
-    const { items, total } = await listTickets(
-      db,
-      principalOf(c).tenantId,
-      filter,
-      pageWindow({ page, perPage }),
-      now,
-    );
-    return c.json(
-      { data: items.map((t) => deskTicketView(t, now)), pagination: paginationOf({ page, perPage }, total) },
-      200,
-    );
-  });
+  app.openapi(listRoute, async (c) =>
+    c.json(await deskTicketPage(db, principalOf(c).tenantId, c.req.valid("query"), new Date()), 200),
+  );
 
   app.openapi(detailRoute, async (c) => {
     const { tenantId } = principalOf(c);
+    const { commentsCursor, commentsLimit } = c.req.valid("query");
     const ticket = await findTicket(db, tenantId, c.req.valid("param"));
     if (!ticket) throw ticketNotFound();
-    const [service, branchName, customer, claim, comments, attachments, deliveries] = await Promise.all([
+    const before = commentsCursor === undefined ? undefined : decodeCursor(commentsCursor);
+    const [service, branchName, customer, claim, page, attachments] = await Promise.all([
       resolveService(db, tenantId, ticket.serviceType),
       ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
       ticketCustomer(db, ticket),
       findClaim(db, ticket),
-      ticketComments(db, ticket, "desk"),
+      ticketComments(db, ticket, "desk", { limit: commentsLimit, before }),
       ticketAttachments(db, ticket),
-      replyDeliveries(db, ticket),
     ]);
-    const parts = { service, branchName, customer, claim, comments, attachments, deliveries };
+    const deliveries = await replyDeliveries(
+      db,
+      ticket,
+      page.comments.map((comment) => comment.id),
+    );
+    const parts = {
+      service,
+      branchName,
+      customer,
+      claim,
+      comments: page.comments,
+      commentsNextCursor: page.next ? encodeCursor(page.next) : null,
+      attachments,
+      deliveries,
+    };
     return c.json({ data: deskTicketDetailView(ticket, parts, new Date()) }, 200);
   });
 

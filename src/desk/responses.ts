@@ -124,7 +124,12 @@ export const deskTicketDetailSchema = deskTicketSchema
       })
       .nullable(),
     claim: claimSchema.nullable().openapi({ description: "The KLAIM-OMNI fields; null unless a claim" }),
-    comments: z.array(deskCommentSchema),
+    comments: z.array(deskCommentSchema).openapi({
+      description: "The newest comments (commentsLimit, default 50), oldest first",
+    }),
+    commentsNextCursor: z.string().nullable().openapi({
+      description: "Pass as commentsCursor for the comments before these; null when there are none",
+    }),
     attachments: z.array(
       z.object({
         id: z.string(),
@@ -144,4 +149,29 @@ export const deskTicketDetailSchema = deskTicketSchema
   })
   .openapi("DeskTicketDetail");
 
-export const deskTicketList = z.object({ data: z.array(deskTicketSchema), pagination: paginationSchema });
+/** A list's total is counted up to this many tickets; the sidebar's counts are exact. */
+export const deskTotalCap = 1_000;
+
+export const deskTicketList = z
+  .object({
+    data: z.array(deskTicketSchema),
+    nextCursor: z.string().nullable().openapi({
+      description: "Pass as `cursor` for the next (older) page; null on the last page",
+      example: "MjAyNi0xMS0zMFQxMDozMzozMC45MzM1NTFafHRrdF8wMTlhOGY",
+    }),
+    pagination: paginationSchema
+      .extend({
+        total: z
+          .number()
+          .int()
+          .openapi({
+            description: `Tickets that match, counted up to ${deskTotalCap} (a capped count, not a scan): when totalIsCapped, at least that many. Exact counts per status and assignee: GET /api/v1/desk/ticket-counts`,
+          }),
+        totalIsCapped: z.boolean().openapi({ description: `More than ${deskTotalCap} tickets match` }),
+      })
+      .optional()
+      .openapi("DeskPagination", {
+        description: "Page, size and a capped total; absent on a page read by cursor",
+      }),
+  })
+  .openapi("DeskTicketList");

@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { HubEnv } from "../http/env.js";
 import { registerDeskChangeRoutes } from "./changeRoutes.js";
+import { registerDeskCountsRoute } from "./countsRoute.js";
 import type { DeskDeps } from "./deps.js";
 import { registerDeskReadRoutes } from "./readRoutes.js";
 
@@ -11,5 +12,6 @@ import { registerDeskReadRoutes } from "./readRoutes.js";
  */
 export function registerDeskRoutes(app: OpenAPIHono<HubEnv>, deps: DeskDeps): void {
   registerDeskReadRoutes(app, deps);
+  registerDeskCountsRoute(app, deps);
   registerDeskChangeRoutes(app, deps);
 }

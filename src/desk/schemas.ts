@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { paginationQuery } from "../http/pagination.js";
+import { cursorParam, paginationQuery } from "../http/pagination.js";
 import { requiredEnum, requiredText } from "../serviceDesk/fields.js";
 import { priorities, serviceTypes, ticketChannels, ticketStatuses } from "../tickets/vocabulary.js";
 import { staffId } from "../users/schemas.js";
@@ -23,22 +23,41 @@ export function splitList(raw: string): string[] {
     .filter((v) => v.length > 0);
 }
 
-export const listQuery = paginationQuery({ perPage: 20, maxPerPage: 100 }).extend({
-  status: listParam("status", ticketStatuses, "OPEN,IN_PROGRESS"),
-  priority: listParam("priority", priorities, "HIGH,CRITICAL"),
-  serviceType: listParam("serviceType", serviceTypes, "CARD_ISSUE"),
-  channel: listParam("channel", ticketChannels, "WHATSAPP"),
-  assignee: z.string().trim().max(200).optional().openapi({
-    description: "The assigned agent or team, by id (usr_agent_007, team_cards) or by name",
-    example: "team_cards",
-  }),
-  breached: z
-    .enum(["true", "false"], { error: "breached must be true or false" })
-    .optional()
-    .openapi({ description: "Only tickets whose SLA is (true) or is not (false) breached" }),
-  customerId: z.string().max(100).optional().openapi({ example: "cus_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
-  q: z.string().trim().max(200).optional().openapi({ description: "Part of the title, any case" }),
-});
+/**
+ * The deepest a page number reaches: OFFSET reads every ticket it skips, so a page number stops at
+ * the 10,000th ticket; the cursor (nextCursor) pages on at the cost of the first page.
+ */
+export const maxPagedTickets = 10_000;
+
+export const listQuery = paginationQuery({ perPage: 20, maxPerPage: 100 })
+  .extend({
+    cursor: cursorParam(
+      "cursor",
+      "Where the page starts: the nextCursor of the page before. Newest first; tickets created meanwhile never shift, repeat or hide the rest",
+    ),
+    status: listParam("status", ticketStatuses, "OPEN,IN_PROGRESS"),
+    priority: listParam("priority", priorities, "HIGH,CRITICAL"),
+    serviceType: listParam("serviceType", serviceTypes, "CARD_ISSUE"),
+    channel: listParam("channel", ticketChannels, "WHATSAPP"),
+    assignee: z.string().trim().max(200).optional().openapi({
+      description: "The assigned agent or team, by id (usr_agent_007, team_cards) or by name",
+      example: "team_cards",
+    }),
+    breached: z
+      .enum(["true", "false"], { error: "breached must be true or false" })
+      .optional()
+      .openapi({ description: "Only tickets whose SLA is (true) or is not (false) breached" }),
+    customerId: z.string().max(100).optional().openapi({ example: "cus_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
+    q: z.string().trim().max(200).optional().openapi({ description: "Part of the title, any case" }),
+  })
+  .refine((q) => q.cursor === undefined || q.page === 1, {
+    path: ["page"],
+    message: "page and cursor cannot be used together: the cursor says where the page starts",
+  })
+  .refine((q) => q.page * q.perPage <= maxPagedTickets, {
+    path: ["page"],
+    message: `page × perPage must be at most ${maxPagedTickets}: page further with cursor (nextCursor)`,
+  });
 
 export const ticketNumberParam = z.object({
   ticketNumber: z

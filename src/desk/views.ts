@@ -53,7 +53,9 @@ export type DeskTicketParts = {
   branchName: string | undefined;
   customer: CustomerRow | undefined;
   claim: ClaimRow | undefined;
+  /** A page of the comments, oldest first, and the cursor to the ones before it (null: none). */
   comments: readonly CommentRow[];
+  commentsNextCursor: string | null;
   attachments: readonly AttachmentRow[];
   /** Replies sent on the customer's channel (tickets a conversation opened), by comment id. */
   deliveries: ReadonlyMap<string, ReplyDelivery>;
@@ -93,6 +95,7 @@ export function deskTicketDetailView(
       : null,
     claim: parts.claim ? claimView(parts.claim) : null,
     comments: parts.comments.map((comment) => deskCommentView(comment, parts.deliveries.get(comment.id))),
+    commentsNextCursor: parts.commentsNextCursor,
     attachments: parts.attachments.map((f) => ({
       id: f.id,
       filename: f.filename,

@@ -29,3 +29,59 @@ export function pageWindow({ page, perPage }: PageRequest): { limit: number; off
 export function paginationOf(request: PageRequest, total: number): Pagination {
   return { page: request.page, perPage: request.perPage, total };
 }
+
+/**
+ * Keyset paging, for lists that grow without bound (the desk's tickets, a ticket's comments): a
+ * page is the entries after a position in the list's order, newest first by (time, id), so reading
+ * page n costs what page 1 costs and entries added meanwhile neither shift nor repeat the others.
+ * The position is exact to the database's microsecond: a millisecond Date would skip or repeat
+ * rows created within the same millisecond.
+ */
+export type KeysetPosition = { at: string; id: string };
+
+const exactTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const plainId = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** An opaque cursor for a position: clients pass it back, never read it. */
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(`${position.at}|${position.id}`, "utf8").toString("base64url");
+}
+
+/** The position a cursor names, or undefined for anything this API did not give out. */
+export function decodeCursor(raw: string): KeysetPosition | undefined {
+  const [at, id, ...rest] = Buffer.from(raw, "base64url").toString("utf8").split("|");
+  if (rest.length > 0 || !at || !id || !exactTime.test(at) || !plainId.test(id)) return undefined;
+  return { at, id };
+}
+
+/** A cursor query parameter named `name`: one this API gave out, or a 400 naming the field. */
+export function cursorParam(name: string, description: string) {
+  return z
+    .string()
+    .max(300)
+    .refine((raw) => decodeCursor(raw) !== undefined, {
+      message: `${name} is not a cursor this API gave out`,
+    })
+    .optional()
+    .openapi({ description });
+}
+
+/**
+ * ?commentsCursor=&commentsLimit=: a ticket's comments by keyset, the newest `limit` first (shown
+ * oldest first), then the ones before them by the cursor the answer gives (commentsNextCursor).
+ */
+export function commentPageQuery(defaults: { limit: number; maxLimit: number }) {
+  return z.object({
+    commentsCursor: cursorParam(
+      "commentsCursor",
+      "The comments before these: the commentsNextCursor of the answer before",
+    ),
+    commentsLimit: z.coerce
+      .number({ error: "commentsLimit must be a number" })
+      .int("commentsLimit must be a whole number")
+      .min(1, "commentsLimit must be at least 1")
+      .max(defaults.maxLimit, `commentsLimit must be at most ${defaults.maxLimit}`)
+      .default(defaults.limit)
+      .openapi({ description: `How many of the newest comments (default ${defaults.limit})` }),
+  });
+}

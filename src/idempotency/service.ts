@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, eq, lt, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.js";
+import { type Database, rowsOf, type Tx } from "../db/client.js";
 import { idempotencyKeys } from "../db/schema/index.js";
 
 /** Retries within this window get the first answer; the document asks for at least 24 hours. */
@@ -117,11 +117,45 @@ export async function runIdempotent<T extends JsonValue>(
   });
 }
 
-/** Deletes expired keys; run from a scheduled job. */
-export async function pruneIdempotencyKeys(db: Database, now = new Date()): Promise<number> {
-  const deleted = await db
-    .delete(idempotencyKeys)
-    .where(lt(idempotencyKeys.expiresAt, now))
-    .returning({ key: idempotencyKeys.key });
-  return deleted.length;
+/** Keys one prune statement deletes: a short transaction with few locks and little WAL at once. */
+const pruneBatchSize = 5_000;
+/** Statements one run sends at most; the next hourly run goes on where it stopped. */
+const pruneMaxBatches = 200;
+
+/**
+ * Deletes expired keys; run from a scheduled job. A batch at a time, each its own statement: the
+ * next `batchSize` keys past their window in expiry order (idempotency_keys_expiry_idx), skipping any
+ * a retry is taking over right now. Bounded in time and memory however many keys expired: at most
+ * `maxBatches` statements per run, and only a count comes back. Answers how many it deleted.
+ */
+export async function pruneIdempotencyKeys(
+  db: Database,
+  now = new Date(),
+  options: { batchSize?: number; maxBatches?: number } = {},
+): Promise<number> {
+  const batchSize = options.batchSize ?? pruneBatchSize;
+  const maxBatches = options.maxBatches ?? pruneMaxBatches;
+  let deleted = 0;
+  for (let batch = 0; batch < maxBatches; batch++) {
+    const [row] = rowsOf<{ n: number }>(
+      await db.execute(sql`WITH expired AS (
+          SELECT ${idempotencyKeys.tenantId}, ${idempotencyKeys.scope}, ${idempotencyKeys.key}
+          FROM ${idempotencyKeys}
+          WHERE ${lt(idempotencyKeys.expiresAt, now)}
+          ORDER BY ${idempotencyKeys.expiresAt}
+          LIMIT ${batchSize}
+          FOR UPDATE SKIP LOCKED
+        ), gone AS (
+          DELETE FROM ${idempotencyKeys} USING expired
+          WHERE ${idempotencyKeys.tenantId} = expired.tenant_id AND ${idempotencyKeys.scope} = expired.scope
+            AND ${idempotencyKeys.key} = expired.key
+          RETURNING 1
+        )
+        SELECT count(*)::int AS n FROM gone`),
+    );
+    const n = row?.n ?? 0;
+    deleted += n;
+    if (n < batchSize) break;
+  }
+  return deleted;
 }

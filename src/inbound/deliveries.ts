@@ -1,4 +1,4 @@
-import { and, eq, isNotNull } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { type OutboundStatus, outboundMessages } from "../db/schema/index.js";
 import type { TicketChannel } from "../tickets/vocabulary.js";
@@ -12,11 +12,16 @@ export type ReplyDelivery = {
   updatedAt: string;
 };
 
-/** The delivery of each reply on a ticket that went (or is going) out on a channel, by comment id. */
+/**
+ * The delivery of each of these replies on a ticket that went (or is going) out on a channel, by
+ * comment id: the comments a page shows, never all of a ticket's.
+ */
 export async function replyDeliveries(
   db: Database,
   ticket: { tenantId: string; id: string },
+  commentIds: readonly string[],
 ): Promise<ReadonlyMap<string, ReplyDelivery>> {
+  if (commentIds.length === 0) return new Map();
   const rows = await db
     .select({
       commentId: outboundMessages.commentId,
@@ -30,7 +35,7 @@ export async function replyDeliveries(
       and(
         eq(outboundMessages.tenantId, ticket.tenantId),
         eq(outboundMessages.ticketId, ticket.id),
-        isNotNull(outboundMessages.commentId),
+        inArray(outboundMessages.commentId, [...commentIds]),
       ),
     );
   return new Map(

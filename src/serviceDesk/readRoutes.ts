@@ -7,6 +7,7 @@ import type { TicketRow } from "../db/schema/index.js";
 import { errors } from "../errors.js";
 import type { HubEnv } from "../http/env.js";
 import { apiKeySecurity, errorResponses, json } from "../http/openapiParts.js";
+import { commentPageQuery, decodeCursor, encodeCursor } from "../http/pagination.js";
 import {
   findAttachment,
   findTicket,
@@ -20,6 +21,9 @@ import { ticketDetailSchema, ticketStatusSchema } from "./responses.js";
 import { ticketNumberParam } from "./schemas.js";
 
 const tags = ["Service desk"];
+// As many as any ticket a partner reads has in practice, so the document's answer is unchanged; a
+// ticket with thousands is still one bounded read.
+const partnerCommentPage = commentPageQuery({ limit: 500, maxLimit: 500 });
 const readScope = requireScope("omnichannel:read", permissionMessages.read);
 
 const statusRoute = createRoute({
@@ -48,10 +52,12 @@ const detailRoute = createRoute({
   security: apiKeySecurity,
   middleware: [readScope],
   summary: "Ticket detail with comments, attachments, SLA and metadata",
-  request: { params: ticketNumberParam },
+  description:
+    "Comments: the newest 500 (`commentsLimit`, at most 500), oldest first, as the document shows them; a ticket with more also answers `commentsNextCursor`, which `commentsCursor` takes to read the ones before (both extensions of the document).",
+  request: { params: ticketNumberParam, query: partnerCommentPage },
   responses: {
     200: { description: "The ticket", content: json(ticketDetailSchema) },
-    ...errorResponses("serviceDesk", [401, 403, 404, 429]),
+    ...errorResponses("serviceDesk", [400, 401, 403, 404, 429]),
   },
 });
 
@@ -113,7 +119,9 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
     }
     const ticket = await findTicket(db, tenantOf(c), ref);
     if (!ticket) throw ticketNotFound();
-    const [last] = await ticketComments(db, ticket, "public", { newestOnly: true });
+    const {
+      comments: [last],
+    } = await ticketComments(db, ticket, "public", { limit: 1 });
     const now = new Date();
     return c.json(
       {
@@ -130,12 +138,14 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
   app.openapi(detailRoute, async (c) => {
     const tenantId = tenantOf(c);
     const { ticketNumber } = c.req.valid("param");
+    const { commentsCursor, commentsLimit } = c.req.valid("query");
     const ticket = await findTicket(db, tenantId, { numberOrReference: ticketNumber });
     if (!ticket) throw ticketNotFound();
-    const [service, branchName, comments, files] = await Promise.all([
+    const before = commentsCursor === undefined ? undefined : decodeCursor(commentsCursor);
+    const [service, branchName, page, files] = await Promise.all([
       resolveService(db, tenantId, ticket.serviceType),
       ticket.branchCode ? resolveBranchName(db, tenantId, ticket.branchCode) : Promise.resolve(undefined),
-      ticketComments(db, ticket, "public"),
+      ticketComments(db, ticket, "public", { limit: commentsLimit, before }),
       ticketAttachments(db, ticket),
     ]);
     const number = String(ticket.number);
@@ -145,12 +155,14 @@ export function registerReadRoutes(app: OpenAPIHono<HubEnv>, deps: ServiceDeskDe
         ...statusFields(ticket),
         service: { name: service.name, supportGroup: service.supportGroup },
         branch: ticket.branchCode ? { name: branchName ?? null, code: ticket.branchCode } : null,
-        comments: comments.map((m) => ({
+        comments: page.comments.map((m) => ({
           content: m.content,
           author: m.authorName,
           timestamp: m.createdAt.toISOString(),
           isFromSupport: m.isFromSupport,
         })),
+        // Only for a ticket with more comments than the page: every other answer stays the document's.
+        ...(page.next ? { commentsNextCursor: encodeCursor(page.next) } : {}),
         attachments: files.map((f) => ({
           id: f.id,
           filename: f.filename,

@@ -56,7 +56,13 @@ export const ticketDetailSchema = ticketStatusSchema
   .extend({
     service: z.object({ name: z.string(), supportGroup: z.string() }),
     branch: z.object({ name: z.string().nullable(), code: z.string() }).nullable(),
-    comments: z.array(z.object({ ...commentBase, isFromSupport: z.boolean() })),
+    comments: z.array(z.object({ ...commentBase, isFromSupport: z.boolean() })).openapi({
+      description: "The newest comments (at most commentsLimit, default 500), oldest first",
+    }),
+    commentsNextCursor: z.string().optional().openapi({
+      description:
+        "Extension: present only when older comments than these exist; pass as commentsCursor to read them",
+    }),
     attachments: z.array(
       z.object({
         id: z.string(),

@@ -12,6 +12,40 @@ export type BreachScanResult = {
 };
 
 /**
+ * The scan's two candidate queries, each the first `limit` entries of its partial index in deadline
+ * order (tickets_sla_response_idx, tickets_sla_open_idx): open tickets whose clock runs, not yet
+ * marked, whose deadline passed. Every condition is in the index's predicate or its key, so a tick
+ * reads `limit` index entries however many tickets are open; a paused clock (a ticket waiting on its
+ * customer) is not in the indexes at all, or every tick would walk past those. One OR over both
+ * deadlines would read the whole table. Written as literals, not parameters, so the planner matches
+ * the predicates.
+ */
+export function breachCandidates(db: Database, now: Date, limit: number) {
+  const runningOpen = sql`${tickets.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED') AND NOT ${tickets.slaPaused}`;
+  return [
+    db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(
+        and(
+          runningOpen,
+          isNull(tickets.responseBreachedAt),
+          isNull(tickets.firstResponseAt),
+          lt(tickets.responseDueAt, now),
+        ),
+      )
+      .orderBy(asc(tickets.responseDueAt))
+      .limit(limit),
+    db
+      .select({ id: tickets.id })
+      .from(tickets)
+      .where(and(runningOpen, isNull(tickets.resolutionBreachedAt), lt(tickets.resolutionDueAt, now)))
+      .orderBy(asc(tickets.resolutionDueAt))
+      .limit(limit),
+  ] as const;
+}
+
+/**
  * Marks the tickets whose SLA is breached at `now` and records an SLA_BREACHED event for each
  * breach. The stored due dates only nominate candidates; each is re-verified from its rebuilt
  * history in its own transaction with the row locked, and a ticket another transaction holds is left
@@ -24,39 +58,7 @@ export async function scanSlaBreaches(
   options: { batchSize?: number } = {},
 ): Promise<BreachScanResult> {
   const limit = options.batchSize ?? defaultBatchSize;
-  // Written as literals, not parameters, so the planner can match the partial indexes below.
-  const open = sql`${tickets.status} NOT IN ('RESOLVED', 'CLOSED', 'CANCELLED')`;
-  // Two queries, each walking its own partial index in deadline order (one OR over both deadlines
-  // would read the whole table every tick).
-  const [late, overdue] = await Promise.all([
-    db
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(
-        and(
-          open,
-          isNull(tickets.responseBreachedAt),
-          isNull(tickets.firstResponseAt),
-          lt(tickets.responseDueAt, now),
-          eq(tickets.slaPaused, false),
-        ),
-      )
-      .orderBy(asc(tickets.responseDueAt))
-      .limit(limit),
-    db
-      .select({ id: tickets.id })
-      .from(tickets)
-      .where(
-        and(
-          open,
-          isNull(tickets.resolutionBreachedAt),
-          lt(tickets.resolutionDueAt, now),
-          eq(tickets.slaPaused, false),
-        ),
-      )
-      .orderBy(asc(tickets.resolutionDueAt))
-      .limit(limit),
-  ]);
+  const [late, overdue] = await Promise.all(breachCandidates(db, now, limit));
   const candidates = [...new Set([...late, ...overdue].map((t) => t.id))]
     .slice(0, limit)
     .map((id) => ({ id }));

@@ -1,25 +1,15 @@
-import {
-  and,
-  asc,
-  type Column,
-  count,
-  desc,
-  eq,
-  ilike,
-  inArray,
-  notInArray,
-  type SQL,
-  sql,
-} from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
-import { attachments, claims, comments, customers, type TicketRow, tickets } from "../db/schema/index.js";
 import {
-  closedStatuses,
-  type Priority,
-  type ServiceType,
-  type TicketChannel,
-  type TicketStatus,
-} from "./vocabulary.js";
+  attachments,
+  type CommentRow,
+  claims,
+  comments,
+  customers,
+  type TicketRow,
+  tickets,
+} from "../db/schema/index.js";
+import type { KeysetPosition } from "../http/pagination.js";
 
 type Reader = Database | Tx;
 
@@ -75,29 +65,43 @@ export async function findTicket(
   );
 }
 
+/** Where a page of comments stops: the oldest comment's created_at, exact to the microsecond, and id. */
+const commentPosition = sql<string>`to_char(${comments.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
 /**
- * A ticket's comments, oldest first. `audience` "public" leaves out agents' internal notes: that is
- * every view a partner or customer gets; "desk" includes them.
+ * A page of a ticket's comments: the newest `limit` of them (before `before`, a position an earlier
+ * page gave), shown oldest first, and the position to ask for the ones before them when there are
+ * more. A ticket with thousands of comments costs what its page costs (ticket_comments_ticket_idx,
+ * read in order). `audience` "public" leaves out agents' internal notes: that is every view a
+ * partner or customer gets; "desk" includes them.
  */
 export async function ticketComments(
   db: Reader,
   ticket: Pick<TicketRow, "id" | "tenantId">,
   audience: "public" | "desk",
-  options: { newestOnly?: boolean } = {},
-) {
-  const query = db
-    .select()
+  window: { limit: number; before?: KeysetPosition | undefined },
+): Promise<{ comments: CommentRow[]; next: KeysetPosition | undefined }> {
+  const rows = await db
+    .select({ ...getTableColumns(comments), position: commentPosition })
     .from(comments)
     .where(
       and(
         eq(comments.tenantId, ticket.tenantId),
         eq(comments.ticketId, ticket.id),
         audience === "public" ? eq(comments.isInternal, false) : undefined,
+        window.before
+          ? sql`(${comments.createdAt}, ${comments.id}) < (${window.before.at}::timestamptz, ${window.before.id}::text)`
+          : undefined,
       ),
-    );
-  return options.newestOnly
-    ? query.orderBy(desc(comments.createdAt), desc(comments.id)).limit(1)
-    : query.orderBy(asc(comments.createdAt), asc(comments.id));
+    )
+    .orderBy(desc(comments.createdAt), desc(comments.id))
+    .limit(window.limit + 1);
+  const page = rows.slice(0, window.limit);
+  const oldest = page.at(-1);
+  return {
+    comments: page.reverse().map(({ position: _position, ...comment }) => comment),
+    next: rows.length > window.limit && oldest ? { at: oldest.position, id: oldest.id } : undefined,
+  };
 }
 
 export async function ticketAttachments(db: Reader, ticket: Pick<TicketRow, "id" | "tenantId">) {
@@ -137,78 +141,6 @@ export async function ticketCustomer(db: Reader, ticket: Pick<TicketRow, "custom
     .from(customers)
     .where(and(eq(customers.tenantId, ticket.tenantId), eq(customers.id, ticket.customerId)));
   return row;
-}
-
-/**
- * The SQL twin of slaView's isBreached (src/tickets/views.ts): a breach was marked, or a deadline
- * passed while the ticket is open and its clock runs (the response deadline only until the first
- * support reply). Every term is NOT NULL, so NOT (this) selects exactly the tickets not breached.
- */
-export function breachedCondition(now: Date): SQL {
-  const at = sql`${now.toISOString()}::timestamptz`;
-  const passed = (due: Column) => sql`(${due} IS NOT NULL AND ${due} < ${at})`;
-  return sql`(${tickets.responseBreachedAt} IS NOT NULL
-    OR ${tickets.resolutionBreachedAt} IS NOT NULL
-    OR (${notInArray(tickets.status, [...closedStatuses])}
-      AND NOT ${tickets.slaPaused}
-      AND ((${tickets.firstResponseAt} IS NULL AND ${passed(tickets.responseDueAt)}) OR ${passed(tickets.resolutionDueAt)})))`;
-}
-
-export type TicketFilter = {
-  statuses?: readonly TicketStatus[] | undefined;
-  priorities?: readonly Priority[] | undefined;
-  serviceTypes?: readonly ServiceType[] | undefined;
-  channels?: readonly TicketChannel[] | undefined;
-  /** The agent or the team the ticket is assigned to: a user's or team's id, or a name. */
-  assignee?: string | undefined;
-  breached?: boolean | undefined;
-  customerId?: string | undefined;
-  /** Part of the title, any case. */
-  titleContains?: string | undefined;
-};
-
-function filterConditions(tenantId: string, filter: TicketFilter, now: Date): SQL[] {
-  const where: SQL[] = [eq(tickets.tenantId, tenantId)];
-  if (filter.statuses?.length) where.push(inArray(tickets.status, [...filter.statuses]));
-  if (filter.priorities?.length) where.push(inArray(tickets.priority, [...filter.priorities]));
-  if (filter.serviceTypes?.length) where.push(inArray(tickets.serviceType, [...filter.serviceTypes]));
-  if (filter.channels?.length) where.push(inArray(tickets.channel, [...filter.channels]));
-  if (filter.assignee !== undefined) {
-    const a = filter.assignee;
-    where.push(
-      sql`(${eq(tickets.assignedUserId, a)} OR ${eq(tickets.assignedTeamId, a)} OR ${eq(tickets.assignedTo, a)} OR ${eq(tickets.assignedTeam, a)})`,
-    );
-  }
-  if (filter.breached !== undefined) {
-    where.push(filter.breached ? breachedCondition(now) : sql`NOT ${breachedCondition(now)}`);
-  }
-  if (filter.customerId !== undefined) where.push(eq(tickets.customerId, filter.customerId));
-  if (filter.titleContains) {
-    where.push(ilike(tickets.title, `%${filter.titleContains.replace(/[\\%_]/g, "\\$&")}%`));
-  }
-  return where;
-}
-
-/** A page of the tenant's tickets that match the filter, newest first, and how many match in all. */
-export async function listTickets(
-  db: Reader,
-  tenantId: string,
-  filter: TicketFilter,
-  page: { limit: number; offset: number },
-  now: Date,
-): Promise<{ items: TicketRow[]; total: number }> {
-  const where = and(...filterConditions(tenantId, filter, now));
-  const [items, totals] = await Promise.all([
-    db
-      .select()
-      .from(tickets)
-      .where(where)
-      .orderBy(desc(tickets.createdAt), desc(tickets.id))
-      .limit(page.limit)
-      .offset(page.offset),
-    db.select({ total: count() }).from(tickets).where(where),
-  ]);
-  return { items, total: totals[0]?.total ?? 0 };
 }
 
 /** The tenant's ticket with this id; `lock` takes the row lock for an update in `db` (a transaction). */

@@ -13,6 +13,7 @@ export * from "./notifications.js";
 export * from "./sessions.js";
 export * from "./sla.js";
 export * from "./tenants.js";
+export * from "./ticketCounts.js";
 export * from "./tickets.js";
 export * from "./users.js";
 export * from "./webchat.js";
