@@ -104,7 +104,11 @@ describe("desk scopes", () => {
 describe("a desk key of one tenant never sees or touches another tenant's tickets", () => {
   it("lists only its own tenant's tickets", async () => {
     const res = await hub.request("/api/v1/desk/tickets", { headers: bearer(betaDeskKey) });
-    expect(await res.json()).toEqual({ data: [], pagination: { page: 1, perPage: 20, total: 0 } });
+    expect(await res.json()).toEqual({
+      data: [],
+      nextCursor: null,
+      pagination: { page: 1, perPage: 20, total: 0, totalIsCapped: false },
+    });
   });
 
   it("404 Ticket not found for another tenant's ticket number, on reads and every change", async () => {
