@@ -104,7 +104,18 @@ describe("desk scopes", () => {
 describe("a desk key of one tenant never sees or touches another tenant's tickets", () => {
   it("lists only its own tenant's tickets", async () => {
     const res = await hub.request("/api/v1/desk/tickets", { headers: bearer(betaDeskKey) });
-    expect(await res.json()).toEqual({ data: [], pagination: { page: 1, perPage: 20, total: 0 } });
+    expect(await res.json()).toEqual({
+      data: [],
+      nextCursor: null,
+      pagination: { page: 1, perPage: 20, total: 0, totalIsCapped: false },
+    });
+  });
+
+  it("counts only its own tenant's tickets in the sidebar", async () => {
+    const beta = await hub.request("/api/v1/desk/ticket-counts", { headers: bearer(betaDeskKey) });
+    const counts = ((await beta.json()) as { data: { total: number; byAssignee: unknown[] } }).data;
+    expect(counts.total).toBe(0);
+    expect(counts.byAssignee).toEqual([]);
   });
 
   it("404 Ticket not found for another tenant's ticket number, on reads and every change", async () => {
