@@ -111,6 +111,13 @@ describe("a desk key of one tenant never sees or touches another tenant's ticket
     });
   });
 
+  it("counts only its own tenant's tickets in the sidebar", async () => {
+    const beta = await hub.request("/api/v1/desk/ticket-counts", { headers: bearer(betaDeskKey) });
+    const counts = ((await beta.json()) as { data: { total: number; byAssignee: unknown[] } }).data;
+    expect(counts.total).toBe(0);
+    expect(counts.byAssignee).toEqual([]);
+  });
+
   it("404 Ticket not found for another tenant's ticket number, on reads and every change", async () => {
     const n = alpha.ticketNumber;
     const before = await hub.db.select().from(events).where(eq(events.tenantId, alpha.tenantId));

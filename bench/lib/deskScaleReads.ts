@@ -87,6 +87,8 @@ export const deskReads: readonly DeskRead[] = [
   listRead("customer", (t) => `customerId=${t.customerId}`),
   listRead("titleCommon", () => "q=transfer"),
   listRead("titleRare", (t) => `q=${t.rareTitleTerm}`),
+  // A city: in about 1.7 % of titles, between the common word and the one reference.
+  listRead("titleCity", () => "q=Medan"),
   listRead("statusAssignee", () => `status=OPEN&assignee=${agent}`),
   listRead("statusPriority", () => "status=OPEN&priority=HIGH"),
   listRead("assigneePriority", () => `assignee=${agent}&priority=HIGH`),
