@@ -3,11 +3,6 @@ import { z } from "zod";
 import type { Channel } from "../connectors/contract.js";
 
 /**
- * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
- * that fits (compile time and run time); workers validate again. Payloads carry ids, never
- * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
- */
-/**
  * One delivery of one notification on one channel (a row of notification_deliveries, which holds
  * its state): job id = the delivery id, so a delivery is queued once however often it is enqueued.
  * Each channel has its own queue, concurrency and rate limit (NOTIFICATION_RATE_LIMITS), so a slow
@@ -32,6 +27,11 @@ const notificationDelivery = {
   },
 } as const;
 
+/**
+ * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
+ * that fits (compile time and run time); workers validate again. Payloads carry ids, never
+ * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
+ */
 export const jobCatalog = {
   /** A scheduled tick that moves unpublished rows of the events table to the domain-events queue. */
   "outbox-relay": {

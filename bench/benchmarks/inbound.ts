@@ -7,15 +7,12 @@ import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, startHub } from "../lib/hub.js";
 import {
-  collectRound,
   customersPerRound,
   type InboundCustomer,
   type InboundPost,
-  type InboundRound,
   inboundCustomers,
-  messagesPerSecond,
+  measureRound,
   outcomeCounts,
-  postMessages,
   seedKnownCustomers,
   telegramSecret,
   telegramUpdate,
@@ -24,9 +21,9 @@ import {
 import { progress } from "../lib/log.js";
 import { twilioAccount } from "../lib/notificationFakes.js";
 import { deleteBullKeys } from "../lib/redis.js";
+import { alternatingRounds, type WorkRound } from "../lib/rounds.js";
 import { Teardown } from "../lib/teardown.js";
-import type { Benchmark, Comparison, Figure } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import type { Benchmark, Comparison } from "../lib/types.js";
 
 // BENCH_INBOUND_MESSAGES shrinks a round for a quick look; the issue's figure is 20,000.
 const messagesPerRound = Number(process.env.BENCH_INBOUND_MESSAGES ?? 20_000);
@@ -36,8 +33,6 @@ const inboundConcurrency = 10;
 const botToken = "123456789:AABenchTokenForInbound_0123456789abcd";
 /** The URL Twilio is told to post to, and signs: the hub checks against PUBLIC_BASE_URL, not the request's. */
 const publicBaseUrl = "https://switchboard.bank.example";
-
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /**
  * 20,000 customer messages from 2,000 customers (half on Telegram, half by SMS; half of each known
@@ -93,7 +88,7 @@ export const benchmark: Benchmark = {
       const admin = adminClient(hub.url, hub.adminToken);
 
       /** One tenant per round: its customers are new to it, and its figures read apart. */
-      const hubRound = async (round: number, count: number): Promise<InboundRound> => {
+      const hubRound = async (round: number, count: number): Promise<WorkRound> => {
         const tenant = await admin.createTenant({
           slug: `bench-inbound-${round}`,
           name: `Bench Inbound ${round}`,
@@ -146,37 +141,32 @@ export const benchmark: Benchmark = {
                 body: JSON.stringify(telegramUpdate(round, index, customer.chatId, sequence, text)),
               })
             : smsPost(`/api/webhooks/sms/${tenant.id}`, customer, round, index, text);
-        const posted = await postMessages({
+        const measured = await measureRound({
+          side: "hub",
+          round,
           customers,
           count,
           concurrency: options.connections,
           signal: options.signal,
           post,
-        });
-        const collected = await collectRound({
           databaseUrl: database.url,
-          expected: count - posted.refused,
-          signal: options.signal,
           finished: {
-            text: `SELECT created_at AS stored, routed_at AS done, outcome FROM inbound_messages
+            text: `SELECT created_at AS stored, routed_at AS done FROM inbound_messages
                    WHERE tenant_id = $1 AND status = 'routed'`,
             values: [tenant.id],
           },
         });
-        const failures = [...posted.failures];
-        if (posted.refused > 0) failures.push(`hub round ${round}: ${posted.refused} posts refused`);
-        if (collected.missing > 0)
-          failures.push(`hub round ${round}: ${collected.missing} messages not routed`);
+        const failures = [...measured.failures];
         const outcomes = await outcomeCounts(database.url, tenant.id);
         const tickets = Math.min(count, customersPerRound);
         if ((outcomes.ticket_created ?? 0) !== tickets || (outcomes.comment_added ?? 0) !== count - tickets)
           failures.push(
             `hub round ${round}: expected ${tickets} tickets and ${count - tickets} comments, got ${JSON.stringify(outcomes)}`,
           );
-        return { ...collected, failures };
+        return { ...measured, failures };
       };
 
-      const baseRound = async (round: number, count: number): Promise<InboundRound> => {
+      const baseRound = async (round: number, count: number): Promise<WorkRound> => {
         const customers = inboundCustomers(round);
         const post: InboundPost = ({ index, text }) =>
           fetch(`${baseline.url}/messages`, {
@@ -184,66 +174,31 @@ export const benchmark: Benchmark = {
             headers: { "content-type": "application/json" },
             body: JSON.stringify({ id: `b${round}x${index}`, text }),
           });
-        const posted = await postMessages({
+        return measureRound({
+          side: "baseline",
+          round,
           customers,
           count,
           concurrency: options.connections,
           signal: options.signal,
           post,
-        });
-        const collected = await collectRound({
           databaseUrl: database.url,
-          expected: count - posted.refused,
-          signal: options.signal,
           finished: {
             text: "SELECT received_at AS stored, inserted_at AS done FROM bench_baseline_inbound WHERE id LIKE $1",
             values: [`b${round}x%`],
           },
         });
-        const failures = [...posted.failures];
-        if (posted.refused > 0) failures.push(`baseline round ${round}: ${posted.refused} posts refused`);
-        if (collected.missing > 0)
-          failures.push(`baseline round ${round}: ${collected.missing} messages not inserted`);
-        return { ...collected, failures };
       };
 
-      if (options.warmupS > 0) {
-        progress(`warm-up: ${warmupMessages} messages each side, unmeasured`);
-        await baseRound(0, warmupMessages);
-        await hubRound(0, warmupMessages);
-      }
-      const hubRounds: InboundRound[] = [];
-      const baseRounds: InboundRound[] = [];
-      for (let round = 1; round <= options.rounds; round++) {
-        baseRounds.push(await baseRound(round, messagesPerRound));
-        hubRounds.push(await hubRound(round, messagesPerRound));
-        const h = hubRounds.at(-1) as InboundRound;
-        const b = baseRounds.at(-1) as InboundRound;
-        progress(
-          `round ${round}: hub ${messagesPerSecond(h).toFixed(0)} messages/s (p50 ${percentile(h.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(h.latenciesMs, 99).toFixed(0)} ms), baseline ${messagesPerSecond(b).toFixed(0)} (p50 ${percentile(b.latenciesMs, 50).toFixed(0)} ms, p99 ${percentile(b.latenciesMs, 99).toFixed(0)} ms)`,
-        );
-      }
-      const figures: Figure[] = [
-        {
-          key: "messagesPerSec",
-          label: "messages/s into tickets and comments",
-          hub: median(hubRounds.map(messagesPerSecond)),
-          baseline: median(baseRounds.map(messagesPerSecond)),
-        },
-        {
-          key: "latencyP50Ms",
-          label: "receipt-to-ticket p50 ms",
-          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 50))),
-          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 50))),
-        },
-        {
-          key: "latencyP99Ms",
-          label: "receipt-to-ticket p99 ms",
-          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 99))),
-          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 99))),
-        },
-      ];
-      return { figures, failures: [...hubRounds, ...baseRounds].flatMap((r) => r.failures) };
+      return await alternatingRounds({
+        rounds: options.rounds,
+        warmupUnits: options.warmupS > 0 ? warmupMessages : 0,
+        units: messagesPerRound,
+        baseline: baseRound,
+        hub: hubRound,
+        rate: { key: "messagesPerSec", label: "messages/s into tickets and comments", unit: "messages" },
+        latency: "receipt-to-ticket",
+      });
     } finally {
       for (const failure of await teardown.run()) progress(failure);
     }

@@ -11,21 +11,19 @@ import {
   baselineNotifications,
   deliveriesPerSecond,
   hubNotifications,
-  percentile,
   type Recipient,
   type RoundResult,
 } from "../lib/notificationWorkload.js";
 import { deleteBullKeys } from "../lib/redis.js";
+import { alternatingRounds, type WorkRound } from "../lib/rounds.js";
 import { repoRoot, startServer } from "../lib/serverProcess.js";
 import { Teardown } from "../lib/teardown.js";
-import type { Benchmark, Comparison, Figure } from "../lib/types.js";
+import type { Benchmark, Comparison } from "../lib/types.js";
 
 // BENCH_NOTIFICATIONS shrinks a round for a quick look; the issue's figure is 20,000.
 const notificationsPerRound = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
 const warmupNotifications = Math.min(2000, notificationsPerRound);
 const recipientCount = 1000;
-
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /** Customers with an e-mail address and a phone number, written straight into the run's database. */
 async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Recipient[]> {
@@ -135,43 +133,20 @@ export const benchmark: Benchmark = {
         hubNotifications({ ...common, url: hub.url, key, tokenPrefix: `h${round}`, count });
       const baseSide = (round: number, count: number) =>
         baselineNotifications({ ...common, redis, prefix: basePrefix, tokenPrefix: `b${round}`, count });
-      if (options.warmupS > 0) {
-        progress(`warm-up: ${warmupNotifications} notifications each side, unmeasured`);
-        await baseSide(0, warmupNotifications);
-        await hubSide(0, warmupNotifications);
-      }
-      const hubRounds: RoundResult[] = [];
-      const baseRounds: RoundResult[] = [];
-      for (let round = 1; round <= options.rounds; round++) {
-        baseRounds.push(await baseSide(round, notificationsPerRound));
-        hubRounds.push(await hubSide(round, notificationsPerRound));
-        const h = hubRounds.at(-1) as RoundResult;
-        const b = baseRounds.at(-1) as RoundResult;
-        progress(
-          `round ${round}: hub ${deliveriesPerSecond(h).toFixed(0)} deliveries/s (p99 ${percentile(h.latenciesMs, 99).toFixed(0)} ms), baseline ${deliveriesPerSecond(b).toFixed(0)} (p99 ${percentile(b.latenciesMs, 99).toFixed(0)} ms)`,
-        );
-      }
-      const figures: Figure[] = [
-        {
+      const measured = (r: RoundResult): WorkRound => ({ ...r, perSecond: deliveriesPerSecond(r) });
+      return await alternatingRounds({
+        rounds: options.rounds,
+        warmupUnits: options.warmupS > 0 ? warmupNotifications : 0,
+        units: notificationsPerRound,
+        baseline: async (round, count) => measured(await baseSide(round, count)),
+        hub: async (round, count) => measured(await hubSide(round, count)),
+        rate: {
           key: "deliveriesPerSec",
           label: "deliveries/s, first creation to last arrival",
-          hub: median(hubRounds.map(deliveriesPerSecond)),
-          baseline: median(baseRounds.map(deliveriesPerSecond)),
+          unit: "deliveries",
         },
-        {
-          key: "latencyP50Ms",
-          label: "create-to-provider p50 ms",
-          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 50))),
-          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 50))),
-        },
-        {
-          key: "latencyP99Ms",
-          label: "create-to-provider p99 ms",
-          hub: median(hubRounds.map((r) => percentile(r.latenciesMs, 99))),
-          baseline: median(baseRounds.map((r) => percentile(r.latenciesMs, 99))),
-        },
-      ];
-      return { figures, failures: [...hubRounds, ...baseRounds].flatMap((r) => r.failures) };
+        latency: "create-to-provider",
+      });
     } finally {
       for (const failure of await teardown.run()) progress(failure);
     }

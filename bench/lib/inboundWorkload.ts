@@ -3,6 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import twilio from "twilio";
 import { throwIfInterrupted } from "./interrupted.js";
+import type { WorkRound } from "./rounds.js";
 import { runUnits } from "./units.js";
 
 /** A round's customers: every other one writes on Telegram, the rest by SMS. */
@@ -87,7 +88,7 @@ export type InboundPost = (message: {
  * every customer's first message arrives early in the round and their later ones keep coming
  * while the earlier ones are routed, as a busy day's traffic does.
  */
-export async function postMessages(options: {
+async function postMessages(options: {
   customers: readonly InboundCustomer[];
   count: number;
   concurrency: number;
@@ -160,28 +161,44 @@ export function twilioIncoming(options: {
   };
 }
 
-export type InboundRound = Readonly<{
-  messages: number;
-  /** First message stored to last one routed, by the database's clock. */
-  elapsedMs: number;
-  latenciesMs: readonly number[];
-  failures: readonly string[];
-}>;
-
-export const messagesPerSecond = (r: InboundRound) => (r.messages / r.elapsedMs) * 1000;
-
 /**
- * Waits until the side's query counts `expected` finished messages, then reads each one's
- * stored-to-finished time. `finished` is a query answering one row per finished message with
- * `stored` and `done` timestamps.
+ * One side's round: posts the messages, waits for them to finish, and reads the figures from the
+ * database's clock (`finished` answers one row per finished message, with its `stored` and `done`
+ * times): first message stored to last one done, and each message's stored-to-done time. Refused
+ * posts and messages that never finish are the round's failures.
  */
-export async function collectRound(options: {
+export async function measureRound(options: {
+  side: string;
+  round: number;
+  customers: readonly InboundCustomer[];
+  count: number;
+  concurrency: number;
+  signal: AbortSignal;
+  post: InboundPost;
+  databaseUrl: string;
+  finished: { text: string; values: unknown[] };
+}): Promise<WorkRound> {
+  const posted = await postMessages(options);
+  const collected = await collectRound({ ...options, expected: options.count - posted.refused });
+  const failures = [...posted.failures];
+  if (posted.refused > 0)
+    failures.push(`${options.side} round ${options.round}: ${posted.refused} posts refused`);
+  if (collected.missing > 0)
+    failures.push(`${options.side} round ${options.round}: ${collected.missing} messages not finished`);
+  return {
+    perSecond: (collected.messages / collected.elapsedMs) * 1000,
+    latenciesMs: collected.latenciesMs,
+    failures,
+  };
+}
+
+async function collectRound(options: {
   databaseUrl: string;
   expected: number;
   finished: { text: string; values: unknown[] };
   signal: AbortSignal;
   timeoutMs?: number;
-}): Promise<Omit<InboundRound, "failures"> & { missing: number }> {
+}): Promise<{ messages: number; elapsedMs: number; latenciesMs: number[]; missing: number }> {
   const client = new pg.Client({ connectionString: options.databaseUrl });
   await client.connect();
   try {

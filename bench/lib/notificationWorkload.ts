@@ -4,7 +4,6 @@ import type { Redis } from "ioredis";
 import { throwIfInterrupted } from "./interrupted.js";
 import { progress } from "./log.js";
 import type { NotificationFakes } from "./notificationFakes.js";
-import { percentile } from "./units.js";
 
 export type Recipient = { id: string; email: string; phone: string };
 
@@ -18,7 +17,6 @@ export type RoundResult = {
 };
 
 export const deliveriesPerSecond = (r: RoundResult) => (r.deliveries / r.elapsedMs) * 1000;
-export { percentile };
 
 /** Runs `count` creations, `concurrency` at a time; each resolves with its start time. */
 async function inParallel(

@@ -1,19 +1,15 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import twilio from "twilio";
-import {
-  plausibleTenantId,
-  webhookTags,
-  webhookTenantParam,
-  webhookValidationHook,
-} from "../../src/channelRoutes/webhookParts.js";
+import type { MiddlewareHandler } from "hono";
+import { webhookTags, webhookValidationHook } from "../../src/channelRoutes/webhookParts.js";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses } from "../../src/http/openapiParts.js";
 import type { IntakeResult } from "../../src/inbound/intake.js";
 import type { InboundMessage } from "../../src/inbound/message.js";
 import type { ChannelAccount } from "../contract.js";
+import { oncePerRequest, webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { inboundFromTwilio, twilioInboundForm } from "./inbound.js";
+import { signedByTwilio } from "./twilioSignature.js";
 
 export type SmsInboundDeps = {
   /** The tenant's enabled SMS (Twilio) account, if it has one. */
@@ -29,16 +25,6 @@ export function smsInboundUrl(publicBaseUrl: string, tenantId: string): string {
   return `${publicBaseUrl}/api/webhooks/sms/${encodeURIComponent(tenantId)}`;
 }
 
-/** Form parameters as Twilio's validator takes them (a repeated name becomes a list). */
-function paramsOf(text: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(text)) {
-    const seen = params[name];
-    params[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return params;
-}
-
 // An empty TwiML answer: the reply, if any, goes out later through the Messages API.
 const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>';
 
@@ -49,27 +35,20 @@ const emptyTwiml = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
  * missing or bad signature, or a tenant without an SMS account, is a 403 and nothing is stored.
  */
 export function registerSmsInboundRoute(app: OpenAPIHono<HubEnv>, deps: SmsInboundDeps): void {
-  const accounts = new WeakMap<Request, Promise<ChannelAccount<"sms"> | undefined>>();
-  const accountOf = (c: Context<HubEnv>) => {
-    let found = accounts.get(c.req.raw);
-    if (!found) {
-      const tenantId = c.req.param("tenantId");
-      found = plausibleTenantId(tenantId) ? deps.account(tenantId) : Promise.resolve(undefined);
-      accounts.set(c.req.raw, found);
-    }
-    return found;
-  };
+  const accountOf = oncePerRequest((c) => {
+    const tenantId = webhookTenantId(c.req.param("tenantId"));
+    return tenantId ? deps.account(tenantId) : Promise.resolve(undefined);
+  });
 
   const twilioSignature: MiddlewareHandler<HubEnv> = async function twilioSignature(c, next) {
     const account = await accountOf(c);
-    const signature = c.req.header("x-twilio-signature") ?? "";
-    const url = account
-      ? `${smsInboundUrl(deps.publicBaseUrl, account.tenantId)}${new URL(c.req.url).search}`
-      : "";
     const valid =
       account !== undefined &&
-      signature !== "" &&
-      twilio.validateRequest(account.settings.authToken, signature, url, paramsOf(await c.req.text()));
+      (await signedByTwilio(
+        c,
+        account.settings.authToken,
+        smsInboundUrl(deps.publicBaseUrl, account.tenantId),
+      ));
     if (!valid)
       throw errors.forbidden("Forbidden: X-Twilio-Signature does not match the tenant's SMS account");
     await next();

@@ -1,14 +1,13 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
-import twilio from "twilio";
+import type { MiddlewareHandler } from "hono";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses } from "../../src/http/openapiParts.js";
-import type { ChannelAccount } from "../contract.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
-import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
+import { oncePerRequest, webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { isTwilioMessageStatus, receiptOfTwilioStatus } from "./statusReceipt.js";
 import { smsStatusCallbackUrl } from "./twilioSender.js";
+import { signedByTwilio } from "./twilioSignature.js";
 
 /** The fields of a status callback the hub reads; Twilio sends more, all of them signed. */
 const statusForm = z
@@ -36,37 +35,18 @@ const route = createRoute({
   responses: { 204: { description: "Recorded (or not news)" }, ...errorResponses("v1", [400, 403, 404]) },
 });
 
-/** Form parameters as Twilio's validator takes them (a repeated name becomes a list). */
-function paramsOf(text: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(text)) {
-    const seen = params[name];
-    params[name] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
-  }
-  return params;
-}
-
 export function registerSmsStatusRoute(app: OpenAPIHono<HubEnv>, deps: ChannelWebhookDeps): void {
-  // The middleware (signature) and the handler both need the tenant's account: one lookup per request.
-  const accounts = new WeakMap<Request, Promise<ChannelAccount<"sms"> | undefined>>();
-  const accountOf = (c: Context<HubEnv>) => {
-    let found = accounts.get(c.req.raw);
-    if (!found) {
-      const tenantId = webhookTenantId(c.req.param("tenantId"));
-      found = tenantId ? deps.accounts.find(tenantId, "sms") : Promise.resolve(undefined);
-      accounts.set(c.req.raw, found);
-    }
-    return found;
-  };
+  const accountOf = oncePerRequest((c) => {
+    const tenantId = webhookTenantId(c.req.param("tenantId"));
+    return tenantId ? deps.accounts.find(tenantId, "sms") : Promise.resolve(undefined);
+  });
 
   // Runs before the form is validated: an unsigned request is refused before it is parsed.
   const verifySignature: MiddlewareHandler<HubEnv> = async (c, next) => {
     const account = await accountOf(c);
     if (!account) throw errors.notFound("No SMS account for this tenant");
-    const signature = c.req.header("x-twilio-signature") ?? "";
-    const url = `${smsStatusCallbackUrl(deps.publicBaseUrl, account.tenantId)}${new URL(c.req.url).search}`;
-    const params = paramsOf(await c.req.text());
-    if (!signature || !twilio.validateRequest(account.settings.authToken, signature, url, params))
+    const signedUrl = smsStatusCallbackUrl(deps.publicBaseUrl, account.tenantId);
+    if (!(await signedByTwilio(c, account.settings.authToken, signedUrl)))
       throw errors.forbidden("Invalid X-Twilio-Signature");
     await next();
   };

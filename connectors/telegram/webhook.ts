@@ -1,19 +1,14 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { sameSecret } from "../../src/channelRoutes/sharedSecret.js";
-import {
-  plausibleTenantId,
-  webhookAccepted,
-  webhookTags,
-  webhookTenantParam,
-  webhookValidationHook,
-} from "../../src/channelRoutes/webhookParts.js";
+import { webhookAccepted, webhookTags, webhookValidationHook } from "../../src/channelRoutes/webhookParts.js";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses, json } from "../../src/http/openapiParts.js";
 import type { IntakeResult } from "../../src/inbound/intake.js";
 import type { InboundMessage } from "../../src/inbound/message.js";
 import type { TelegramSettings } from "../contract.js";
+import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { messagesOfUpdates, telegramWebhookBody } from "./update.js";
 
 export type TelegramWebhookDeps = {
@@ -32,8 +27,8 @@ const secretHeader = "x-telegram-bot-api-secret-token";
  */
 function telegramSecret(deps: TelegramWebhookDeps): MiddlewareHandler<HubEnv> {
   return async function telegramSecret(c, next) {
-    const tenantId = c.req.param("tenantId");
-    const account = plausibleTenantId(tenantId) ? await deps.account(tenantId) : undefined;
+    const tenantId = webhookTenantId(c.req.param("tenantId"));
+    const account = tenantId ? await deps.account(tenantId) : undefined;
     if (!sameSecret(c.req.header(secretHeader), account?.webhookSecret)) {
       throw errors.forbidden("Forbidden: the secret token does not match the tenant's Telegram account");
     }

@@ -1,12 +1,12 @@
-import { timingSafeEqual } from "node:crypto";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
+import { sameSecret } from "../../src/channelRoutes/sharedSecret.js";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses, json } from "../../src/http/openapiParts.js";
-import type { ChannelAccount, WhatsAppCloudSettings } from "../contract.js";
+import type { WhatsAppCloudSettings } from "../contract.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
-import { webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
+import { oncePerRequest, webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { cloudInboundMessages } from "./cloudInbound.js";
 import { cloudStatusReceipts, cloudWebhookSchema, verifyCloudSignature } from "./cloudStatuses.js";
 
@@ -60,30 +60,14 @@ const eventRoute = createRoute({
   },
 });
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, deps: ChannelWebhookDeps): void {
-  const accounts = new WeakMap<Request, Promise<WhatsAppCloudSettings>>();
   /** The tenant's Cloud API settings, or 404: a whatsapp-web account has no webhook. */
-  const settingsOf = (c: Context<HubEnv>) => {
-    let found = accounts.get(c.req.raw);
-    if (!found) {
-      const tenantId = webhookTenantId(c.req.param("tenantId"));
-      found = (tenantId ? deps.accounts.find(tenantId, "whatsapp") : Promise.resolve(undefined)).then(
-        (account?: ChannelAccount<"whatsapp">) => {
-          if (account?.provider !== "cloud")
-            throw errors.notFound("No WhatsApp Cloud API account for this tenant");
-          return account.settings;
-        },
-      );
-      accounts.set(c.req.raw, found);
-    }
-    return found;
-  };
+  const settingsOf = oncePerRequest(async (c): Promise<WhatsAppCloudSettings> => {
+    const tenantId = webhookTenantId(c.req.param("tenantId"));
+    const account = tenantId ? await deps.accounts.find(tenantId, "whatsapp") : undefined;
+    if (account?.provider !== "cloud") throw errors.notFound("No WhatsApp Cloud API account for this tenant");
+    return account.settings;
+  });
 
   const verifySignature: MiddlewareHandler<HubEnv> = async (c, next) => {
     const settings = await settingsOf(c);
@@ -96,7 +80,7 @@ export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, dep
   app.openapi(verifyRoute, async (c) => {
     const settings = await settingsOf(c);
     const query = c.req.valid("query");
-    if (!sameText(query["hub.verify_token"], settings.verifyToken))
+    if (!sameSecret(query["hub.verify_token"], settings.verifyToken))
       throw errors.forbidden("Wrong hub.verify_token");
     return c.text(query["hub.challenge"], 200);
   });

@@ -14,28 +14,31 @@ function lastAttempt(job: Job): boolean {
   return job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
 }
 
-/** Puts stored messages' jobs on the inbound queue (job ids deduplicate redeliveries). */
+/** A stored message's router job (its job id deduplicates redeliveries). */
+const inboundJob = (m: PendingInbound) => ({
+  payload: { tenantId: m.tenantId, messageId: m.messageId },
+  options: { jobId: m.jobId },
+});
+
+/** An outbound row's send job; the row id is the job id. */
+const outboundJob = (tenantId: string, outboundId: string) => ({
+  payload: { tenantId, outboundId },
+  options: { jobId: outboundId },
+});
+
+/** Puts stored messages' jobs on the inbound queue. */
 export function enqueueInbound(producer: Producer) {
   return async (jobs: readonly PendingInbound[]) => {
-    await producer.enqueueBulk(
-      "inbound",
-      jobs.map((j) => ({
-        payload: { tenantId: j.tenantId, messageId: j.messageId },
-        options: { jobId: j.jobId },
-      })),
-    );
+    await producer.enqueueBulk("inbound", jobs.map(inboundJob));
   };
 }
 
-/** Puts committed outbound rows' jobs on their queue; the row id is the job id. */
+/** Puts committed outbound rows' jobs on their queue. */
 export function enqueueOutbound(producer: Producer) {
   return async (tenantId: string, outboundIds: readonly string[]) => {
     await producer.enqueueBulk(
       "conversation-outbound",
-      outboundIds.map((outboundId) => ({
-        payload: { tenantId, outboundId },
-        options: { jobId: outboundId },
-      })),
+      outboundIds.map((id) => outboundJob(tenantId, id)),
     );
   };
 }
@@ -85,10 +88,10 @@ export function conversationReplySubscriber(db: Database, producer: Producer): E
 const sweepBatch = 500;
 
 /**
- * Re-enqueues what PostgreSQL says is waiting and Redis may have lost: inbound messages not routed
- * and outbound messages not sent, `strandedAfterMs` after they were written (a sweep interval: a
- * job that exists is left alone anyway, so the margin only saves lookups). A job still waiting, delayed or running is left alone; one that
- * finished without its row moving (a crash) is replaced.
+ * Re-enqueues what PostgreSQL says is waiting and Redis may have lost (Producer.requeueLost):
+ * inbound messages not routed and outbound messages not sent, `strandedAfterMs` after they were
+ * written (a sweep interval: a job that exists is left alone anyway, so the margin only saves
+ * lookups).
  */
 export function inboundSweepHandler(deps: { db: Database; producer: Producer; strandedAfterMs: number }) {
   const { strandedAfterMs } = deps;
@@ -96,19 +99,10 @@ export function inboundSweepHandler(deps: { db: Database; producer: Producer; st
     const inbound = await strandedInbound(deps.db, strandedAfterMs, sweepBatch);
     const outbound = await strandedOutbound(deps.db, strandedAfterMs, sweepBatch);
     const requeued = await Promise.all([
-      deps.producer.requeueLost(
-        "inbound",
-        inbound.map((m) => ({
-          payload: { tenantId: m.tenantId, messageId: m.messageId },
-          options: { jobId: m.jobId },
-        })),
-      ),
+      deps.producer.requeueLost("inbound", inbound.map(inboundJob)),
       deps.producer.requeueLost(
         "conversation-outbound",
-        outbound.map((o) => ({
-          payload: { tenantId: o.tenantId, outboundId: o.id },
-          options: { jobId: o.id },
-        })),
+        outbound.map((o) => outboundJob(o.tenantId, o.id)),
       ),
     ]);
     return { requeued: requeued[0] + requeued[1] };

@@ -4,15 +4,6 @@ import { fieldErrorsOf } from "../http/validation.js";
 
 export const webhookTags = ["Channel webhooks"];
 
-/** `{tenantId}` of a channel webhook: the tenant's id, as the provider was given it. */
-export const webhookTenantParam = z.object({
-  tenantId: z
-    .string()
-    .min(1)
-    .max(100)
-    .openapi({ param: { name: "tenantId", in: "path" }, example: "ten_019a8f6e4b7c7d2e9f10a1b2c3d4e5f6" }),
-});
-
 export const webhookAccepted = z
   .object({
     ok: z.literal(true),
@@ -50,9 +41,4 @@ function branchIssues(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue[] {
       issue.errors.find((branch) => !branch.some((i) => i.path.length === 0)) ?? issue.errors[0] ?? [];
     return branchIssues(matching.map((i) => ({ ...i, path: [...issue.path, ...i.path] })));
   });
-}
-
-/** A tenant id of a webhook path before anything is looked up with it. */
-export function plausibleTenantId(value: string | undefined): value is string {
-  return value !== undefined && /^[A-Za-z0-9_-]{1,100}$/.test(value);
 }

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
 import { outboundMessages } from "../db/schema/index.js";
 import { addUpgradeRoute, refuseUpgrade } from "../http/upgrades.js";
+import { listenOnChannel } from "../redis/channelListener.js";
 import { findTenant } from "../tenants/service.js";
 import { type ConnectionDeps, serveChat } from "./connection.js";
 import type { ServerFrame } from "./frames.js";
@@ -97,13 +98,9 @@ export async function attachWebChatSockets(server: Server, deps: WebChatSocketDe
     );
     if (written.includes(true)) await markDelivered(deps.db, tenantId, [outboundId], ["pending", "sent"]);
   };
-  const channel = webchatChannel(deps.redisPrefix);
-  const onMessage = (from: string, raw: string) => {
-    if (from !== channel) return;
+  const stopListening = await listenOnChannel(deps.subscriber, webchatChannel(deps.redisPrefix), (raw) => {
     push(raw).catch((err: unknown) => deps.logger.warn({ err }, "could not push a web chat message"));
-  };
-  deps.subscriber.on("message", onMessage);
-  await deps.subscriber.subscribe(channel);
+  });
 
   return {
     get connected() {
@@ -111,8 +108,7 @@ export async function attachWebChatSockets(server: Server, deps: WebChatSocketDe
     },
     async close() {
       removeRoute();
-      deps.subscriber.off("message", onMessage);
-      await deps.subscriber.unsubscribe(channel).catch(() => undefined);
+      await stopListening();
       for (const ws of wss.clients) ws.close(1001, "server shutting down");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

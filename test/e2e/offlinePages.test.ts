@@ -1,9 +1,9 @@
-import { existsSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { type ServerType, serve } from "@hono/node-server";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueNames } from "../../queues/catalog.js";
+import { launchChromium } from "../support/browser.js";
 import { createTestHub, type TestHub, testAdminToken } from "../support/testHub.js";
 
 /**
@@ -11,7 +11,6 @@ import { createTestHub, type TestHub, testAdminToken } from "../support/testHub.
  * opens them from a real hub server, and every request the pages make to any other host is
  * aborted and fails the test. Nothing leaves the machine.
  */
-const chromiumPath = "/usr/bin/chromium";
 // A loaded 2-core machine: the first render of Scalar's 3.5 MB bundle can take many seconds.
 const pageTimeoutMs = 60_000;
 
@@ -21,26 +20,11 @@ let origin: string;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath))
-    throw new Error(`${chromiumPath} is missing: .ci/run installs Debian's chromium`);
   hub = await createTestHub();
   server = serve({ fetch: hub.app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise((resolve) => server.once("listening", resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    timeout: pageTimeoutMs,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium(pageTimeoutMs);
 }, 120_000);
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../support/browser.js";
 import { type WebchatHub, webchatHub } from "./support.js";
 
 /**
@@ -8,29 +8,14 @@ import { type WebchatHub, webchatHub } from "./support.js";
  * server, a customer typing, the ticket in the desk, the agent's reply appearing on the page. Every
  * request the page makes to any other host is aborted and fails the test.
  */
-const chromiumPath = "/usr/bin/chromium";
 const pageTimeoutMs = 30_000;
 
 let t: WebchatHub;
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install chromium`);
   t = await webchatHub();
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    timeout: pageTimeoutMs,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium(pageTimeoutMs);
 }, 120_000);
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import type { Database } from "../../db/client.js";
 import { notificationDeliveries, notifications } from "../../db/schema/index.js";
 import { addUpgradeRoute, refuseUpgrade as refuse } from "../../http/upgrades.js";
 import type { Logger } from "../../logger.js";
+import { listenOnChannel } from "../../redis/channelListener.js";
 import { inAppChannel } from "./announcer.js";
 import { type LiveRecipient, redeemLiveTicket } from "./tickets.js";
 
@@ -113,13 +114,9 @@ export async function attachLiveSockets(
         at: new Date(),
       });
   };
-  const channel = inAppChannel(deps.redisPrefix);
-  const onMessage = (from: string, raw: string) => {
-    if (from !== channel) return;
+  const stopListening = await listenOnChannel(deps.subscriber, inAppChannel(deps.redisPrefix), (raw) => {
     push(raw).catch((err: unknown) => deps.logger.warn({ err }, "could not push an in-app notification"));
-  };
-  deps.subscriber.on("message", onMessage);
-  await deps.subscriber.subscribe(channel);
+  });
   const removeRoute = addUpgradeRoute(server, {
     matches: (pathname) => pathname === liveSocketPath,
     handle: onUpgrade,
@@ -131,8 +128,7 @@ export async function attachLiveSockets(
     },
     async close() {
       removeRoute();
-      deps.subscriber.off("message", onMessage);
-      await deps.subscriber.unsubscribe(channel).catch(() => undefined);
+      await stopListening();
       for (const set of sockets.values()) for (const ws of set) ws.close(1001, "server shutting down");
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },
