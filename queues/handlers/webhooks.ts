@@ -67,16 +67,18 @@ function limitsOf(deps: Deps, destination: string): Promise<DestinationLimits> {
 }
 
 /**
- * How long a job refused a slot waits before it asks again: the limiter's hint, at least a growing
- * back-off by how often this job was refused already (so a long backlog for one slow partner polls
- * Redis a few times a second, not in a loop), at most a few seconds, with jitter so a refused
- * backlog does not come back at once.
+ * How long a job refused a slot waits before it asks again. Refused by rate, it sleeps until the
+ * turn the limiter reserved for it, however far away (a backlog is paced, not polled). Refused
+ * because every slot is taken when its turn came: the limiter's hint, at least a growing back-off
+ * by how often this job was refused already, at most a few seconds, with jitter so such jobs do not
+ * come back at once.
  */
-function deferMs(job: Job, retryAfterMs: number): number {
+function deferMs(job: Job, permit: { reason: "concurrency" | "rate"; retryAfterMs: number }): number {
+  if (permit.reason === "rate") return permit.retryAfterMs;
   // BullMQ counts every start of a job; attemptsMade counts only its failed runs.
   const refusals = Math.max(0, job.attemptsStarted - job.attemptsMade - 1);
   const backoff = Math.min(maxDeferMs, minDeferMs * 2 ** Math.min(refusals, 8));
-  return Math.round(Math.min(Math.max(retryAfterMs, backoff), maxDeferMs) * (1 + Math.random() * 0.5));
+  return Math.round(Math.min(Math.max(permit.retryAfterMs, backoff), maxDeferMs) * (1 + Math.random() * 0.5));
 }
 const minDeferMs = 50;
 const maxDeferMs = 3000;
@@ -103,7 +105,7 @@ export function webhookDeliveryHandler(deps: Deps) {
     const permit = await deps.limiter.acquire(destination, job.id ?? deliveryId, limits, holdMs);
     if (!permit.granted) {
       deps.metrics.webhookDeferrals.inc({ reason: permit.reason });
-      return putBack(job, token, deferMs(job, permit.retryAfterMs));
+      return putBack(job, token, deferMs(job, permit));
     }
     let result: Awaited<ReturnType<typeof deliverWebhook>>;
     try {

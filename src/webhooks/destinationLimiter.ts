@@ -12,60 +12,116 @@ export type Permit =
  * Both limits of one destination, checked and taken together in one Redis script: one round trip
  * per attempt, and nothing taken unless both allow it.
  *
+ * Starts are paced, not polled for. The pace is a generic cell rate algorithm (GCRA, as
+ * redis-cell and rate-limiter-flexible's leaky bucket count): a destination has a theoretical
+ * arrival time `tat`, each start moves it one interval on, and a start is allowed while `tat` is
+ * at most a second ahead of now (so an idle destination may start a second's worth at once, as a
+ * per-second limit reads). A job refused is not told "later": it is given the instant its turn
+ * comes, the reservation is kept under its id, and it sleeps until then. A backlog of any size
+ * for one partner therefore costs Redis one ask per job and turn, never a poll per job per
+ * second; polling a backlog of tens of thousands saturated Redis and starved every other part of
+ * the hub of it (the ticket benchmark's collapse in its third round, session 6).
+ *
+ * The interval is the longer of 1/rate and (average attempt duration / concurrency): a slow
+ * partner's backlog is paced at what its concurrency can carry, measured from the attempts'
+ * durations (an exponential moving average kept beside `tat`), so its jobs, too, come back about
+ * when a slot frees rather than to find it full.
+ *
  * Concurrency is a counting semaphore with leases, a sorted set of holders scored by when their
  * lease lapses. Lapsed leases (a worker killed mid-attempt) are dropped before counting, so a crash
  * frees its slot once the lease runs out; a holder asking again (the same job after a crash)
- * renews its own. The rate is a counter per destination and one-second window (as
- * rate-limiter-flexible's fixed window counts, here in the same script): at most ratePerSecond
- * starts in each window. Redis's own clock times both, so workers' clocks never disagree.
+ * renews its own. A job whose turn came and that finds every slot taken keeps its turn (its
+ * reservation stays, due) and asks again shortly, without queueing behind the backlog again.
+ * Redis's own clock times everything, so workers' clocks never disagree.
  *
  * Answers {0, 0} when granted; {1, ms} when the concurrency is full (ms until the oldest lease
- * lapses at the latest); {2, ms} when the window's starts are spent (ms until the next window).
+ * lapses at the latest); {2, ms} when the job's turn is ms away.
  */
 const acquireLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local leaseMs = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local holding = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not holding and redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local leases, pace, turns = KEYS[1], KEYS[2], KEYS[3]
+local holder, maxConcurrency, leaseMs, rate = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local burstMs = 1000
+local forgetMs = 3600000
+redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+if redis.call('ZSCORE', leases, holder) then
+  redis.call('ZADD', leases, now + leaseMs, holder)
+  return {0, 0}
+end
+local turn = redis.call('ZSCORE', turns, holder)
+if turn then
+  turn = tonumber(turn)
+  if turn > now then return {2, math.ceil(turn - now)} end
+else
+  local interval = 1000 / rate
+  local averageMs = tonumber(redis.call('HGET', pace, 'avg') or '0')
+  if averageMs / maxConcurrency > interval then interval = averageMs / maxConcurrency end
+  local tat = tonumber(redis.call('HGET', pace, 'tat') or '0')
+  if tat < now then tat = now end
+  tat = tat + interval
+  redis.call('HSET', pace, 'tat', tat)
+  redis.call('PEXPIRE', pace, math.ceil(tat - now) + forgetMs)
+  if tat - now > burstMs then
+    turn = tat - burstMs
+    redis.call('ZREMRANGEBYSCORE', turns, '-inf', now - forgetMs)
+    redis.call('ZADD', turns, turn, holder)
+    redis.call('PEXPIRE', turns, math.ceil(turn - now) + forgetMs)
+    return {2, math.ceil(turn - now)}
+  end
+end
+if redis.call('ZCARD', leases) >= maxConcurrency then
+  if not turn then
+    redis.call('ZADD', turns, now, holder)
+    redis.call('PEXPIRE', turns, forgetMs)
+  end
+  local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
   return {1, tonumber(oldest[2]) - now}
 end
-local window = math.floor(now / 1000)
-local rateKey = KEYS[2] .. ':' .. window
-local started = tonumber(redis.call('GET', rateKey) or '0')
-if started >= tonumber(ARGV[4]) then
-  return {2, (window + 1) * 1000 - now}
-end
-redis.call('INCR', rateKey)
-redis.call('PEXPIRE', rateKey, 2000)
-redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], leaseMs)
+if turn then redis.call('ZREM', turns, holder) end
+redis.call('ZADD', leases, now + leaseMs, holder)
+redis.call('PEXPIRE', leases, leaseMs)
 return {0, 0}
+`;
+
+/**
+ * Frees a holder's slot and folds its attempt's duration into the destination's average (weight
+ * 1/8 for the newest), which paces the starts of a partner slower than its rate allows.
+ */
+const releaseLua = `
+redis.call('ZREM', KEYS[1], ARGV[1])
+local durationMs = tonumber(ARGV[2])
+local averageMs = tonumber(redis.call('HGET', KEYS[2], 'avg') or '-1')
+if averageMs < 0 then averageMs = durationMs else averageMs = averageMs + (durationMs - averageMs) / 8 end
+redis.call('HSET', KEYS[2], 'avg', averageMs)
+if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], 3600000) end
+return 0
 `;
 
 type LimiterClient = Redis & {
   webhookAcquire(
     leaseKey: string,
-    rateKey: string,
+    paceKey: string,
+    turnsKey: string,
     holder: string,
     maxConcurrency: number,
     leaseMs: number,
     ratePerSecond: number,
   ): Promise<[number, number]>;
+  webhookRelease(leaseKey: string, paceKey: string, holder: string, durationMs: number): Promise<number>;
 };
 
 /**
  * Per-destination concurrency and rate limits shared by every worker process, in Redis. A job that
- * may not run yet is not waited for in a worker slot: the caller puts it back as delayed, so a slow
- * or throttled partner occupies at most its own limit of the queue's slots and the others' jobs go
- * on. Keys are under the hub's prefix (a Cluster hash tag), per destination.
+ * may not run yet is not waited for in a worker slot: the caller puts it back as delayed until its
+ * turn, so a slow or throttled partner occupies at most its own limit of the queue's slots and the
+ * others' jobs go on. Keys are under the hub's prefix (a Cluster hash tag), per destination.
  */
 export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick<Logger, "warn">) {
   const client = redis as LimiterClient;
   if (typeof client.webhookAcquire !== "function") {
-    client.defineCommand("webhookAcquire", { numberOfKeys: 2, lua: acquireLua });
+    client.defineCommand("webhookAcquire", { numberOfKeys: 3, lua: acquireLua });
+    client.defineCommand("webhookRelease", { numberOfKeys: 2, lua: releaseLua });
   }
   return {
     /**
@@ -81,9 +137,11 @@ export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick
       leaseMs: number,
     ): Promise<Permit> {
       const leaseKey = `${keyPrefix}:webhook-lease:${destination}`;
+      const paceKey = `${keyPrefix}:webhook-pace:${destination}`;
       const [verdict, waitMs] = await client.webhookAcquire(
         leaseKey,
-        `${keyPrefix}:webhook-rate:${destination}`,
+        paceKey,
+        `${keyPrefix}:webhook-turns:${destination}`,
         holder,
         limits.maxConcurrency,
         leaseMs,
@@ -91,11 +149,12 @@ export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick
       );
       if (verdict === 1) return { granted: false, reason: "concurrency", retryAfterMs: waitMs };
       if (verdict === 2) return { granted: false, reason: "rate", retryAfterMs: waitMs };
+      const grantedAt = Date.now();
       return {
         granted: true,
         release: () => {
-          redis
-            .zrem(leaseKey, holder)
+          client
+            .webhookRelease(leaseKey, paceKey, holder, Date.now() - grantedAt)
             .catch((err: unknown) =>
               logger.warn({ err, destination }, "could not release a webhook destination's slot"),
             );

@@ -88,27 +88,59 @@ describe("the destination limiter (Redis)", () => {
     );
   });
 
-  it("starts at most ratePerSecond attempts in a second, and says when the next may start", async () => {
+  it("starts at most ratePerSecond attempts in a second, and gives each job refused its own turn", async () => {
     const limiter = destinationLimiter(
       redis,
       bullPrefix(hub.prefix),
       createLogger({ level: "silent", pretty: false }),
     );
     const limits = { maxConcurrency: 100, ratePerSecond: 3 };
-    // The window is Redis's second: start early in one, so the five asks fall in the same window.
-    const [, micros] = await redis.time();
-    const intoSecondMs = Math.floor(Number(micros) / 1000);
-    if (intoSecondMs > 500) await new Promise((resolve) => setTimeout(resolve, 1005 - intoSecondMs));
     const permits = [];
-    for (let i = 0; i < 5; i++) permits.push(await limiter.acquire("whe_rate", `job-${i}`, limits, 60_000));
-    expect(permits.map((p) => p.granted)).toEqual([true, true, true, false, false]);
-    const refused = permits[3];
-    if (refused?.granted !== false) throw new Error("expected a refusal");
-    expect(refused.reason).toBe("rate");
-    expect(refused.retryAfterMs).toBeGreaterThan(0);
-    expect(refused.retryAfterMs).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 6; i++) permits.push(await limiter.acquire("whe_rate", `job-${i}`, limits, 60_000));
+    expect(permits.map((p) => p.granted)).toEqual([true, true, true, false, false, false]);
+    const waits = permits.slice(3).map((p) => {
+      if (p.granted || p.reason !== "rate") throw new Error("expected a refusal by rate");
+      return p.retryAfterMs;
+    });
+    // One turn a third of a second apart, in the order asked: a backlog is paced, not polled.
+    for (const [i, wait] of waits.entries()) {
+      expect(wait).toBeGreaterThan(333 * (i + 1) - 100);
+      expect(wait).toBeLessThanOrEqual(333 * (i + 1) + 1);
+    }
+    // Asking again before its turn takes no new turn: it is told the same instant.
+    const early = await limiter.acquire("whe_rate", "job-5", limits, 60_000);
+    expect(early).toMatchObject({ granted: false, reason: "rate" });
+    if (!early.granted) expect(early.retryAfterMs).toBeLessThanOrEqual(waits[2] ?? 0);
+    const later = await limiter.acquire("whe_rate", "job-6", limits, 60_000);
+    if (later.granted) throw new Error("expected a refusal");
+    expect(later.retryAfterMs).toBeGreaterThan(waits[2] ?? 0);
     // A refusal by rate takes no concurrency slot: only the three granted hold one.
     expect(await redis.zcard(`${bullPrefix(hub.prefix)}:webhook-lease:whe_rate`)).toBe(3);
+    // At its turn the job is let through.
+    await new Promise((resolve) => setTimeout(resolve, waits[0] ?? 0));
+    expect((await limiter.acquire("whe_rate", "job-3", limits, 60_000)).granted).toBe(true);
+  });
+
+  it("paces a slow destination's starts at what its concurrency carries, from its attempts' durations", async () => {
+    const limiter = destinationLimiter(
+      redis,
+      bullPrefix(hub.prefix),
+      createLogger({ level: "silent", pretty: false }),
+    );
+    const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
+    const first = await limiter.acquire("whe_slow", "job-a", limits, 60_000);
+    if (!first.granted) throw new Error("expected a slot");
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    first.release();
+    // Attempts of about 400 ms on two slots: about one start per 200 ms, not 1000 a second.
+    const turns = [];
+    for (let i = 0; i < 12; i++) turns.push(await limiter.acquire("whe_slow", `job-${i}`, limits, 60_000));
+    const refused = turns.filter((p) => !p.granted);
+    expect(refused.length).toBeGreaterThan(0);
+    const last = turns.at(-1);
+    if (last?.granted !== false) throw new Error("expected the last to wait");
+    expect(last.reason).toBe("rate");
+    expect(last.retryAfterMs).toBeGreaterThan(900);
   });
 });
 
