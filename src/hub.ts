@@ -6,6 +6,7 @@ import { conversationSenders, telegramAccountsToPoll, whatsappWebTenants } from 
 import { startTelegramPolling } from "../connectors/telegram/polling.js";
 import { realWebClientFactory } from "../connectors/whatsapp/webClientFactory.js";
 import { startWhatsAppWebGateway, type WhatsAppWebGateway } from "../connectors/whatsapp/webGateway.js";
+import { type RemoteWebClients, remoteWebClients } from "../connectors/whatsapp/webRemote.js";
 import { reconnectBackoff } from "../connectors/whatsapp/webSession.js";
 import { webSessionStatusStore } from "../connectors/whatsapp/webSessionState.js";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
@@ -114,12 +115,23 @@ export async function startHub(
     const receipts = deliveryReceiptSink({ db: database.db, enqueue: enqueueDeliveriesNow });
     const blobs = createFilesystemBlobStore(config.attachments.blobDir);
     const channelAccounts = channelAccountReader(database.db, config.channels.secretKeys);
-    // whatsapp-web.js sends through the session this process holds, if it holds the tenant's (gateway role).
+    // whatsapp-web.js sends through the session this process holds (gateway role), else through
+    // the gateway process that holds it (connectors/whatsapp/webRemote.ts).
     let webGateway: WhatsAppWebGateway | undefined;
-    const whatsappWebClient = (tenantId: string) => webGateway?.clientFor(tenantId);
+    let remoteWeb: RemoteWebClients | undefined;
+    const whatsappWebClient = (tenantId: string) =>
+      webGateway?.clientFor(tenantId) ?? remoteWeb?.clientFor(tenantId);
 
     if (runsWorkers(config.role)) {
       const workerConnection = connect("worker");
+      const remote = await remoteWebClients({
+        subscriber: connect("client"),
+        publisher: producerConnection,
+        prefix: config.redis.prefix,
+        timeoutMs: config.channels.providerTimeoutMs,
+      });
+      remoteWeb = remote;
+      closers.push(() => remote.close());
       const senders = accountSenderSource({
         accounts: channelAccountReader(database.db, config.channels.secretKeys),
         senderDeps: {
@@ -224,6 +236,7 @@ export async function startHub(
       const redis = connect("producer");
       const gateway = startWhatsAppWebGateway({
         redis,
+        subscriber: connect("client"),
         keyPrefix: config.redis.prefix,
         tenants: whatsappWebTenants(database.db),
         statuses: webSessionStatusStore(redis, config.redis.prefix),

@@ -2,11 +2,14 @@ import type { Redis } from "ioredis";
 import type { Logger } from "../../src/logger.js";
 import { acquireLease, type SessionLease } from "../../src/redis/sessionLock.js";
 import type { WhatsAppWebClient } from "../contract.js";
+import { serveWebClientCalls } from "./webRemote.js";
 import { startWebSession, type WebSession, type WebSessionDeps } from "./webSession.js";
 import type { WebSessionStatusStore } from "./webSessionState.js";
 
 export type WebGatewayDeps = {
   redis: Redis;
+  /** A connection for subscribing: the held sessions serve other processes' sends through it. */
+  subscriber: Redis;
   /** Prefix of the lease keys (`<prefix>:whatsapp-web:<tenantId>`). */
   keyPrefix: string;
   /** Tenants with an enabled whatsapp-web account, read again every refreshMs. */
@@ -28,7 +31,13 @@ export type WhatsAppWebGateway = {
   stop(): Promise<void>;
 };
 
-type Held = { session: WebSession; lease: SessionLease; renewal: NodeJS.Timeout };
+type Held = {
+  session: WebSession;
+  lease: SessionLease;
+  renewal: NodeJS.Timeout;
+  /** Stops serving other processes' calls (webRemote.ts); set once the subscription is in place. */
+  serving: Promise<() => Promise<void>>;
+};
 
 /**
  * whatsapp-web.js sessions in the gateway role. WhatsApp Web allows one browser per linked session,
@@ -54,6 +63,7 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
     if (!entry) return;
     held.delete(tenantId);
     clearInterval(entry.renewal);
+    await entry.serving.then((stop) => stop()).catch(() => undefined);
     await entry.session.stop();
     if (stillHeld) await deps.statuses.clear(tenantId).catch(() => undefined);
     await entry.lease.release().catch(() => undefined);
@@ -85,7 +95,18 @@ export function startWhatsAppWebGateway(deps: WebGatewayDeps): WhatsAppWebGatewa
       },
       Math.max(10, Math.floor(deps.leaseMs / 3)),
     );
-    held.set(tenantId, { session, lease, renewal });
+    const serving = serveWebClientCalls({
+      subscriber: deps.subscriber,
+      publisher: deps.redis,
+      prefix: deps.keyPrefix,
+      tenantId,
+      client: () => session.readyClient(),
+      logger: deps.logger,
+    });
+    serving.catch((err: unknown) =>
+      deps.logger.warn({ tenantId, err }, "whatsapp-web: other processes cannot send through this session"),
+    );
+    held.set(tenantId, { session, lease, renewal, serving });
     deps.logger.info({ tenantId }, "whatsapp-web: this gateway holds the session");
   };
 

@@ -1,11 +1,15 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ChannelAccount, OutboundMessage } from "../../connectors/contract.js";
 import { startWhatsAppWebGateway, type WhatsAppWebGateway } from "../../connectors/whatsapp/webGateway.js";
+import { type RemoteWebClients, remoteWebClients } from "../../connectors/whatsapp/webRemote.js";
+import { whatsappWebSender } from "../../connectors/whatsapp/webSender.js";
 import { webSessionStatusStore } from "../../connectors/whatsapp/webSessionState.js";
 import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import { acceptInbound } from "../../src/inbound/intake.js";
 import { conversationReceipts } from "../../src/inbound/receipts.js";
 import { createLogger } from "../../src/logger.js";
+import { senderDeps } from "../connectors/senderDeps.js";
 import { testRedisUrl } from "../support/env.js";
 import { FakeWhatsAppWebClient, incomingMessage } from "../support/fakes/whatsappWebClient.js";
 import { type InboundHub, inboundHub } from "./support.js";
@@ -14,12 +18,20 @@ let t: InboundHub;
 const gateways: WhatsAppWebGateway[] = [];
 const connections: Redis[] = [];
 
+let remote: RemoteWebClients;
+
 beforeAll(async () => {
-  // The hub's senders send through whichever test gateway holds the tenant's ready session.
-  t = await inboundHub({}, { whatsappWebClient: (id) => gateways.map((g) => g.clientFor(id)).find(Boolean) });
+  // The hub's workers hold no session, as in a deployment with ROLE=worker and ROLE=gateway apart:
+  // they send through whichever test gateway holds the tenant's session, over Redis.
+  t = await inboundHub({}, { whatsappWebClient: (id) => remote.clientFor(id) });
+  const publisher = new Redis(testRedisUrl);
+  const subscriber = new Redis(testRedisUrl);
+  connections.push(publisher, subscriber);
+  remote = await remoteWebClients({ subscriber, publisher, prefix: t.hub.prefix, timeoutMs: 2000 });
 });
 
 afterAll(async () => {
+  await remote?.close();
   await Promise.all(gateways.map((g) => g.stop()));
   for (const c of connections) c.disconnect();
   await t.close();
@@ -31,10 +43,12 @@ afterAll(async () => {
  */
 function gateway(tenantIds: readonly string[]) {
   const redis = new Redis(testRedisUrl);
-  connections.push(redis);
+  const subscriber = new Redis(testRedisUrl);
+  connections.push(redis, subscriber);
   const clients: FakeWhatsAppWebClient[] = [];
   const running = startWhatsAppWebGateway({
     redis,
+    subscriber,
     keyPrefix: t.hub.prefix,
     tenants: async () => tenantIds,
     statuses: webSessionStatusStore(redis, t.hub.prefix),
@@ -58,7 +72,7 @@ function gateway(tenantIds: readonly string[]) {
     refreshMs: 50,
   });
   gateways.push(running);
-  return { running, clients, latest: () => clients.at(-1) as FakeWhatsAppWebClient };
+  return { running, redis, clients, latest: () => clients.at(-1) as FakeWhatsAppWebClient };
 }
 
 /** A tenant (with the desk's agents) whose WhatsApp account is whatsapp-web.js. */
@@ -154,6 +168,55 @@ describe("whatsapp-web.js in the gateway role", () => {
     expect((await deliveryOf()).attachments).toMatchObject([{ mimeType: "image/png" }]);
   });
 
+  it("sends from a process without the session through the gateway holding it; with no holder the send is transient at once", async () => {
+    const { tenantId } = await tenantWithWhatsAppWeb("waweb-remote");
+    const account: ChannelAccount<"whatsapp"> = {
+      tenantId,
+      channel: "whatsapp",
+      provider: "web",
+      enabled: true,
+      updatedAt: new Date(),
+      settings: {},
+    };
+    const sender = whatsappWebSender(
+      account,
+      senderDeps({ whatsappWebClient: (id) => remote.clientFor(id) }),
+    );
+    const message = (to: string): OutboundMessage<"whatsapp"> => ({
+      deliveryId: "dlv_remote",
+      tenantId,
+      to,
+      content: { channel: "whatsapp", kind: "text", text: "Halo dari agen" },
+    });
+    const reasonOf = async (to: string) => {
+      const result = await sender.send(message(to));
+      return "reason" in result ? result.reason : result.outcome;
+    };
+    expect(await sender.send(message("+62 813-5555-0000"))).toEqual({
+      outcome: "transient",
+      reason: "whatsapp-web: no gateway holds the session",
+    });
+
+    const g = gateway([tenantId]);
+    await expect.poll(() => g.clients.length).toBe(1);
+    // Held but not ready yet: the holder says so.
+    await expect.poll(() => reasonOf("+6281355550000")).toBe("whatsapp-web: the session is not ready");
+    g.latest().emit("ready");
+    await expect.poll(() => g.running.clientFor(tenantId)).toBe(g.latest());
+    const sent = await sender.send(message("+62 813-5555-0000"));
+    expect(g.latest().sent).toEqual([
+      { chatId: "6281355550000@c.us", content: "Halo dari agen", id: expect.any(String) },
+    ]);
+    expect(sent).toEqual({ outcome: "sent", providerMessageId: g.latest().sent[0]?.id });
+    expect(await sender.send(message("+6289999"))).toEqual({
+      outcome: "permanent",
+      reason: "whatsapp-web: the number is not on WhatsApp",
+    });
+
+    await g.running.stop();
+    expect(await reasonOf("+6281355550000")).toBe("whatsapp-web: no gateway holds the session");
+  });
+
   it("reconnects with backoff when WhatsApp Web disconnects: the client is destroyed and a new one started; stopping clears the state", async () => {
     const { tenantId } = await tenantWithWhatsAppWeb("waweb-reconnect");
     const g = gateway([tenantId]);
@@ -200,7 +263,7 @@ describe("whatsapp-web.js in the gateway role", () => {
     await expect.poll(() => one.running.holding()).toEqual([tenantId]);
     const two = gateway([tenantId]);
     // The holder's connection dies as with a crashed process: it renews nothing, releases nothing.
-    connections.at(-2)?.disconnect();
+    one.redis.disconnect();
     await expect.poll(() => two.running.holding(), { timeout: 10_000 }).toEqual([tenantId]);
     await expect.poll(() => one.running.holding(), { timeout: 10_000 }).toEqual([]);
     expect(one.latest().destroyed).toBe(true);
