@@ -2,6 +2,7 @@ import { z } from "zod";
 import { estimatedEntropyBits, minimumAdminTokenBits } from "./auth/secretStrength.js";
 import { type NotificationChannel, notificationChannels } from "./notifications/vocabulary.js";
 import { type Keyring, parseKeyring } from "./secrets/keyring.js";
+import { originOf } from "./webchat/origin.js";
 import { type Cidr, parseCidr } from "./webhooks/destinationPolicy.js";
 
 /**
@@ -238,14 +239,6 @@ const configSchema = z.object({
 });
 
 /** `scheme://host[:port]` of an http(s) origin as written, or undefined when it is anything else. */
-function originOf(text: string): string | undefined {
-  if (!URL.canParse(text)) return undefined;
-  const url = new URL(text);
-  if (!/^https?:$/.test(url.protocol) || (url.pathname !== "/" && url.pathname !== "")) return undefined;
-  if (url.search || url.hash || url.username) return undefined;
-  return url.origin;
-}
-
 function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat("en", { timeZone: zone });

@@ -72,7 +72,7 @@ const updateTenantRoute = createRoute({
   tags,
   security,
   summary:
-    "Enable or disable a tenant (a disabled tenant's keys stop working), or set its SCT07 level and phone region",
+    "Enable or disable a tenant (a disabled tenant's keys stop working), or set its SCT07 level, phone region and web chat sites",
   request: {
     params: tenantParam,
     body: {
@@ -81,7 +81,7 @@ const updateTenantRoute = createRoute({
         z
           .object({ status: z.enum(tenantStatuses).optional(), ...tenantSettingsFields() })
           .refine((b) => Object.values(b).some((v) => v !== undefined), {
-            message: "give status, level or defaultRegion",
+            message: "give status, level, defaultRegion or webchatOrigins",
             path: ["status"],
           })
           .openapi("UpdateTenant"),
@@ -186,7 +186,7 @@ export function registerAdminRoutes(app: OpenAPIHono<HubEnv>, db: Database): voi
     const tenant = await requireTenant(db, c.req.valid("param").tenantId);
     const { status, ...settings } = c.req.valid("json");
     let updated = tenant;
-    if (settings.level !== undefined || settings.defaultRegion !== undefined) {
+    if (Object.values(settings).some((v) => v !== undefined)) {
       const changed = await updateTenantSettings(db, tenant.id, settings, adminActor);
       if (!changed) throw errors.notFound("Tenant not found");
       updated = changed;

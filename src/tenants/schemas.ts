@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { isKnownRegion } from "../customers/addresses.js";
 import { tenantLevels, tenantStatuses } from "../db/schema/index.js";
+import { originOf } from "../webchat/origin.js";
 import type { Tenant } from "./service.js";
 
 export const tenantSchema = z
@@ -11,6 +12,7 @@ export const tenantSchema = z
     status: z.enum(tenantStatuses),
     level: z.enum(tenantLevels),
     defaultRegion: z.string().nullable().openapi({ example: "ID" }),
+    webchatOrigins: z.array(z.string()).openapi({ example: ["https://www.banksulutgo.co.id"] }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -27,7 +29,10 @@ export const createTenantSchema = z
   })
   .openapi("CreateTenant");
 
-/** SCT07 settings an operator sets on a tenant: its configuration level and its phone region. */
+/**
+ * Settings an operator sets on a tenant: its SCT07 configuration level, its phone region and the
+ * sites that may embed its web chat.
+ */
 export function tenantSettingsFields() {
   return {
     level: z
@@ -40,6 +45,25 @@ export function tenantSettingsFields() {
       .nullable()
       .optional()
       .openapi({ description: "Region of phone numbers written without a country code", example: "ID" }),
+    webchatOrigins: z
+      .array(
+        z
+          .string()
+          .max(300)
+          .transform((text, ctx) => {
+            const origin = originOf(text.trim());
+            if (origin) return origin;
+            ctx.addIssue({ code: "custom", message: "must be an origin such as https://www.bank.example" });
+            return z.NEVER;
+          }),
+      )
+      .max(20)
+      .optional()
+      .openapi({
+        description:
+          "Sites whose pages may open this tenant's web chat (the whole list, replacing the previous one), besides WEBCHAT_ALLOWED_ORIGINS",
+        example: ["https://www.banksulutgo.co.id"],
+      }),
   };
 }
 

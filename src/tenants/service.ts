@@ -10,11 +10,15 @@ import { forgetTenantProfile } from "./profile.js";
 
 export type Tenant = Pick<
   TenantRow,
-  "id" | "slug" | "name" | "status" | "level" | "defaultRegion" | "createdAt" | "updatedAt"
+  "id" | "slug" | "name" | "status" | "level" | "defaultRegion" | "webchatOrigins" | "createdAt" | "updatedAt"
 >;
 
-/** SCT07 settings of a tenant: its configuration level and its phone region. */
-export type TenantSettings = { level?: TenantLevel | undefined; defaultRegion?: string | null | undefined };
+/** Settings of a tenant: its SCT07 configuration level, its phone region, the sites embedding its web chat. */
+export type TenantSettings = {
+  level?: TenantLevel | undefined;
+  defaultRegion?: string | null | undefined;
+  webchatOrigins?: string[] | undefined;
+};
 
 export type CreateTenantResult = { ok: true; tenant: Tenant } | { ok: false; reason: "slug_taken" };
 
@@ -32,6 +36,7 @@ export async function createTenant(
         name: input.name,
         ...(input.level ? { level: input.level } : {}),
         defaultRegion: input.defaultRegion ?? null,
+        webchatOrigins: [...new Set(input.webchatOrigins ?? [])],
       })
       .onConflictDoNothing({ target: tenants.slug })
       .returning();
@@ -98,7 +103,10 @@ export async function setTenantStatus(
   return result;
 }
 
-/** Changes a tenant's SCT07 level or phone region; this process sees it at once, others within 30 s. */
+/**
+ * Changes a tenant's SCT07 level, phone region or web chat sites; this process sees the first two at
+ * once, others within 30 s; the sites count from the next socket opened.
+ */
 export async function updateTenantSettings(
   db: Database,
   tenantId: string,
@@ -111,6 +119,9 @@ export async function updateTenantSettings(
       .set({
         ...(settings.level ? { level: settings.level } : {}),
         ...(settings.defaultRegion !== undefined ? { defaultRegion: settings.defaultRegion } : {}),
+        ...(settings.webchatOrigins !== undefined
+          ? { webchatOrigins: [...new Set(settings.webchatOrigins)] }
+          : {}),
         updatedAt: new Date(),
       })
       .where(eq(tenants.id, tenantId))
@@ -121,7 +132,11 @@ export async function updateTenantSettings(
       type: eventTypes.tenantSettingsChanged,
       subject: { type: "tenant", id: tenantId },
       actor,
-      payload: { level: updated.level, defaultRegion: updated.defaultRegion },
+      payload: {
+        level: updated.level,
+        defaultRegion: updated.defaultRegion,
+        webchatOrigins: updated.webchatOrigins,
+      },
     });
     return updated;
   });

@@ -26,7 +26,7 @@ const routes = {
     tags,
     summary: "The embeddable web chat widget",
     description:
-      'Embed it with one script tag: `<script src="https://HUB/webchat/widget.js" data-tenant="TENANT" defer></script>`. It opens the web chat socket of the hub it came from; the page\'s origin must be allowed (WEBCHAT_ALLOWED_ORIGINS).',
+      'Embed it with one script tag: `<script src="https://HUB/webchat/widget.js" data-tenant="TENANT" defer></script>`. It opens the web chat socket of the hub it came from; the page\'s origin must be allowed (the tenant's webchatOrigins, or WEBCHAT_ALLOWED_ORIGINS).',
     responses: {
       200: { description: "Plain JavaScript", content: { "text/javascript": { schema: z.string() } } },
     },
@@ -48,7 +48,7 @@ const routes = {
     tags,
     summary: "The web chat WebSocket (upgrade)",
     description: [
-      "A WebSocket (`GET` with `Upgrade: websocket`), opened by the widget. No API key: the customer says who they are. The upgrade is refused with 403 when the page's Origin is neither the hub's own nor in WEBCHAT_ALLOWED_ORIGINS (`*`: any), and with 404 for an unknown tenant.",
+      "A WebSocket (`GET` with `Upgrade: websocket`), opened by the widget. No API key: the customer says who they are. The upgrade is refused with 403 when the page's Origin is neither the hub's own, nor one of the tenant's webchatOrigins, nor in WEBCHAT_ALLOWED_ORIGINS (`*`: any), and with 404 for an unknown tenant.",
       "Frames are JSON text. The client sends `WebChatClientFrame`s: `start` (name, and an e-mail or a phone number: the customer is found or created through the customers module, and an SCT07 session opens on the CHAT channel), `resume` (the `sessionToken` kept from a `session` frame, after a reload; or an SCT07 `handoffToken` for CHAT from `POST /api/v1/sessions/handoff`, on another device), `message` (text, with a `clientMessageId` so a resend is not stored twice), `handoff` (a token to continue on another device), `end`.",
       "The hub sends the frames of the 101 response below: `ready` with the limits, `session`, `history` (the thread's messages, without internal notes), `message` (an agent's reply or the hub's acknowledgement, live, whichever API process the reply went through), `accepted`, `handoff`, `ended`, `error`.",
       "Limits per socket: frames of at most WEBCHAT_MAX_MESSAGE_BYTES, and WEBCHAT_RATE_MAX_MESSAGES per WEBCHAT_RATE_WINDOW_MS; a frame over one gets an `error` frame naming it in `limit` and the socket stays open; after WEBCHAT_MAX_VIOLATIONS such frames it closes with 1008. A frame over 64 KiB (or 4 times the limit) closes it with 1009.",

@@ -49,8 +49,10 @@ export async function attachWebChatSockets(server: Server, deps: WebChatSocketDe
   const removeRoute = addUpgradeRoute(server, {
     matches: (pathname) => webchatSocketPath.test(pathname),
     handle(request, socket, head, url) {
-      if (!originAllowed(request.headers.origin, request.headers.host, deps.settings.allowedOrigins))
-        return refuseUpgrade(socket, 403, "Forbidden");
+      const { origin, host } = request.headers;
+      // The hub-wide list is checked first: a page it refuses learns nothing about which tenants exist.
+      const allowedForAll = originAllowed(origin, host, deps.settings.allowedOrigins);
+      if (!allowedForAll && !origin) return refuseUpgrade(socket, 403, "Forbidden");
       let tenantRef: string;
       try {
         tenantRef = decodeURIComponent(webchatSocketPath.exec(url.pathname)?.[1] ?? "");
@@ -59,6 +61,8 @@ export async function attachWebChatSockets(server: Server, deps: WebChatSocketDe
       }
       findTenant(deps.db, tenantRef).then(
         (tenant) => {
+          if (!allowedForAll && !originAllowed(origin, host, [], tenant?.webchatOrigins))
+            return refuseUpgrade(socket, 403, "Forbidden");
           if (!tenant) return refuseUpgrade(socket, 404, "Not Found");
           if (tenant.status !== "active") return refuseUpgrade(socket, 403, "Forbidden");
           wss.handleUpgrade(request, socket, head, (ws) => {

@@ -433,6 +433,42 @@ describe("web chat: frames and limits", () => {
 });
 
 describe("web chat: who may open the socket", () => {
+  it("a tenant's own sites open its chat and no other tenant's; the list is checked as origins and replaced whole", async () => {
+    const { tenantId } = await t.tenantWithTelegram("wc-own-site");
+    const { tenantId: other } = await t.tenantWithTelegram("wc-other-bank");
+    const site = "https://www.own-site.example";
+    expect(await t.open(tenantId, site).refused).toBe(403);
+
+    const bad = await t.hub.adminRequest(`/api/admin/tenants/${tenantId}`, {
+      method: "PATCH",
+      json: { webchatOrigins: [site, "https://www.own-site.example/chat"] },
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain("webchatOrigins");
+    const set = await t.hub.adminRequest(`/api/admin/tenants/${tenantId}`, {
+      method: "PATCH",
+      json: { webchatOrigins: [`${site}/`, site] },
+    });
+    expect(set.status).toBe(200);
+    expect(((await set.json()) as { data: { webchatOrigins: string[] } }).data.webchatOrigins).toEqual([
+      site,
+    ]);
+
+    const chat = t.open(tenantId, site);
+    await chat.opened;
+    expect((await chat.ofType("ready")).type).toBe("ready");
+    chat.ws.close();
+    // Another bank's chat is not embeddable on this site, nor is an unknown tenant named to it.
+    expect(await t.open(other, site).refused).toBe(403);
+    expect(await t.open("ten_0000000000000000000000000000dead", site).refused).toBe(403);
+
+    await t.hub.adminRequest(`/api/admin/tenants/${tenantId}`, {
+      method: "PATCH",
+      json: { webchatOrigins: [] },
+    });
+    expect(await t.open(tenantId, site).refused).toBe(403);
+  });
+
   it("a page of an origin WEBCHAT_ALLOWED_ORIGINS does not list, or no Origin at all, is refused with 403", async () => {
     const { tenantId } = await t.tenantWithTelegram("wc-origin");
     expect(await t.open(tenantId, "https://evil.example").refused).toBe(403);

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 export const tenantStatuses = ["active", "disabled"] as const;
@@ -18,6 +19,8 @@ export const tenants = pgTable("tenants", {
   level: text("level", { enum: tenantLevels }).notNull().default("advanced"),
   /** ISO 3166 region that phone numbers written without a country code belong to (e.g. ID). */
   defaultRegion: text("default_region"),
+  /** Sites (origins) whose pages may open this tenant's web chat, besides WEBCHAT_ALLOWED_ORIGINS. */
+  webchatOrigins: text("webchat_origins").array().notNull().default(sql`'{}'::text[]`),
   createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
 });
