@@ -26,7 +26,7 @@ const routes = {
     tags,
     summary: "The embeddable web chat widget",
     description:
-      'Embed it with one script tag: `<script src="https://HUB/webchat/widget.js" data-tenant="TENANT" defer></script>`. It opens the web chat socket of the hub it came from; the page\'s origin must be allowed (the tenant's webchatOrigins, or WEBCHAT_ALLOWED_ORIGINS).',
+      'Embed it with one script tag: `<script src="https://HUB/webchat/widget.js" data-tenant="TENANT" defer></script>`. It opens the web chat socket of the hub it came from; the page\'s origin must be allowed (the tenant\'s webchatOrigins, or WEBCHAT_ALLOWED_ORIGINS).',
     responses: {
       200: { description: "Plain JavaScript", content: { "text/javascript": { schema: z.string() } } },
     },
