@@ -21,14 +21,22 @@ import type { Benchmark, Comparison, Figure, RowCount } from "../lib/types.js";
 import { percentile } from "../lib/units.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../lib/webhookReceiver.js";
 
-/** Events per measured round, as the issue states; a warm-up round sends a tenth of it. */
-const eventsPerRound = 20_000;
+/**
+ * Events per measured round, as the issue states; a warm-up round sends a tenth of it.
+ * BENCH_WEBHOOK_EVENTS shrinks a round for a quick look; the issue's figure is 20,000.
+ */
+const eventsPerRound = Number(process.env.BENCH_WEBHOOK_EVENTS ?? 20_000);
 /** Events committed per transaction (hub) and jobs added per call (baseline). */
 const commitBatch = 100;
 /** The longest a round may take before the deliveries still missing fail the run. */
 const roundTimeoutMs = 10 * 60_000;
-/** The hub's delivery worker concurrency (queues/catalog.ts), given to the baseline's worker too. */
-const concurrency = jobCatalog["webhook-delivery"].concurrency;
+/**
+ * The hub's delivery worker concurrency (queues/catalog.ts), given to the baseline's worker and the
+ * endpoint's maxConcurrency too; BENCH_WEBHOOK_CONCURRENCY tries another for all three.
+ */
+const concurrency = Number(
+  process.env.BENCH_WEBHOOK_CONCURRENCY ?? jobCatalog["webhook-delivery"].concurrency,
+);
 
 /** What an event carries: a journey step as the Rail records it, about 300 bytes of JSON. */
 const payload = {
@@ -134,6 +142,8 @@ export const benchmark: Benchmark = {
           // The receiver is plain http on loopback, which production mode refuses to register (https
           // only); nothing on the delivery path reads NODE_ENV.
           NODE_ENV: "development",
+          METRICS_TOKEN: metricsToken,
+          WEBHOOK_WORKER_CONCURRENCY: String(concurrency),
         },
         ...cpuProfileArgs(options, "hub"),
       });
@@ -274,6 +284,7 @@ export const benchmark: Benchmark = {
           baseline: { reqPerSec: b.deliveriesPerSec, latencyP99Ms: percentile(b.latencies, 99) },
         };
       });
+      await showHubCounters(hub.url);
       const succeeded = await countSucceeded(database.url);
       const rows: RowCount[] = [
         { side: "hub", table: "webhook_deliveries", rows: succeeded, answered2xx: received, sent },
@@ -284,6 +295,20 @@ export const benchmark: Benchmark = {
     }
   },
 };
+
+const metricsToken = randomBytes(16).toString("hex");
+
+/**
+ * What the hub's own counters say of the run (webhook attempts and deferrals, batched statements'
+ * sizes), on stderr: where an attempt's time went when the figures disappoint.
+ */
+async function showHubCounters(hubUrl: string): Promise<void> {
+  const answer = await fetch(`${hubUrl}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+  if (!answer.ok) return progress(`hub metrics: ${answer.status}`);
+  const wanted = /^switchboard_(webhook_(attempts|deferrals)|db_batched_.*webhook|events_relayed)/;
+  for (const line of (await answer.text()).split("\n"))
+    if (wanted.test(line)) progress(`hub metrics: ${line}`);
+}
 
 /** Deliveries the hub recorded as succeeded: each must be one the receiver got. */
 async function countSucceeded(databaseUrl: string): Promise<number> {

@@ -34,101 +34,179 @@ export type Permit =
  * reservation stays, due) and asks again shortly, without queueing behind the backlog again.
  * Redis's own clock times everything, so workers' clocks never disagree.
  *
- * Answers {0, 0} when granted; {1, ms} when the concurrency is full (ms until the oldest lease
- * lapses at the latest); {2, ms} when the job's turn is ms away.
+ * Asks for several holders in turn (ARGV from the fourth on), and answers a pair per holder: 0, 0
+ * when granted; 1, ms when the concurrency is full (ms until the oldest lease lapses at the
+ * latest); 2, ms when the job's turn is ms away.
  */
 const acquireLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local leases, pace, turns = KEYS[1], KEYS[2], KEYS[3]
-local holder, maxConcurrency, leaseMs, rate = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local maxConcurrency, leaseMs, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local burstMs = 1000
 local forgetMs = 3600000
 redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
-if redis.call('ZSCORE', leases, holder) then
+local function acquire(holder)
+  if redis.call('ZSCORE', leases, holder) then
+    redis.call('ZADD', leases, now + leaseMs, holder)
+    return 0, 0
+  end
+  local turn = redis.call('ZSCORE', turns, holder)
+  if turn then
+    turn = tonumber(turn)
+    if turn > now then return 2, math.ceil(turn - now) end
+  else
+    local interval = 1000 / rate
+    local averageMs = tonumber(redis.call('HGET', pace, 'avg') or '0')
+    if averageMs / maxConcurrency > interval then interval = averageMs / maxConcurrency end
+    local tat = tonumber(redis.call('HGET', pace, 'tat') or '0')
+    if tat < now then tat = now end
+    tat = tat + interval
+    redis.call('HSET', pace, 'tat', tat)
+    redis.call('PEXPIRE', pace, math.ceil(tat - now) + forgetMs)
+    if tat - now > burstMs then
+      turn = tat - burstMs
+      redis.call('ZREMRANGEBYSCORE', turns, '-inf', now - forgetMs)
+      redis.call('ZADD', turns, turn, holder)
+      redis.call('PEXPIRE', turns, math.ceil(turn - now) + forgetMs)
+      return 2, math.ceil(turn - now)
+    end
+  end
+  if redis.call('ZCARD', leases) >= maxConcurrency then
+    if not turn then
+      redis.call('ZADD', turns, now, holder)
+      redis.call('PEXPIRE', turns, forgetMs)
+    end
+    local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+    return 1, tonumber(oldest[2]) - now
+  end
+  if turn then redis.call('ZREM', turns, holder) end
   redis.call('ZADD', leases, now + leaseMs, holder)
-  return {0, 0}
+  redis.call('PEXPIRE', leases, leaseMs)
+  return 0, 0
 end
-local turn = redis.call('ZSCORE', turns, holder)
-if turn then
-  turn = tonumber(turn)
-  if turn > now then return {2, math.ceil(turn - now)} end
-else
-  local interval = 1000 / rate
-  local averageMs = tonumber(redis.call('HGET', pace, 'avg') or '0')
-  if averageMs / maxConcurrency > interval then interval = averageMs / maxConcurrency end
-  local tat = tonumber(redis.call('HGET', pace, 'tat') or '0')
-  if tat < now then tat = now end
-  tat = tat + interval
-  redis.call('HSET', pace, 'tat', tat)
-  redis.call('PEXPIRE', pace, math.ceil(tat - now) + forgetMs)
-  if tat - now > burstMs then
-    turn = tat - burstMs
-    redis.call('ZREMRANGEBYSCORE', turns, '-inf', now - forgetMs)
-    redis.call('ZADD', turns, turn, holder)
-    redis.call('PEXPIRE', turns, math.ceil(turn - now) + forgetMs)
-    return {2, math.ceil(turn - now)}
-  end
+local answers = {}
+for i = 4, #ARGV do
+  local verdict, waitMs = acquire(ARGV[i])
+  answers[#answers + 1] = verdict
+  answers[#answers + 1] = waitMs
 end
-if redis.call('ZCARD', leases) >= maxConcurrency then
-  if not turn then
-    redis.call('ZADD', turns, now, holder)
-    redis.call('PEXPIRE', turns, forgetMs)
-  end
-  local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
-  return {1, tonumber(oldest[2]) - now}
-end
-if turn then redis.call('ZREM', turns, holder) end
-redis.call('ZADD', leases, now + leaseMs, holder)
-redis.call('PEXPIRE', leases, leaseMs)
-return {0, 0}
+return answers
 `;
 
 /**
- * Frees a holder's slot and folds its attempt's duration into the destination's average (weight
- * 1/8 for the newest), which paces the starts of a partner slower than its rate allows.
+ * Frees holders' slots and folds each attempt's duration into the destination's average (weight
+ * 1/8 for the newest), which paces the starts of a partner slower than its rate allows. ARGV is
+ * holder, duration, holder, duration, ...
  */
 const releaseLua = `
-redis.call('ZREM', KEYS[1], ARGV[1])
-local durationMs = tonumber(ARGV[2])
 local averageMs = tonumber(redis.call('HGET', KEYS[2], 'avg') or '-1')
-if averageMs < 0 then averageMs = durationMs else averageMs = averageMs + (durationMs - averageMs) / 8 end
+for i = 1, #ARGV, 2 do
+  redis.call('ZREM', KEYS[1], ARGV[i])
+  local durationMs = tonumber(ARGV[i + 1])
+  if averageMs < 0 then averageMs = durationMs else averageMs = averageMs + (durationMs - averageMs) / 8 end
+end
 redis.call('HSET', KEYS[2], 'avg', averageMs)
 if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], 3600000) end
 return 0
 `;
 
 type LimiterClient = Redis & {
-  webhookAcquire(
+  webhookAcquireMany(
     leaseKey: string,
     paceKey: string,
     turnsKey: string,
-    holder: string,
     maxConcurrency: number,
     leaseMs: number,
     ratePerSecond: number,
-  ): Promise<[number, number]>;
-  webhookRelease(leaseKey: string, paceKey: string, holder: string, durationMs: number): Promise<number>;
+    ...holders: string[]
+  ): Promise<number[]>;
+  webhookReleaseMany(
+    leaseKey: string,
+    paceKey: string,
+    ...holdersAndDurations: Array<string | number>
+  ): Promise<number>;
 };
+
+type Asking = { holder: string; resolve: (answer: [number, number]) => void; reject: (err: unknown) => void };
+/** The asks for one destination under the same limits, gathered in one turn of the event loop. */
+type AskGroup = { destination: string; limits: DestinationLimits; leaseMs: number; asking: Asking[] };
 
 /**
  * Per-destination concurrency and rate limits shared by every worker process, in Redis. A job that
  * may not run yet is not waited for in a worker slot: the caller puts it back as delayed until its
  * turn, so a slow or throttled partner occupies at most its own limit of the queue's slots and the
  * others' jobs go on. Keys are under the hub's prefix (a Cluster hash tag), per destination.
+ *
+ * Asks and releases made in the same turn of the event loop go to Redis together, one script call
+ * per destination for each (releases first, so a slot freed before an ask is free for it): under
+ * load a worker's concurrent attempts cost Redis one call per destination and turn, not two each.
+ * A batch is the same as its asks made one after another in the order they were made.
  */
 export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick<Logger, "warn">) {
   const client = redis as LimiterClient;
-  if (typeof client.webhookAcquire !== "function") {
-    client.defineCommand("webhookAcquire", { numberOfKeys: 3, lua: acquireLua });
-    client.defineCommand("webhookRelease", { numberOfKeys: 2, lua: releaseLua });
+  if (typeof client.webhookAcquireMany !== "function") {
+    client.defineCommand("webhookAcquireMany", { numberOfKeys: 3, lua: acquireLua });
+    client.defineCommand("webhookReleaseMany", { numberOfKeys: 2, lua: releaseLua });
   }
+  const keysOf = (destination: string) => ({
+    lease: `${keyPrefix}:webhook-lease:${destination}`,
+    pace: `${keyPrefix}:webhook-pace:${destination}`,
+    turns: `${keyPrefix}:webhook-turns:${destination}`,
+  });
+  let asks = new Map<string, AskGroup>();
+  let releases = new Map<string, Array<string | number>>();
+  let flushing = false;
+
+  const flush = () => {
+    flushing = false;
+    const releasing = releases;
+    const asking = asks;
+    releases = new Map();
+    asks = new Map();
+    for (const [destination, holdersAndDurations] of releasing) {
+      const keys = keysOf(destination);
+      client
+        .webhookReleaseMany(keys.lease, keys.pace, ...holdersAndDurations)
+        .catch((err: unknown) =>
+          logger.warn({ err, destination }, "could not release a webhook destination's slots"),
+        );
+    }
+    for (const group of asking.values()) {
+      const keys = keysOf(group.destination);
+      client
+        .webhookAcquireMany(
+          keys.lease,
+          keys.pace,
+          keys.turns,
+          group.limits.maxConcurrency,
+          group.leaseMs,
+          group.limits.ratePerSecond,
+          ...group.asking.map((a) => a.holder),
+        )
+        .then(
+          (answers) => {
+            for (const [i, ask] of group.asking.entries())
+              ask.resolve([Number(answers[2 * i]), Number(answers[2 * i + 1])]);
+          },
+          (err: unknown) => {
+            for (const ask of group.asking) ask.reject(err);
+          },
+        );
+    }
+  };
+  const scheduleFlush = () => {
+    if (flushing) return;
+    flushing = true;
+    setImmediate(flush);
+  };
+
   return {
     /**
      * A slot for `holder` (a job id) for at most `leaseMs`, within the destination's limits. The
-     * release is sent at once and not waited for: the slot is free as soon as Redis reads it, and
-     * this connection carries it there before anything the worker sends after (its next job's
-     * ask). A release that fails (Redis away) is logged; the slot lapses with its lease.
+     * release is sent with the next batch and not waited for: the slot is free as soon as Redis
+     * reads it, and this connection carries it there before anything the worker asks after (its
+     * next job's ask). A release that fails (Redis away) is logged; the slot lapses with its lease.
      */
     async acquire(
       destination: string,
@@ -136,28 +214,30 @@ export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick
       limits: DestinationLimits,
       leaseMs: number,
     ): Promise<Permit> {
-      const leaseKey = `${keyPrefix}:webhook-lease:${destination}`;
-      const paceKey = `${keyPrefix}:webhook-pace:${destination}`;
-      const [verdict, waitMs] = await client.webhookAcquire(
-        leaseKey,
-        paceKey,
-        `${keyPrefix}:webhook-turns:${destination}`,
-        holder,
-        limits.maxConcurrency,
-        leaseMs,
-        limits.ratePerSecond,
-      );
+      const groupKey = `${destination} ${limits.maxConcurrency} ${limits.ratePerSecond} ${leaseMs}`;
+      let group = asks.get(groupKey);
+      if (!group) {
+        group = { destination, limits, leaseMs, asking: [] };
+        asks.set(groupKey, group);
+      }
+      const asked = group;
+      const [verdict, waitMs] = await new Promise<[number, number]>((resolve, reject) => {
+        asked.asking.push({ holder, resolve, reject });
+        scheduleFlush();
+      });
       if (verdict === 1) return { granted: false, reason: "concurrency", retryAfterMs: waitMs };
       if (verdict === 2) return { granted: false, reason: "rate", retryAfterMs: waitMs };
       const grantedAt = Date.now();
       return {
         granted: true,
         release: () => {
-          client
-            .webhookRelease(leaseKey, paceKey, holder, Date.now() - grantedAt)
-            .catch((err: unknown) =>
-              logger.warn({ err, destination }, "could not release a webhook destination's slot"),
-            );
+          let releasing = releases.get(destination);
+          if (!releasing) {
+            releasing = [];
+            releases.set(destination, releasing);
+          }
+          releasing.push(holder, Date.now() - grantedAt);
+          scheduleFlush();
         },
       };
     },

@@ -69,6 +69,31 @@ describe("the destination limiter (Redis)", () => {
     expect((await limiter.acquire("whe_a", "job-3", limits, 60_000)).granted).toBe(true);
   });
 
+  it("answers asks made together (one script call) as if made one after another, releases first", async () => {
+    const limiter = destinationLimiter(
+      redis,
+      bullPrefix(hub.prefix),
+      createLogger({ level: "silent", pretty: false }),
+    );
+    const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
+    const together = await Promise.all(
+      ["job-1", "job-2", "job-3"].map((job) => limiter.acquire("whe_together", job, limits, 60_000)),
+    );
+    expect(together.map((p) => p.granted)).toEqual([true, true, false]);
+    const [first, second] = together;
+    if (!first?.granted || !second?.granted) throw new Error("expected two slots");
+    // A release and an ask in the same turn: the slot freed is free for the ask.
+    first.release();
+    const [third, fourth] = await Promise.all([
+      limiter.acquire("whe_together", "job-3", limits, 60_000),
+      limiter.acquire("whe_together", "job-4", limits, 60_000),
+    ]);
+    expect([third?.granted, fourth?.granted]).toEqual([true, false]);
+    expect(await redis.zrange(`${bullPrefix(hub.prefix)}:webhook-lease:whe_together`, 0, -1)).toEqual(
+      expect.arrayContaining(["job-2", "job-3"]),
+    );
+  });
+
   it("frees a crashed holder's slot once its lease lapses", async () => {
     const limiter = destinationLimiter(
       redis,
