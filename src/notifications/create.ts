@@ -1,3 +1,4 @@
+import { liveCustomer } from "../customers/contactPoints.js";
 import type { Database, Tx } from "../db/client.js";
 import type { NotificationDeliveryRow, NotificationRow } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
@@ -8,7 +9,7 @@ import { checkData } from "../templates/analysis.js";
 import { type EffectiveTemplate, findEffectiveTemplate } from "../templates/service.js";
 import { contactPointsOf } from "./contactPoints.js";
 import { notificationEventPayload } from "./events.js";
-import { createNotificationStatement } from "./statements.js";
+import { createNotificationBatch, createNotificationStatement } from "./statements.js";
 import type { NotificationChannel, NotificationPriority, RecipientType } from "./vocabulary.js";
 
 export type NewNotification = {
@@ -44,7 +45,10 @@ export async function prepareNotification(
 ): Promise<{ ok: true; prepared: Prepared } | ({ ok: false } & Refusal)> {
   const [template, recipient] = await Promise.all([
     findEffectiveTemplate(db, tenantId, input.templateCode),
-    contactPointsOf(db, tenantId, { type: input.recipientType, id: input.recipientId }),
+    // A customer's addresses are read at send time; here only that they exist (and who survived a merge).
+    input.recipientType === "customer"
+      ? liveCustomer(db, tenantId, input.recipientId).then((c) => c && { customerId: c.id })
+      : contactPointsOf(db, tenantId, { type: input.recipientType, id: input.recipientId }),
   ]);
   if (!template) return { ok: false, reason: "template_not_found" };
   if (template.row.status !== "active") return { ok: false, reason: "template_archived" };
@@ -110,7 +114,7 @@ export async function writeNotification(
     createdAt: now,
     updatedAt: now,
   }));
-  await createNotificationStatement(db, {
+  const values = {
     n: {
       id: notification.id,
       tenant: tenantId,
@@ -142,6 +146,9 @@ export async function writeNotification(
         ...(input.scheduleAt ? { scheduleAt: input.scheduleAt.toISOString() } : {}),
       }),
     }),
-  });
+  };
+  // Under load with concurrent creations in one statement; in a transaction (idempotency), alone.
+  const batched = createNotificationBatch(db as Database, values);
+  if (!batched || !(await batched)) await createNotificationStatement(db, values);
   return { notification, deliveries };
 }
