@@ -4,6 +4,8 @@ import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import { type Database, type StatementParams, statementTemplate, type Tx } from "../db/client.js";
 import {
   type IdentityKind,
+  type MessageTemplateRow,
+  messageTemplates,
   type NotificationDeliveryRow,
   type NotificationRow,
   notificationDeliveries,
@@ -38,6 +40,70 @@ export const createNotificationStatement = statementTemplate("notification_creat
     e AS (${eventInsertSql("te", p, { cte: "n", customerId: sql`n.customer_id` })})
     SELECT (SELECT count(*) FROM d)::int AS deliveries`;
 });
+
+/**
+ * What creating a notification reads, for concurrent creations in one statement (see
+ * batchedStatement): the template a tenant sends for the code (its own, else the default) and the
+ * recipient customer's row, if the tenant has one (merged or not). Keyed by call.
+ */
+const preparationBatch = batchedStatement<Record<string, unknown> & { key: string }>(
+  "notification_preparations_v1",
+  (values) => String(values.p?.call),
+  (columns) => {
+    const input = columns(batchInput);
+    return sql`prepared AS (
+    SELECT ${input.p_call} AS key, ${sql.raw(aliased(messageTemplates, "t", "t_"))},
+      c.id AS c_id, c.merged_into AS c_merged_into
+    FROM ${sql.identifier(batchInput)}
+    LEFT JOIN LATERAL (
+      SELECT * FROM message_templates
+      WHERE code = ${input.p_code} AND (tenant_id = ${input.p_tenant} OR tenant_id IS NULL)
+      ORDER BY tenant_id NULLS LAST LIMIT 1
+    ) t ON true
+    LEFT JOIN customers c ON ${input.p_recipient_type} = 'customer' AND c.tenant_id = ${input.p_tenant}
+      AND c.id = ${input.p_recipient}
+    )
+    SELECT * FROM prepared`;
+  },
+  { maxRows: 50, maxInFlight: 2 },
+);
+
+let preparationCalls = 0;
+
+export type PreparationRead = {
+  template: { row: MessageTemplateRow; origin: "tenant" | "default" } | undefined;
+  /** The customer recipient's row: its id, and whom it was merged into. */
+  customer: { id: string; mergedInto: string | null } | undefined;
+};
+
+/** The batched read of a creation; undefined when it cannot be batched (a transaction, PGlite, overload). */
+export async function readPreparation(
+  db: Database,
+  tenantId: string,
+  recipient: { type: string; id: string },
+  code: string,
+): Promise<PreparationRead | undefined> {
+  const pending = preparationBatch(db, {
+    p: {
+      call: String(++preparationCalls),
+      tenant: tenantId,
+      code,
+      recipient: recipient.id,
+      recipient_type: recipient.type,
+    },
+  });
+  const raw = pending && (await pending);
+  if (!raw) return undefined;
+  const row =
+    typeof raw.t_id === "string" ? rowOf<MessageTemplateRow>(messageTemplates, raw, "t_") : undefined;
+  return {
+    template: row && { row, origin: row.tenantId === null ? "default" : "tenant" },
+    customer:
+      typeof raw.c_id === "string"
+        ? { id: raw.c_id, mergedInto: (raw.c_merged_into as string | null) ?? null }
+        : undefined,
+  };
+}
 
 /** Text arrays travel through a batch's input as JSON (batchedStatement's columns are text). */
 const textArray = (column: StatementParams[string] | undefined) =>
@@ -79,11 +145,9 @@ export const createNotificationBatch = batchedStatement<{ key: string }>(
   { maxRows: 50, maxInFlight: 2 },
 );
 
-const aliased = (
-  table: typeof notifications | typeof notificationDeliveries,
-  alias: string,
-  prefix: string,
-) =>
+type RawTable = typeof notifications | typeof notificationDeliveries | typeof messageTemplates;
+
+const aliased = (table: RawTable, alias: string, prefix: string) =>
   Object.values(getTableColumns(table))
     .map((c) => `${alias}.${c.name} AS ${prefix}${c.name}`)
     .join(", ");
@@ -146,11 +210,7 @@ const claimBatch = batchedStatement<Record<string, unknown> & { key: string }>(
 );
 
 /** Rows of a raw statement back as drizzle's row types (node-postgres and PGlite parse the values). */
-function rowOf<T>(
-  table: typeof notifications | typeof notificationDeliveries,
-  raw: Record<string, unknown>,
-  prefix: string,
-): T {
+function rowOf<T>(table: RawTable, raw: Record<string, unknown>, prefix: string): T {
   return Object.fromEntries(
     Object.entries(getTableColumns(table)).map(([key, column]) => [
       key,
