@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchedStatement, batchedStatementCounts, batchInput } from "../src/db/batchedStatement.js";
-import { openPglite } from "../src/db/client.js";
+import { openPglite, pgClientOf } from "../src/db/client.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
 let hub: TestHub;
@@ -163,6 +164,43 @@ describe("batched statements", () => {
     const [kept, skipped] = await Promise.all(batch);
     expect(kept?.key).toBe("skip-kept");
     expect(skipped).toBeUndefined();
+  });
+
+  it("with lock keys, take every call's advisory lock first and see what the lock's holder committed", async () => {
+    // Counts the rows of a key the lock holder writes: a statement that took its snapshot before
+    // the holder committed would count none.
+    const run = batchedStatement<{ key: string; seen: number }>(
+      "test_batch_locked",
+      (values) => String(values.l?.id),
+      (columns) => {
+        const row = columns(batchInput);
+        return sql`inserted AS (
+          INSERT INTO batch_probe (id, n, tx) SELECT ${row.l_id}::text, 1, txid_current() FROM ${sql.identifier(batchInput)}
+          RETURNING id
+        )
+        SELECT id AS key, (SELECT count(*)::int FROM batch_probe WHERE id LIKE 'held-%') AS seen FROM inserted`;
+      },
+      { maxRows: 10, maxInFlight: 1, lockKeyOf: (values) => `probe/${String(values.l?.key)}` },
+    );
+    const pool = pgClientOf(hub.db._.session);
+    if (!(pool instanceof pg.Pool)) throw new Error("not a node-postgres pool");
+    const holder = await pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('probe/b', 0))");
+      await holder.query("INSERT INTO batch_probe (id, n, tx) VALUES ('held-1', 1, 0)");
+      // The first call's batch waits for the held lock; the second waits behind it.
+      const calls = ["b", "a"].map((key) => run(hub.db, { l: { id: `locked-${key}`, key } }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const written = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'locked-%'`);
+      // Nothing is written while the lock is held: the statement starts once it is taken.
+      expect((written as unknown as { rows: unknown[] }).rows).toEqual([]);
+      await holder.query("COMMIT");
+      const answers = await Promise.all(calls);
+      expect(answers.map((a) => a?.seen)).toEqual([1, 1]);
+    } finally {
+      holder.release();
+    }
   });
 
   it("name a missing value, and are not available on the embedded database", {

@@ -25,7 +25,7 @@ const notificationsPerRound = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
 const warmupNotifications = Math.min(2000, notificationsPerRound);
 const recipientCount = 1000;
 
-/** Customers with an e-mail address and a phone number, written straight into the run's database. */
+/** Customers with an e-mail address and a phone number (profile and identities), written straight into the run's database. */
 async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Recipient[]> {
   const recipients = Array.from({ length: recipientCount }, (_, i) => ({
     id: `cus_bench_${i}`,
@@ -35,9 +35,17 @@ async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Re
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    // The pipeline reaches a customer through their identities (src/customers/contactPoints.ts), not
+    // the profile's columns: both are written, as the customers module writes them.
     await client.query(
-      `INSERT INTO customers (id, tenant_id, name, email, phone, preferred_language)
-       SELECT id, $1, 'Bench Customer', email, phone, 'en' FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, email, phone)`,
+      `WITH c AS (
+         INSERT INTO customers (id, tenant_id, name, email, phone, preferred_language)
+         SELECT id, $1, 'Bench Customer', email, phone, 'en' FROM unnest($2::text[], $3::text[], $4::text[]) AS t(id, email, phone)
+         RETURNING id, email, phone
+       )
+       INSERT INTO customer_identities (id, tenant_id, customer_id, kind, value, verified)
+       SELECT 'idn_' || kind || '_' || c.id, $1, c.id, kind, value, true
+       FROM c, LATERAL (VALUES ('email', c.email), ('phone', c.phone)) AS a(kind, value)`,
       [tenantId, recipients.map((r) => r.id), recipients.map((r) => r.email), recipients.map((r) => r.phone)],
     );
   } finally {

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
-import { customerIdentities, customers } from "../db/schema/index.js";
+import { type CustomerRow, customerIdentities, customers, type IdentityKind } from "../db/schema/index.js";
 
 /** The channels a notification can go out on, and the identity kind that addresses each. */
 export const notificationChannels = ["EMAIL", "SMS", "WHATSAPP", "TELEGRAM", "PUSH"] as const;
@@ -47,6 +47,24 @@ export async function contactPointsOf(
     .from(customerIdentities)
     .where(and(eq(customerIdentities.tenantId, tenantId), eq(customerIdentities.customerId, customer.id)))
     .orderBy(asc(customerIdentities.verified), asc(customerIdentities.createdAt));
+  return contactPointsFrom(customer, identities);
+}
+
+/** The fields of a live (unmerged) customer that contact points are made of. */
+export type ContactCustomer = Pick<
+  CustomerRow,
+  "id" | "name" | "preferredLanguage" | "notificationChannel" | "optOuts"
+>;
+
+/**
+ * Contact points from a live customer and their identities, read elsewhere (the notification
+ * pipeline's claim reads them in its own statement): `identities` unverified first, then oldest
+ * first, as contactPointsOf reads them.
+ */
+export function contactPointsFrom(
+  customer: ContactCustomer,
+  identities: ReadonlyArray<{ kind: IdentityKind; value: string }>,
+): ContactPoints {
   const addresses: ContactPoints["addresses"] = {};
   // Rows come unverified first (false < true), oldest first: a later row wins, so a verified address
   // beats an unverified one, and among equals the newest one given.

@@ -20,11 +20,18 @@ export type BatchLimits = Readonly<{
   maxRows: number;
   /** Most statements of this kind running at once; the pool keeps the rest of its connections. */
   maxInFlight: number;
+  /**
+   * Each call's advisory lock (as `pg_advisory_xact_lock(hashtextextended(key, 0))`), when the
+   * statement must see everything committed by whoever held it before: the batch then runs in a
+   * transaction that takes every call's lock first, in one statement of its own and in one order.
+   */
+  lockKeyOf?: (values: StatementValues) => string;
 }>;
 
 type Pending<Row> = {
   args: unknown[];
   key: string;
+  lock: string | undefined;
   resolve: (row: Row | undefined) => void;
   reject: (err: unknown) => void;
 };
@@ -112,11 +119,14 @@ export function batchedStatement<Row extends { key: string }>(
     counts.statements++;
     counts.rows += batch.length;
     try {
-      const { rows } = await pool.query<Row>({
+      const query = {
         name,
         text: statement().text,
         values: [JSON.stringify(batch.map((call) => call.args))],
-      });
+      };
+      const { rows } = limits.lockKeyOf
+        ? await underLocks<Row>(pool, name, batch, query)
+        : await pool.query<Row>(query);
       const byKey = new Map(rows.map((row) => [row.key, row]));
       for (const call of batch) call.resolve(byKey.get(call.key));
     } catch (err) {
@@ -165,10 +175,44 @@ export function batchedStatement<Row extends { key: string }>(
     );
     const queued = lane;
     return new Promise<Row | undefined>((resolve, reject) => {
-      queued.pending.push({ args, key: keyOf(values).toWellFormed(), resolve, reject });
+      const lock = limits.lockKeyOf?.(values);
+      queued.pending.push({ args, key: keyOf(values).toWellFormed(), lock, resolve, reject });
       drain(pool, queued);
     });
   };
+}
+
+/**
+ * The batch's statement in a transaction that first takes its calls' advisory locks, sorted, so
+ * two batches never wait on each other crosswise. The locks are their own statement: the batch's
+ * statement starts (takes its snapshot) only once it holds them all.
+ */
+async function underLocks<Row extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  name: string,
+  batch: ReadonlyArray<{ lock: string | undefined }>,
+  query: pg.QueryConfig,
+): Promise<pg.QueryResult<Row>> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    await client.query({
+      name: `${name}_locks`,
+      text: "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS l",
+      values: [batch.map((call) => call.lock ?? "")],
+    });
+    const result = await client.query<Row>(query);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    });
+    throw err;
+  } finally {
+    client.release(broken);
+  }
 }
 
 /**

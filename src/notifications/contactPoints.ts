@@ -1,5 +1,8 @@
 import { and, eq } from "drizzle-orm";
-import { contactPointsOf as customerContactPoints } from "../customers/contactPoints.js";
+import {
+  type ContactPoints as CustomerContactPoints,
+  contactPointsOf as customerContactPoints,
+} from "../customers/contactPoints.js";
 import type { Database, Tx } from "../db/client.js";
 import { users } from "../db/schema/index.js";
 import type { NotificationChannel, RecipientType } from "./vocabulary.js";
@@ -46,7 +49,11 @@ export async function contactPointsOf(
       : undefined;
   }
   const profile = await customerContactPoints(db, tenantId, recipient.id);
-  if (!profile) return undefined;
+  return profile ? notificationContactPoints(profile) : undefined;
+}
+
+/** A customer's profile contact points (src/customers) as the pipeline's. */
+export function notificationContactPoints(profile: CustomerContactPoints): ContactPoints {
   const { EMAIL, SMS, WHATSAPP, TELEGRAM } = profile.addresses;
   const addresses: ContactPoints["addresses"] = { push: profile.customerId, in_app: profile.customerId };
   if (EMAIL) addresses.email = EMAIL;

@@ -1,3 +1,4 @@
+import { liveCustomer } from "../customers/contactPoints.js";
 import type { Database, Tx } from "../db/client.js";
 import type { NotificationDeliveryRow, NotificationRow } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
@@ -5,10 +6,10 @@ import { eventInsertValues } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { checkData } from "../templates/analysis.js";
-import { type EffectiveTemplate, findEffectiveTemplate } from "../templates/service.js";
+import { type EffectiveTemplate, findEffectiveTemplate, templateVersionById } from "../templates/service.js";
 import { contactPointsOf } from "./contactPoints.js";
 import { notificationEventPayload } from "./events.js";
-import { createNotificationStatement } from "./statements.js";
+import { createNotificationBatch, createNotificationStatement, readPreparation } from "./statements.js";
 import type { NotificationChannel, NotificationPriority, RecipientType } from "./vocabulary.js";
 
 export type NewNotification = {
@@ -42,16 +43,44 @@ export async function prepareNotification(
   tenantId: string,
   input: NewNotification,
 ): Promise<{ ok: true; prepared: Prepared } | ({ ok: false } & Refusal)> {
-  const [template, recipient] = await Promise.all([
-    findEffectiveTemplate(db, tenantId, input.templateCode),
-    contactPointsOf(db, tenantId, { type: input.recipientType, id: input.recipientId }),
-  ]);
+  const recipientRef = { type: input.recipientType, id: input.recipientId };
+  // Under load one statement reads this for many creations; a merged customer's survivor and a
+  // user are then looked up the single way.
+  const read = await readPreparation(db, tenantId, recipientRef, input.templateCode);
+  const [template, recipient] = read
+    ? await Promise.all([
+        read.template &&
+          templateVersionById(db, read.template.row.id, read.template.row.currentVersion).then(
+            (version) => version && { ...(read.template as NonNullable<typeof read.template>), version },
+          ),
+        read.customer && !read.customer.mergedInto
+          ? { customerId: read.customer.id }
+          : recipientOf(db, tenantId, recipientRef),
+      ])
+    : await Promise.all([
+        findEffectiveTemplate(db, tenantId, input.templateCode),
+        recipientOf(db, tenantId, recipientRef),
+      ]);
   if (!template) return { ok: false, reason: "template_not_found" };
   if (template.row.status !== "active") return { ok: false, reason: "template_archived" };
   const { missing } = checkData(template.version.variables, input.templateData);
   if (missing.length > 0) return { ok: false, reason: "missing_variables", names: missing };
   if (!recipient) return { ok: false, reason: "recipient_not_found" };
   return { ok: true, prepared: { template, customerId: recipient.customerId } };
+}
+
+/**
+ * The recipient's existence (and who survived a merge): a customer's addresses are read at send
+ * time, so here only the customer row.
+ */
+async function recipientOf(
+  db: Database,
+  tenantId: string,
+  recipient: { type: RecipientType; id: string },
+): Promise<{ customerId: string | null } | undefined> {
+  if (recipient.type !== "customer") return contactPointsOf(db, tenantId, recipient);
+  const customer = await liveCustomer(db, tenantId, recipient.id);
+  return customer && { customerId: customer.id };
 }
 
 /**
@@ -110,7 +139,7 @@ export async function writeNotification(
     createdAt: now,
     updatedAt: now,
   }));
-  await createNotificationStatement(db, {
+  const values = {
     n: {
       id: notification.id,
       tenant: tenantId,
@@ -142,6 +171,9 @@ export async function writeNotification(
         ...(input.scheduleAt ? { scheduleAt: input.scheduleAt.toISOString() } : {}),
       }),
     }),
-  });
+  };
+  // Under load with concurrent creations in one statement; in a transaction (idempotency), alone.
+  const batched = createNotificationBatch(db as Database, values);
+  if (!batched || !(await batched)) await createNotificationStatement(db, values);
   return { notification, deliveries };
 }

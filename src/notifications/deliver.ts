@@ -15,11 +15,17 @@ import { scrubText } from "../privacy/logRedaction.js";
 import { templateVersionById } from "../templates/service.js";
 import { contactPointsOf } from "./contactPoints.js";
 import { isContentFor, renderDelivery } from "./content.js";
-import { applyWaitingReceipts, type DeliveryChange, lockExternalId, moveDelivery } from "./deliveryState.js";
+import {
+  applyWaitingReceipts,
+  type DeliveryChange,
+  externalIdLockKey,
+  lockExternalId,
+  moveDelivery,
+} from "./deliveryState.js";
 import { deliveryEventPayload } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import type { InAppAnnouncer, SenderSource } from "./ports.js";
-import { claimDelivery, recordSentStatement } from "./statements.js";
+import { claimDelivery, recordSentBatches, recordSentStatement } from "./statements.js";
 
 export type DeliverDeps = {
   db: Database;
@@ -77,10 +83,12 @@ export async function deliverNotification(
 
   if (notification.expiresAt && notification.expiresAt <= now)
     return end("expired", "its time-to-live passed before it was sent");
-  const recipient = await contactPointsOf(deps.db, notification.tenantId, {
-    type: notification.recipientType,
-    id: notification.recipientId,
-  });
+  const recipient =
+    claimed.recipient ??
+    (await contactPointsOf(deps.db, notification.tenantId, {
+      type: notification.recipientType,
+      id: notification.recipientId,
+    }));
   if (!recipient) return end("failed", `the ${notification.recipientType} no longer exists`);
   if (recipient.optedOut.has(channel)) return end("skipped", `the recipient opted out of ${channel}`);
   const address = recipient.addresses[channel];
@@ -223,7 +231,18 @@ async function recordSend(
       payload: deliveryEventPayload(notification, delivery, "sent", null),
     }),
   };
-  if (!receiptChannels.has(delivery.channel)) {
+  const withReceipts = receiptChannels.has(delivery.channel);
+  // Under load, with the sends of other jobs in one statement (taking the provider ids' locks first
+  // on a channel with receipts). What it did not write (a receipt waiting, no longer pending, a
+  // failed batch) goes the single way, which writes what is still to write.
+  const batch = withReceipts ? recordSentBatches.underLocks : recordSentBatches.plain;
+  const batched = batch(deps.db, {
+    ...values,
+    s: { ...values.s, lock: externalIdLockKey(delivery.tenantId, delivery.channel, providerMessageId) },
+  });
+  if (batched && (await batched)) return;
+  // Alone: an idle hub, a transaction, PGlite, or a batch that did not write this one.
+  if (!withReceipts) {
     await recordSentStatement(deps.db, values);
     return;
   }

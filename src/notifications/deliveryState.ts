@@ -126,9 +126,13 @@ export async function lockExternalId(
   externalId: string,
 ): Promise<void> {
   await tx.execute(
-    sql`SELECT pg_advisory_xact_lock(hashtextextended(${`${tenantId}/${channel}/${externalId}`}, 0))`,
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(${externalIdLockKey(tenantId, channel, externalId)}, 0))`,
   );
 }
+
+/** The key of a provider message id's advisory lock (hashed with hashtextextended(key, 0)). */
+export const externalIdLockKey = (tenantId: string, channel: string, externalId: string) =>
+  `${tenantId}/${channel}/${externalId}`;
 
 /** Applies receipts that arrived for a provider id before its delivery knew it; returns fallbacks to enqueue. */
 export async function applyWaitingReceipts(

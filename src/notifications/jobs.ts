@@ -44,6 +44,29 @@ export async function enqueueDeliveries(
   await perChannel(settings, deliveries, (queue, jobs) => producer.enqueueBulk(queue, jobs));
 }
 
+/**
+ * Enqueues the deliveries of calls made in the same turn of the event loop together: under load
+ * the creations that one batched statement answered all reach here in that turn, and go to Redis
+ * as one bulk add per queue instead of one per request. Every caller gets that add's outcome.
+ */
+export function enqueuedTogether(
+  enqueue: (deliveries: readonly QueuedDelivery[]) => Promise<void>,
+): (deliveries: readonly QueuedDelivery[]) => Promise<void> {
+  let next: { deliveries: QueuedDelivery[]; added: Promise<void> } | undefined;
+  return (deliveries) => {
+    if (!next) {
+      const gathered: QueuedDelivery[] = [];
+      const added = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        next = undefined;
+        return enqueue(gathered);
+      });
+      next = { deliveries: gathered, added };
+    }
+    next.deliveries.push(...deliveries);
+    return next.added;
+  };
+}
+
 /** Puts back due deliveries whose job Redis lost (Producer.requeueLost); how many were added. */
 export async function requeueLostDeliveries(
   producer: Producer,

@@ -10,7 +10,7 @@ import { type JsonValue, runIdempotent } from "../idempotency/service.js";
 import type { Logger } from "../logger.js";
 import { railReadScope, railWriteScope } from "../rail/railParts.js";
 import { type NewNotification, prepareNotification, type Refusal, writeNotification } from "./create.js";
-import type { QueuedDelivery } from "./jobs.js";
+import { enqueuedTogether, type QueuedDelivery } from "./jobs.js";
 import { listNotifications } from "./queries.js";
 import { registerNotificationReadRoutes } from "./readRoutes.js";
 import {
@@ -86,6 +86,7 @@ function refused(refusal: Refusal, input: NewNotification): never {
 
 export function registerNotificationRoutes(app: OpenAPIHono<HubEnv>, deps: NotificationRouteDeps): void {
   const { db } = deps;
+  const enqueue = enqueuedTogether(deps.enqueue);
 
   app.openapi(listRoute, async (c) => {
     const { page, perPage, ...filter } = c.req.valid("query");
@@ -141,14 +142,12 @@ export function registerNotificationRoutes(app: OpenAPIHono<HubEnv>, deps: Notif
         dueAt: new Date(d.dueAt),
       }));
       // The rows are committed: a failed enqueue (Redis away) is the sweeper's to repair, not the caller's.
-      await deps
-        .enqueue(queued)
-        .catch((err: unknown) =>
-          deps.logger.warn(
-            { err, notificationId: view.id },
-            "notification committed but not enqueued; the sweeper will",
-          ),
-        );
+      await enqueue(queued).catch((err: unknown) =>
+        deps.logger.warn(
+          { err, notificationId: view.id },
+          "notification committed but not enqueued; the sweeper will",
+        ),
+      );
     }
     return c.json({ data: view }, 201);
   });

@@ -1,12 +1,18 @@
-import { getTableColumns, sql } from "drizzle-orm";
-import { type Database, statementTemplate, type Tx } from "../db/client.js";
+import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import { contactPointsFrom } from "../customers/contactPoints.js";
+import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { type Database, type StatementParams, statementTemplate, type Tx } from "../db/client.js";
 import {
+  type IdentityKind,
+  type MessageTemplateRow,
+  messageTemplates,
   type NotificationDeliveryRow,
   type NotificationRow,
   notificationDeliveries,
   notifications,
 } from "../db/schema/index.js";
 import { eventInsertSql } from "../events/writer.js";
+import { type ContactPoints, notificationContactPoints } from "./contactPoints.js";
 
 /**
  * The pipeline's hot statements, each one round trip (one statement is one transaction), run as
@@ -35,33 +41,176 @@ export const createNotificationStatement = statementTemplate("notification_creat
     SELECT (SELECT count(*) FROM d)::int AS deliveries`;
 });
 
-const aliased = (
-  table: typeof notifications | typeof notificationDeliveries,
-  alias: string,
-  prefix: string,
-) =>
+/**
+ * What creating a notification reads, for concurrent creations in one statement (see
+ * batchedStatement): the template a tenant sends for the code (its own, else the default) and the
+ * recipient customer's row, if the tenant has one (merged or not). Keyed by call.
+ */
+const preparationBatch = batchedStatement<Record<string, unknown> & { key: string }>(
+  "notification_preparations_v1",
+  (values) => String(values.p?.call),
+  (columns) => {
+    const input = columns(batchInput);
+    return sql`prepared AS (
+    SELECT ${input.p_call} AS key, ${sql.raw(aliased(messageTemplates, "t", "t_"))},
+      c.id AS c_id, c.merged_into AS c_merged_into
+    FROM ${sql.identifier(batchInput)}
+    LEFT JOIN LATERAL (
+      SELECT * FROM message_templates
+      WHERE code = ${input.p_code} AND (tenant_id = ${input.p_tenant} OR tenant_id IS NULL)
+      ORDER BY tenant_id NULLS LAST LIMIT 1
+    ) t ON true
+    LEFT JOIN customers c ON ${input.p_recipient_type} = 'customer' AND c.tenant_id = ${input.p_tenant}
+      AND c.id = ${input.p_recipient}
+    )
+    SELECT * FROM prepared`;
+  },
+  { maxRows: 50, maxInFlight: 2 },
+);
+
+let preparationCalls = 0;
+
+export type PreparationRead = {
+  template: { row: MessageTemplateRow; origin: "tenant" | "default" } | undefined;
+  /** The customer recipient's row: its id, and whom it was merged into. */
+  customer: { id: string; mergedInto: string | null } | undefined;
+};
+
+/** The batched read of a creation; undefined when it cannot be batched (a transaction, PGlite, overload). */
+export async function readPreparation(
+  db: Database,
+  tenantId: string,
+  recipient: { type: string; id: string },
+  code: string,
+): Promise<PreparationRead | undefined> {
+  const pending = preparationBatch(db, {
+    p: {
+      call: String(++preparationCalls),
+      tenant: tenantId,
+      code,
+      recipient: recipient.id,
+      recipient_type: recipient.type,
+    },
+  });
+  const raw = pending && (await pending);
+  if (!raw) return undefined;
+  const row =
+    typeof raw.t_id === "string" ? rowOf<MessageTemplateRow>(messageTemplates, raw, "t_") : undefined;
+  return {
+    template: row && { row, origin: row.tenantId === null ? "default" : "tenant" },
+    customer:
+      typeof raw.c_id === "string"
+        ? { id: raw.c_id, mergedInto: (raw.c_merged_into as string | null) ?? null }
+        : undefined,
+  };
+}
+
+/** Text arrays travel through a batch's input as JSON (batchedStatement's columns are text). */
+const textArray = (column: StatementParams[string] | undefined) =>
+  sql`ARRAY(SELECT jsonb_array_elements_text(${column}::jsonb))`;
+
+/**
+ * Concurrent creations as one statement (see batchedStatement): each input row a notification, its
+ * deliveries and its notification.created, as createNotificationStatement writes one. Under load
+ * PostgreSQL commits once for many requests.
+ */
+export const createNotificationBatch = batchedStatement<{ key: string }>(
+  "notifications_create_v1",
+  (values) => String(values.n?.id),
+  (columns) => {
+    const input = columns(batchInput);
+    const row = columns("nr");
+    return sql`n AS (
+      INSERT INTO notifications (id, tenant_id, recipient_type, recipient_id, customer_id, channels, template_code,
+        template_id, template_version, template_data, priority, schedule_at, expires_at, created_by, created_at, updated_at)
+      SELECT ${input.n_id}, ${input.n_tenant}, ${input.n_recipient_type}, ${input.n_recipient}, ${input.n_customer},
+        ${textArray(input.n_channels)}, ${input.n_code}, ${input.n_template}, ${input.n_version}::integer,
+        ${input.n_data}::jsonb, ${input.n_priority}, ${input.n_schedule}::timestamptz, ${input.n_expires}::timestamptz,
+        ${input.n_by}, ${input.n_at}::timestamptz, ${input.n_at}::timestamptz
+      FROM ${sql.identifier(batchInput)}
+      RETURNING id, customer_id
+    ),
+    nr AS (
+      SELECT n.id, n.customer_id, ${sql.identifier(batchInput)}.*
+      FROM n JOIN ${sql.identifier(batchInput)} ON ${input.n_id} = n.id
+    ),
+    d AS (
+      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, due_at, created_at, updated_at)
+      SELECT u.id, ${row.n_tenant}, nr.id, u.channel, ${row.d_due}::timestamptz, ${row.n_at}::timestamptz, ${row.n_at}::timestamptz
+      FROM nr, unnest(${textArray(row.d_ids)}, ${textArray(row.d_channels)}) AS u(id, channel)
+    ),
+    e AS (${eventInsertSql("te", row, { cte: "nr", customerId: sql`nr.customer_id` })})
+    SELECT id AS key FROM n`;
+  },
+  { maxRows: 50, maxInFlight: 2 },
+);
+
+type RawTable = typeof notifications | typeof notificationDeliveries | typeof messageTemplates;
+
+const aliased = (table: RawTable, alias: string, prefix: string) =>
   Object.values(getTableColumns(table))
     .map((c) => `${alias}.${c.name} AS ${prefix}${c.name}`)
     .join(", ");
 
-/** A pending delivery no worker holds, held for this attempt and counted; with its notification. */
-const claimStatement = statementTemplate("notification_delivery_claim_v1", (p) => {
+/**
+ * A claimed delivery's notification and, for a live (unmerged) customer recipient, what reaching
+ * them takes: the customer's profile fields and identities (unverified first, then oldest, as
+ * src/customers reads them). A user, a merged or a missing customer gets no r_ columns; the caller
+ * reads those the long way.
+ */
+const claimedSelect = (claimed: string, key: SQL) => sql`
+    SELECT ${sql.raw(aliased(notificationDeliveries, "c", "d_"))}, ${sql.raw(aliased(notifications, "n", "n_"))},
+      ${key} AS key, r.id AS r_id, r.name AS r_name, r.preferred_language AS r_preferred_language,
+      r.notification_channel AS r_notification_channel, r.opt_outs AS r_opt_outs,
+      CASE WHEN r.id IS NOT NULL THEN (
+        SELECT coalesce(json_agg(json_build_object('kind', i.kind, 'value', i.value) ORDER BY i.verified, i.created_at), '[]'::json)
+        FROM customer_identities i WHERE i.tenant_id = r.tenant_id AND i.customer_id = r.id
+      ) END AS r_identities
+    FROM ${sql.identifier(claimed)} c
+    JOIN notifications n ON n.id = c.notification_id
+    LEFT JOIN customers r ON n.recipient_type = 'customer' AND r.tenant_id = n.tenant_id
+      AND r.id = n.recipient_id AND r.merged_into IS NULL`;
+
+const claimable = sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now())`;
+
+/** A pending delivery no worker holds, held for this attempt and counted; with its notification and recipient. */
+const claimStatement = statementTemplate("notification_delivery_claim_v2", (p) => {
   return sql`WITH c AS (
       UPDATE notification_deliveries SET locked_until = now() + ${p.c_hold}::interval,
         attempt_count = attempt_count + 1, updated_at = now()
-      WHERE id = ${p.c_id}::text AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+      WHERE id = ${p.c_id}::text AND ${claimable}
       RETURNING *
     )
-    SELECT ${sql.raw(aliased(notificationDeliveries, "c", "d_"))}, ${sql.raw(aliased(notifications, "n", "n_"))}
-    FROM c JOIN notifications n ON n.id = c.notification_id`;
+    ${claimedSelect("c", sql`c.id`)}`;
 });
 
+/**
+ * The claims of concurrent jobs as one statement (see batchedStatement): one round trip and one
+ * commit for many, with each delivery's notification and recipient joined in. Keyed by call, not
+ * by delivery: two jobs of one delivery in one batch update its row once, and only the call whose
+ * input row did so gets it (the other finds it held when asked alone).
+ */
+const claimBatch = batchedStatement<Record<string, unknown> & { key: string }>(
+  "notification_delivery_claims_v1",
+  (values) => String(values.c?.call),
+  (columns) => {
+    const input = columns(batchInput);
+    return sql`c AS (
+      UPDATE notification_deliveries SET locked_until = now() + ${input.c_hold}::interval,
+        attempt_count = attempt_count + 1, updated_at = now()
+      FROM ${sql.identifier(batchInput)}
+      WHERE notification_deliveries.id = ${input.c_id} AND ${claimable}
+      RETURNING notification_deliveries.*, ${input.c_call} AS call
+    )
+    ${claimedSelect("c", sql`c.call`)}`;
+  },
+  // One statement at a time, as large as the channels' workers: the claims that arrive while it
+  // runs go together in the next.
+  { maxRows: 100, maxInFlight: 1 },
+);
+
 /** Rows of a raw statement back as drizzle's row types (node-postgres and PGlite parse the values). */
-function rowOf<T>(
-  table: typeof notifications | typeof notificationDeliveries,
-  raw: Record<string, unknown>,
-  prefix: string,
-): T {
+function rowOf<T>(table: RawTable, raw: Record<string, unknown>, prefix: string): T {
   return Object.fromEntries(
     Object.entries(getTableColumns(table)).map(([key, column]) => [
       key,
@@ -70,19 +219,49 @@ function rowOf<T>(
   ) as T;
 }
 
+export type ClaimedDelivery = {
+  delivery: NotificationDeliveryRow;
+  notification: NotificationRow;
+  /** A live customer recipient's contact points, read with the claim; undefined: read them the long way. */
+  recipient: ContactPoints | undefined;
+};
+
+let claimCalls = 0;
+
 export async function claimDelivery(
   db: Database,
   deliveryId: string,
   holdMs: number,
-): Promise<{ delivery: NotificationDeliveryRow; notification: NotificationRow } | undefined> {
-  const [raw] = await claimStatement<Record<string, unknown>>(db, {
-    c: { id: deliveryId, hold: `${holdMs} milliseconds` },
-  });
+): Promise<ClaimedDelivery | undefined> {
+  const values = { c: { id: deliveryId, hold: `${holdMs} milliseconds`, call: String(++claimCalls) } };
+  // A batch that could not hold it (a batch failed, or another worker holds it) is asked alone.
+  const raw =
+    (await claimBatch(db, values)) ?? (await claimStatement<Record<string, unknown>>(db, values))[0];
   if (!raw) return undefined;
   return {
     delivery: rowOf<NotificationDeliveryRow>(notificationDeliveries, raw, "d_"),
     notification: rowOf<NotificationRow>(notifications, raw, "n_"),
+    recipient: recipientOf(raw),
   };
+}
+
+function recipientOf(raw: Record<string, unknown>): ContactPoints | undefined {
+  if (typeof raw.r_id !== "string") return undefined;
+  const identities = (
+    typeof raw.r_identities === "string" ? JSON.parse(raw.r_identities) : raw.r_identities
+  ) as Array<{ kind: IdentityKind; value: string }>;
+  return notificationContactPoints(
+    contactPointsFrom(
+      {
+        id: raw.r_id,
+        name: raw.r_name as string,
+        preferredLanguage: (raw.r_preferred_language as string | null) ?? null,
+        notificationChannel: (raw.r_notification_channel as string | null) ?? null,
+        optOuts: (raw.r_opt_outs as string[] | null) ?? [],
+      },
+      identities,
+    ),
+  );
 }
 
 /**
@@ -100,5 +279,48 @@ export const recordSentStatement = statementTemplate("notification_delivery_sent
     e AS (${eventInsertSql("te", p, { cte: "u", customerId: sql`${p.s_customer}::text` })})
     SELECT count(*)::int AS moved FROM u`;
 });
+
+/**
+ * The sends of concurrent jobs recorded as one statement (see batchedStatement), each as
+ * recordSentStatement records one. On a channel with receipts (`underLocks`) the batch first takes
+ * each provider id's lock, as a receipt does, and leaves out a send whose receipt arrived before it
+ * (waiting in notification_receipts): that one is recorded alone, with its receipts, in one
+ * transaction.
+ */
+const recordSentBatch = (name: string, underLocks: boolean) =>
+  batchedStatement<{ key: string }>(
+    name,
+    (values) => String(values.s?.id),
+    (columns) => {
+      const input = columns(batchInput);
+      const sent = columns("u");
+      const noWaitingReceipt = sql`AND NOT EXISTS (
+        SELECT 1 FROM notification_receipts r
+        WHERE r.tenant_id = notification_deliveries.tenant_id AND r.channel = notification_deliveries.channel
+          AND r.external_id = ${input.s_external} AND r.delivery_id IS NULL
+      )`;
+      return sql`u AS (
+      UPDATE notification_deliveries SET status = 'sent', external_id = ${input.s_external}, provider = ${input.s_provider},
+        locale = ${input.s_locale}, content = ${input.s_content}::jsonb, sent_at = ${input.s_at}::timestamptz,
+        locked_until = NULL, updated_at = ${input.s_at}::timestamptz
+      FROM ${sql.identifier(batchInput)}
+      WHERE notification_deliveries.id = ${input.s_id} AND notification_deliveries.status = 'pending'
+        ${underLocks ? noWaitingReceipt : sql``}
+      RETURNING notification_deliveries.notification_id AS id, ${sql.identifier(batchInput)}.*
+    ),
+    e AS (${eventInsertSql("te", sent, { cte: "u", customerId: sql`${sent.s_customer}` })})
+    SELECT ${sent.s_id} AS key FROM u`;
+    },
+    {
+      maxRows: 100,
+      maxInFlight: 1,
+      ...(underLocks ? { lockKeyOf: (values) => String(values.s?.lock) } : {}),
+    },
+  );
+
+export const recordSentBatches = {
+  plain: recordSentBatch("notification_deliveries_sent_v1", false),
+  underLocks: recordSentBatch("notification_deliveries_sent_locked_v1", true),
+};
 
 export type StatementDb = Database | Tx;

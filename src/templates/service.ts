@@ -126,7 +126,8 @@ export async function findEffectiveTemplate(
   const { own, fallback } = await rowsFor(db, tenantId, code);
   const row = own ?? fallback;
   if (!row) return undefined;
-  const version = await versionOf(db, row.id, row.currentVersion);
+  // A version never changes once written: the row names the current one, the cache has it.
+  const version = await templateVersionById(db, row.id, row.currentVersion);
   return version ? { row, version, origin: own ? "tenant" : "default" } : undefined;
 }
 

@@ -1,9 +1,10 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { QueueName } from "../../queues/catalog.js";
-import { customers, notificationFallbacks } from "../../src/db/schema/index.js";
+import { customers, notificationDeliveries, notificationFallbacks } from "../../src/db/schema/index.js";
 import { writeNotification } from "../../src/notifications/create.js";
 import { enqueueDeliveries } from "../../src/notifications/jobs.js";
+import { claimDelivery } from "../../src/notifications/statements.js";
 import { findEffectiveTemplate } from "../../src/templates/service.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import {
@@ -331,6 +332,33 @@ describe("priority", () => {
     // The worker takes up to 20 jobs at once (the queue's concurrency): the critical one is among the
     // first it takes, where in arrival order it would be the 41st.
     expect(order.indexOf(critical)).toBeLessThan(20);
+  });
+});
+
+describe("claims under load", () => {
+  it("two jobs of one delivery claimed in one batched statement: only one of them holds it", async () => {
+    const data = { journeyName: "SME Onboarding", stepName: "Document Collection", dueDate: "2024-01-17" };
+    const [first, twice] = await Promise.all(
+      [1, 2].map(() => writeDirectly(customer, "JOURNEY_STEP_REQUIRED", data, { enqueue: false })),
+    );
+    const deliveryOf = async (notificationId: string) => {
+      const [row] = await hub.db
+        .select({ id: notificationDeliveries.id })
+        .from(notificationDeliveries)
+        .where(eq(notificationDeliveries.notificationId, notificationId));
+      return row?.id ?? "";
+    };
+    const [firstId, twiceId] = await Promise.all([deliveryOf(first?.id ?? ""), deliveryOf(twice?.id ?? "")]);
+    // The first claim runs alone; the two made while it runs go together in the next statement.
+    const claims = [firstId, twiceId, twiceId].map((id) => claimDelivery(hub.db, id, 60_000));
+    const [alone, ...together] = await Promise.all(claims);
+    expect(alone?.delivery.id).toBe(firstId);
+    expect(together.filter((c) => c !== undefined).map((c) => c?.delivery.id)).toEqual([twiceId]);
+    // The claim reads the recipient with it: the customer's language and addresses.
+    expect(alone?.recipient?.customerId).toBe(customer);
+    expect(alone?.recipient?.language).toBe("id-ID");
+    expect(alone?.recipient?.addresses.sms).toMatch(/^\+/);
+    expect(await deliveryRow(hub, twiceId)).toMatchObject({ attemptCount: 1 });
   });
 });
 
