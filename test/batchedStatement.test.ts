@@ -51,6 +51,18 @@ describe("batched statements", () => {
     expect(transactions.size).toBeGreaterThanOrEqual(30 / 8);
   });
 
+  it("put two calls with one key in different statements: the second sees what the first wrote", async () => {
+    const run = probe({ maxRows: 10, maxInFlight: 1 });
+    const first = write(run, "dup-first", 1); // runs alone; the next three wait
+    const waiting = [write(run, "dup-1", 1), write(run, "dup-1", 2), write(run, "dup-2", 3)];
+    expect((await first)?.key).toBe("dup-first");
+    const [one, again, two] = await Promise.all(waiting);
+    // One statement for the first "dup-1" and "dup-2"; the second "dup-1" meets its row and writes nothing.
+    expect([one?.key, two?.key]).toEqual(["dup-1", "dup-2"]);
+    expect(one?.tx).toBe(two?.tx);
+    expect(again).toBeUndefined();
+  });
+
   it("send a call at once, alone, when no statement is running", async () => {
     const run = probe({ maxRows: 8, maxInFlight: 2 });
     const first = await write(run, "alone-1", 1);

@@ -142,9 +142,29 @@ export function batchedStatement<Row extends { key: string }>(
     }
   }
 
+  /**
+   * The next batch: up to maxRows waiting calls, at most one per key. A second call with a key
+   * already in the batch waits for the next statement: answered from one statement, both would get
+   * the one row (two jobs of one webhook delivery would both hold it), where one after the other
+   * the second sees what the first wrote.
+   */
+  function nextBatch(lane: Lane<Row>): Pending<Row>[] {
+    const batch: Pending<Row>[] = [];
+    const keys = new Set<string>();
+    const rest: Pending<Row>[] = [];
+    for (const call of lane.pending) {
+      if (batch.length < limits.maxRows && !keys.has(call.key)) {
+        keys.add(call.key);
+        batch.push(call);
+      } else rest.push(call);
+    }
+    lane.pending = rest;
+    return batch;
+  }
+
   function drain(pool: pg.Pool, lane: Lane<Row>): void {
     while (lane.inFlight < limits.maxInFlight && lane.pending.length > 0) {
-      const batch = lane.pending.splice(0, limits.maxRows);
+      const batch = nextBatch(lane);
       lane.inFlight++;
       void write(pool, batch).finally(() => {
         lane.inFlight--;
