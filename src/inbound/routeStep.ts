@@ -42,7 +42,11 @@ export type RouteResult = {
  * The text a message leaves on a ticket: what the customer wrote, the files that came with it,
  * and the ones the desk's rules kept out (never empty: a photo alone still says what it was).
  */
-export function messageText(step: Pick<RouteStep, "message" | "files" | "refused">): string {
+export function messageText(step: {
+  message: Pick<InboundMessageRow, "text">;
+  files: readonly Pick<AttachmentRecord, "filename">[];
+  refused: readonly string[];
+}): string {
   const lines = [
     step.message.text.trim(),
     ...step.files.map((f) => `[Lampiran: ${f.filename}]`),

@@ -4,6 +4,7 @@ import { type InboundMessageRow, inboundMessages } from "../db/schema/index.js";
 import { scrubText } from "../privacy/logRedaction.js";
 import { discardBlobs, putAttachmentBlobs } from "../tickets/storeAttachments.js";
 import { fetchAndCheck } from "./attachments.js";
+import { type CommentBatchLimits, plainCommentLane } from "./commentBatch.js";
 import {
   findMessage,
   lockConversation,
@@ -32,8 +33,23 @@ export type RoutingSummary =
   | { status: "already_routed" }
   | { status: "missing" };
 
+/** Two batches at once: one fills while the other commits, and the pool keeps the rest. */
+const plainCommentLimits: CommentBatchLimits = { maxMessages: 50, maxInFlight: 2 };
+
 /**
- * The inbound queue's work for one message: routes every message of its conversation that waits,
+ * The inbound queue's work for one message: as a plain comment together with the other jobs'
+ * messages when it is one (src/inbound/commentBatch.ts), else routeWaiting.
+ */
+export function inboundRouter(deps: RouterDeps, lane: CommentBatchLimits = plainCommentLimits) {
+  const plainComment = plainCommentLane(deps, lane);
+  return async (tenantId: string, messageId: string): Promise<RoutingSummary> => {
+    if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
+    return routeWaiting(deps, tenantId, messageId);
+  };
+}
+
+/**
+ * One message, the single way: routes every message of its conversation that waits,
  * oldest first, up to and including this one. Messages of one conversation are answered in the
  * order they arrived whichever job runs first, because each is routed under the conversation's
  * row lock and only the oldest waiting one is taken.

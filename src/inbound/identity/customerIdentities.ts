@@ -56,6 +56,35 @@ export function customersByIdentity(db: Database): CustomerDirectory {
   };
 }
 
+/**
+ * The identity `resolve` finds a sender's customer by: a chat id as its own kind, else the address
+ * the matching rule looks up (an e-mail, or a phone in E.164 with the tenant's default region).
+ * A customer who holds it and is not merged is the one `resolve` answers without writing anything
+ * (nothing to fill in: a channel contact gives one address and no profile field). Undefined: an
+ * address that normalises to nothing.
+ */
+export function contactIdentity(
+  contact: Pick<ChannelContact, "channel" | "address">,
+  defaultRegion: string | null,
+): { kind: IdentityKind; value: string } | undefined {
+  const chat = chatIdentityKind[contact.channel];
+  if (addressKindOf[contact.channel] === "chat") {
+    if (!chat) return undefined;
+    const value = normalizeAddress(chat, contact.address);
+    return value ? { kind: chat, value } : undefined;
+  }
+  const input = contactInput({ ...contact, displayName: undefined });
+  if (input.email) {
+    const value = normalizeAddress("email", input.email);
+    return value ? { kind: "email", value } : undefined;
+  }
+  if (input.phone) {
+    const value = normalizeAddress("phone", input.phone, defaultRegion);
+    return value ? { kind: "phone", value } : undefined;
+  }
+  return undefined;
+}
+
 function contactInput(contact: ChannelContact): CustomerInput {
   const name = contact.displayName?.trim() || unnamedCustomer(contact.channel);
   const kind = addressKindOf[contact.channel];
