@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { statementTemplate, type Tx } from "../db/client.js";
+import { rowsOf, type Tx } from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
 import { maskCardNumbers } from "../privacy/cardNumbers.js";
@@ -15,32 +15,41 @@ import { threadDecision } from "./threading.js";
  * The messages of a batch that can be plain comments, locked: each the oldest waiting message of
  * its thread, on a conversation with no claim dialogue and a ticket, without files or thread
  * references; with what deciding needs (the ticket, the conversation's customer and the identities
- * they hold). Conversation, message and ticket rows are locked as the single router locks them,
- * conversations in id order, so that every check below reads rows nobody else is changing.
+ * they hold). Each message's conversation, the message and its ticket are locked in the single
+ * router's order, threads in one order, so that every check reads rows nobody else is changing.
+ * Each lock is a lookup of its own (a LATERAL with FOR UPDATE is planned apart, by its unique
+ * key): joined freely, a planner misled by stale statistics once scanned the conversations for
+ * every message, seconds a batch. Sent unnamed, so planned for its values each time.
  */
-const lockCandidates = statementTemplate(
-  "inbound_plain_comment_candidates_v1",
-  (p) => sql`SELECT m.id, m.tenant_id, m.channel, m.sender_address, m.text,
+const lockCandidates = (ids: readonly string[]) => sql`WITH batch AS MATERIALIZED (
+      SELECT id, tenant_id, channel, thread_ref, created_at FROM inbound_messages
+      WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
+        AND status = 'received' AND thread_hints IS NULL AND attachments = '[]'::jsonb
+    )
+    SELECT m.id, m.tenant_id, m.channel, m.sender_address, m.text,
       c.id AS conversation_id, c.address AS conversation_address, c.customer_id,
       t.id AS ticket_id, t.number AS ticket_number, t.status AS ticket_status,
       t.resolved_at AS ticket_resolved_at, t.updated_at AS ticket_updated_at, t.channel AS ticket_channel,
       t.channel_reference_id AS ticket_channel_reference_id, t.customer_id AS ticket_customer_id,
-      tc.name AS ticket_customer_name, cu.merged_into IS NULL AS customer_live,
+      (SELECT name FROM customers WHERE tenant_id = t.tenant_id AND id = t.customer_id) AS ticket_customer_name,
+      (SELECT merged_into IS NULL FROM customers WHERE id = c.customer_id) AS customer_live,
       ARRAY(SELECT i.kind || ':' || i.value FROM customer_identities i
         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id) AS identities
-    FROM conversations c
-    JOIN inbound_messages m ON m.tenant_id = c.tenant_id AND m.channel = c.channel AND m.thread_ref = c.thread_ref
-    JOIN tickets t ON t.tenant_id = c.tenant_id AND t.id = c.ticket_id
-    JOIN customers cu ON cu.id = c.customer_id
-    LEFT JOIN customers tc ON tc.tenant_id = t.tenant_id AND tc.id = t.customer_id
-    WHERE m.id = ANY(${p.m_ids}::text[]) AND m.status = 'received'
-      AND m.thread_hints IS NULL AND m.attachments = '[]'::jsonb AND c.dialogue IS NULL
-      AND NOT EXISTS (SELECT 1 FROM inbound_messages o
-        WHERE o.tenant_id = m.tenant_id AND o.channel = m.channel AND o.thread_ref = m.thread_ref
-          AND o.status = 'received' AND (o.created_at, o.id) < (m.created_at, m.id))
-    ORDER BY c.id
-    FOR UPDATE OF c, m, t`,
-);
+    FROM (SELECT * FROM batch ORDER BY tenant_id, channel, thread_ref) b
+    CROSS JOIN LATERAL (
+      SELECT * FROM conversations
+      WHERE tenant_id = b.tenant_id AND channel = b.channel AND thread_ref = b.thread_ref AND dialogue IS NULL
+      FOR UPDATE
+    ) c
+    CROSS JOIN LATERAL (
+      SELECT * FROM inbound_messages WHERE id = b.id AND status = 'received' FOR UPDATE
+    ) m
+    CROSS JOIN LATERAL (
+      SELECT * FROM tickets WHERE tenant_id = c.tenant_id AND id = c.ticket_id FOR UPDATE
+    ) t
+    WHERE NOT EXISTS (SELECT 1 FROM inbound_messages o
+      WHERE o.tenant_id = b.tenant_id AND o.channel = b.channel AND o.thread_ref = b.thread_ref
+        AND o.status = 'received' AND (o.created_at, o.id) < (b.created_at, b.id))`;
 
 type Candidate = {
   id: string;
@@ -67,12 +76,10 @@ type Candidate = {
 /**
  * Each chosen message as the single router writes a customer's comment (src/tickets/updates.ts
  * addComment, then markRouted): the comment, the ticket's updated_at, its COMMENT_ADDED event, and
- * the message routed, for all of them in one statement.
+ * the message routed, for all of them in one statement (unnamed, as lockCandidates).
  */
-const writeComments = statementTemplate(
-  "inbound_plain_comments_v1",
-  (p) => sql`WITH input AS (
-      SELECT * FROM jsonb_to_recordset(${p.w_rows}::jsonb) AS r(message_id text, tenant_id text,
+const writeComments = (w: { rows: string; at: string; type: string }) => sql`WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${w.rows}::jsonb) AS r(message_id text, tenant_id text,
         conversation_id text, ticket_id text, comment_id text, content text, author_name text,
         event_id text, actor_id text, channel text, customer_id text, payload jsonb)
     ),
@@ -80,24 +87,23 @@ const writeComments = statementTemplate(
       INSERT INTO ticket_comments (id, tenant_id, ticket_id, content, author_name, author_user_id,
         author_type, is_from_support, is_internal, created_at)
       SELECT comment_id, tenant_id, ticket_id, content, author_name, NULL, 'customer', false, false,
-        ${p.w_at}::timestamptz
+        ${w.at}::timestamptz
       FROM input
     ),
     ticket AS (
-      UPDATE tickets t SET updated_at = ${p.w_at}::timestamptz FROM input WHERE t.id = input.ticket_id
+      UPDATE tickets t SET updated_at = ${w.at}::timestamptz FROM input WHERE t.id = input.ticket_id
     ),
     event AS (
       INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, actor_id, channel,
         customer_id, payload, occurred_at)
-      SELECT event_id, tenant_id, ${p.w_type}::text, 'ticket', ticket_id, 'customer', actor_id, channel,
-        customer_id, payload, ${p.w_at}::timestamptz
+      SELECT event_id, tenant_id, ${w.type}::text, 'ticket', ticket_id, 'customer', actor_id, channel,
+        customer_id, payload, ${w.at}::timestamptz
       FROM input
     )
     UPDATE inbound_messages m SET status = 'routed', outcome = 'comment_added',
       conversation_id = input.conversation_id, ticket_id = input.ticket_id, error = NULL,
-      routed_at = ${p.w_at}::timestamptz
-    FROM input WHERE m.id = input.message_id`,
-);
+      routed_at = ${w.at}::timestamptz
+    FROM input WHERE m.id = input.message_id`;
 
 /** Whether the single router would make this message a plain comment, changing nothing else. */
 function isPlainComment(c: Candidate, now: Date, deps: RouterDeps, defaultRegion: string | null): boolean {
@@ -149,7 +155,7 @@ function commentRow(c: Candidate) {
 async function routePlainComments(deps: RouterDeps, messageIds: readonly string[]): Promise<Set<string>> {
   const now = deps.now?.() ?? new Date();
   return deps.db.transaction(async (tx: Tx) => {
-    const candidates = await lockCandidates<Candidate>(tx, { m: { ids: messageIds } });
+    const candidates = rowsOf<Candidate>(await tx.execute(lockCandidates(messageIds)));
     const regions = new Map<string, string | null>();
     const tickets = new Set<string>();
     const rows: ReturnType<typeof commentRow>[] = [];
@@ -164,9 +170,9 @@ async function routePlainComments(deps: RouterDeps, messageIds: readonly string[
       rows.push(commentRow(c));
     }
     if (rows.length > 0) {
-      await writeComments(tx, {
-        w: { rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded },
-      });
+      await tx.execute(
+        writeComments({ rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded }),
+      );
     }
     return new Set(rows.map((r) => r.message_id));
   });
