@@ -2,7 +2,7 @@ import type { Tx } from "../db/client.js";
 import type { ConversationRow, InboundMessageRow } from "../db/schema/index.js";
 import type { AttachmentRecord } from "../tickets/storeAttachments.js";
 import { prompts } from "./claimDialogue/prompts.js";
-import { linkTicket, queueOutbound, updateConversation } from "./conversationStore.js";
+import { linkOpenedTicket } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
 import type { ResolvedCustomer } from "./identity/port.js";
 
@@ -62,16 +62,9 @@ export async function ticketOpened(
   outcome: "ticket_created" | "claim_filed",
 ): Promise<RouteResult> {
   const { tx, conversation, now } = step;
-  await linkTicket(tx, conversation, created.ticketId);
-  await updateConversation(tx, conversation.id, { ticketId: created.ticketId, dialogue: null }, now);
   const t = prompts(conversation.locale);
   const text =
     outcome === "claim_filed" ? t.claimFiled(created.ticketNumber) : t.ticketOpened(created.ticketNumber);
-  const ack = await queueOutbound(
-    tx,
-    conversation,
-    { kind: "acknowledgement", text, ticketId: created.ticketId },
-    now,
-  );
-  return { outcome, ticketId: created.ticketId, outbound: ack ? [ack] : [], discard: [] };
+  const ack = await linkOpenedTicket(tx, conversation, created.ticketId, text, now);
+  return { outcome, ticketId: created.ticketId, outbound: [ack], discard: [] };
 }

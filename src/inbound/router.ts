@@ -10,6 +10,7 @@ import {
   lockConversation,
   markRouted,
   oldestWaiting,
+  oldestWaitingBefore,
   updateConversation,
 } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
@@ -59,20 +60,22 @@ export async function routeWaiting(
   tenantId: string,
   messageId: string,
 ): Promise<RoutingSummary> {
-  const target = await findMessage(deps.db, tenantId, messageId);
-  if (!target) return { status: "missing" };
-  if (target.status !== "received") return { status: "already_routed" };
+  let next = await oldestWaitingBefore(deps.db, tenantId, messageId);
+  if (!next)
+    return (await findMessage(deps.db, tenantId, messageId))
+      ? { status: "already_routed" }
+      : { status: "missing" };
+  const thread = next;
   const outcomes: RouteOutcome[] = [];
-  for (;;) {
-    const next = await oldestWaiting(deps.db, target);
-    if (!next) break;
+  while (next) {
     try {
       const outcome = await routeOne(deps, next);
       if (outcome) outcomes.push(outcome);
     } catch (err) {
       throw new RoutingError(next.id, err);
     }
-    if (next.id === target.id) break;
+    if (next.id === messageId) break;
+    next = await oldestWaiting(deps.db, thread);
   }
   return { status: "routed", outcomes };
 }
