@@ -38,14 +38,39 @@ export type RoutingSummary =
 const plainCommentLimits: CommentBatchLimits = { maxMessages: 50, maxInFlight: 2 };
 
 /**
+ * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
+ * a job waiting in the comment lane holds no connection, one routed alone holds one for its whole
+ * transaction, and with the lane's two these keep the pool's other connections for the API.
+ */
+const singleRoutes = 8;
+
+/** Runs at most `limit` of the calls at once; the others start in turn as those finish. */
+function turns(limit: number) {
+  let running = 0;
+  const queued: Array<() => void> = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((start) => queued.push(start));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      const next = queued.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
  * The inbound queue's work for one message: as a plain comment together with the other jobs'
  * messages when it is one (src/inbound/commentBatch.ts), else routeWaiting.
  */
 export function inboundRouter(deps: RouterDeps, lane: CommentBatchLimits = plainCommentLimits) {
   const plainComment = plainCommentLane(deps, lane);
+  const single = turns(singleRoutes);
   return async (tenantId: string, messageId: string): Promise<RoutingSummary> => {
     if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
-    return routeWaiting(deps, tenantId, messageId);
+    return single(() => routeWaiting(deps, tenantId, messageId));
   };
 }
 
