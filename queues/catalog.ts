@@ -134,7 +134,9 @@ export const jobCatalog = {
       tenantId: z.string().min(1),
       messageId: z.string().regex(/^inm_[0-9a-f]{32}$/),
     }),
-    concurrency: 10,
+    // Most jobs wait in the router's plain-comment lane, holding no connection: the more wait, the
+    // larger its batches. Messages routed alone are limited apart (src/inbound/router.ts).
+    concurrency: 50,
     options: {
       attempts: 6,
       backoff: { type: "exponential", delay: 1000 },

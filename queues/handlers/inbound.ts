@@ -5,7 +5,7 @@ import type { RouterDeps } from "../../src/inbound/deps.js";
 import { type PendingInbound, strandedInbound } from "../../src/inbound/intake.js";
 import { type ConversationSender, sendOutbound, strandedOutbound } from "../../src/inbound/outbound.js";
 import { repliesAmong, replyOutbound } from "../../src/inbound/replies.js";
-import { markFailed, RoutingError, routeWaiting } from "../../src/inbound/router.js";
+import { inboundRouter, markFailed, RoutingError } from "../../src/inbound/router.js";
 import type { Producer } from "../producer.js";
 import type { EventSubscriber } from "./domainEvents.js";
 
@@ -48,9 +48,10 @@ export function enqueueOutbound(producer: Producer) {
  * on the last one, so the conversation's later messages are not held behind it for ever.
  */
 export function inboundHandler(deps: { router: RouterDeps }) {
+  const route = inboundRouter(deps.router);
   return async (payload: { tenantId: string; messageId: string }, job: Job) => {
     try {
-      return await routeWaiting(deps.router, payload.tenantId, payload.messageId);
+      return await route(payload.tenantId, payload.messageId);
     } catch (err) {
       if (err instanceof RoutingError && lastAttempt(job))
         await markFailed(deps.router.db, err.messageId, err);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
-import type { Database, Tx } from "../db/client.js";
+import { type Database, statementTemplate, type Tx } from "../db/client.js";
 import {
   type ConversationRow,
   conversations,
@@ -32,7 +32,7 @@ export async function lockConversation(
     eq(conversations.channel, message.channel),
     eq(conversations.threadRef, message.threadRef),
   );
-  await tx
+  const [created] = await tx
     .insert(conversations)
     .values({
       id: newId("conversation"),
@@ -45,7 +45,10 @@ export async function lockConversation(
       createdAt: now,
       updatedAt: now,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning();
+  // A row this transaction just inserted is its own until it commits: nobody else can lock it.
+  if (created) return created;
   const [row] = await tx.select().from(conversations).where(where).for("update");
   if (!row) throw new Error(`conversation of message ${message.id} vanished`);
   return row;
@@ -80,6 +83,54 @@ export async function linkTicket(tx: Tx, conversation: ConversationRow, ticketId
     .onConflictDoNothing();
 }
 
+/**
+ * A ticket the conversation just opened, in one statement: linked (linkTicket), fed by the
+ * conversation's next messages with no dialogue left (updateConversation), and acknowledged to the
+ * customer (queueOutbound). Answers the acknowledgement's outbound id.
+ */
+const ticketOpenedStatement = statementTemplate(
+  "inbound_ticket_opened_v1",
+  (p) => sql`WITH link AS (
+      INSERT INTO conversation_tickets (ticket_id, tenant_id, conversation_id, reply_token)
+      VALUES (${p.k_ticket}::text, ${p.k_tenant}::text, ${p.k_conversation}::text, ${p.k_token}::text)
+      ON CONFLICT DO NOTHING
+    ),
+    conversation AS (
+      UPDATE conversations SET ticket_id = ${p.k_ticket}::text, dialogue = NULL, updated_at = ${p.k_at}::timestamptz
+      WHERE id = ${p.k_conversation}::text
+    )
+    INSERT INTO outbound_messages (id, tenant_id, conversation_id, ticket_id, comment_id, kind, channel,
+      to_address, text, created_at, updated_at)
+    VALUES (${p.k_ack}::text, ${p.k_tenant}::text, ${p.k_conversation}::text, ${p.k_ticket}::text, NULL,
+      'acknowledgement', ${p.k_channel}::text, ${p.k_address}::text, ${p.k_text}::text,
+      ${p.k_at}::timestamptz, ${p.k_at}::timestamptz)
+    RETURNING id`,
+);
+
+export async function linkOpenedTicket(
+  tx: Tx,
+  conversation: ConversationRow,
+  ticketId: string,
+  acknowledgement: string,
+  now: Date,
+): Promise<string> {
+  const id = newId("outboundMessage");
+  await ticketOpenedStatement(tx, {
+    k: {
+      ticket: ticketId,
+      tenant: conversation.tenantId,
+      conversation: conversation.id,
+      token: conversation.channel === "email" ? newReplyToken() : null,
+      at: now.toISOString(),
+      ack: id,
+      channel: conversation.channel,
+      address: conversation.address,
+      text: acknowledgement,
+    },
+  });
+  return id;
+}
+
 /** 96 random bits, lower case (mail servers may lower-case an address's local part), no digits. */
 export function newReplyToken(): string {
   return letterHex(randomBytes(12));
@@ -102,6 +153,32 @@ export async function oldestWaiting(
         eq(inboundMessages.channel, thread.channel),
         eq(inboundMessages.threadRef, thread.threadRef),
         eq(inboundMessages.status, "received"),
+      ),
+    )
+    .orderBy(inboundMessages.createdAt, inboundMessages.id)
+    .limit(1);
+  return row;
+}
+
+/**
+ * oldestWaiting of a message's thread, read by the message's id while it waits: one read where
+ * finding the message and then its thread's oldest would be two. Undefined when it does not wait
+ * (routed, failed, or missing: findMessage tells which).
+ */
+export async function oldestWaitingBefore(
+  db: Database,
+  tenantId: string,
+  messageId: string,
+): Promise<InboundMessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(inboundMessages)
+    .where(
+      and(
+        eq(inboundMessages.status, "received"),
+        sql`(${inboundMessages.tenantId}, ${inboundMessages.channel}, ${inboundMessages.threadRef}) =
+          (SELECT tenant_id, channel, thread_ref FROM inbound_messages
+            WHERE tenant_id = ${tenantId} AND id = ${messageId} AND status = 'received')`,
       ),
     )
     .orderBy(inboundMessages.createdAt, inboundMessages.id)

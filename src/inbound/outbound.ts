@@ -1,13 +1,8 @@
-import { and, eq, inArray, isNull, or, sql } from "drizzle-orm";
-import type { Database } from "../db/client.js";
-import {
-  conversations,
-  type OutboundMessageRow,
-  type OutboundStatus,
-  outboundMessages,
-} from "../db/schema/index.js";
+import { and, eq, sql } from "drizzle-orm";
+import { type Database, statementTemplate } from "../db/client.js";
+import { type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
-import { recordEvent } from "../events/writer.js";
+import { eventInsertSql, eventInsertValues } from "../events/writer.js";
 import { scrubText } from "../privacy/logRedaction.js";
 import { type MailThread, mailThreadOf } from "./mailThread.js";
 import { type InboundChannel, ticketChannelOf } from "./message.js";
@@ -93,51 +88,52 @@ export async function sendOutbound(
   }
 }
 
-/** Marks the row sent or failed, with its event on the customer's timeline (and the ticket's, for replies). */
+/**
+ * Marks the row sent or failed, and writes its event on the customer's timeline (and the ticket's,
+ * for replies), in one statement. A receipt may come before the send's own record: a web chat
+ * socket writes the message, and marks it delivered, while this job has yet to record it sent. That
+ * status stays; the provider's id and the sent event are still recorded, once (no provider id yet
+ * is what says the send was not).
+ */
+const settleStatement = statementTemplate(
+  "inbound_outbound_settle_v1",
+  (p) => sql`WITH updated AS (
+      UPDATE outbound_messages SET
+        status = CASE WHEN ${p.o_status}::text = 'sent' AND status <> 'pending' THEN status ELSE ${p.o_status}::text END,
+        provider_message_id = ${p.o_provider_id}::text, error = ${p.o_error}::text,
+        attempts = attempts + 1, updated_at = ${p.e_at}::timestamptz
+      WHERE id = ${p.o_id}::text AND (status = 'pending' OR (${p.o_status}::text = 'sent'
+        AND status IN ('delivered', 'read') AND provider_message_id IS NULL))
+      RETURNING id, conversation_id AS conversation
+    ),
+    scope AS (
+      SELECT ${p.o_subject_id}::text AS id, (SELECT customer_id FROM conversations c WHERE c.id = updated.conversation) AS customer_id
+      FROM updated
+    )
+    ${eventInsertSql("e", p, { cte: "scope", customerId: sql`scope.customer_id` })}`,
+);
+
 async function settle(
   db: Database,
   row: OutboundMessageRow,
   outcome: { status: "sent" | "failed"; providerMessageId: string | null; error: string | null },
 ): Promise<void> {
   const now = new Date();
-  // A receipt may come before the send's own record: a web chat socket writes the message, and marks
-  // it delivered, while this job has yet to record it sent. That status stays; the provider's id and
-  // the sent event are still recorded, once (no provider id yet is what says the send was not).
-  const { status, providerMessageId } = outboundMessages;
-  const recordable =
-    outcome.status === "sent"
-      ? or(eq(status, "pending"), and(inArray(status, ["delivered", "read"]), isNull(providerMessageId)))
-      : eq(status, "pending");
-  await db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(outboundMessages)
-      .set({
-        status:
-          outcome.status === "sent"
-            ? sql<OutboundStatus>`CASE WHEN ${status} = 'pending' THEN 'sent' ELSE ${status} END`
-            : outcome.status,
-        providerMessageId: outcome.providerMessageId,
-        error: outcome.error === null ? null : scrubText(outcome.error).slice(0, 1000),
-        attempts: sql`${outboundMessages.attempts} + 1`,
-        updatedAt: now,
-      })
-      .where(and(eq(outboundMessages.id, row.id), recordable))
-      .returning({ id: outboundMessages.id });
-    if (!updated) return;
-    const [conversation] = await tx
-      .select({ customerId: conversations.customerId })
-      .from(conversations)
-      .where(eq(conversations.id, row.conversationId));
-    await recordEvent(tx, {
+  await settleStatement(db, {
+    o: {
+      id: row.id,
+      status: outcome.status,
+      provider_id: outcome.providerMessageId,
+      error: outcome.error === null ? null : scrubText(outcome.error).slice(0, 1000),
+      subject_id: row.ticketId ?? row.conversationId,
+    },
+    e: eventInsertValues({
       tenantId: row.tenantId,
       type:
         outcome.status === "sent" ? eventTypes.conversationMessageSent : eventTypes.conversationMessageFailed,
-      subject: row.ticketId
-        ? { type: "ticket", id: row.ticketId }
-        : { type: "conversation", id: row.conversationId },
+      subjectType: row.ticketId ? "ticket" : "conversation",
       actor: { type: "system" },
       channel: ticketChannelOf[row.channel],
-      customerId: conversation?.customerId,
       occurredAt: now,
       payload: {
         outboundId: row.id,
@@ -146,7 +142,7 @@ async function settle(
         commentId: row.commentId,
         ...(outcome.status === "failed" ? { reason: scrubText(outcome.error ?? "") } : {}),
       },
-    });
+    }),
   });
 }
 

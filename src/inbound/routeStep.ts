@@ -2,7 +2,7 @@ import type { Tx } from "../db/client.js";
 import type { ConversationRow, InboundMessageRow } from "../db/schema/index.js";
 import type { AttachmentRecord } from "../tickets/storeAttachments.js";
 import { prompts } from "./claimDialogue/prompts.js";
-import { linkTicket, queueOutbound, updateConversation } from "./conversationStore.js";
+import { linkOpenedTicket } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
 import type { ResolvedCustomer } from "./identity/port.js";
 
@@ -42,7 +42,11 @@ export type RouteResult = {
  * The text a message leaves on a ticket: what the customer wrote, the files that came with it,
  * and the ones the desk's rules kept out (never empty: a photo alone still says what it was).
  */
-export function messageText(step: Pick<RouteStep, "message" | "files" | "refused">): string {
+export function messageText(step: {
+  message: Pick<InboundMessageRow, "text">;
+  files: readonly Pick<AttachmentRecord, "filename">[];
+  refused: readonly string[];
+}): string {
   const lines = [
     step.message.text.trim(),
     ...step.files.map((f) => `[Lampiran: ${f.filename}]`),
@@ -58,16 +62,9 @@ export async function ticketOpened(
   outcome: "ticket_created" | "claim_filed",
 ): Promise<RouteResult> {
   const { tx, conversation, now } = step;
-  await linkTicket(tx, conversation, created.ticketId);
-  await updateConversation(tx, conversation.id, { ticketId: created.ticketId, dialogue: null }, now);
   const t = prompts(conversation.locale);
   const text =
     outcome === "claim_filed" ? t.claimFiled(created.ticketNumber) : t.ticketOpened(created.ticketNumber);
-  const ack = await queueOutbound(
-    tx,
-    conversation,
-    { kind: "acknowledgement", text, ticketId: created.ticketId },
-    now,
-  );
-  return { outcome, ticketId: created.ticketId, outbound: ack ? [ack] : [], discard: [] };
+  const ack = await linkOpenedTicket(tx, conversation, created.ticketId, text, now);
+  return { outcome, ticketId: created.ticketId, outbound: [ack], discard: [] };
 }

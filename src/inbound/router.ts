@@ -4,11 +4,13 @@ import { type InboundMessageRow, inboundMessages } from "../db/schema/index.js";
 import { scrubText } from "../privacy/logRedaction.js";
 import { discardBlobs, putAttachmentBlobs } from "../tickets/storeAttachments.js";
 import { fetchAndCheck } from "./attachments.js";
+import { type CommentBatchLimits, plainCommentLane } from "./commentBatch.js";
 import {
   findMessage,
   lockConversation,
   markRouted,
   oldestWaiting,
+  oldestWaitingBefore,
   updateConversation,
 } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
@@ -32,8 +34,48 @@ export type RoutingSummary =
   | { status: "already_routed" }
   | { status: "missing" };
 
+/** Two batches at once: one fills while the other commits, and the pool keeps the rest. */
+const plainCommentLimits: CommentBatchLimits = { maxMessages: 50, maxInFlight: 2 };
+
 /**
- * The inbound queue's work for one message: routes every message of its conversation that waits,
+ * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
+ * a job waiting in the comment lane holds no connection, one routed alone holds one for its whole
+ * transaction, and with the lane's two these keep the pool's other connections for the API.
+ */
+const singleRoutes = 8;
+
+/** Runs at most `limit` of the calls at once; the others start in turn as those finish. */
+function turns(limit: number) {
+  let running = 0;
+  const queued: Array<() => void> = [];
+  return async <T>(work: () => Promise<T>): Promise<T> => {
+    if (running >= limit) await new Promise<void>((start) => queued.push(start));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      const next = queued.shift();
+      if (next) next();
+      else running--;
+    }
+  };
+}
+
+/**
+ * The inbound queue's work for one message: as a plain comment together with the other jobs'
+ * messages when it is one (src/inbound/commentBatch.ts), else routeWaiting.
+ */
+export function inboundRouter(deps: RouterDeps, lane: CommentBatchLimits = plainCommentLimits) {
+  const plainComment = plainCommentLane(deps, lane);
+  const single = turns(singleRoutes);
+  return async (tenantId: string, messageId: string): Promise<RoutingSummary> => {
+    if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
+    return single(() => routeWaiting(deps, tenantId, messageId));
+  };
+}
+
+/**
+ * One message, the single way: routes every message of its conversation that waits,
  * oldest first, up to and including this one. Messages of one conversation are answered in the
  * order they arrived whichever job runs first, because each is routed under the conversation's
  * row lock and only the oldest waiting one is taken.
@@ -43,20 +85,22 @@ export async function routeWaiting(
   tenantId: string,
   messageId: string,
 ): Promise<RoutingSummary> {
-  const target = await findMessage(deps.db, tenantId, messageId);
-  if (!target) return { status: "missing" };
-  if (target.status !== "received") return { status: "already_routed" };
+  let next = await oldestWaitingBefore(deps.db, tenantId, messageId);
+  if (!next)
+    return (await findMessage(deps.db, tenantId, messageId))
+      ? { status: "already_routed" }
+      : { status: "missing" };
+  const thread = next;
   const outcomes: RouteOutcome[] = [];
-  for (;;) {
-    const next = await oldestWaiting(deps.db, target);
-    if (!next) break;
+  while (next) {
     try {
       const outcome = await routeOne(deps, next);
       if (outcome) outcomes.push(outcome);
     } catch (err) {
       throw new RoutingError(next.id, err);
     }
-    if (next.id === target.id) break;
+    if (next.id === messageId) break;
+    next = await oldestWaiting(deps.db, thread);
   }
   return { status: "routed", outcomes };
 }

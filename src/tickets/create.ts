@@ -140,9 +140,10 @@ async function insertTicket(
   for (let attempt = 1; attempt <= customerRaceAttempts && !ticketNumber; attempt++) {
     try {
       // Inside a transaction (idempotency) a failed statement would abort it: a savepoint keeps the
-      // transaction usable for the next attempt.
+      // transaction usable for the next attempt. A customer given by id is only read: no race, no
+      // next attempt, no savepoint.
       ticketNumber =
-        executor === deps.db
+        executor === deps.db || input.customerId
           ? await writeTicket(executor, ctx, id, draft, now)
           : await executor.transaction((savepoint) => writeTicket(savepoint, ctx, id, draft, now));
     } catch (err) {

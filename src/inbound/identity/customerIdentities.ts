@@ -4,7 +4,7 @@ import { liveCustomer } from "../../customers/contactPoints.js";
 import { claimIdentity } from "../../customers/identities.js";
 import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/matching.js";
 import { type Database, statementTemplate, type Tx } from "../../db/client.js";
-import { customerIdentities, type IdentityKind } from "../../db/schema/index.js";
+import { customerIdentities, customers, type IdentityKind } from "../../db/schema/index.js";
 import { tenantProfile } from "../../tenants/profile.js";
 import { addressKindOf, type InboundChannel, unnamedCustomer } from "../message.js";
 import type { ChannelContact, CustomerDirectory, ResolvedCustomer } from "./port.js";
@@ -56,6 +56,35 @@ export function customersByIdentity(db: Database): CustomerDirectory {
   };
 }
 
+/**
+ * The identity `resolve` finds a sender's customer by: a chat id as its own kind, else the address
+ * the matching rule looks up (an e-mail, or a phone in E.164 with the tenant's default region).
+ * A customer who holds it and is not merged is the one `resolve` answers without writing anything
+ * (nothing to fill in: a channel contact gives one address and no profile field). Undefined: an
+ * address that normalises to nothing.
+ */
+export function contactIdentity(
+  contact: Pick<ChannelContact, "channel" | "address">,
+  defaultRegion: string | null,
+): { kind: IdentityKind; value: string } | undefined {
+  const chat = chatIdentityKind[contact.channel];
+  if (addressKindOf[contact.channel] === "chat") {
+    if (!chat) return undefined;
+    const value = normalizeAddress(chat, contact.address);
+    return value ? { kind: chat, value } : undefined;
+  }
+  const input = contactInput({ ...contact, displayName: undefined });
+  if (input.email) {
+    const value = normalizeAddress("email", input.email);
+    return value ? { kind: "email", value } : undefined;
+  }
+  if (input.phone) {
+    const value = normalizeAddress("phone", input.phone, defaultRegion);
+    return value ? { kind: "phone", value } : undefined;
+  }
+  return undefined;
+}
+
 function contactInput(contact: ChannelContact): CustomerInput {
   const name = contact.displayName?.trim() || unnamedCustomer(contact.channel);
   const kind = addressKindOf[contact.channel];
@@ -73,13 +102,12 @@ async function matchOrCreate(
   defaultRegion: string | null,
 ): Promise<ResolvedCustomer> {
   for (let attempt = 1; attempt <= raceAttempts; attempt++) {
-    const values = customerValues(tenantId, input, { type: "customer" }, now, defaultRegion);
     try {
       // A savepoint: a lost race fails the statement, and must not abort the router's transaction.
-      const [row] = await tx.transaction((savepoint) =>
-        resolveCustomer<{ id: string; created: boolean; name: string }>(savepoint, values),
+      const resolved = await tx.transaction((savepoint) =>
+        resolveOnce(savepoint, tenantId, input, now, defaultRegion),
       );
-      if (row) return { customerId: row.id, created: row.created, name: row.name };
+      if (resolved) return resolved;
     } catch (err) {
       if (!isCustomerRace(err) || attempt === raceAttempts) throw err;
     }
@@ -87,8 +115,21 @@ async function matchOrCreate(
   throw new Error("customer not resolved: a concurrent contact kept changing it");
 }
 
-/** Rolls a savepoint back when a concurrent first contact claimed the chat id first. */
-class ChatIdTaken extends Error {}
+/** The matching rule once; a lost race throws (isCustomerRace) and leaves `tx` aborted. */
+async function resolveOnce(
+  tx: Tx,
+  tenantId: string,
+  input: CustomerInput,
+  now: Date,
+  defaultRegion: string | null,
+): Promise<ResolvedCustomer | undefined> {
+  const values = customerValues(tenantId, input, { type: "customer" }, now, defaultRegion);
+  const [row] = await resolveCustomer<{ id: string; created: boolean; name: string }>(tx, values);
+  return row ? { customerId: row.id, created: row.created, name: row.name } : undefined;
+}
+
+/** Rolls a savepoint back when a concurrent first contact claimed the chat id (or its addresses) first. */
+class ContactTaken extends Error {}
 
 async function resolveChat(
   tx: Tx,
@@ -103,15 +144,17 @@ async function resolveChat(
     if (holder) return { ...holder, created: false };
     try {
       // The new customer and its chat id in one savepoint: if another contact claimed the chat id
-      // meanwhile, neither stays, and the next round finds that contact's customer.
+      // (or the customer's other addresses) meanwhile, neither stays, and the next round finds that
+      // contact's customer.
       return await tx.transaction(async (savepoint) => {
-        const created = await matchOrCreate(savepoint, tenantId, contactInput(contact), now, null);
+        const created = await resolveOnce(savepoint, tenantId, contactInput(contact), now, null);
+        if (!created) throw new ContactTaken();
         const claim = await claimIdentity(savepoint, tenantId, created.customerId, { kind, value }, now);
-        if (claim.outcome === "held_by_other") throw new ChatIdTaken();
+        if (claim.outcome === "held_by_other") throw new ContactTaken();
         return created;
       });
     } catch (err) {
-      if (!(err instanceof ChatIdTaken) || attempt === raceAttempts) throw err;
+      if (!(err instanceof ContactTaken || isCustomerRace(err)) || attempt === raceAttempts) throw err;
     }
   }
   throw new Error("customer not resolved: the chat id kept changing hands");
@@ -123,9 +166,17 @@ async function holderOf(
   kind: IdentityKind,
   value: string,
 ): Promise<{ customerId: string; name: string } | undefined> {
-  const [identity] = await tx
-    .select({ customerId: customerIdentities.customerId })
+  // The holder and its record in one read; a merged holder is followed to its survivor.
+  const [holder] = await tx
+    .select({ id: customers.id, name: customers.name, mergedInto: customers.mergedInto })
     .from(customerIdentities)
+    .innerJoin(
+      customers,
+      and(
+        eq(customers.tenantId, customerIdentities.tenantId),
+        eq(customers.id, customerIdentities.customerId),
+      ),
+    )
     .where(
       and(
         eq(customerIdentities.tenantId, tenantId),
@@ -133,7 +184,8 @@ async function holderOf(
         eq(customerIdentities.value, value),
       ),
     );
-  if (!identity) return undefined;
-  const customer = await liveCustomer(tx, tenantId, identity.customerId);
+  if (!holder) return undefined;
+  if (!holder.mergedInto) return { customerId: holder.id, name: holder.name };
+  const customer = await liveCustomer(tx, tenantId, holder.mergedInto);
   return customer ? { customerId: customer.id, name: customer.name } : undefined;
 }
