@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import { type Database, statementTemplate, type Tx } from "../db/client.js";
 import {
   type ConversationRow,
@@ -136,28 +136,33 @@ export function newReplyToken(): string {
   return letterHex(randomBytes(12));
 }
 
+/** The oldest message still waiting for the router among those `inThread` picks. */
+async function firstWaiting(db: Database, inThread: SQL | undefined): Promise<InboundMessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(inboundMessages)
+    .where(and(eq(inboundMessages.status, "received"), inThread))
+    .orderBy(inboundMessages.createdAt, inboundMessages.id)
+    .limit(1);
+  return row;
+}
+
 /**
  * The oldest message of a thread still waiting for the router, if any: a peek, outside any
  * transaction, so its files can be fetched before one starts.
  */
-export async function oldestWaiting(
+export function oldestWaiting(
   db: Database,
   thread: { tenantId: string; channel: InboundChannel; threadRef: string },
 ): Promise<InboundMessageRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(inboundMessages)
-    .where(
-      and(
-        eq(inboundMessages.tenantId, thread.tenantId),
-        eq(inboundMessages.channel, thread.channel),
-        eq(inboundMessages.threadRef, thread.threadRef),
-        eq(inboundMessages.status, "received"),
-      ),
-    )
-    .orderBy(inboundMessages.createdAt, inboundMessages.id)
-    .limit(1);
-  return row;
+  return firstWaiting(
+    db,
+    and(
+      eq(inboundMessages.tenantId, thread.tenantId),
+      eq(inboundMessages.channel, thread.channel),
+      eq(inboundMessages.threadRef, thread.threadRef),
+    ),
+  );
 }
 
 /**
@@ -165,25 +170,17 @@ export async function oldestWaiting(
  * finding the message and then its thread's oldest would be two. Undefined when it does not wait
  * (routed, failed, or missing: findMessage tells which).
  */
-export async function oldestWaitingBefore(
+export function oldestWaitingBefore(
   db: Database,
   tenantId: string,
   messageId: string,
 ): Promise<InboundMessageRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(inboundMessages)
-    .where(
-      and(
-        eq(inboundMessages.status, "received"),
-        sql`(${inboundMessages.tenantId}, ${inboundMessages.channel}, ${inboundMessages.threadRef}) =
+  return firstWaiting(
+    db,
+    sql`(${inboundMessages.tenantId}, ${inboundMessages.channel}, ${inboundMessages.threadRef}) =
           (SELECT tenant_id, channel, thread_ref FROM inbound_messages
             WHERE tenant_id = ${tenantId} AND id = ${messageId} AND status = 'received')`,
-      ),
-    )
-    .orderBy(inboundMessages.createdAt, inboundMessages.id)
-    .limit(1);
-  return row;
+  );
 }
 
 export async function findMessage(
