@@ -264,3 +264,20 @@ export function openPglite(dataDir: string | undefined): DatabaseHandle {
     },
   };
 }
+
+/**
+ * Runs independent reads at once on a pool, and one after another inside a transaction: a
+ * transaction holds one connection, where node-postgres would queue them anyway and deprecates
+ * being asked to (pg 9 refuses it).
+ */
+export async function readsOn<T extends readonly unknown[]>(
+  reader: Database | Tx,
+  ...reads: { [K in keyof T]: () => Promise<T[K]> }
+): Promise<T> {
+  if (pgClientOf(reader._.session) instanceof pg.Client) {
+    const results: unknown[] = [];
+    for (const read of reads) results.push(await read());
+    return results as unknown as T;
+  }
+  return (await Promise.all(reads.map((read) => read()))) as unknown as T;
+}

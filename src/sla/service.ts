@@ -1,7 +1,7 @@
 import { and, asc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
-import type { Database, Tx } from "../db/client.js";
+import { type Database, readsOn, type Tx } from "../db/client.js";
 import { businessCalendars, events, slaPolicies, type TicketRow, tickets } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { recordEvent } from "../events/writer.js";
@@ -27,10 +27,11 @@ export function slaSettings(
   reader: Database | Tx = db,
 ): Promise<SlaSettings> {
   return settings.get(db, tenantId, async () => {
-    const [rules, calendar] = await Promise.all([
-      slaRules(reader, tenantId),
-      getBusinessCalendar(reader, tenantId),
-    ]);
+    const [rules, calendar] = await readsOn(
+      reader,
+      () => slaRules(reader, tenantId),
+      () => getBusinessCalendar(reader, tenantId),
+    );
     return { rules, calendar };
   });
 }

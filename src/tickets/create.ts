@@ -1,7 +1,7 @@
 import type { BlobStore } from "../blobs/store.js";
 import { type ServiceCatalogue, serviceCatalogue } from "../catalogue/service.js";
 import { type CustomerInput, isCustomerRace } from "../customers/matching.js";
-import type { Database, Tx } from "../db/client.js";
+import { type Database, readsOn, type Tx } from "../db/client.js";
 import type { Actor } from "../events/catalog.js";
 import { type Idempotency, type Idempotent, runIdempotent } from "../idempotency/service.js";
 import { newId } from "../ids.js";
@@ -79,11 +79,12 @@ async function settingsFor(
   tenantId: string,
   reader: Database | Tx = deps.db,
 ): Promise<Settings> {
-  const [catalogue, sla, profile] = await Promise.all([
-    serviceCatalogue(deps.db, tenantId, reader),
-    slaSettings(deps.db, tenantId, reader),
-    tenantProfile(deps.db, tenantId, reader),
-  ]);
+  const [catalogue, sla, profile] = await readsOn(
+    reader,
+    () => serviceCatalogue(deps.db, tenantId, reader),
+    () => slaSettings(deps.db, tenantId, reader),
+    () => tenantProfile(deps.db, tenantId, reader),
+  );
   return { catalogue, sla, defaultRegion: profile.defaultRegion };
 }
 
