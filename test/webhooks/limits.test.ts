@@ -50,13 +50,13 @@ async function statuses(eventIds: string[]) {
   return rows.map((r) => r.status);
 }
 
+/** A limiter on the test hub's key prefix, as a worker process has one. */
+const newLimiter = () =>
+  destinationLimiter(redis, bullPrefix(hub.prefix), createLogger({ level: "silent", pretty: false }));
+
 describe("the destination limiter (Redis)", () => {
   it("grants a destination's slots up to its concurrency, and one more once a holder releases", async () => {
-    const limiter = destinationLimiter(
-      redis,
-      bullPrefix(hub.prefix),
-      createLogger({ level: "silent", pretty: false }),
-    );
+    const limiter = newLimiter();
     const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
     const first = await limiter.acquire("whe_a", "job-1", limits, 60_000);
     const second = await limiter.acquire("whe_a", "job-2", limits, 60_000);
@@ -70,11 +70,7 @@ describe("the destination limiter (Redis)", () => {
   });
 
   it("answers asks made together (one script call) as if made one after another, releases first", async () => {
-    const limiter = destinationLimiter(
-      redis,
-      bullPrefix(hub.prefix),
-      createLogger({ level: "silent", pretty: false }),
-    );
+    const limiter = newLimiter();
     const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
     const together = await Promise.all(
       ["job-1", "job-2", "job-3"].map((job) => limiter.acquire("whe_together", job, limits, 60_000)),
@@ -95,11 +91,7 @@ describe("the destination limiter (Redis)", () => {
   });
 
   it("frees a crashed holder's slot once its lease lapses", async () => {
-    const limiter = destinationLimiter(
-      redis,
-      bullPrefix(hub.prefix),
-      createLogger({ level: "silent", pretty: false }),
-    );
+    const limiter = newLimiter();
     const limits = { maxConcurrency: 1, ratePerSecond: 1000 };
     expect((await limiter.acquire("whe_crash", "job-dead", limits, 200)).granted).toBe(true);
     // Never released: the holder died. Another job is refused until the lease runs out, then served.
@@ -114,11 +106,7 @@ describe("the destination limiter (Redis)", () => {
   });
 
   it("starts at most ratePerSecond attempts in a second, and gives each job refused its own turn", async () => {
-    const limiter = destinationLimiter(
-      redis,
-      bullPrefix(hub.prefix),
-      createLogger({ level: "silent", pretty: false }),
-    );
+    const limiter = newLimiter();
     const limits = { maxConcurrency: 100, ratePerSecond: 3 };
     const permits = [];
     for (let i = 0; i < 6; i++) permits.push(await limiter.acquire("whe_rate", `job-${i}`, limits, 60_000));
@@ -147,11 +135,7 @@ describe("the destination limiter (Redis)", () => {
   });
 
   it("paces a slow destination's starts at what its concurrency carries, from its attempts' durations", async () => {
-    const limiter = destinationLimiter(
-      redis,
-      bullPrefix(hub.prefix),
-      createLogger({ level: "silent", pretty: false }),
-    );
+    const limiter = newLimiter();
     const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
     const first = await limiter.acquire("whe_slow", "job-a", limits, 60_000);
     if (!first.granted) throw new Error("expected a slot");
