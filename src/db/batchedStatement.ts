@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import pg from "pg";
+import { type BatchLaneLimits, batchLane } from "./batchLane.js";
 import {
   type Database,
   dialect,
@@ -15,18 +16,16 @@ import { driverErrorOf } from "./errors.js";
 /** The relation a batched statement reads its rows from: one row per call, one column per name. */
 export const batchInput = "input_row";
 
-export type BatchLimits = Readonly<{
-  /** Most calls written by one statement. */
-  maxRows: number;
-  /** Most statements of this kind running at once; the pool keeps the rest of its connections. */
-  maxInFlight: number;
-  /**
-   * Each call's advisory lock (as `pg_advisory_xact_lock(hashtextextended(key, 0))`), when the
-   * statement must see everything committed by whoever held it before: the batch then runs in a
-   * transaction that takes every call's lock first, in one statement of its own and in one order.
-   */
-  lockKeyOf?: (values: StatementValues) => string;
-}>;
+/** maxRows: most calls one statement writes; maxInFlight: statements at once (the pool keeps the rest). */
+export type BatchLimits = BatchLaneLimits &
+  Readonly<{
+    /**
+     * Each call's advisory lock (as `pg_advisory_xact_lock(hashtextextended(key, 0))`), when the
+     * statement must see everything committed by whoever held it before: the batch then runs in a
+     * transaction that takes every call's lock first, in one statement of its own and in one order.
+     */
+    lockKeyOf?: (values: StatementValues) => string;
+  }>;
 
 type Pending<Row> = {
   args: unknown[];
@@ -35,8 +34,6 @@ type Pending<Row> = {
   resolve: (row: Row | undefined) => void;
   reject: (err: unknown) => void;
 };
-
-type Lane<Row> = { pending: Pending<Row>[]; inFlight: number };
 
 /** What one batched statement has done in this process, for the metrics endpoint. */
 export type BatchCounts = {
@@ -82,7 +79,7 @@ export function batchedStatement<Row extends { key: string }>(
   limits: BatchLimits,
 ) {
   let compiled: { text: string; slots: readonly ParameterSlot[] } | undefined;
-  const lanes = new WeakMap<pg.Pool, Lane<Row>>();
+  const lanes = new WeakMap<pg.Pool, ReturnType<typeof batchLane<Pending<Row>>>>();
   const counts: BatchCounts = countsByName.get(name) ?? {
     statements: 0,
     rows: 0,
@@ -148,29 +145,18 @@ export function batchedStatement<Row extends { key: string }>(
    * the one row (two jobs of one webhook delivery would both hold it), where one after the other
    * the second sees what the first wrote.
    */
-  function nextBatch(lane: Lane<Row>): Pending<Row>[] {
+  function distinctKeys(waiting: Pending<Row>[]): Pending<Row>[] {
     const batch: Pending<Row>[] = [];
     const keys = new Set<string>();
     const rest: Pending<Row>[] = [];
-    for (const call of lane.pending) {
+    for (const call of waiting) {
       if (batch.length < limits.maxRows && !keys.has(call.key)) {
         keys.add(call.key);
         batch.push(call);
       } else rest.push(call);
     }
-    lane.pending = rest;
+    waiting.splice(0, waiting.length, ...rest);
     return batch;
-  }
-
-  function drain(pool: pg.Pool, lane: Lane<Row>): void {
-    while (lane.inFlight < limits.maxInFlight && lane.pending.length > 0) {
-      const batch = nextBatch(lane);
-      lane.inFlight++;
-      void write(pool, batch).finally(() => {
-        lane.inFlight--;
-        drain(pool, lane);
-      });
-    }
   }
 
   return function run(db: Database, values: StatementValues): Promise<Row | undefined> | null {
@@ -179,12 +165,12 @@ export function batchedStatement<Row extends { key: string }>(
     if (!(pool instanceof pg.Pool)) return null;
     let lane = lanes.get(pool);
     if (!lane) {
-      lane = { pending: [], inFlight: 0 };
+      lane = batchLane<Pending<Row>>(limits, (batch) => write(pool, batch), distinctKeys);
       lanes.set(pool, lane);
     }
     // Past this many waiting calls the database is not keeping up: a call then goes the single-row
     // way, where the pool's connection timeout sheds load, instead of waiting here unbounded.
-    if (lane.pending.length >= limits.maxInFlight * limits.maxRows * 2) {
+    if (lane.waiting() >= limits.maxInFlight * limits.maxRows * 2) {
       counts.overflowed++;
       return null;
     }
@@ -196,8 +182,7 @@ export function batchedStatement<Row extends { key: string }>(
     const queued = lane;
     return new Promise<Row | undefined>((resolve, reject) => {
       const lock = limits.lockKeyOf?.(values);
-      queued.pending.push({ args, key: keyOf(values).toWellFormed(), lock, resolve, reject });
-      drain(pool, queued);
+      queued.add({ args, key: keyOf(values).toWellFormed(), lock, resolve, reject });
     });
   };
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
 import { rowsOf, type Tx } from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
@@ -180,8 +181,8 @@ async function routePlainComments(deps: RouterDeps, messageIds: readonly string[
 
 type Waiting = { messageId: string; done: (routed: boolean) => void };
 
-/** How the batch grows: most messages one transaction takes, and transactions at once. */
-export type CommentBatchLimits = Readonly<{ maxMessages: number; maxInFlight: number }>;
+/** How the batch grows: most messages one transaction takes (maxRows), and transactions at once. */
+export type CommentBatchLimits = BatchLaneLimits;
 
 /**
  * The router's fast lane. Jobs running at the same time put their messages here; whenever fewer
@@ -192,35 +193,21 @@ export type CommentBatchLimits = Readonly<{ maxMessages: number; maxInFlight: nu
  * routes it the single way, which meets its own error if there is one.
  */
 export function plainCommentLane(deps: RouterDeps, limits: CommentBatchLimits) {
-  const waiting: Waiting[] = [];
-  let inFlight = 0;
-  const drain = () => {
-    while (inFlight < limits.maxInFlight && waiting.length > 0) {
-      const batch = waiting.splice(0, limits.maxMessages);
-      inFlight++;
-      void routePlainComments(
-        deps,
-        batch.map((w) => w.messageId),
-      )
-        .then(
-          (routed) => {
-            for (const w of batch) w.done(routed.has(w.messageId));
-          },
-          // A deadlock with another batch, a lost connection: nothing was written, and each message
-          // goes the single way.
-          () => {
-            for (const w of batch) w.done(false);
-          },
-        )
-        .finally(() => {
-          inFlight--;
-          drain();
-        });
-    }
-  };
+  const lane = batchLane<Waiting>(limits, (batch) =>
+    routePlainComments(
+      deps,
+      batch.map((w) => w.messageId),
+    ).then(
+      (routed) => {
+        for (const w of batch) w.done(routed.has(w.messageId));
+      },
+      // A deadlock with another batch, a lost connection: nothing was written, and each message
+      // goes the single way.
+      () => {
+        for (const w of batch) w.done(false);
+      },
+    ),
+  );
   return (messageId: string): Promise<boolean> =>
-    new Promise<boolean>((done) => {
-      waiting.push({ messageId, done });
-      drain();
-    });
+    new Promise<boolean>((done) => lane.add({ messageId, done }));
 }

@@ -35,7 +35,7 @@ export type RoutingSummary =
   | { status: "missing" };
 
 /** Two batches at once: one fills while the other commits, and the pool keeps the rest. */
-const plainCommentLimits: CommentBatchLimits = { maxMessages: 50, maxInFlight: 2 };
+const plainCommentLimits: CommentBatchLimits = { maxRows: 50, maxInFlight: 2 };
 
 /**
  * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
