@@ -33,7 +33,7 @@ const notificationDelivery = {
  * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
  */
 export const jobCatalog = {
-  /** A scheduled tick that moves unpublished rows of the events table to the domain-events queue. */
+  /** A scheduled tick that moves the outbox's events (event_outbox) to the domain-events queue. */
   "outbox-relay": {
     payload: z.object({}).strict(),
     concurrency: 1,
@@ -168,7 +168,7 @@ export const jobCatalog = {
     options: { attempts: 1, removeOnComplete: 100, removeOnFail: 1000 },
   },
   /**
-   * A scheduled tick that folds published channel events into the channel analytics' rollups
+   * A scheduled tick that folds relayed channel events into the channel analytics' rollups
    * (src/sct07/analytics/fold.ts); until folded they are counted live, so a late tick costs the
    * analytics query a little time, never a wrong figure.
    */

@@ -3,8 +3,8 @@ import type { DatabaseHandle } from "../src/db/client.js";
 import type { Logger } from "../src/logger.js";
 
 /**
- * The channel the events table notifies on when a statement inserts into it (a trigger of migration
- * 0006_events_nudge_relay). pg_notify is transactional: listeners hear of a commit only.
+ * The channel the events table notifies on when a statement inserts into it (its trigger
+ * events_to_outbox, migration 0022). pg_notify is transactional: listeners hear of a commit only.
  */
 export const eventsCommittedChannel = "switchboard_events_committed";
 
@@ -65,7 +65,7 @@ export async function startRelayNudger(options: {
         failing = false;
       } catch (err) {
         // Once per outage, not per commit: the events stay in PostgreSQL until a run succeeds.
-        if (!failing) logger.warn({ err }, "outbox relay failed; unpublished events wait in the database");
+        if (!failing) logger.warn({ err }, "outbox relay failed; events wait in the outbox table");
         failing = true;
         if (wokenDuringRun && !closed) {
           pending = true;

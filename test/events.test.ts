@@ -12,6 +12,7 @@ import { recordEvent } from "../src/events/writer.js";
 import { newId } from "../src/ids.js";
 import { createTenant } from "../src/tenants/service.js";
 import { testRedisUrl } from "./support/env.js";
+import { putBackInOutbox, unrelayedEventIds } from "./support/outbox.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 import { startTestWorkers } from "./support/workers.js";
 
@@ -38,9 +39,10 @@ describe("the event writer", () => {
       subjectType: "tenant",
       actorType: "system",
       payload: { slug: "evented", name: "Evented" },
-      publishedAt: null,
     });
     expect(rows[0]?.id).toMatch(/^evt_[0-9a-f]{32}$/);
+    // In the relay's outbox, by the statement that inserted it.
+    expect(await unrelayedEventIds(hub.db, [rows[0]?.id ?? ""])).toEqual([rows[0]?.id]);
   });
 
   it("rolls the event back with a failed state change: nothing is half-written", async () => {
@@ -64,14 +66,14 @@ describe("the event writer", () => {
 });
 
 describe("the outbox relay", () => {
-  it("moves unpublished events to the domain-events queue once, keyed by event id", async () => {
+  it("moves the outbox's events to the domain-events queue once, keyed by event id", async () => {
     const created = await createTenant(hub.db, { slug: "relayed", name: "Relayed" }, system);
     if (!created.ok) throw new Error("tenant not created");
     const moved = await relayOutbox(hub.db, hub.producer, [everything]);
     expect(moved).toBeGreaterThanOrEqual(1);
     const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
     if (!event) throw new Error("no event");
-    expect(event.publishedAt).toBeInstanceOf(Date);
+    expect(await unrelayedEventIds(hub.db, [event.id])).toEqual([]);
 
     const job = await hub.producer.queues["domain-events"].getJob(`${event.id}.everything`);
     expect(job?.data).toEqual({
@@ -83,7 +85,7 @@ describe("the outbox relay", () => {
     expect(await relayOutbox(hub.db, hub.producer, [everything])).toBe(0);
 
     // A relay that dies after enqueueing but before its commit runs again: the job id absorbs the repeat.
-    await hub.db.update(events).set({ publishedAt: null }).where(eq(events.id, event.id));
+    await putBackInOutbox(hub.db, event);
     const before = await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed");
     expect(await relayOutbox(hub.db, hub.producer, [everything])).toBe(1);
     expect(await hub.producer.queues["domain-events"].getJobCountByTypes("waiting", "completed")).toBe(
@@ -91,7 +93,7 @@ describe("the outbox relay", () => {
     );
   });
 
-  it("marks events nobody subscribes to as published without making jobs of them", async () => {
+  it("takes events nobody subscribes to out of the outbox without making jobs of them", async () => {
     const created = await createTenant(hub.db, { slug: "unwanted", name: "Unwanted" }, system);
     if (!created.ok) throw new Error("tenant not created");
     expect(
@@ -100,7 +102,7 @@ describe("the outbox relay", () => {
       ]),
     ).toBeGreaterThanOrEqual(1);
     const [event] = await hub.db.select().from(events).where(eq(events.subjectId, created.tenant.id));
-    expect(event?.publishedAt).toBeInstanceOf(Date);
+    expect(await unrelayedEventIds(hub.db, [event?.id ?? ""])).toEqual([]);
     expect(await hub.producer.queues["domain-events"].getJob(`${event?.id}.everything`)).toBeUndefined();
   });
 

@@ -33,7 +33,11 @@ describe.each([
       const first = await tablesAndIndexes(handle);
       expect(first.tables).toEqual(expect.arrayContaining(["api_keys", "events", "tenants"]));
       expect(first.indexes).toEqual(
-        expect.arrayContaining(["events_subject_idx", "events_tenant_time_idx", "events_unpublished_idx"]),
+        expect.arrayContaining([
+          "events_subject_idx",
+          "events_tenant_time_idx",
+          "event_outbox_occurred_at_event_id_pk",
+        ]),
       );
       // pg_trgm is there on both (contrib on the server, loaded by the hub into PGlite): the desk's
       // title search has its trigram index wherever the hub runs.

@@ -18,6 +18,7 @@ import { createLogger } from "../src/logger.js";
 import { createMetrics } from "../src/metrics.js";
 import { createTenant } from "../src/tenants/service.js";
 import { testDatabaseUrl } from "./support/env.js";
+import { unrelayedEventIds } from "./support/outbox.js";
 import { type RedisServer, startRedisServer } from "./support/redisServer.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
@@ -52,7 +53,13 @@ function countingRelay(pass: () => Promise<{ more: boolean }> = async () => ({ m
 async function unpublishedOf(handle: DatabaseHandle, subjectId: string) {
   const rows = await handle.db.select().from(events).where(eq(events.subjectId, subjectId));
   expect(rows).not.toEqual([]);
-  return rows.filter((e) => e.publishedAt === null);
+  const waiting = new Set(
+    await unrelayedEventIds(
+      handle.db,
+      rows.map((e) => e.id),
+    ),
+  );
+  return rows.filter((e) => waiting.has(e.id));
 }
 
 describe("the relay nudger on a PostgreSQL server", () => {

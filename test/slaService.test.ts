@@ -386,7 +386,6 @@ describe("the breach scan", () => {
       subjectType: "ticket",
       subjectId: late.id,
       actorType: "system",
-      publishedAt: null,
       occurredAt: now,
       payload: {
         ticketNumber: String(late.number),

@@ -1,6 +1,5 @@
-import { asc, isNull, sql } from "drizzle-orm";
-import type { Database, Tx } from "../../src/db/client.js";
-import { events } from "../../src/db/schema/index.js";
+import { sql } from "drizzle-orm";
+import { type Database, rowsOf, type Tx } from "../../src/db/client.js";
 import type { Producer } from "../producer.js";
 import {
   type EventSubscriber,
@@ -13,9 +12,9 @@ import {
 export const relayBatchSize = 500;
 
 /**
- * Moves unpublished events to the domain-events queue, oldest first, and marks them published: one
+ * Moves the outbox's events to the domain-events queue, oldest first, taking them out of it: one
  * job per (event, subscriber that has work for it); a relay subscriber (webhooks) writes its rows in
- * the same transaction instead and enqueues after the commit. Events no subscriber wants are marked
+ * the same transaction instead and enqueues after the commit. Events no subscriber wants are taken
  * without a job: a queue job costs several Redis round trips.
  * Rows are locked with SKIP LOCKED so several workers can relay side by side. If the commit fails
  * after the jobs were added, the next run adds them again under the same job ids, which BullMQ
@@ -28,21 +27,9 @@ export async function relayOutbox(
   subscribers: readonly EventSubscriber[],
 ): Promise<number> {
   const committed = await db.transaction(async (tx) => {
-    const pending = await tx
-      .select({
-        id: events.id,
-        tenantId: events.tenantId,
-        type: events.type,
-        subjectType: events.subjectType,
-        subjectId: events.subjectId,
-      })
-      .from(events)
-      .where(isNull(events.publishedAt))
-      .orderBy(asc(events.occurredAt), asc(events.id))
-      .limit(relayBatchSize)
-      .for("update", { skipLocked: true });
+    const pending = await takeFromOutbox(tx);
     if (pending.length === 0) return { moved: 0, afterCommit: [] };
-    // Only events some subscriber has work for become jobs; the rest are published by being marked.
+    // Only events some subscriber has work for become jobs; the rest are relayed by being taken.
     const jobs = [];
     const afterCommit: Array<() => Promise<void>> = [];
     for (const subscriber of subscribers) {
@@ -59,10 +46,6 @@ export async function relayOutbox(
       }
     }
     await producer.enqueueBulk("domain-events", jobs);
-    await markPublished(
-      tx,
-      pending.map((e) => e.id),
-    );
     return { moved: pending.length, afterCommit };
   });
   for (const step of committed.afterCommit) await step();
@@ -70,24 +53,32 @@ export async function relayOutbox(
 }
 
 /**
- * Marks the events published, and in the same statement hands those with a channel to the channel
- * analytics' fold (channel_fold_pending; src/sct07/analytics/fold.ts). Folding is that job's work,
- * not the relay's: the relay takes no lock beyond its rows and spends no time on analytics, so an
- * event's way to its subscribers and webhooks is as short as it was; the analytics count pending
- * events live until they are folded.
+ * Takes the oldest events of the outbox (event_outbox), skipping rows another relay holds, and in
+ * the same statement hands those with a channel to the channel analytics' fold
+ * (channel_fold_pending; src/sct07/analytics/fold.ts). Folding is that job's work, not the relay's:
+ * the relay takes no lock beyond its rows and spends no time on analytics. Until the relay's
+ * transaction commits the rows stay in the outbox for everyone else: a relay that fails gives them back.
  */
-async function markPublished(tx: Tx, ids: readonly string[]): Promise<void> {
-  const list = sql`ARRAY[${sql.join(
-    ids.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::text[]`;
-  await tx.execute(sql`WITH published AS (
-      UPDATE events SET published_at = now() WHERE id = ANY(${list}) RETURNING id, tenant_id, channel
+async function takeFromOutbox(tx: Tx): Promise<RelayedEvent[]> {
+  return rowsOf<RelayedEvent>(
+    await tx.execute(sql`WITH taken AS (
+      DELETE FROM event_outbox o USING (
+        SELECT occurred_at, event_id FROM event_outbox
+        ORDER BY occurred_at, event_id LIMIT ${relayBatchSize} FOR UPDATE SKIP LOCKED
+      ) oldest
+      WHERE o.occurred_at = oldest.occurred_at AND o.event_id = oldest.event_id
+      RETURNING o.event_id
+    ), relayed AS (
+      SELECT e.id, e.tenant_id, e.type, e.subject_type, e.subject_id, e.channel, e.occurred_at
+      FROM events e JOIN taken ON e.id = taken.event_id
+    ), folded_later AS (
+      INSERT INTO channel_fold_pending (tenant_id, event_id)
+      SELECT tenant_id, id FROM relayed WHERE channel IS NOT NULL
     )
-    INSERT INTO channel_fold_pending (tenant_id, event_id)
-    SELECT tenant_id, id FROM published WHERE channel IS NOT NULL`);
+    SELECT id, tenant_id AS "tenantId", type, subject_type AS "subjectType", subject_id AS "subjectId"
+    FROM relayed ORDER BY occurred_at, id`),
+  );
 }
-
 /** The batch's events of types the subscriber wants, narrowed to those it says it has work for. */
 async function eventsFor(
   tx: Tx,

@@ -1,7 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { rmSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/node-postgres";
 import { migrate } from "drizzle-orm/node-postgres/migrator";
@@ -11,23 +8,7 @@ import { getCustomer } from "../../src/customers/service.js";
 import { channelActivityHours, customerIdentities } from "../../src/db/schema/index.js";
 import { channelActivity } from "../../src/sct07/analytics/query.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
-
-const migrations = fileURLToPath(new URL("../../src/db/migrations", import.meta.url));
-/** The migration that moves matching onto identities; the ones before it are the schema it meets. */
-const identitiesMigration = /^\d{4}_customers_identities_sessions$/;
-
-/** The migrations folder as it was before identities: the journal cut before that migration. */
-function migrationsBeforeIdentities(): string {
-  const dir = mkdtempSync(join(tmpdir(), "sbt-migrations-"));
-  cpSync(migrations, dir, { recursive: true });
-  const journalPath = join(dir, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(journalPath, "utf8")) as { entries: Array<{ tag: string }> };
-  const cut = journal.entries.findIndex((e) => identitiesMigration.test(e.tag));
-  expect(cut).toBeGreaterThan(0);
-  journal.entries = journal.entries.slice(0, cut);
-  writeFileSync(journalPath, JSON.stringify(journal));
-  return dir;
-}
+import { migrationsBefore } from "../support/migrationsBefore.js";
 
 const tenant = "ten_migrated";
 const hourAgo = new Date(Date.now() - 3600_000);
@@ -36,7 +17,7 @@ describe("the identities migration on a database with customers", () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase({ migrated: false });
-    const before = migrationsBeforeIdentities();
+    const before = migrationsBefore("customers_identities_sessions");
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {

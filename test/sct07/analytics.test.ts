@@ -1,9 +1,9 @@
-import { and, count, eq, isNull } from "drizzle-orm";
+import { count, eq } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { foldLockKey } from "../../src/customers/foldLock.js";
-import { channelFoldPending, events } from "../../src/db/schema/index.js";
+import { channelFoldPending, eventOutbox, events } from "../../src/db/schema/index.js";
 import { type EventType, eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { foldPendingActivity } from "../../src/sct07/analytics/fold.js";
@@ -63,8 +63,9 @@ const relayAll = async () => {
 async function states(tenantId: string) {
   const [unpublished] = await hub.db
     .select({ n: count() })
-    .from(events)
-    .where(and(eq(events.tenantId, tenantId), isNull(events.publishedAt)));
+    .from(eventOutbox)
+    .innerJoin(events, eq(events.id, eventOutbox.eventId))
+    .where(eq(events.tenantId, tenantId));
   const [pending] = await hub.db
     .select({ n: count() })
     .from(channelFoldPending)

@@ -1,16 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { inArray, isNull } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { events, webhookDeliveries } from "../../src/db/schema/index.js";
+import { webhookDeliveries } from "../../src/db/schema/index.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { type RunningHub, startHub } from "../../src/hub.js";
 import { createLogger } from "../../src/logger.js";
 import { createTenant } from "../../src/tenants/service.js";
 import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
+import { unrelayedEventIds } from "../support/outbox.js";
 import { type RedisServer, startRedisServer } from "../support/redisServer.js";
 import { gate, startReceiver } from "./receiver.js";
 
@@ -74,9 +75,7 @@ describe("a delivery run whose Redis restarts empty", { timeout: 120_000 }, () =
       for (let i = 0; i < 20; i++) eventIds.push(await commit(i));
       // Two deliveries in flight (the endpoint's limit), the other eighteen as jobs in Redis.
       await receiver.until(2);
-      await vi.waitFor(async () =>
-        expect(await db.select().from(events).where(isNull(events.publishedAt))).toEqual([]),
-      );
+      await vi.waitFor(async () => expect(await unrelayedEventIds(db)).toEqual([]));
 
       await redis.crash();
       // Committed while Redis is away: fanned out into PostgreSQL, their jobs refused.

@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { index, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { index, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 /**
- * Domain events: written in the same transaction as the state change they describe. The table is
- * both the outbox (rows with published_at NULL are relayed to BullMQ) and the source of timelines.
+ * Domain events: written in the same transaction as the state change they describe, and never
+ * changed afterwards. The source of timelines and analytics; the relay's work list is event_outbox.
  */
 export const events = pgTable(
   "events",
@@ -23,7 +23,6 @@ export const events = pgTable(
     customerId: text("customer_id"),
     payload: jsonb("payload").$type<Record<string, unknown>>().notNull(),
     occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
-    publishedAt: timestamp("published_at", { withTimezone: true, mode: "date" }),
   },
   (t) => [
     // A subject's timeline: WHERE tenant_id = ? AND subject_type = ? AND subject_id = ? ORDER BY occurred_at.
@@ -37,9 +36,24 @@ export const events = pgTable(
       .where(sql`${t.customerId} IS NOT NULL`),
     // A tenant's feed and time-window queries (analytics, exports).
     index("events_tenant_time_idx").on(t.tenantId, t.occurredAt),
-    // The relay's work list stays small: only unpublished rows are in it.
-    index("events_unpublished_idx").on(t.occurredAt).where(sql`${t.publishedAt} IS NULL`),
   ],
 );
 
 export type EventRow = typeof events.$inferSelect;
+
+/**
+ * The outbox: one row per event not yet relayed, added by a trigger on events in the statement
+ * that inserts the events (migration 0022), taken out by the relay in the transaction that hands
+ * the events to their subscribers. Relaying used to mark the event row published instead: an
+ * UPDATE of a wide row, a new version of it in every index of events, and the row lock before it,
+ * for every event. A row here is two columns in one index, and relaying deletes it.
+ */
+export const eventOutbox = pgTable(
+  "event_outbox",
+  {
+    occurredAt: timestamp("occurred_at", { withTimezone: true, mode: "date" }).notNull(),
+    eventId: text("event_id").notNull(),
+  },
+  // Oldest first is the relay's order; the key is also how an event is looked up here.
+  (t) => [primaryKey({ columns: [t.occurredAt, t.eventId] })],
+);

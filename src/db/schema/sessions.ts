@@ -73,10 +73,10 @@ export const sessionHandoffs = pgTable(
 export type SessionHandoffRow = typeof sessionHandoffs.$inferSelect;
 
 /**
- * Published events with a channel that the analytics fold has not folded yet. The outbox relay
- * adds them in the statement that marks them published; the fold (a job of its own, off the relay's
- * path) takes them out in the transaction that folds them. An event is thus unpublished, pending or
- * folded, never two of these, and the analytics count the first two live: the figures are exact
+ * Relayed events with a channel that the analytics fold has not folded yet. The outbox relay
+ * adds them in the statement that takes them out of event_outbox; the fold (a job of its own, off
+ * the relay's path) takes them out in the transaction that folds them. An event is thus unrelayed,
+ * pending or folded, never two of these, and the analytics count the first two live: the figures are exact
  * whether or not the fold has run. See src/sct07/analytics.
  */
 export const channelFoldPending = pgTable(
@@ -89,7 +89,7 @@ export const channelFoldPending = pgTable(
 );
 
 /**
- * Channel analytics folded from published events (channel_fold_pending), each exactly once, so the
+ * Channel analytics folded from relayed events (channel_fold_pending), each exactly once, so the
  * figures never drift from the events. Per tenant, channel and hour: transactions started,
  * handoffs completed, and how many customers' latest activity on the channel falls in that hour
  * (so "active since T" is a sum of at most a few hundred rows, however many events there are).

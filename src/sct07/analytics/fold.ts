@@ -8,7 +8,7 @@ export const foldBatchSize = 5000;
 const maxBatchesPerRun = 20;
 
 /**
- * Folds the events waiting in channel_fold_pending (the outbox relay puts each published event
+ * Folds the events waiting in channel_fold_pending (the outbox relay puts each relayed event
  * with a channel there) into the channel rollups, taking them out in the same transaction: each
  * event is folded exactly once, and until then the analytics count it live. A job of its own, so
  * the relay, the path of every event to its subscribers and webhooks, never waits for analytics.
@@ -39,8 +39,8 @@ export async function foldPendingActivity(db: Database): Promise<number> {
 }
 
 /**
- * Folds a tenant's published events again from nothing (those still pending are left to the fold
- * job): for a tenant whose events were loaded in bulk (the analytics benchmark fills them with
+ * Folds a tenant's relayed events again from nothing (those still pending are left to the fold
+ * job, those not relayed yet to the relay): for a tenant whose events were loaded in bulk (the analytics benchmark fills them with
  * generate_series) or to repair rollups by hand.
  */
 export async function refoldTenant(tx: Tx, tenantId: string): Promise<void> {
@@ -49,8 +49,9 @@ export async function refoldTenant(tx: Tx, tenantId: string): Promise<void> {
   await tx.execute(sql`DELETE FROM customer_channel_activity WHERE tenant_id = ${tenantId}`);
   await fold(
     tx,
-    sql`tenant_id = ${tenantId} AND published_at IS NOT NULL AND NOT EXISTS (
-      SELECT 1 FROM channel_fold_pending p WHERE p.tenant_id = ${tenantId} AND p.event_id = events.id)`,
+    sql`tenant_id = ${tenantId}
+      AND NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.occurred_at = events.occurred_at AND o.event_id = events.id)
+      AND NOT EXISTS (SELECT 1 FROM channel_fold_pending p WHERE p.tenant_id = ${tenantId} AND p.event_id = events.id)`,
   );
 }
 

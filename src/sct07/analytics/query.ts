@@ -25,9 +25,9 @@ const types = () =>
  * handoffs (cross-channel journeys). A window that runs to now (the default) reads the rollups the
  * fold job keeps (a sum over at most one row per channel and hour), the part of its first hour
  * before the next full hour from the folded events and customers' latest activity, and the events
- * not folded yet (unpublished, or published and waiting in channel_fold_pending) live: its cost
- * follows the window's hours and the fold's backlog, not the events in it. One statement, one
- * snapshot: an event is counted as unpublished, pending or folded, exactly once. A window that
+ * not folded yet (still in the relay's outbox, or relayed and waiting in channel_fold_pending) live:
+ * its cost follows the window's hours and the fold's backlog, not the events in it. One statement,
+ * one snapshot: an event is counted as unrelayed, pending or folded, exactly once. A window that
  * ends in the past counts its events directly (the rollups know each customer's latest activity only).
  */
 export async function channelActivity(
@@ -57,7 +57,8 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
         count(*) FILTER (WHERE type = ${handoffEventType}) AS handoffs, 0::bigint AS active
       FROM events
       WHERE tenant_id = ${tenantId} AND occurred_at >= ${from} AND occurred_at < ${boundary}
-        AND channel IS NOT NULL AND published_at IS NOT NULL
+        AND channel IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM event_outbox o WHERE o.occurred_at = events.occurred_at AND o.event_id = events.id)
         AND NOT EXISTS (SELECT 1 FROM channel_fold_pending p WHERE p.tenant_id = ${tenantId} AND p.event_id = events.id)
       GROUP BY channel
     ),
@@ -68,8 +69,8 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
       GROUP BY channel
     ),
     unfolded AS (
-      SELECT channel, customer_id, type FROM events
-      WHERE published_at IS NULL AND tenant_id = ${tenantId} AND occurred_at >= ${from} AND channel IS NOT NULL
+      SELECT e.channel, e.customer_id, e.type FROM event_outbox o JOIN events e ON e.id = o.event_id
+      WHERE o.occurred_at >= ${from} AND e.tenant_id = ${tenantId} AND e.channel IS NOT NULL
       UNION ALL
       SELECT e.channel, e.customer_id, e.type FROM channel_fold_pending p JOIN events e ON e.id = p.event_id
       WHERE p.tenant_id = ${tenantId} AND e.occurred_at >= ${from}
