@@ -61,16 +61,16 @@ export async function relayOutbox(
  */
 async function takeFromOutbox(tx: Tx): Promise<RelayedEvent[]> {
   return rowsOf<RelayedEvent>(
+    // By ctid and by = ANY: plain joins were planned as hash joins over the whole outbox and the
+    // whole events table, whose cost grows with the backlog and the history.
     await tx.execute(sql`WITH taken AS (
-      DELETE FROM event_outbox o USING (
-        SELECT occurred_at, event_id FROM event_outbox
-        ORDER BY occurred_at, event_id LIMIT ${relayBatchSize} FOR UPDATE SKIP LOCKED
-      ) oldest
-      WHERE o.occurred_at = oldest.occurred_at AND o.event_id = oldest.event_id
-      RETURNING o.event_id
+      DELETE FROM event_outbox WHERE ctid = ANY(ARRAY(
+        SELECT ctid FROM event_outbox ORDER BY occurred_at, event_id LIMIT ${relayBatchSize} FOR UPDATE SKIP LOCKED
+      ))
+      RETURNING event_id
     ), relayed AS (
       SELECT e.id, e.tenant_id, e.type, e.subject_type, e.subject_id, e.channel, e.occurred_at
-      FROM events e JOIN taken ON e.id = taken.event_id
+      FROM events e WHERE e.id = ANY(ARRAY(SELECT event_id FROM taken))
     ), folded_later AS (
       INSERT INTO channel_fold_pending (tenant_id, event_id)
       SELECT tenant_id, id FROM relayed WHERE channel IS NOT NULL
