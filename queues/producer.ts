@@ -2,11 +2,21 @@ import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
 
+/** BullMQ's updateData script (its job hash's `data` field, only while the job exists), answering 1 when written. */
+const updateDataIfJobExists = `if redis.call("EXISTS", KEYS[1]) == 1 then
+  redis.call("HSET", KEYS[1], "data", ARGV[1])
+  return 1
+end
+return 0`;
+
 /** The queues of the catalog, opened once per process, and the one typed way to put a job on them. */
 export class Producer {
   readonly queues: { readonly [Q in QueueName]: Queue };
 
-  constructor(connection: Redis, prefix: string) {
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+  ) {
     this.queues = Object.fromEntries(
       queueNames.map((name) => {
         // No version check: BullMQ sends INFO as a queue opens and keeps a failure of it as the
@@ -48,6 +58,30 @@ export class Producer {
     await this.queues[queue].addBulk(
       jobs.map((j) => ({ name: queue, data: schema.parse(j.payload), opts: j.options ?? {} })),
     );
+  }
+
+  /**
+   * Replaces the data of jobs Redis still has, every job's in one pipeline: one write and one
+   * reply for many jobs where BullMQ's `job.updateData` is a round trip each. Each payload is
+   * validated as `enqueue` validates it. Answers per job whether it was written (false: Redis no
+   * longer has that job, which BullMQ's updateData refuses too).
+   */
+  async updateJobsData<Q extends QueueName>(
+    queue: Q,
+    updates: ReadonlyArray<{ jobId: string; payload: JobPayload<Q> }>,
+  ): Promise<boolean[]> {
+    if (updates.length === 0) return [];
+    const q = this.queues[queue];
+    const schema = jobCatalog[queue].payload;
+    const pipeline = this.connection.pipeline();
+    for (const u of updates)
+      pipeline.eval(updateDataIfJobExists, 1, q.toKey(u.jobId), JSON.stringify(schema.parse(u.payload)));
+    const replies = (await pipeline.exec()) ?? [];
+    return updates.map((u, i) => {
+      const [err, written] = replies[i] ?? [new Error(`no reply for job ${u.jobId}`), null];
+      if (err) throw err;
+      return written === 1;
+    });
   }
 
   /**

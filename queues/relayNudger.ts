@@ -15,6 +15,14 @@ export const eventsCommittedChannel = "switchboard_events_committed";
  */
 const trailingRunMs = 250;
 
+/**
+ * How long commits that nudge a relay which has caught up (its last pass found less than a batch)
+ * wait before the next pass. Under a steady stream of commits a pass would otherwise start as soon
+ * as the last one ends and move a few events; gathered, one pass (five statements) moves what this
+ * long brought, and an event waits at most this much longer for its subscribers.
+ */
+const gatherMs = 100;
+
 export type RelayNudger = {
   /** Asks for a relay run soon. Nudges during a run are coalesced into one more run after it. */
   nudge(): void;
@@ -54,13 +62,25 @@ export async function startRelayNudger(options: {
   // would otherwise start a run that fails at once.
   let cooldown: NodeJS.Timeout | undefined;
   let trailing: NodeJS.Timeout | undefined;
+  let gathering: { timer: NodeJS.Timeout; done: () => void } | undefined;
+  const gather = () =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(gathering?.timer);
+        gathering = undefined;
+        resolve();
+      };
+      gathering = { timer: setTimeout(done, gatherMs), done };
+    });
 
   const run = async () => {
     do {
       pending = false;
       wokenDuringRun = false;
+      let more = false;
       try {
-        if (await relay()) pending = true;
+        more = await relay();
+        if (more) pending = true;
         if (failing) logger.info("outbox relay works again");
         failing = false;
       } catch (err) {
@@ -78,6 +98,7 @@ export async function startRelayNudger(options: {
         cooldown.unref();
         return;
       }
+      if (pending && !more && !closed) await gather();
     } while (pending && !closed);
   };
   const nudge = () => {
@@ -118,6 +139,7 @@ export async function startRelayNudger(options: {
     nudge,
     async close() {
       closed = true;
+      gathering?.done();
       clearTimeout(cooldown);
       clearTimeout(trailing);
       for (const connection of wakeOn) connection.off("ready", wake);

@@ -199,10 +199,12 @@ describe("batched statements", () => {
     const holder = await pool.connect();
     try {
       await holder.query("BEGIN");
-      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended('probe/b', 0))");
+      // A key with a quote and a backslash: the batch names it as a literal, the holder as a parameter.
+      const held = "o'b\\rien";
+      await holder.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`probe/${held}`]);
       await holder.query("INSERT INTO batch_probe (id, n, tx) VALUES ('held-1', 1, 0)");
       // The first call's batch waits for the held lock; the second waits behind it.
-      const calls = ["b", "a"].map((key) => run(hub.db, { l: { id: `locked-${key}`, key } }));
+      const calls = [held, "a"].map((key, i) => run(hub.db, { l: { id: `locked-${i}`, key } }));
       await new Promise((resolve) => setTimeout(resolve, 300));
       const written = await hub.db.execute(sql`SELECT id FROM batch_probe WHERE id LIKE 'locked-%'`);
       // Nothing is written while the lock is held: the statement starts once it is taken.

@@ -6,6 +6,8 @@ import { deliverNotification, type SendMemo } from "../../src/notifications/deli
 import { enqueueDeliveries, requeueLostDeliveries } from "../../src/notifications/jobs.js";
 import type { InAppAnnouncer, SenderSource } from "../../src/notifications/ports.js";
 import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sweeper.js";
+import type { DeliveryQueueName, QueueName } from "../catalog.js";
+import { batchedJobDataUpdates } from "../jobDataUpdates.js";
 import type { Producer } from "../producer.js";
 
 /** What the notification workers need besides the database and the queues. */
@@ -25,7 +27,9 @@ const sweepBatch = 1000;
 /**
  * One attempt of one delivery. A transient failure with attempts left throws, so BullMQ retries it
  * on the job's backoff; a final failure throws UnrecoverableError after it is recorded, so the
- * dashboard lists it; everything else completes the job.
+ * dashboard lists it; everything else completes the job. The provider's id is remembered in the
+ * job's data with other jobs' in one Redis round trip (through the producer's connection, which
+ * fails fast: a memo Redis cannot take is skipped, and the send is recorded all the same).
  */
 export function notificationDeliveryHandler(deps: Deps) {
   const { settings } = deps.notifications;
@@ -38,10 +42,13 @@ export function notificationDeliveryHandler(deps: Deps) {
     enqueue: (deliveries: Parameters<typeof enqueueDeliveries>[2]) =>
       enqueueDeliveries(deps.producer, settings, deliveries),
   };
+  const updateJobData = batchedJobDataUpdates(deps.producer);
   return async (payload: { deliveryId: string; sent?: SendMemo }, job: Job) => {
-    const result = await deliverNotification(deliverDeps, payload.deliveryId, payload.sent, async (memo) => {
-      await job.updateData({ ...payload, sent: memo });
-    });
+    // This handler serves the channels' queues only (queues/handlers/index.ts).
+    const queue = job.queueName as DeliveryQueueName & QueueName;
+    const result = await deliverNotification(deliverDeps, payload.deliveryId, payload.sent, (memo) =>
+      updateJobData(queue, job.id ?? payload.deliveryId, { ...payload, sent: memo }),
+    );
     if (result.status === "busy" || result.status === "not_pending") return result;
     deps.metrics.notificationDeliveries.inc({ channel: result.channel, status: result.status });
     if (result.status === "sent")

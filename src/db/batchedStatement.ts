@@ -122,7 +122,7 @@ export function batchedStatement<Row extends { key: string }>(
         values: [JSON.stringify(batch.map((call) => call.args))],
       };
       const { rows } = limits.lockKeyOf
-        ? await underLocks<Row>(pool, name, batch, query)
+        ? await underLocks<Row>(pool, batch, query)
         : await pool.query<Row>(query);
       const byKey = new Map(rows.map((row) => [row.key, row]));
       for (const call of batch) call.resolve(byKey.get(call.key));
@@ -190,23 +190,22 @@ export function batchedStatement<Row extends { key: string }>(
 /**
  * The batch's statement in a transaction that first takes its calls' advisory locks, sorted, so
  * two batches never wait on each other crosswise. The locks are their own statement: the batch's
- * statement starts (takes its snapshot) only once it holds them all.
+ * statement starts (takes its snapshot) only once it holds them all. BEGIN and the locks travel in
+ * one simple query (the keys as quoted literals: that protocol takes no parameters), one round trip
+ * fewer per batch.
  */
 async function underLocks<Row extends pg.QueryResultRow>(
   pool: pg.Pool,
-  name: string,
   batch: ReadonlyArray<{ lock: string | undefined }>,
   query: pg.QueryConfig,
 ): Promise<pg.QueryResult<Row>> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
-    await client.query("BEGIN");
-    await client.query({
-      name: `${name}_locks`,
-      text: "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY 1) AS l",
-      values: [batch.map((call) => call.lock ?? "")],
-    });
+    const keys = batch.map((call) => client.escapeLiteral(call.lock ?? ""));
+    await client.query(
+      `BEGIN; SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(ARRAY[${keys.join(", ")}]::text[]) AS k ORDER BY 1) AS l`,
+    );
     const result = await client.query<Row>(query);
     await client.query("COMMIT");
     return result;

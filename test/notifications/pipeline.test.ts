@@ -18,6 +18,7 @@ import {
   receiptSinkOf,
   ScriptedProvider,
   startNotificationWorkers,
+  withQueuesPaused,
 } from "./support.js";
 
 let hub: TestHub;
@@ -48,14 +49,7 @@ const stepRequired = (recipientId: string, channels: string[], extra: Record<str
 });
 
 /** Runs `fn` with the queues paused, so the jobs it makes wait until the scripts are in place. */
-async function paused<T>(queues: QueueName[], fn: () => Promise<T>): Promise<T> {
-  await Promise.all(queues.map((q) => hub.producer.queues[q].pause()));
-  try {
-    return await fn();
-  } finally {
-    await Promise.all(queues.map((q) => hub.producer.queues[q].resume()));
-  }
-}
+const paused = <T>(queues: QueueName[], fn: () => Promise<T>) => withQueuesPaused(hub, queues, fn);
 
 /** A notification written the way a producer inside the hub would, without the API's checks. */
 async function writeDirectly(

@@ -13,6 +13,7 @@ import {
   postNotification,
   ScriptedProvider,
   startNotificationWorkers,
+  withQueuesPaused,
 } from "./support.js";
 
 let hub: TestHub;
@@ -110,6 +111,31 @@ describe("Redis losing its data", () => {
 });
 
 describe("the send step", () => {
+  it("each job remembers its own provider id, written together under load", async () => {
+    // Queued together and let go at once: their memos are written in shared round trips.
+    const created = await withQueuesPaused(hub, ["notify-sms", "notify-email"], async () => {
+      const posted: NotificationJson[] = [];
+      for (let i = 0; i < 12; i++)
+        posted.push((await postNotification(hub, tenant.key, otp(`60000${i}`))).body.data);
+      return posted;
+    });
+    const ids = created.flatMap((n) => n.deliveries.map((d) => d.id));
+    await vi.waitFor(
+      async () => {
+        for (const id of ids) expect((await deliveryRow(hub, id))?.status, id).toBe("sent");
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    for (const d of created.flatMap((n) => n.deliveries)) {
+      const job = await hub.producer.queues[d.channel === "sms" ? "notify-sms" : "notify-email"].getJob(d.id);
+      const row = await deliveryRow(hub, d.id);
+      expect(job?.data, d.id).toEqual({
+        deliveryId: d.id,
+        sent: { providerMessageId: row?.externalId, provider: row?.provider },
+      });
+    }
+  });
+
   it("a retry of a job whose send was accepted records the provider's id and sends nothing", async () => {
     await hub.producer.queues["notify-sms"].pause();
     try {

@@ -120,6 +120,20 @@ export function startNotificationWorkers(
   };
 }
 
+/** Runs `fn` with the queues paused, so the jobs it makes wait, and start together when they resume. */
+export async function withQueuesPaused<T>(
+  hub: TestHub,
+  queues: QueueName[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  await Promise.all(queues.map((q) => hub.producer.queues[q].pause()));
+  try {
+    return await fn();
+  } finally {
+    await Promise.all(queues.map((q) => hub.producer.queues[q].resume()));
+  }
+}
+
 export function receiptSinkOf(hub: TestHub) {
   return deliveryReceiptSink({
     db: hub.db,
