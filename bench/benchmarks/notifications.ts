@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
-import { createBenchDatabase } from "../lib/database.js";
+import { createBenchDatabase, vacuumAnalyze } from "../lib/database.js";
 import { startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
 import { startNotificationFakes, twilioAccount } from "../lib/notificationFakes.js";
@@ -52,21 +52,6 @@ async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Re
     await client.end();
   }
   return recipients;
-}
-
-/**
- * VACUUM ANALYZE of the run's database, as autovacuum would have left it: this machine's PostgreSQL
- * runs with autovacuum off (conf.d/90-ci.conf), so a fresh database otherwise keeps no statistics,
- * and plans cached while its tables were empty, for the whole run.
- */
-async function vacuumAnalyze(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query("VACUUM ANALYZE");
-  } finally {
-    await client.end();
-  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type AdminClient, adminClient } from "./admin.js";
 import { startBaseline } from "./baseline.js";
-import { countRows, createBenchDatabase } from "./database.js";
+import { countRows, createBenchDatabase, vacuumAnalyze } from "./database.js";
 import { hubPoolSize, startHub } from "./hub.js";
 import { type LoadRequest, type LoadResult, loadFailures, probe, runLoad } from "./load.js";
 import { progress } from "./log.js";
@@ -145,6 +145,8 @@ async function measureBothSides(
       tally(side, warmup);
     }
   }
+  // After the warm-ups, the state a production database would be in (see vacuumAnalyze).
+  for (const url of new Set(sides.map((side) => side.databaseUrl))) await vacuumAnalyze(url);
   const rounds: Round[] = [];
   for (let round = 1; round <= options.rounds; round++) {
     for (const side of sides) {

@@ -69,3 +69,14 @@ export async function countRows(databaseUrl: string, table: string): Promise<num
   });
   return count;
 }
+
+/**
+ * VACUUM ANALYZE of the run's database, as autovacuum would have left it after the warm-up: this
+ * machine's PostgreSQL runs with autovacuum off (conf.d/90-ci.conf), so a fresh database otherwise
+ * keeps no statistics, and the plans cached while its tables were empty, for the whole run.
+ */
+export async function vacuumAnalyze(databaseUrl: string): Promise<void> {
+  await withClient(databaseUrl, async (client) => {
+    await client.query("VACUUM ANALYZE");
+  });
+}
