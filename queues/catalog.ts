@@ -97,6 +97,33 @@ export const jobCatalog = {
       removeOnFail: { age: 7 * 24 * 3600 },
     },
   },
+  /**
+   * The first attempts of one relayed batch's deliveries to one destination, as one job: ids only.
+   * Job id: `${first event id}.${destination}` (webhookBatchJobId), kept on each delivery row
+   * (batch_job_id), so the sweeper can tell whether a due first attempt still has its job in Redis.
+   * The handler runs them within the destination's limits, claiming only rows still at their first
+   * attempt; what it cannot run (a row another worker holds) and every retry go to single
+   * webhook-delivery jobs. A job that finds its destination's work in this process already queued
+   * deep goes back to delayed (no attempt spent), so a slow partner holds few worker slots.
+   */
+  "webhook-batch": {
+    payload: z.object({
+      destination: z.string().regex(/^(whe_[0-9a-f]{32}|origin-[0-9a-f]{32})$/),
+      deliveryIds: z
+        .array(z.string().regex(/^whd_[0-9a-f]{32}$/))
+        .min(1)
+        .max(1000),
+    }),
+    // Jobs, not attempts: attempts are bounded by WEBHOOK_WORKER_CONCURRENCY and each endpoint's limits.
+    concurrency: 100,
+    worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
+    options: {
+      attempts: 5,
+      backoff: { type: "exponential", delay: 1000 },
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  },
   /** A scheduled tick that re-enqueues deliveries due in PostgreSQL whose job Redis no longer has. */
   "webhook-sweep": {
     payload: z.object({}).strict(),

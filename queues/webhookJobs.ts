@@ -2,32 +2,60 @@ import type { NewDelivery } from "../src/webhooks/fanOut.js";
 import { type DueDelivery, deliveryJobId } from "../src/webhooks/sweeper.js";
 import type { Producer } from "./producer.js";
 
-/** The first jobs of deliveries the fan-out wrote (job ids absorb a repeat). */
+/**
+ * The first attempts of deliveries the fan-out wrote: one webhook-batch job per (relayed batch,
+ * destination), carrying the deliveries' ids (job ids absorb a repeat).
+ */
 export async function enqueueDeliveries(
   producer: Producer,
   deliveries: readonly NewDelivery[],
 ): Promise<void> {
+  const batches = new Map<string, { destination: string; deliveryIds: string[] }>();
+  for (const { deliveryId, destination, batchJobId } of deliveries) {
+    const batch = batches.get(batchJobId) ?? { destination, deliveryIds: [] };
+    batch.deliveryIds.push(deliveryId);
+    batches.set(batchJobId, batch);
+  }
   await producer.enqueueBulk(
-    "webhook-delivery",
-    deliveries.map(({ deliveryId, destination }) => ({
-      payload: { deliveryId, destination },
-      options: { jobId: deliveryJobId(deliveryId, 0) },
-    })),
+    "webhook-batch",
+    [...batches].map(([jobId, payload]) => ({ payload, options: { jobId } })),
   );
+}
+
+/** A batch job's states in which it will still run its deliveries' first attempts. */
+const liveStates = new Set(["waiting", "delayed", "active", "prioritized", "waiting-children"]);
+
+/**
+ * The sweeper's candidates less those whose first attempt a batch job still in Redis will make:
+ * one state read per batch job, sent together.
+ */
+async function withoutLiveBatches(
+  producer: Producer,
+  deliveries: readonly DueDelivery[],
+): Promise<DueDelivery[]> {
+  const batchJobIds = [
+    ...new Set(deliveries.flatMap((d) => (d.attemptCount === 0 && d.batchJobId ? [d.batchJobId] : []))),
+  ];
+  const queue = producer.queues["webhook-batch"];
+  const states = await Promise.all(batchJobIds.map((id) => queue.getJobState(id)));
+  const live = new Set(batchJobIds.filter((_, i) => liveStates.has(states[i] ?? "unknown")));
+  return deliveries.filter((d) => !(d.attemptCount === 0 && d.batchJobId && live.has(d.batchJobId)));
 }
 
 /**
  * Puts the jobs of these deliveries' next attempts on the queue where Redis lost them
- * (Producer.requeueLost). A delayed one is promoted when `promote` (a retry asked for now); the
- * sweeper leaves it, as it is in Redis and runs when due. Returns how many jobs were added or
- * promoted.
+ * (Producer.requeueLost), as single webhook-delivery jobs. A delayed one is promoted when
+ * `promote` (a retry asked for now, which runs now even if a batch job would reach it later); the
+ * sweeper leaves it, as it is in Redis and runs when due, and leaves a first attempt whose batch job
+ * is still in Redis. Returns how many jobs were added or promoted.
  */
 export async function requeueDeliveries(
   producer: Producer,
   deliveries: readonly DueDelivery[],
   options: { promote: boolean },
 ): Promise<number> {
-  const jobs = deliveries.map((d) => ({
+  const uncovered = options.promote ? deliveries : await withoutLiveBatches(producer, deliveries);
+  const jobs = uncovered.map((d) => ({
     payload: { deliveryId: d.deliveryId, destination: d.destination },
     options: { jobId: deliveryJobId(d.deliveryId, d.attemptCount) },
   }));

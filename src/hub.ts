@@ -41,7 +41,9 @@ import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.
 import { loadDefaultTemplates } from "./templates/service.js";
 import { webchatSender } from "./webchat/outbound.js";
 import { attachWebChatSockets } from "./webchat/sockets.js";
+import { deliveryHoldMs } from "./webhooks/deliver.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
+import { destinationPumps } from "./webhooks/destinationPumps.js";
 import { PendingWrites } from "./webhooks/pendingWrites.js";
 
 export type RunningHub = {
@@ -145,13 +147,20 @@ export async function startHub(
       // Conversation replies' senders hold SMTP pools too: closed with the workers.
       const replySenders = conversationSenders(senderDepsOf(config, database.db, whatsappWebClient));
       closers.push(() => replySenders.close());
+      const limiter = destinationLimiter(workerConnection, prefix, logger);
       const deps = {
         db: database.db,
         producer,
         metrics,
         subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
         webhooks: config.webhooks,
-        limiter: destinationLimiter(workerConnection, prefix, logger),
+        limiter,
+        pumps: destinationPumps({
+          limiter,
+          holdMs: deliveryHoldMs(config.webhooks),
+          maxAttempts: config.webhooks.workerConcurrency,
+          onRefused: (reason) => metrics.webhookDeferrals.inc({ reason }),
+        }),
         pendingWrites: new PendingWrites((err) =>
           logger.error({ err }, "a webhook success was not recorded; it is sent again once its hold lapses"),
         ),
@@ -180,11 +189,17 @@ export async function startHub(
         logger,
         metrics,
         handlers: jobHandlers(deps),
-        concurrency: { "webhook-delivery": config.webhooks.workerConcurrency },
+        concurrency: {
+          "webhook-delivery": config.webhooks.workerConcurrency,
+          "webhook-batch": config.webhooks.workerConcurrency,
+        },
         limiters: notificationRateLimits(config.notifications),
       });
       closers.push(() => senders.close());
       closers.push(() => pool.close());
+      // Before the workers close (closers run in reverse): batch jobs stop starting attempts and go
+      // back to Redis with what they did not start, so closing waits for attempts in flight only.
+      closers.push(async () => deps.pumps.stop());
       // Schedules live in Redis only: the keeper recreates them when Redis comes back without them.
       const keeper = await keepRecurringJobs({
         producer,

@@ -9,6 +9,7 @@ import { markJourneyOverdue, sweepJourneyDeadlines } from "../../src/rail/journe
 import { foldPendingActivity } from "../../src/sct07/analytics/fold.js";
 import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { DestinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
@@ -20,6 +21,7 @@ import {
   notificationSweepHandler,
 } from "./notifications.js";
 import { relayBatchSize, relayOutbox } from "./outboxRelay.js";
+import { webhookBatchHandler } from "./webhookBatch.js";
 import { webhookDeliveryHandler, webhookSweepHandler } from "./webhooks.js";
 
 type HandlerDeps = {
@@ -30,6 +32,8 @@ type HandlerDeps = {
   webhooks: WebhookSettings;
   /** Webhook destinations' concurrency and rate limits, shared by every worker through Redis. */
   limiter: DestinationLimiter;
+  /** Where this process runs webhook batch jobs' first attempts, per destination. */
+  pumps: DestinationPumps;
   /** Webhook success records not waited for by their jobs (see deliverWebhook). */
   pendingWrites: PendingWrites;
   /** The notification pipeline's senders and settings; a process built without them fails those jobs. */
@@ -69,6 +73,7 @@ export function jobHandlers(deps: HandlerDeps): JobHandlers {
     },
     "idempotency-prune": async () => ({ deleted: await pruneIdempotencyKeys(deps.db) }),
     "webhook-delivery": webhookDeliveryHandler(deps),
+    "webhook-batch": webhookBatchHandler(deps),
     "webhook-sweep": webhookSweepHandler(deps),
     "journey-deadlines": (payload) =>
       markJourneyOverdue(deps.db, payload.tenantId, payload.journeyId, new Date()),

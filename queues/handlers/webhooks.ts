@@ -6,9 +6,10 @@ import type { Database } from "../../src/db/client.js";
 import { webhookEndpoints } from "../../src/db/schema/index.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import type { Metrics } from "../../src/metrics.js";
-import { deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
+import { type DeliveryResult, deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
 import { isEndpointKey } from "../../src/webhooks/destinationKey.js";
 import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/destinationLimiter.js";
+import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
@@ -22,7 +23,8 @@ const sweepBatch = 1000;
 
 /**
  * Webhook delivery as a subscriber of domain events: in the relay's transaction it writes one
- * delivery row per (event, destination), then, once that has committed, enqueues one job per row.
+ * delivery row per (event, destination), then, once that has committed, enqueues one batch job per
+ * destination carrying those rows' ids.
  * An enqueue that fails after the commit (Redis away) leaves the rows due: the sweeper enqueues them.
  */
 export function webhookSubscriber(producer: Producer): RelaySubscriber {
@@ -36,22 +38,25 @@ export function webhookSubscriber(producer: Producer): RelaySubscriber {
   };
 }
 
-type Deps = {
+export type WebhookWorkerDeps = {
   db: Database;
   producer: Producer;
   metrics: Metrics;
   webhooks: WebhookSettings;
   limiter: DestinationLimiter;
+  /** Where this process runs batch jobs' first attempts, per destination. */
+  pumps: DestinationPumps;
   /** Success records handed off by attempts; the hub waits for them before closing the database. */
   pendingWrites: PendingWrites;
 };
+type Deps = WebhookWorkerDeps;
 
 /** How long an endpoint's own limits are read from this process's memory after a read. */
 const limitsTtlMs = 5000;
 const limitsCache = tenantSettingsCache<DestinationLimits>(limitsTtlMs);
 
 /** A destination's limits: the endpoint's own where it sets them, else the configured defaults. */
-function limitsOf(deps: Deps, destination: string): Promise<DestinationLimits> {
+export function limitsOf(deps: Deps, destination: string): Promise<DestinationLimits> {
   const defaults = deps.webhooks.endpointDefaults;
   if (!isEndpointKey(destination)) return Promise.resolve(defaults);
   return limitsCache.get(deps.db, destination, async () => {
@@ -87,7 +92,7 @@ const maxDeferMs = 3000;
  * Puts the job back as delayed, its worker slot freed at once for other destinations' jobs, and
  * tells BullMQ so (DelayedError): not a failure, no attempt spent.
  */
-async function putBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
+export async function putBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
   await job.moveToDelayed(Date.now() + delayMs, token);
   throw new DelayedError();
 }
@@ -107,9 +112,9 @@ export function webhookDeliveryHandler(deps: Deps) {
       deps.metrics.webhookDeferrals.inc({ reason: permit.reason });
       return putBack(job, token, deferMs(job, permit));
     }
-    let result: Awaited<ReturnType<typeof deliverWebhook>>;
+    let result: DeliveryResult;
     try {
-      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, deps.pendingWrites);
+      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, { handOff: deps.pendingWrites });
     } finally {
       permit.release();
     }
@@ -118,22 +123,33 @@ export function webhookDeliveryHandler(deps: Deps) {
       deps.metrics.webhookDeferrals.inc({ reason: "held" });
       return putBack(job, token, result.retryAfterMs + 100);
     }
-    if (result.status === "succeeded" || result.status === "retry" || result.status === "failed") {
-      deps.metrics.webhookAttempts.inc({ outcome: result.status });
-    }
-    if (result.status === "succeeded") {
-      deps.metrics.webhookAttemptDuration.observe(result.latencyMs / 1000);
-      deps.metrics.webhookDeliveryLatency.observe(result.sinceEventMs / 1000);
-    }
-    if (result.status === "retry") {
-      await deps.producer.enqueue(
-        "webhook-delivery",
-        { deliveryId, destination },
-        { jobId: deliveryJobId(deliveryId, result.attempt), delay: result.delayMs },
-      );
-    }
+    await afterAttempt(deps, { deliveryId, destination }, result);
     return result;
   };
+}
+
+/**
+ * Counts an attempt and, when it failed with retries left, queues its next attempt as a single
+ * delayed job: the same for a single job's attempt and a batch job's.
+ */
+export async function afterAttempt(
+  deps: Pick<Deps, "metrics" | "producer">,
+  delivery: JobPayload<"webhook-delivery">,
+  result: DeliveryResult,
+): Promise<void> {
+  if (result.status === "succeeded" || result.status === "retry" || result.status === "failed") {
+    deps.metrics.webhookAttempts.inc({ outcome: result.status });
+  }
+  if (result.status === "succeeded") {
+    deps.metrics.webhookAttemptDuration.observe(result.latencyMs / 1000);
+    deps.metrics.webhookDeliveryLatency.observe(result.sinceEventMs / 1000);
+  }
+  if (result.status === "retry") {
+    await deps.producer.enqueue("webhook-delivery", delivery, {
+      jobId: deliveryJobId(delivery.deliveryId, result.attempt),
+      delay: result.delayMs,
+    });
+  }
 }
 
 /**

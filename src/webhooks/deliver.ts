@@ -76,23 +76,28 @@ const claimedSelect = (claimed: string) => sql`
     LEFT JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
     LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`;
 
-const claimable = sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now())`;
+/**
+ * Pending and held by no one; for a batch job (`first_only`), still at its first attempt, so a
+ * batch that comes back late never takes a delivery whose retry has its own job and time.
+ */
+const claimable = (firstOnly: unknown) =>
+  sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now()) AND (NOT ${firstOnly}::boolean OR attempt_count = 0)`;
 const claimedColumns = sql`id, tenant_id, event_id, endpoint_id, url, attempt_count`;
 
 const claimStatement = statementTemplate(
-  "webhook_claim_delivery_v2",
+  "webhook_claim_delivery_v3",
   (p) => sql`
     WITH claimed AS (
       UPDATE webhook_deliveries
       SET locked_until = now() + make_interval(secs => ${p.d_hold_seconds}::double precision)
-      WHERE id = ${p.d_id} AND ${claimable}
+      WHERE id = ${p.d_id} AND ${claimable(p.d_first_only)}
       RETURNING ${claimedColumns}
     )
     ${claimedSelect("claimed")}`,
 );
 
 const claimBatch = batchedStatement<ClaimRow & { key: string }>(
-  "webhook_claim_deliveries_v1",
+  "webhook_claim_deliveries_v2",
   (values) => String(values.d?.id),
   (columns) => {
     const input = columns(batchInput);
@@ -100,7 +105,7 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
       UPDATE webhook_deliveries
       SET locked_until = now() + make_interval(secs => ${input.d_hold_seconds}::double precision)
       FROM ${sql.identifier(batchInput)}
-      WHERE webhook_deliveries.id = ${input.d_id} AND ${claimable}
+      WHERE webhook_deliveries.id = ${input.d_id} AND ${claimable(input.d_first_only)}
       RETURNING ${claimedColumns}
     )
     ${claimedSelect("claimed")}`;
@@ -110,8 +115,13 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
   { maxRows: 100, maxInFlight: 1 },
 );
 
-async function claimDelivery(db: Database, deliveryId: string, holdMs: number): Promise<Claimed | undefined> {
-  const values = { d: { id: deliveryId, hold_seconds: holdMs / 1000 } };
+async function claimDelivery(
+  db: Database,
+  deliveryId: string,
+  holdMs: number,
+  firstOnly: boolean,
+): Promise<Claimed | undefined> {
+  const values = { d: { id: deliveryId, hold_seconds: holdMs / 1000, first_only: firstOnly } };
   // A batch that could not hold it (a batch failed, or another worker holds it) is asked alone.
   const row = (await claimBatch(db, values)) ?? (await claimStatement<ClaimRow>(db, values))[0];
   if (!row) return undefined;
@@ -151,16 +161,21 @@ export async function deliverWebhook(
   db: Database,
   settings: WebhookSettings,
   deliveryId: string,
-  /**
-   * Where a success's record goes instead of being waited for: the worker's slot is free for the
-   * next attempt at the partner's 2xx, and the records of concurrent attempts share a statement.
-   * The row stays held until the record commits, so nothing sends it again meanwhile; a process
-   * that dies before it commits is the crash between 2xx and record, covered as below.
-   */
-  handOff?: PendingWrites,
+  options: {
+    /**
+     * Where a success's record goes instead of being waited for: the worker's slot is free for the
+     * next attempt at the partner's 2xx, and the records of concurrent attempts share a statement.
+     * The row stays held until the record commits, so nothing sends it again meanwhile; a process
+     * that dies before it commits is the crash between 2xx and record, covered as below.
+     */
+    handOff?: PendingWrites;
+    /** A batch job's attempt: only a delivery still at its first attempt is sent. */
+    firstOnly?: boolean;
+  } = {},
 ): Promise<DeliveryResult> {
-  const delivery = await claimDelivery(db, deliveryId, deliveryHoldMs(settings));
-  if (!delivery) return notClaimed(db, deliveryId);
+  const firstOnly = options.firstOnly ?? false;
+  const delivery = await claimDelivery(db, deliveryId, deliveryHoldMs(settings), firstOnly);
+  if (!delivery) return notClaimed(db, deliveryId, firstOnly);
   const { event, target } = delivery;
   const attempt = delivery.attemptCount + 1;
   const attemptedAt = new Date();
@@ -175,7 +190,7 @@ export async function deliverWebhook(
   const verdict = verdictOf(result, attempt, settings, Boolean(event && target));
   if (verdict.status === "succeeded" && result.kind === "answered") {
     const recorded = recordSuccess(db, delivery, attemptedAt, result);
-    if (handOff) handOff.track(recorded);
+    if (options.handOff) options.handOff.track(recorded);
     else await recorded;
   } else {
     await db.transaction((tx) =>
@@ -197,16 +212,20 @@ export async function deliverWebhook(
   }
 }
 
-/** Why a delivery could not be held: finished, or held by another worker until some time. */
-async function notClaimed(db: Database, deliveryId: string): Promise<DeliveryResult> {
+/**
+ * Why a delivery could not be held: finished (for a batch job, past its first attempt too), or
+ * held by another worker until some time.
+ */
+async function notClaimed(db: Database, deliveryId: string, firstOnly: boolean): Promise<DeliveryResult> {
   const [row] = await db
     .select({
       status: webhookDeliveries.status,
+      attemptCount: webhookDeliveries.attemptCount,
       heldForMs: sql<number>`greatest(0, extract(epoch from ${webhookDeliveries.lockedUntil} - now()) * 1000)`,
     })
     .from(webhookDeliveries)
     .where(eq(webhookDeliveries.id, deliveryId));
-  if (row?.status !== "pending") return { status: "not_pending" };
+  if (row?.status !== "pending" || (firstOnly && row.attemptCount > 0)) return { status: "not_pending" };
   return { status: "busy", retryAfterMs: Math.ceil(Number(row.heldForMs ?? 0)) };
 }
 

@@ -10,8 +10,16 @@ import { serviceDeskWebhookTypes } from "./payload.js";
 /** What the fan-out knows of an event: what the relay reads of it. */
 export type FannedEvent = Pick<EventRow, "id" | "tenantId" | "type" | "subjectType" | "subjectId">;
 
-/** A delivery written by the fan-out, as its first job carries it. */
-export type NewDelivery = { deliveryId: string; destination: string };
+/** A delivery written by the fan-out, with the batch job that carries its first attempt. */
+export type NewDelivery = { deliveryId: string; destination: string; batchJobId: string };
+
+/**
+ * The id of the webhook-batch job of one relayed batch's deliveries to one destination: the
+ * batch's first event with a delivery there, which no other batch relays (BullMQ refuses ':').
+ */
+export function webhookBatchJobId(firstEventId: string, destination: string): string {
+  return `${firstEventId}.${destination}`;
+}
 
 /** The destination key of a ticket's own integration.webhookUrl. */
 function ticketDestination(ticketId: string): string {
@@ -79,6 +87,17 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
   const ticketUrl = new Map(ticketsWithUrl.map((t) => [t.id, t]));
   // Named as the statement's columns: the rows travel as one JSON parameter.
   const rows: Array<Record<string, string | null>> = [];
+  // Each destination's deliveries of this batch go out as one job, named by the first of them.
+  const batchJobs = new Map<string, string>();
+  const batchJobOf = (eventId: string, delivery: { endpointId: string | null; url: string | null }) => {
+    const key = destinationKeyOf(delivery);
+    let jobId = batchJobs.get(key);
+    if (!jobId) {
+      jobId = webhookBatchJobId(eventId, key);
+      batchJobs.set(key, jobId);
+    }
+    return jobId;
+  };
   for (const event of candidates) {
     if (internal.has(event.id)) continue;
     const base = { tenant_id: event.tenantId, event_id: event.id, event_type: event.type };
@@ -90,6 +109,7 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
           destination: endpoint.id,
           endpoint_id: endpoint.id,
           url: null,
+          batch_job_id: batchJobOf(event.id, { endpointId: endpoint.id, url: null }),
         });
     }
     const ticket = isServiceDeskTicketEvent(event) ? ticketUrl.get(event.subjectId) : undefined;
@@ -100,24 +120,33 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
         destination: ticketDestination(event.subjectId),
         endpoint_id: null,
         url: ticket.url,
+        batch_job_id: batchJobOf(event.id, { endpointId: null, url: ticket.url }),
       });
   }
   if (rows.length === 0) return [];
   // One parameter for the whole batch, however many rows: no per-value work building the statement.
-  const written = await insertDeliveries<{ id: string; endpointId: string | null; url: string | null }>(tx, {
-    r: { rows: JSON.stringify(rows) },
-  });
-  return written.map((d) => ({ deliveryId: d.id, destination: destinationKeyOf(d) }));
+  const written = await insertDeliveries<{
+    id: string;
+    endpointId: string | null;
+    url: string | null;
+    batchJobId: string;
+  }>(tx, { r: { rows: JSON.stringify(rows) } });
+  return written.map((d) => ({
+    deliveryId: d.id,
+    destination: destinationKeyOf(d),
+    batchJobId: d.batchJobId,
+  }));
 }
 
 const insertDeliveries = statementTemplate(
-  "webhook_fan_out_v1",
+  "webhook_fan_out_v2",
   (p) => sql`
-    INSERT INTO webhook_deliveries (id, tenant_id, event_id, event_type, destination, endpoint_id, url)
-    SELECT r.id, r.tenant_id, r.event_id, r.event_type, r.destination, r.endpoint_id, r.url
+    INSERT INTO webhook_deliveries (id, tenant_id, event_id, event_type, destination, endpoint_id, url, batch_job_id)
+    SELECT r.id, r.tenant_id, r.event_id, r.event_type, r.destination, r.endpoint_id, r.url, r.batch_job_id
     FROM jsonb_to_recordset(${p.r_rows}::jsonb) AS r(
-      id text, tenant_id text, event_id text, event_type text, destination text, endpoint_id text, url text
+      id text, tenant_id text, event_id text, event_type text, destination text, endpoint_id text, url text,
+      batch_job_id text
     )
     ON CONFLICT (event_id, destination) DO NOTHING
-    RETURNING id, endpoint_id AS "endpointId", url`,
+    RETURNING id, endpoint_id AS "endpointId", url, batch_job_id AS "batchJobId"`,
 );

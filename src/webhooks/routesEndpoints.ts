@@ -176,7 +176,9 @@ export function registerEndpointRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
       actorOf(principal),
     );
     if (!sent) throw notFound();
-    await deps.requeue([{ deliveryId: sent.deliveryId, destination: sent.endpointId, attemptCount: 0 }]);
+    await deps.requeue([
+      { deliveryId: sent.deliveryId, destination: sent.endpointId, attemptCount: 0, batchJobId: null },
+    ]);
     return c.json({ data: { eventId: sent.eventId, deliveryId: sent.deliveryId } }, 202);
   });
 }

@@ -8,8 +8,16 @@ export function deliveryJobId(deliveryId: string, attemptsMade: number): string 
   return attemptsMade === 0 ? deliveryId : `${deliveryId}.${attemptsMade}`;
 }
 
-/** A delivery whose next attempt should be on the queue: what its job id and payload are made of. */
-export type DueDelivery = { deliveryId: string; destination: string; attemptCount: number };
+/**
+ * A delivery whose next attempt should be on the queue: what its job id and payload are made of,
+ * and the batch job that carries its first attempt, if one does.
+ */
+export type DueDelivery = {
+  deliveryId: string;
+  destination: string;
+  attemptCount: number;
+  batchJobId: string | null;
+};
 
 /** The columns a DueDelivery is made of. */
 export const dueColumns = {
@@ -17,6 +25,7 @@ export const dueColumns = {
   attemptCount: webhookDeliveries.attemptCount,
   endpointId: webhookDeliveries.endpointId,
   url: webhookDeliveries.url,
+  batchJobId: webhookDeliveries.batchJobId,
 };
 
 export function dueDeliveryOf(row: {
@@ -24,8 +33,14 @@ export function dueDeliveryOf(row: {
   attemptCount: number;
   endpointId: string | null;
   url: string | null;
+  batchJobId: string | null;
 }): DueDelivery {
-  return { deliveryId: row.id, destination: destinationKeyOf(row), attemptCount: row.attemptCount };
+  return {
+    deliveryId: row.id,
+    destination: destinationKeyOf(row),
+    attemptCount: row.attemptCount,
+    batchJobId: row.batchJobId,
+  };
 }
 
 /** Deliveries due now and held by no worker, oldest first: the sweeper's candidates. */

@@ -40,7 +40,7 @@ export async function inboundHub(
   let connection: ReturnType<typeof createRedisConnection> | undefined;
   const startRouterWorkers = () => {
     ({ connection, pool } = startTestWorkers(hub, {
-      queues: ["inbound", "conversation-outbound", "domain-events", "webhook-delivery"],
+      queues: ["inbound", "conversation-outbound", "domain-events", "webhook-delivery", "webhook-batch"],
       subscribers,
     }));
   };

@@ -7,7 +7,9 @@ import type { NotificationWorkerDeps } from "../../queues/handlers/notifications
 import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
 import type { WebhookSettings } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
+import { deliveryHoldMs } from "../../src/webhooks/deliver.js";
 import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
+import { destinationPumps } from "../../src/webhooks/destinationPumps.js";
 import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import { testRedisUrl } from "./env.js";
 import type { TestHub } from "./testHub.js";
@@ -41,6 +43,14 @@ export function startTestWorkers(
     new PendingWrites((err) => {
       throw err;
     });
+  const webhooks = options.webhooks ?? hub.config.webhooks;
+  const limiter = destinationLimiter(connection, prefix, silent);
+  const pumps = destinationPumps({
+    limiter,
+    holdMs: deliveryHoldMs(webhooks),
+    maxAttempts: webhooks.workerConcurrency,
+    onRefused: (reason) => hub.metrics.webhookDeferrals.inc({ reason }),
+  });
   const workers = startWorkers({
     connection,
     prefix,
@@ -54,8 +64,9 @@ export function startTestWorkers(
       producer: hub.producer,
       metrics: hub.metrics,
       subscribers: options.subscribers ?? [],
-      webhooks: options.webhooks ?? hub.config.webhooks,
-      limiter: destinationLimiter(connection, prefix, silent),
+      webhooks,
+      limiter,
+      pumps,
       pendingWrites,
       inbound: hub.inbound,
       ...(options.notifications ? { notifications: options.notifications } : {}),
@@ -66,6 +77,7 @@ export function startTestWorkers(
   const pool: WorkerPool = {
     workers: workers.workers,
     async close() {
+      pumps.stop();
       await workers.close();
       await pendingWrites.settled();
     },

@@ -25,6 +25,26 @@ const deliveriesOf = (eventId: string) =>
   hub.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.eventId, eventId));
 const queued = async (deliveryId: string) =>
   (await hub.producer.queues["webhook-delivery"].getJob(deliveryId)) !== undefined;
+const batchJob = (jobId: string) => hub.producer.queues["webhook-batch"].getJob(jobId);
+
+/** Commits events in one transaction each, then relays them all in one pass. */
+async function commitThenRelay(tenantId: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++)
+    ids.push(
+      await hub.db.transaction((tx) =>
+        recordEvent(tx, {
+          tenantId,
+          type: eventTypes.ticketCreated,
+          subject: { type: "ticket", id: `tkt_batch${i}` },
+          actor: { type: "system" },
+          payload: { i },
+        }),
+      ),
+    );
+  await relayOutbox(hub.db, hub.producer, [webhookSubscriber(hub.producer)]);
+  return ids;
+}
 
 async function endpoint(tenantId: string, eventTypes: string[]) {
   const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
@@ -44,9 +64,10 @@ describe("the relay fans webhook events out in its own transaction", () => {
     });
     expect(await deliveriesOf(eventId)).toEqual([]);
     expect(await hub.producer.queues["webhook-delivery"].count()).toBe(0);
+    expect(await hub.producer.queues["webhook-batch"].count()).toBe(0);
   });
 
-  it("writes one delivery per matching endpoint, queues its job, and never sends an internal note", async () => {
+  it("writes one delivery per matching endpoint, queues its batch job, and never sends an internal note", async () => {
     const subscriber = webhookSubscriber(hub.producer);
     const tenantId = await newTenant(hub, "with-hooks");
     const journeys = await endpoint(tenantId, ["omni.journey.*"]);
@@ -74,10 +95,47 @@ describe("the relay fans webhook events out in its own transaction", () => {
     expect(await deliveriesOf(note)).toEqual([]);
     expect((await deliveriesOf(reply)).map((d) => d.endpointId)).toEqual([everything.id]);
     for (const d of journeyDeliveries) {
-      expect(await queued(d.id)).toBe(true);
-      const job = await hub.producer.queues["webhook-delivery"].getJob(d.id);
-      expect(job?.data).toEqual({ deliveryId: d.id, destination: d.endpointId });
+      // Named by the first event of its relayed batch with a delivery to that endpoint.
+      expect(d.batchJobId).toMatch(new RegExp(`^evt_[0-9a-f]{32}\\.${d.endpointId}$`));
+      const job = await batchJob(d.batchJobId ?? "");
+      expect(job?.data.destination).toBe(d.endpointId);
+      expect(job?.data.deliveryIds).toContain(d.id);
+      // The first attempt is the batch job's: no single job beside it.
+      expect(await queued(d.id)).toBe(false);
     }
+  });
+
+  it("queues one job per relayed batch and destination, carrying its deliveries' ids in the events' order", async () => {
+    const tenantId = await newTenant(hub, "batched");
+    const first = await endpoint(tenantId, ["*"]);
+    const second = await endpoint(tenantId, ["TICKET_CREATED"]);
+    const eventIds = await commitThenRelay(tenantId, 5);
+    for (const target of [first, second]) {
+      const rows = await hub.db
+        .select()
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.endpointId, target.id));
+      // The tenant's own creation event goes to "*" too: the batch's first event is the oldest row's.
+      const ordered = rows.sort((a, b) => a.eventId.localeCompare(b.eventId));
+      expect(ordered.slice(-5).map((r) => r.eventId)).toEqual(eventIds);
+      const jobId = `${ordered[0]?.eventId}.${target.id}`;
+      expect(new Set(rows.map((r) => r.batchJobId))).toEqual(new Set([jobId]));
+      const job = await batchJob(jobId);
+      expect(job?.data).toEqual({ destination: target.id, deliveryIds: ordered.map((r) => r.id) });
+    }
+    // The sweeper leaves first attempts whose batch job is in Redis, and queues them once it is gone.
+    const rowsOf = await hub.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, first.id));
+    const due = (await dueDeliveries(hub.db, 1000)).filter((d) => rowsOf.some((r) => r.id === d.deliveryId));
+    expect(due).toHaveLength(rowsOf.length);
+    expect(await requeueDeliveries(hub.producer, due, { promote: false })).toBe(0);
+    await (await batchJob(rowsOf[0]?.batchJobId ?? ""))?.remove();
+    expect(await requeueDeliveries(hub.producer, due, { promote: false })).toBe(rowsOf.length);
+    for (const d of due) expect(await queued(d.deliveryId)).toBe(true);
+    await hub.producer.queues["webhook-batch"].obliterate({ force: true });
+    await hub.producer.queues["webhook-delivery"].obliterate({ force: true });
   });
 
   it("commits the deliveries with the events even when Redis refuses the jobs; the sweeper queues them", async () => {

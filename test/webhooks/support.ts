@@ -17,8 +17,11 @@ export function startDeliveryWorkers(hub: TestHub, webhooks: WebhookSettings = h
     throw err;
   });
   const { connection, pool } = startTestWorkers(hub, {
-    queues: ["domain-events", "webhook-delivery", "webhook-sweep"],
-    concurrency: { "webhook-delivery": webhooks.workerConcurrency },
+    queues: ["domain-events", "webhook-delivery", "webhook-batch", "webhook-sweep"],
+    concurrency: {
+      "webhook-delivery": webhooks.workerConcurrency,
+      "webhook-batch": webhooks.workerConcurrency,
+    },
     subscribers: [subscriber],
     webhooks,
     pendingWrites,

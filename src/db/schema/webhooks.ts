@@ -79,6 +79,11 @@ export const webhookDeliveries = pgTable(
     nextAttemptAt: at("next_attempt_at").notNull().defaultNow(),
     /** A worker sending this delivery holds it until then, so two workers never send it at once. */
     lockedUntil: at("locked_until"),
+    /**
+     * The webhook-batch job carrying its first attempt with the rest of its relayed batch's
+     * deliveries to the same destination; null: its first attempt is a job of its own.
+     */
+    batchJobId: text("batch_job_id"),
     lastError: text("last_error"),
     createdAt: at("created_at").notNull().defaultNow(),
     completedAt: at("completed_at"),

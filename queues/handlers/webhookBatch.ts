@@ -1,0 +1,67 @@
+import type { Job } from "bullmq";
+import { deliverWebhook } from "../../src/webhooks/deliver.js";
+import { openFirstAttempts } from "../../src/webhooks/firstAttempts.js";
+import { deliveryJobId } from "../../src/webhooks/sweeper.js";
+import type { JobPayload } from "../catalog.js";
+import { afterAttempt, limitsOf, putBack, type WebhookWorkerDeps } from "./webhooks.js";
+
+/**
+ * The first attempts of one relayed batch's deliveries to one destination, in one job: one read of
+ * which are still open, then each through this process's line for the destination (within its
+ * limits; see destinationPumps), claimed (concurrent claims go as one statement), signed, posted,
+ * and its success recorded in a shared statement. A BullMQ job and its Redis round trips per batch,
+ * not per delivery.
+ *
+ * What a batch does not send itself goes to single webhook-delivery jobs: a delivery another worker
+ * holds (a crashed worker's, or a single job's) waits in a delayed job until its hold lapses, and a
+ * failed attempt's retry is its own delayed job. A destination whose line here is already long sends
+ * the job back to delayed (no attempt spent): a slow partner's backlog holds few worker slots.
+ */
+export function webhookBatchHandler(deps: WebhookWorkerDeps) {
+  return async (payload: JobPayload<"webhook-batch">, job: Job, token: string | undefined) => {
+    const { destination, deliveryIds } = payload;
+    // Asked before any read: a job sent away costs no query. BullMQ counts each start of a job,
+    // attemptsMade only its failed runs: more starts than that, and it was sent away before.
+    const limits = await limitsOf(deps, destination);
+    const hadItsTurn = job.attemptsStarted - job.attemptsMade > 1;
+    const awayMs = deps.pumps.deferral(destination, limits, deliveryIds.length, hadItsTurn);
+    if (awayMs !== undefined) {
+      deps.metrics.webhookDeferrals.inc({ reason: "concurrency" });
+      return putBack(job, token, awayMs);
+    }
+    const open = await openFirstAttempts(deps.db, deliveryIds);
+    const held = open.filter((d) => d.heldForMs > 0);
+    if (held.length > 0) {
+      deps.metrics.webhookDeferrals.inc({ reason: "held" }, held.length);
+      await deps.producer.enqueueBulk(
+        "webhook-delivery",
+        held.map((d) => ({
+          payload: { deliveryId: d.id, destination },
+          options: { jobId: deliveryJobId(d.id, 0), delay: d.heldForMs + 100 },
+        })),
+      );
+    }
+    const ready = open.filter((d) => d.heldForMs === 0).map((d) => d.id);
+    if (ready.length === 0) return { attempted: 0, held: held.length };
+    const outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {
+      const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, {
+        handOff: deps.pendingWrites,
+        firstOnly: true,
+      });
+      if (result.status === "busy") {
+        // Claimed by another worker since the read: its own job once that hold lapses.
+        deps.metrics.webhookDeferrals.inc({ reason: "held" });
+        await deps.producer.enqueue(
+          "webhook-delivery",
+          { deliveryId, destination },
+          { jobId: deliveryJobId(deliveryId, 0), delay: result.retryAfterMs + 100 },
+        );
+        return;
+      }
+      await afterAttempt(deps, { deliveryId, destination }, result);
+    });
+    // The process is stopping: the rest waits in Redis for the next worker.
+    if (outcome.stopped > 0) return putBack(job, token, 0);
+    return { attempted: outcome.attempted, held: held.length };
+  };
+}
