@@ -173,10 +173,14 @@ export function newOrKnownCustomersCte(
         sql`${input.c_phone}`,
       )}) x
     ),
+    held AS (
+      SELECT row_key, customer_id, count(*) AS n FROM found GROUP BY row_key, customer_id
+    ),
     matched AS (
       SELECT DISTINCT ON (f.row_key) f.row_key, c.id,
-        ${profileFillable(input)} OR (SELECT count(*) FROM found o WHERE o.row_key = f.row_key AND o.customer_id = c.id) <> ${givenCount(input)} AS fillable
+        ${profileFillable(input)} OR h.n <> ${givenCount(input)} AS fillable
       FROM found f JOIN customers c ON c.id = f.customer_id JOIN ${from} ON ${rowKey} = f.row_key
+        JOIN held h ON h.row_key = f.row_key AND h.customer_id = c.id
       WHERE f.rank = 0 OR ${input.c_identifier} IS NULL OR c.identifier IS NULL
       ORDER BY f.row_key, f.rank
     ),
@@ -204,18 +208,24 @@ export function newOrKnownCustomersCte(
       ON CONFLICT (tenant_id, kind, value) DO NOTHING
       RETURNING customer_id, kind, value
     ),
+    claimed_by AS (
+      SELECT customer_id, count(*) AS n, max(value) FILTER (WHERE kind = 'email') AS email,
+        max(value) FILTER (WHERE kind = 'phone') AS phone, max(value) FILTER (WHERE kind = 'cif') AS cif
+      FROM claimed GROUP BY customer_id
+    ),
+    given_by AS (
+      SELECT row_key, count(*) AS n FROM fresh_given GROUP BY row_key
+    ),
     inserted AS (
       INSERT INTO customers (id, tenant_id, name, email, phone, identifier, branch_code, department,
         preferred_language, created_at, updated_at)
-      SELECT ${input.c_id}, ${input.c_tenant}, ${input.c_name},
-        (SELECT value FROM claimed WHERE customer_id = ${input.c_id} AND kind = 'email'),
-        (SELECT value FROM claimed WHERE customer_id = ${input.c_id} AND kind = 'phone'),
-        (SELECT value FROM claimed WHERE customer_id = ${input.c_id} AND kind = 'cif'),
+      SELECT ${input.c_id}, ${input.c_tenant}, ${input.c_name}, cb.email, cb.phone, cb.cif,
         ${input.c_branch}, ${input.c_department}, ${input.c_language},
         ${input.c_at}::timestamptz, ${input.c_at}::timestamptz
       FROM winner ${from}
-      WHERE (SELECT count(*) FROM claimed WHERE customer_id = ${input.c_id})
-        = (SELECT count(*) FROM fresh_given g WHERE g.row_key = ${rowKey})
+        LEFT JOIN claimed_by cb ON cb.customer_id = ${input.c_id}
+        LEFT JOIN given_by gb ON gb.row_key = ${rowKey}
+      WHERE coalesce(cb.n, 0) = coalesce(gb.n, 0)
       RETURNING id
     ),
     created_customer AS (
