@@ -153,7 +153,11 @@ const plainBatch = batchedStatement<{ key: string; number: string }>(
     ticket_created AS (${eventInsertSql("te", created, { cte: "ticket_row", extraPayload: createdPayload("ticket_row"), customerId: sql`ticket_row.customer_id` })})
     SELECT id AS key, number::text AS number FROM ticket`;
   },
-  { maxRows: 32, maxInFlight: 4 },
+  // Two statements at once: under load each carries twice the tickets it did at four, and PostgreSQL
+  // and the API process pay a statement's fixed costs (its socket write, executor start, triggers,
+  // commit) half as often. In isolation (6,000 new customers, 50 at once) PostgreSQL's CPU per
+  // ticket fell from 0.55 to 0.49 ms, and the API process's from 0.26 to 0.24 ms.
+  { maxRows: 32, maxInFlight: 2 },
 );
 
 /**
