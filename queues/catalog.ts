@@ -32,6 +32,17 @@ const notificationDelivery = {
  * that fits (compile time and run time); workers validate again. Payloads carry ids, never
  * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
  */
+/** What the two webhook queues share: short locks (a crashed worker's attempt is retaken soon), retention. */
+const webhookJobRuntime = {
+  worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
+  options: {
+    attempts: 5,
+    backoff: { type: "exponential", delay: 1000 },
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  },
+} as const;
+
 export const jobCatalog = {
   /** A scheduled tick that moves the outbox's events (event_outbox) to the domain-events queue. */
   "outbox-relay": {
@@ -89,13 +100,7 @@ export const jobCatalog = {
     }),
     // WEBHOOK_WORKER_CONCURRENCY sets it (default 100): a delivery mostly waits on a partner.
     concurrency: 100,
-    worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
-    options: {
-      attempts: 5,
-      backoff: { type: "exponential", delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    ...webhookJobRuntime,
   },
   /**
    * The first attempts of one relayed batch's deliveries to one destination, as one job: ids only.
@@ -116,13 +121,7 @@ export const jobCatalog = {
     }),
     // Jobs, not attempts: attempts are bounded by WEBHOOK_WORKER_CONCURRENCY and each endpoint's limits.
     concurrency: 100,
-    worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
-    options: {
-      attempts: 5,
-      backoff: { type: "exponential", delay: 1000 },
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+    ...webhookJobRuntime,
   },
   /** A scheduled tick that re-enqueues deliveries due in PostgreSQL whose job Redis no longer has. */
   "webhook-sweep": {

@@ -1,12 +1,8 @@
-import { rmSync } from "node:fs";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventTypes } from "../src/events/catalog.js";
 import { recordEvent } from "../src/events/writer.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { migrationsBefore } from "./support/migrationsBefore.js";
+import { migrateAcross } from "./support/migrationsBefore.js";
 import { unrelayedEventIds } from "./support/outbox.js";
 
 const tenant = "ten_outboxed";
@@ -15,11 +11,7 @@ describe("the event outbox migration on a database with events", () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase({ migrated: false });
-    const before = migrationsBefore("event_outbox");
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await migrate(drizzle(client), { migrationsFolder: before });
+    await migrateAcross(database, "event_outbox", async (client) => {
       // One event the relay has published already, one it has not reached yet.
       await client.query(
         `INSERT INTO events (id, tenant_id, type, subject_type, subject_id, actor_type, payload, occurred_at, published_at)
@@ -27,11 +19,7 @@ describe("the event outbox migration on a database with events", () => {
                 ('evt_waiting', $1, 'tenant.updated', 'tenant', $1, 'system', '{}', now(), NULL)`,
         [tenant],
       );
-    } finally {
-      await client.end();
-      rmSync(before, { recursive: true, force: true });
-    }
-    await database.handle.migrate();
+    });
   }, 60_000);
   afterAll(async () => {
     await database?.drop();

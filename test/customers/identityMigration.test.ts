@@ -1,14 +1,10 @@
-import { rmSync } from "node:fs";
 import { asc, eq } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/node-postgres";
-import { migrate } from "drizzle-orm/node-postgres/migrator";
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getCustomer } from "../../src/customers/service.js";
 import { channelActivityHours, customerIdentities } from "../../src/db/schema/index.js";
 import { channelActivity } from "../../src/sct07/analytics/query.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
-import { migrationsBefore } from "../support/migrationsBefore.js";
+import { migrateAcross } from "../support/migrationsBefore.js";
 
 const tenant = "ten_migrated";
 const hourAgo = new Date(Date.now() - 3600_000);
@@ -17,11 +13,7 @@ describe("the identities migration on a database with customers", () => {
   let database: TestDatabase;
   beforeAll(async () => {
     database = await createTestDatabase({ migrated: false });
-    const before = migrationsBefore("customers_identities_sessions");
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      await migrate(drizzle(client), { migrationsFolder: before });
+    await migrateAcross(database, "customers_identities_sessions", async (client) => {
       await client.query("INSERT INTO tenants (id, slug, name) VALUES ($1, 'migrated', 'Migrated')", [
         tenant,
       ]);
@@ -41,11 +33,7 @@ describe("the identities migration on a database with customers", () => {
                 ('evt_old2', $1, 'TICKET_CREATED', 'ticket', 'tkt_2', 'api_key', 'WHATSAPP', 'cus_phone', '{}', $2, NULL)`,
         [tenant, hourAgo],
       );
-    } finally {
-      await client.end();
-      rmSync(before, { recursive: true, force: true });
-    }
-    await database.handle.migrate();
+    });
   }, 60_000);
   afterAll(async () => {
     await database?.drop();
