@@ -12,6 +12,23 @@ import {
 export const relayBatchSize = 500;
 
 /**
+ * How long the relay's transaction waits for Redis to take its jobs. Past it the transaction rolls
+ * back and gives its outbox rows to the next pass: a Redis that hangs (a queue waiting for a
+ * connection that is reconnecting) must not keep the rows locked, and the transaction idle, until
+ * PostgreSQL's idle-in-transaction timeout ends the session. Jobs added after all are absorbed by
+ * their ids when the next pass adds them again.
+ */
+const enqueueTimeoutMs = 5000;
+
+function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+/**
  * Moves the outbox's events to the domain-events queue, oldest first, taking them out of it: one
  * job per (event, subscriber that has work for it); a relay subscriber (webhooks) writes its rows in
  * the same transaction instead and enqueues after the commit. Events no subscriber wants are taken
@@ -45,7 +62,7 @@ export async function relayOutbox(
         });
       }
     }
-    await producer.enqueueBulk("domain-events", jobs);
+    await within(producer.enqueueBulk("domain-events", jobs), enqueueTimeoutMs, "the relay's enqueue");
     return { moved: pending.length, afterCommit };
   });
   for (const step of committed.afterCommit) await step();
