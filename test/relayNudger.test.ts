@@ -312,7 +312,8 @@ describe("the relay nudger when Redis comes back", { timeout: 30_000 }, () => {
       const created = await createTenant(hub.db, { slug: "waited", name: "Waited" }, system);
       if (!created.ok) throw new Error("tenant not created");
       // The commit's nudge ran the relay, which could not enqueue: the event waits in PostgreSQL.
-      await vi.waitFor(() => expect(failedRuns).toBe(1), { timeout: 5000, interval: 10 });
+      // Longer than the relay's 5 s bound on an enqueue, in case the add hangs instead of failing.
+      await vi.waitFor(() => expect(failedRuns).toBe(1), { timeout: 10_000, interval: 10 });
       expect(await unpublishedOf(hub.database.handle, created.tenant.id)).not.toEqual([]);
 
       await redis.start();

@@ -16,10 +16,13 @@ import {
  * The inbound queue's job id for a message: derived from the provider's message id, so a
  * redelivery that arrives while the first job still waits is deduplicated by BullMQ too. Hashed:
  * BullMQ refuses ':' and all-digit custom ids, and a Telegram chat id is a person's identifier that
- * has no business in Redis.
+ * has no business in Redis. The id is taken as stored (storableIdentifier, which leaves a stored id
+ * as it is), so the id as the provider sent it and the id read back from the table give the same
+ * job even when it held digits that read as a card number (a Twilio SID's hex can).
  */
 export function inboundJobId(tenantId: string, channel: InboundChannel, providerMessageId: string): string {
-  const digest = createHash("sha256").update(`${tenantId}\n${channel}\n${providerMessageId}`).digest("hex");
+  const stored = storableIdentifier(providerMessageId);
+  const digest = createHash("sha256").update(`${tenantId}\n${channel}\n${stored}`).digest("hex");
   return `${channel}.${digest.slice(0, 40)}`;
 }
 

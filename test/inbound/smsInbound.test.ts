@@ -63,10 +63,10 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
     const { tenantId, key } = await t.tenantWithSms("sms-thread");
     const from = "+6281298765432";
     const first = sms(from, "Halo, mau tanya cara aktivasi kartu");
-    await t.postSms(tenantId, first);
+    expect((await t.postSms(tenantId, first)).status).toBe(200);
     await t.routedSms(tenantId, first.MessageSid);
     const second = sms(from, "Kartunya baru saya terima hari ini");
-    await t.postSms(tenantId, second);
+    expect((await t.postSms(tenantId, second)).status).toBe(200);
     expect(await t.routedSms(tenantId, second.MessageSid)).toEqual({
       status: "routed",
       outcomes: ["comment_added"],
@@ -118,6 +118,25 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
     });
     expect(status.status).toBe(204);
     expect(await deliveryOf()).toBe("delivered");
+  });
+
+  it("a message id whose hex holds a card-like digit run is stored masked and still routed once", async () => {
+    const { tenantId, key } = await t.tenantWithSms("sms-luhn-sid");
+    // A Twilio SID is 32 hex characters: about 1 in 100 holds 13-19 digits in a row that pass the
+    // Luhn check (here 4111 1111 1111 1111), which the hub masks before storing the id.
+    const text = sms("+6281277778888", "Mohon bantuan reset PIN", {
+      MessageSid: "SM4111111111111111abcdefabcdefabcd",
+    });
+    expect((await t.postSms(tenantId, text)).status).toBe(200);
+    expect(await t.routedSms(tenantId, text.MessageSid)).toEqual({
+      status: "routed",
+      outcomes: ["ticket_created"],
+    });
+    expect((await t.postSms(tenantId, text)).status).toBe(200);
+    const stored = await t.storedMessages(tenantId);
+    expect(stored).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain("4111111111111111");
+    expect((await t.desk(key).get("/api/v1/desk/tickets?channel=SMS")).body.data).toHaveLength(1);
   });
 
   it("a reply to a number that sent STOP fails with Twilio's reason", async () => {
