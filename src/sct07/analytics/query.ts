@@ -69,8 +69,11 @@ async function fromRollups(db: Database, tenantId: string, from: Date): Promise<
       GROUP BY channel
     ),
     unfolded AS (
-      SELECT e.channel, e.customer_id, e.type FROM event_outbox o JOIN events e ON e.id = o.event_id
-      WHERE o.occurred_at >= ${from} AND e.tenant_id = ${tenantId} AND e.channel IS NOT NULL
+      -- By = ANY, each event by its key: joined, the outbox could be planned as a hash join over
+      -- every event of the tenant (a million of them, 0.6 s) whenever its statistics say it is big.
+      SELECT e.channel, e.customer_id, e.type FROM events e
+      WHERE e.id = ANY(ARRAY(SELECT o.event_id FROM event_outbox o WHERE o.occurred_at >= ${from}))
+        AND e.tenant_id = ${tenantId} AND e.channel IS NOT NULL
       UNION ALL
       SELECT e.channel, e.customer_id, e.type FROM channel_fold_pending p JOIN events e ON e.id = p.event_id
       WHERE p.tenant_id = ${tenantId} AND e.occurred_at >= ${from}
