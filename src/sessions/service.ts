@@ -1,18 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
 import { and, eq } from "drizzle-orm";
 import { liveCustomer } from "../customers/contactPoints.js";
-import type { Database } from "../db/client.js";
-import {
-  type CustomerSessionRow,
-  customerSessions,
-  sessionHandoffs,
-  type TenantLevel,
-} from "../db/schema/index.js";
+import type { Database, Tx } from "../db/client.js";
+import { type CustomerSessionRow, customerSessions, type TenantLevel } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
-import { recordEvent } from "../events/writer.js";
+import { eventInsertValues, recordEvent } from "../events/writer.js";
 import { newId } from "../ids.js";
 import { maskCardNumbersDeep } from "../privacy/cardNumbers.js";
 import { levelAllowsChannel, levelAllowsHandoff, type SessionChannel } from "../sct07/levels.js";
+import { handoffStatement, resumeStatement } from "./handoffStatements.js";
 
 export type SessionCtx = { tenantId: string; actor: Actor; level: TenantLevel; now?: Date };
 
@@ -133,7 +129,7 @@ export type HandoffResult =
  * stored, so a database read never yields a usable token.
  */
 export async function createHandoff(
-  db: Database,
+  db: Database | Tx,
   ctx: SessionCtx,
   input: {
     sourceSessionId: string;
@@ -145,43 +141,34 @@ export async function createHandoff(
   if (!levelAllowsHandoff(ctx.level)) return { ok: false, reason: "level_handoff" };
   if (!levelAllowsChannel(ctx.level, input.targetChannel))
     return { ok: false, reason: "level_channel", channel: input.targetChannel };
-  return db.transaction(async (tx) => {
-    const [source] = await tx
-      .select()
-      .from(customerSessions)
-      .where(and(eq(customerSessions.tenantId, ctx.tenantId), eq(customerSessions.id, input.sourceSessionId)))
-      .for("update");
-    if (!source) return { ok: false, reason: "source_not_found" } as const;
-    if (source.status !== "active") return { ok: false, reason: "source_closed" } as const;
-    const now = ctx.now ?? new Date();
-    const token = `ho_${randomBytes(32).toString("base64url")}`;
-    const expiresAt = new Date(now.getTime() + ttlMs);
-    const context = maskCardNumbersDeep(input.context ?? source.context);
-    const id = newId("handoff");
-    await tx.insert(sessionHandoffs).values({
+  const now = ctx.now ?? new Date();
+  const token = `ho_${randomBytes(32).toString("base64url")}`;
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  const id = newId("handoff");
+  const [row] = await handoffStatement<{ status: string; context: Record<string, unknown> | null }>(db, {
+    h: {
       id,
-      tenantId: ctx.tenantId,
-      tokenHash: handoffTokenHash(token),
-      customerId: source.customerId,
-      sourceSessionId: source.id,
-      targetChannel: input.targetChannel,
-      context,
-      expiresAt,
-      createdAt: now,
-    });
-    await tx.update(customerSessions).set({ lastActiveAt: now }).where(eq(customerSessions.id, source.id));
-    await recordEvent(tx, {
+      tenant: ctx.tenantId,
+      source: input.sourceSessionId,
+      hash: handoffTokenHash(token),
+      target: input.targetChannel,
+      // Without a context of its own the handoff carries the source's, masked when it was stored.
+      context: input.context === undefined ? null : JSON.stringify(maskCardNumbersDeep(input.context)),
+      expires: expiresAt.toISOString(),
+      at: now.toISOString(),
+    },
+    he: eventInsertValues({
       tenantId: ctx.tenantId,
       type: eventTypes.sessionHandoffRequested,
-      subject: { type: "session", id: source.id },
-      customerId: source.customerId,
-      channel: source.channel,
+      subjectType: "session",
       actor: ctx.actor,
-      payload: { handoffId: id, sourceSessionId: source.id, targetChannel: input.targetChannel },
+      payload: { handoffId: id, sourceSessionId: input.sourceSessionId, targetChannel: input.targetChannel },
       occurredAt: now,
-    });
-    return { ok: true, token, expiresAt, targetChannel: input.targetChannel, context } as const;
+    }),
   });
+  if (!row) return { ok: false, reason: "source_not_found" };
+  if (!row.context) return { ok: false, reason: "source_closed" };
+  return { ok: true, token, expiresAt, targetChannel: input.targetChannel, context: row.context };
 }
 
 export type ResumeFailure = "unknown_token" | "other_tenant" | "used" | "expired" | "wrong_channel";
@@ -197,58 +184,75 @@ export type ResumeResult =
  * one token exactly one succeeds; the others then see it used. A refused resume changes nothing.
  */
 export async function resumeSession(
-  db: Database,
+  db: Database | Tx,
   ctx: SessionCtx,
   input: { token: string; channel: SessionChannel; deviceId?: string | undefined },
 ): Promise<ResumeResult> {
   if (!levelAllowsHandoff(ctx.level)) return { ok: false, reason: "level_handoff" };
-  return db.transaction(async (tx) => {
-    // Looked up across tenants on purpose: another tenant's token gets its own answer, not "unknown".
-    const [handoff] = await tx
-      .select()
-      .from(sessionHandoffs)
-      .where(eq(sessionHandoffs.tokenHash, handoffTokenHash(input.token)))
-      .for("update");
-    const now = ctx.now ?? new Date();
-    if (!handoff) return { ok: false, reason: "unknown_token" } as const;
-    if (handoff.tenantId !== ctx.tenantId) return { ok: false, reason: "other_tenant" } as const;
-    if (handoff.resumedAt) return { ok: false, reason: "used" } as const;
-    if (handoff.expiresAt <= now) return { ok: false, reason: "expired" } as const;
-    if (handoff.targetChannel !== input.channel)
-      return { ok: false, reason: "wrong_channel", expected: handoff.targetChannel } as const;
-    const [session] = await tx
-      .insert(customerSessions)
-      .values({
-        id: newId("session"),
-        tenantId: ctx.tenantId,
-        customerId: handoff.customerId,
-        channel: input.channel,
-        deviceId: input.deviceId ?? null,
-        context: handoff.context,
-        resumedFrom: handoff.id,
-        startedAt: now,
-        lastActiveAt: now,
-      })
-      .returning();
-    if (!session) throw new Error("session not inserted");
-    await tx
-      .update(sessionHandoffs)
-      .set({ resumedAt: now, resumedSessionId: session.id })
-      .where(eq(sessionHandoffs.id, handoff.id));
-    await tx
-      .update(customerSessions)
-      .set({ status: "closed", closedAt: now, closedReason: "handed_off" })
-      .where(and(eq(customerSessions.id, handoff.sourceSessionId), eq(customerSessions.status, "active")));
-    await recordEvent(tx, {
+  const now = ctx.now ?? new Date();
+  const sessionId = newId("session");
+  const [row] = await resumeStatement<ResumeRow>(db, {
+    r: {
+      hash: handoffTokenHash(input.token),
+      tenant: ctx.tenantId,
+      channel: input.channel,
+      session: sessionId,
+      device: input.deviceId ?? null,
+      at: now.toISOString(),
+    },
+    re: eventInsertValues({
       tenantId: ctx.tenantId,
       type: eventTypes.sessionHandoffCompleted,
-      subject: { type: "session", id: session.id },
-      customerId: handoff.customerId,
-      channel: input.channel,
+      subjectType: "session",
       actor: ctx.actor,
-      payload: { handoffId: handoff.id, sourceSessionId: handoff.sourceSessionId, sessionId: session.id },
+      channel: input.channel,
+      payload: { sessionId },
       occurredAt: now,
-    });
-    return { ok: true, session } as const;
+    }),
   });
+  if (!row) return { ok: false, reason: "unknown_token" };
+  if (row.session_id === null) {
+    // Written nothing: say why, in the order a person would check.
+    if (row.tenant_id !== ctx.tenantId) return { ok: false, reason: "other_tenant" };
+    if (row.used) return { ok: false, reason: "used" };
+    if (new Date(row.expires_at) <= now) return { ok: false, reason: "expired" };
+    return { ok: false, reason: "wrong_channel", expected: row.target_channel };
+  }
+  return { ok: true, session: resumedSession(row.session_id, row, ctx.tenantId) };
+}
+
+/** What the resume statement answers for an existing token; the session's columns are null when nothing was written. */
+type ResumeRow = {
+  tenant_id: string;
+  used: boolean;
+  expires_at: Date | string;
+  target_channel: string;
+  session_id: string | null;
+  customer_id: string;
+  channel: string;
+  device_id: string | null;
+  status: CustomerSessionRow["status"];
+  context: Record<string, unknown>;
+  resumed_from: string | null;
+  started_at: Date | string;
+  last_active_at: Date | string;
+  closed_at: Date | string | null;
+  closed_reason: string | null;
+};
+
+function resumedSession(id: string, row: ResumeRow, tenantId: string): CustomerSessionRow {
+  return {
+    id,
+    tenantId,
+    customerId: row.customer_id,
+    channel: row.channel,
+    deviceId: row.device_id,
+    status: row.status,
+    context: row.context,
+    resumedFrom: row.resumed_from,
+    startedAt: new Date(row.started_at),
+    lastActiveAt: new Date(row.last_active_at),
+    closedAt: row.closed_at === null ? null : new Date(row.closed_at),
+    closedReason: row.closed_reason,
+  };
 }
