@@ -13,11 +13,11 @@ type Update<Q extends QueueName> = {
 const maxRows = 100;
 
 /**
- * Job data written in batches, one lane per queue: the updates asked for while a queue's pipeline
- * is in Redis go together in its next (Producer.updateJobsData), so under load jobs that each write
- * their data once cost one round trip for many, and an idle worker's update goes at once. A call
- * resolves once its job's data is in Redis, and rejects if it is not (the job is gone, or Redis
- * failed the batch).
+ * Job data written in batches, one lane per queue: the updates asked for while a queue's last call
+ * is in Redis go together in its next (Producer.updateJobsData, one script call), so under load
+ * jobs that each write their data once cost one round trip for many, and an idle worker's update
+ * goes at once. A call resolves once its job's data is in Redis, and rejects if it is not (the job
+ * is gone, or Redis failed the batch).
  */
 export function batchedJobDataUpdates(producer: Producer) {
   const lanes = new Map<QueueName, ReturnType<typeof batchLane<Update<QueueName>>>>();

@@ -1,13 +1,23 @@
+import { createHash } from "node:crypto";
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
 
-/** BullMQ's updateData script (its job hash's `data` field, only while the job exists), answering 1 when written. */
-const updateDataIfJobExists = `if redis.call("EXISTS", KEYS[1]) == 1 then
-  redis.call("HSET", KEYS[1], "data", ARGV[1])
-  return 1
+/**
+ * BullMQ's updateData script (a job hash's `data` field, only while the job exists) for many jobs
+ * of one queue at once (KEYS the jobs' hashes, ARGV their data), answering 1 for each one written.
+ */
+const updateDataOfExistingJobs = `local written = {}
+for i, key in ipairs(KEYS) do
+  if redis.call("EXISTS", key) == 1 then
+    redis.call("HSET", key, "data", ARGV[i])
+    written[i] = 1
+  else
+    written[i] = 0
+  end
 end
-return 0`;
+return written`;
+const updateDataOfExistingJobsSha = createHash("sha1").update(updateDataOfExistingJobs).digest("hex");
 
 /** The queues of the catalog, opened once per process, and the one typed way to put a job on them. */
 export class Producer {
@@ -61,10 +71,13 @@ export class Producer {
   }
 
   /**
-   * Replaces the data of jobs Redis still has, every job's in one pipeline: one write and one
-   * reply for many jobs where BullMQ's `job.updateData` is a round trip each. Each payload is
-   * validated as `enqueue` validates it. Answers per job whether it was written (false: Redis no
-   * longer has that job, which BullMQ's updateData refuses too).
+   * Replaces the data of jobs Redis still has, every job's in one script call: one command and one
+   * reply for many jobs where BullMQ's `job.updateData` is a round trip each (and a pipeline of one
+   * script each still has Redis run, and ioredis write, a command per job). The script goes by its
+   * SHA, and by its text only when Redis does not have it yet. Each payload is validated as
+   * `enqueue` validates it. Answers per job whether it was written (false: Redis no longer has that
+   * job, which BullMQ's updateData refuses too). The jobs are one queue's: their keys share its
+   * prefix, and so its slot on a Redis Cluster, as BullMQ's own scripts need.
    */
   async updateJobsData<Q extends QueueName>(
     queue: Q,
@@ -73,15 +86,17 @@ export class Producer {
     if (updates.length === 0) return [];
     const q = this.queues[queue];
     const schema = jobCatalog[queue].payload;
-    const pipeline = this.connection.pipeline();
-    for (const u of updates)
-      pipeline.eval(updateDataIfJobExists, 1, q.toKey(u.jobId), JSON.stringify(schema.parse(u.payload)));
-    const replies = (await pipeline.exec()) ?? [];
-    return updates.map((u, i) => {
-      const [err, written] = replies[i] ?? [new Error(`no reply for job ${u.jobId}`), null];
-      if (err) throw err;
-      return written === 1;
-    });
+    const keys = updates.map((u) => q.toKey(u.jobId));
+    const data = updates.map((u) => JSON.stringify(schema.parse(u.payload)));
+    const written = await this.connection
+      .evalsha(updateDataOfExistingJobsSha, keys.length, ...keys, ...data)
+      .catch((err: unknown) => {
+        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
+        return this.connection.eval(updateDataOfExistingJobs, keys.length, ...keys, ...data);
+      });
+    if (!Array.isArray(written) || written.length !== updates.length)
+      throw new Error(`Redis answered ${JSON.stringify(written)} to ${updates.length} job data updates`);
+    return written.map((w) => w === 1);
   }
 
   /**

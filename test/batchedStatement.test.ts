@@ -217,6 +217,57 @@ describe("batched statements", () => {
     }
   });
 
+  /** A batched statement under lock keys that writes the probe's rows as `probe` does, n >= 0. */
+  const lockedProbe = (name: string) =>
+    batchedStatement<Written & { n: number }>(
+      name,
+      (values) => String(values.p?.id),
+      (columns) => {
+        const row = columns(batchInput);
+        return sql`inserted AS (
+          INSERT INTO batch_probe (id, n, tx) SELECT ${row.p_id}::text, ${row.p_n}::integer, txid_current()
+          FROM ${sql.identifier(batchInput)} RETURNING id, n, tx
+        )
+        SELECT id AS key, n, tx::text FROM inserted`;
+      },
+      { maxRows: 10, maxInFlight: 1, lockKeyOf: (values) => `probe/${String(values.p?.id)}` },
+    );
+  const writeLocked = (run: ReturnType<typeof lockedProbe>, id: string, n: number) => {
+    const pending = run(hub.db, { p: { id, n } });
+    if (!pending) throw new Error("not a node-postgres pool");
+    return pending;
+  };
+
+  it("with lock keys, carry the rows' values as they are, quotes and backslashes included", async () => {
+    const run = lockedProbe("test_batch_locked_literals");
+    const ids = ["lit-o'brien", "lit-back\\slash", 'lit-quote"d', "lit-$1::jsonb", "lit-ünï"];
+    const answers = await Promise.all(ids.map((id, i) => writeLocked(run, id, i)));
+    expect(answers.map((a) => [a?.key, a?.n])).toEqual(ids.map((id, i) => [id, i]));
+  });
+
+  it("with lock keys, answer a batch a row's data failed 'not written', roll it back and keep the connection", async () => {
+    const run = lockedProbe("test_batch_locked_bad_data");
+    const first = writeLocked(run, "locked-bad-first", 1); // runs alone; the next three wait and go together
+    const batch = [
+      writeLocked(run, "locked-bad-a", 1),
+      writeLocked(run, "locked-bad-x", -1),
+      writeLocked(run, "locked-bad-b", 2),
+    ];
+    expect((await first)?.key).toBe("locked-bad-first");
+    expect(await Promise.all(batch)).toEqual([undefined, undefined, undefined]);
+    // The pool's connections are not left in the failed transaction: the next batch writes.
+    const after = await Promise.all(["locked-bad-c", "locked-bad-d"].map((id) => writeLocked(run, id, 3)));
+    expect(after.map((a) => a?.key)).toEqual(["locked-bad-c", "locked-bad-d"]);
+    const rows = await hub.db.execute(
+      sql`SELECT id FROM batch_probe WHERE id LIKE 'locked-bad-%' ORDER BY id`,
+    );
+    expect((rows as unknown as { rows: unknown[] }).rows).toEqual([
+      { id: "locked-bad-c" },
+      { id: "locked-bad-d" },
+      { id: "locked-bad-first" },
+    ]);
+  });
+
   it("name a missing value, and are not available on the embedded database", {
     timeout: 90_000,
   }, async () => {

@@ -1,6 +1,7 @@
 import { QueueEvents } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bullPrefix, createRedisConnection } from "../queues/connection.js";
+import { Producer } from "../queues/producer.js";
 import { startWorkers } from "../queues/workerRunner.js";
 import { createLogger } from "../src/logger.js";
 import { testRedisUrl } from "./support/env.js";
@@ -127,5 +128,62 @@ describe("the job catalog", () => {
     connection.disconnect();
     expect(finished).toBe(true);
     expect(await (await queue.getJob(job.id ?? ""))?.isCompleted()).toBe(true);
+  });
+});
+
+describe("job data written in batches", () => {
+  const ids = {
+    a: `ndl_${"a".repeat(32)}`,
+    b: `ndl_${"b".repeat(32)}`,
+    c: `ndl_${"c".repeat(32)}`,
+    gone: `ndl_${"d".repeat(32)}`,
+  };
+  const sent = { providerMessageId: "<data@bank.example>", provider: "smtp" };
+
+  it("writes the jobs Redis still has with one command, answering per job whether it was written", async () => {
+    // A producer of its own, on a connection whose commands are counted (ioredis's sendCommand).
+    const connection = createRedisConnection(testRedisUrl, "producer");
+    const producer = new Producer(connection, bullPrefix(hub.prefix));
+    const commands: string[] = [];
+    const send = connection.sendCommand.bind(connection);
+    connection.sendCommand = ((command: { name: string }, ...rest: unknown[]) => {
+      commands.push(command.name);
+      return (send as (...args: unknown[]) => unknown)(command, ...rest);
+    }) as typeof connection.sendCommand;
+    try {
+      const queue = producer.queues["notify-email"];
+      for (const id of [ids.a, ids.b])
+        await producer.enqueue("notify-email", { deliveryId: id }, { jobId: id, delay: 60_000 });
+      commands.length = 0;
+      const written = await producer.updateJobsData("notify-email", [
+        { jobId: ids.a, payload: { deliveryId: ids.a, sent } },
+        { jobId: ids.gone, payload: { deliveryId: ids.gone, sent } },
+        { jobId: ids.b, payload: { deliveryId: ids.b, sent: { ...sent, provider: "smtp2" } } },
+      ]);
+      expect(written).toEqual([true, false, true]);
+      // One script by its SHA, and its text only if Redis did not have it yet.
+      expect(commands.filter((name) => name === "evalsha")).toHaveLength(1);
+      expect(commands.length).toBeLessThanOrEqual(2);
+      expect((await queue.getJob(ids.a))?.data).toEqual({ deliveryId: ids.a, sent });
+      expect((await queue.getJob(ids.b))?.data.sent.provider).toBe("smtp2");
+      expect(await queue.getJob(ids.gone)).toBeUndefined();
+      await Promise.all([ids.a, ids.b].map((id) => queue.remove(id)));
+    } finally {
+      await producer.close();
+      connection.disconnect();
+    }
+  });
+
+  it("refuses a payload that does not fit, writing none of the batch", async () => {
+    const queue = hub.producer.queues["notify-email"];
+    await hub.producer.enqueue("notify-email", { deliveryId: ids.c }, { jobId: ids.c, delay: 60_000 });
+    await expect(
+      hub.producer.updateJobsData("notify-email", [
+        { jobId: ids.c, payload: { deliveryId: ids.c, sent } },
+        { jobId: ids.gone, payload: { deliveryId: "not-a-delivery" } },
+      ]),
+    ).rejects.toThrow(/deliveryId/);
+    expect((await queue.getJob(ids.c))?.data).toEqual({ deliveryId: ids.c });
+    await queue.remove(ids.c);
   });
 });
