@@ -15,7 +15,8 @@ import { afterAttempt, limitsOf, putBack, type WebhookWorkerDeps } from "./webho
  * What a batch does not send itself goes to single webhook-delivery jobs: a delivery another worker
  * holds (a crashed worker's, or a single job's) waits in a delayed job until its hold lapses, and a
  * failed attempt's retry is its own delayed job. A destination whose line here is already long sends
- * the job back to delayed (no attempt spent): a slow partner's backlog holds few worker slots.
+ * the job back to delayed (no attempt spent): a slow partner's backlog holds few worker slots. The
+ * line calls it back (promotes it) as soon as it runs short.
  */
 export function webhookBatchHandler(deps: WebhookWorkerDeps) {
   return async (payload: JobPayload<"webhook-batch">, job: Job, token: string | undefined) => {
@@ -24,7 +25,10 @@ export function webhookBatchHandler(deps: WebhookWorkerDeps) {
     // attemptsMade only its failed runs: more starts than that, and it was sent away before.
     const limits = await limitsOf(deps, destination);
     const hadItsTurn = job.attemptsStarted - job.attemptsMade > 1;
-    const awayMs = deps.pumps.deferral(destination, limits, deliveryIds.length, hadItsTurn);
+    const awayMs = deps.pumps.deferral(destination, limits, deliveryIds.length, {
+      id: job.id ?? "",
+      hadItsTurn,
+    });
     if (awayMs !== undefined) {
       deps.metrics.webhookDeferrals.inc({ reason: "concurrency" });
       return putBack(job, token, awayMs);
