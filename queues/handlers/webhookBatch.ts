@@ -1,5 +1,7 @@
 import type { Job } from "bullmq";
-import { deliverWebhook } from "../../src/webhooks/deliver.js";
+import { claimsAhead } from "../../src/webhooks/claimsAhead.js";
+import { deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
+import type { PumpOutcome } from "../../src/webhooks/destinationPumps.js";
 import { openFirstAttempts } from "../../src/webhooks/firstAttempts.js";
 import { deliveryJobId } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
@@ -8,8 +10,8 @@ import { afterAttempt, limitsOf, putBack, type WebhookWorkerDeps } from "./webho
 /**
  * The first attempts of one relayed batch's deliveries to one destination, in one job: one read of
  * which are still open, then each through this process's line for the destination (within its
- * limits; see destinationPumps), claimed (concurrent claims go as one statement), signed, posted,
- * and its success recorded in a shared statement. A BullMQ job and its Redis round trips per batch,
+ * limits; see destinationPumps), claimed ahead of its turn (see claimsAhead), signed, posted, and
+ * its success recorded in a shared statement. A BullMQ job and its Redis round trips per batch,
  * not per delivery.
  *
  * What a batch does not send itself goes to single webhook-delivery jobs: a delivery another worker
@@ -47,23 +49,32 @@ export function webhookBatchHandler(deps: WebhookWorkerDeps) {
     }
     const ready = open.filter((d) => d.heldForMs === 0).map((d) => d.id);
     if (ready.length === 0) return { attempted: 0, held: held.length };
-    const outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {
-      const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, {
-        handOff: deps.pendingWrites,
-        firstOnly: true,
+    // About two rounds of the destination's attempts claimed ahead of their turns.
+    const claims = claimsAhead(deps.db, deliveryHoldMs(deps.webhooks), ready, 2 * limits.maxConcurrency);
+    let outcome: PumpOutcome;
+    try {
+      outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {
+        const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, {
+          handOff: deps.pendingWrites,
+          firstOnly: true,
+          claimed: claims.take(deliveryId),
+        });
+        if (result.status === "busy") {
+          // Claimed by another worker since the read: its own job once that hold lapses.
+          deps.metrics.webhookDeferrals.inc({ reason: "held" });
+          await deps.producer.enqueue(
+            "webhook-delivery",
+            { deliveryId, destination },
+            { jobId: deliveryJobId(deliveryId, 0), delay: result.retryAfterMs + 100 },
+          );
+          return;
+        }
+        await afterAttempt(deps, { deliveryId, destination }, result);
       });
-      if (result.status === "busy") {
-        // Claimed by another worker since the read: its own job once that hold lapses.
-        deps.metrics.webhookDeferrals.inc({ reason: "held" });
-        await deps.producer.enqueue(
-          "webhook-delivery",
-          { deliveryId, destination },
-          { jobId: deliveryJobId(deliveryId, 0), delay: result.retryAfterMs + 100 },
-        );
-        return;
-      }
-      await afterAttempt(deps, { deliveryId, destination }, result);
-    });
+    } finally {
+      // Claims made ahead for deliveries a stopping line did not start: their holds given back.
+      await claims.releaseUnused();
+    }
     // The process is stopping: the rest waits in Redis for the next worker.
     if (outcome.stopped > 0) return putBack(job, token, 0);
     return { attempted: outcome.attempted, held: held.length };
