@@ -49,8 +49,10 @@ export function webhookBatchHandler(deps: WebhookWorkerDeps) {
     }
     const ready = open.filter((d) => d.heldForMs === 0).map((d) => d.id);
     if (ready.length === 0) return { attempted: 0, held: held.length };
-    // About two rounds of the destination's attempts claimed ahead of their turns.
-    const claims = claimsAhead(deps.db, deliveryHoldMs(deps.webhooks), ready, 2 * limits.maxConcurrency);
+    // About two rounds of the destination's attempts claimed ahead of their turns, and no more than
+    // its rate starts in a second: a throttled partner's rows are not held long before their turns.
+    const window = Math.min(2 * limits.maxConcurrency, limits.ratePerSecond);
+    const claims = claimsAhead(deps.db, deliveryHoldMs(deps.webhooks), ready, window);
     let outcome: PumpOutcome;
     try {
       outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {

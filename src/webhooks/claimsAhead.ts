@@ -11,9 +11,9 @@ const maxWindow = 100;
  * A batch job's claims, asked for ahead of its deliveries' turns in the destination's line: when a
  * delivery's turn comes its row is already held and read, so the attempt goes straight to its
  * POST, and its slot (the process's and the destination's) is not held through a claim's round
- * trip. The turns come in the line's order; up to `window` claims (twice the destination's
- * concurrency: two rounds of its attempts, so a claim's round trip is over before its turn) are
- * asked for ahead, a quarter of the window at a time, so under load they go as few, larger statements. A claim made ahead holds its row early: one whose turn was
+ * trip. The turns come in the line's order; up to `window` claims (the caller's: about two rounds
+ * of the destination's attempts, so a claim's round trip is over before its turn) are asked for
+ * ahead, a quarter of the window at a time, so under load they go as few, larger statements. A claim made ahead holds its row early: one whose turn was
  * long in coming is renewed before its POST (see deliverWebhook), and those whose turn never came
  * (the line stopped) are given back by releaseUnused.
  */
