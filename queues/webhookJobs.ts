@@ -1,3 +1,4 @@
+import type { Queue } from "bullmq";
 import type { NewDelivery } from "../src/webhooks/fanOut.js";
 import { type DueDelivery, deliveryJobId } from "../src/webhooks/sweeper.js";
 import type { Producer } from "./producer.js";
@@ -71,16 +72,29 @@ export async function requeueDeliveries(
 /** Runs now the jobs among these that wait for a retry's delay; returns how many it promoted. */
 async function promoteDelayed(producer: Producer, jobIds: readonly string[]): Promise<number> {
   const queue = producer.queues["webhook-delivery"];
-  const states = await Promise.all(jobIds.map((id) => queue.getJobState(id)));
-  const delayed = jobIds.filter((_, i) => states[i] === "delayed");
-  await Promise.all(
-    delayed.map(async (id) => {
-      const job = await queue.getJob(id);
-      // It may have left the delayed set since its state was read: then it runs anyway.
-      await job?.promote().catch(async (err: unknown) => {
-        if ((await job.getState()) === "delayed") throw err;
-      });
-    }),
-  );
-  return delayed.length;
+  const promoted = await Promise.all(jobIds.map((id) => promoteIfDelayed(queue, id)));
+  return promoted.filter(Boolean).length;
+}
+
+/**
+ * Calls a webhook-batch job that a destination's line sent away back now (see destinationPumps):
+ * true when it was waiting as delayed and now waits to run.
+ */
+export function batchJobRecaller(producer: Producer): (jobId: string) => Promise<boolean> {
+  const queue = producer.queues["webhook-batch"];
+  return (jobId) => promoteIfDelayed(queue, jobId);
+}
+
+/** Moves a delayed job to waiting; false when it was not delayed (gone, waiting, running, done). */
+async function promoteIfDelayed(queue: Queue, jobId: string): Promise<boolean> {
+  const job = await queue.getJob(jobId);
+  if (!job) return false;
+  try {
+    await job.promote();
+    return true;
+  } catch (err) {
+    // It may have left the delayed set since it was read: then it runs anyway.
+    if ((await job.getState()) === "delayed") throw err;
+    return false;
+  }
 }

@@ -18,6 +18,7 @@ import { Producer } from "../queues/producer.js";
 import { keepRecurringJobs } from "../queues/recurringJobsKeeper.js";
 import { startRelayNudger } from "../queues/relayNudger.js";
 import { recurringJobs } from "../queues/schedules.js";
+import { batchJobRecaller } from "../queues/webhookJobs.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { channelAccountReader } from "./channelAccounts/service.js";
@@ -160,6 +161,7 @@ export async function startHub(
           holdMs: deliveryHoldMs(config.webhooks),
           maxAttempts: config.webhooks.workerConcurrency,
           onRefused: (reason) => metrics.webhookDeferrals.inc({ reason }),
+          recall: batchJobRecaller(producer),
         }),
         pendingWrites: new PendingWrites((err) =>
           logger.error({ err }, "a webhook success was not recorded; it is sent again once its hold lapses"),

@@ -33,6 +33,10 @@ const maxDigits = 19;
 
 /** ASCII characters that join digit groups. Everything else ASCII but digits ends a group run. */
 const asciiSeparators = new Set(" \t\n\r\v\f-./,:;_\\|~'\"()[]{}+=#".split(""));
+/** The same, by character code, for the pre-scan. */
+const asciiSeparatorCodes: readonly boolean[] = Array.from({ length: 0x80 }, (_, code) =>
+  asciiSeparators.has(String.fromCharCode(code)),
+);
 /** Outside ASCII: spaces, punctuation, invisible format characters and combining marks join groups. */
 const unicodeSeparator = /^[\p{Z}\p{P}\p{Cf}\p{M}\s]+$/u;
 
@@ -42,18 +46,30 @@ type Digit = { value: number; start: number; end: number };
 type Run = { digits: Digit[]; groupStarts: number[] };
 
 /**
- * The cheap test every text passes first: fewer than 13 digits in any script cannot hold a card
- * number, and most texts (names, short notes) stop here without being normalised.
+ * The cheap test every text passes first: a run of digit groups (digits joined by separators,
+ * ended by anything else) with fewer than 13 digits cannot hold a card number, and most texts
+ * (names, short notes, hexadecimal ids, timestamps) stop here without being normalised. ASCII text
+ * is judged by its runs as digitRuns reads them; text with anything beyond ASCII, by its digits in
+ * all, after NFKC.
  */
 function mayHoldCardNumber(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return mayHoldCardNumberBeyondAscii(text);
+    if (c >= 48 && c <= 57) {
+      if (++run >= minDigits) return true;
+    } else if (!asciiSeparatorCodes[c]) run = 0;
+  }
+  return false;
+}
+
+function mayHoldCardNumberBeyondAscii(text: string): boolean {
   let ascii = 0;
-  let onlyAscii = true;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57 && ++ascii >= minDigits) return true;
-    if (c > 0x7f) onlyAscii = false;
   }
-  if (onlyAscii) return false;
   let all = 0;
   for (const c of text.normalize("NFKC")) if (c >= "0" && c <= "9" && ++all >= minDigits) return true;
   return false;

@@ -1,15 +1,14 @@
 import { eq, sql } from "drizzle-orm";
 import type { WebhookSettings } from "../config.js";
-import { batchedStatement, batchInput } from "../db/batchedStatement.js";
-import { type Database, statementTemplate } from "../db/client.js";
-import { type EventRow, webhookDeliveries } from "../db/schema/index.js";
+import type { Database } from "../db/client.js";
+import { webhookDeliveries } from "../db/schema/index.js";
+import { type Claimed, claimDelivery } from "./claims.js";
 import { type AttemptVerdict, recordAttempt, recordSuccess } from "./outcome.js";
 import { webhookBody } from "./payload.js";
 import type { PendingWrites } from "./pendingWrites.js";
 import { nextAttemptDelayMs } from "./retrySchedule.js";
 import { postWebhook, type SendResult } from "./sender.js";
-import { type SigningSecrets, signatureHeaders } from "./signing.js";
-import { tenantWebhookSecret } from "./tenantSecret.js";
+import { signatureHeaders } from "./signing.js";
 
 export type DeliveryResult =
   | { status: "not_pending" }
@@ -24,131 +23,6 @@ export type DeliveryResult =
  */
 export function deliveryHoldMs(settings: WebhookSettings): number {
   return 2 * settings.timeoutMs + 5000;
-}
-
-type Claimed = {
-  id: string;
-  tenantId: string;
-  endpointId: string | null;
-  url: string | null;
-  attemptCount: number;
-  event: Pick<EventRow, "id" | "type" | "subjectType" | "payload" | "occurredAt"> | undefined;
-  /** Where to send and what to sign with, unless the endpoint was deleted or disabled. */
-  target: Target | undefined;
-};
-
-type Target = { url: string; secrets: SigningSecrets };
-
-type ClaimRow = {
-  id: string;
-  tenantId: string;
-  endpointId: string | null;
-  url: string | null;
-  attemptCount: number;
-  eventId: string | null;
-  eventType: string;
-  subjectType: string;
-  payload: Record<string, unknown>;
-  occurredAt: Date;
-  endpointUrl: string | null;
-  endpointEnabled: boolean | null;
-  secret: string | null;
-  previousSecret: string | null;
-  tenantSecret: string | null;
-};
-
-/**
- * Holds a pending, unheld delivery for this attempt and reads what sending it takes (its event, its
- * endpoint's URL and secrets, or the tenant's ticket secret) in one statement: one round trip
- * before the POST. No row: the delivery is not pending, or another worker holds it. Under load the
- * claims of concurrent jobs go as one statement (see batchedStatement): one commit, and one pooled
- * connection, for many; `claimed` is the part both forms share.
- */
-const claimedSelect = (claimed: string) => sql`
-    SELECT c.id, c.id AS key, c.tenant_id AS "tenantId", c.endpoint_id AS "endpointId", c.url,
-      c.attempt_count AS "attemptCount", e.id AS "eventId", e.type AS "eventType",
-      e.subject_type AS "subjectType", e.payload, e.occurred_at AS "occurredAt",
-      ep.url AS "endpointUrl", ep.enabled AS "endpointEnabled", ep.secret,
-      CASE WHEN ep.previous_secret_expires_at > now() THEN ep.previous_secret END AS "previousSecret",
-      ts.secret AS "tenantSecret"
-    FROM ${sql.identifier(claimed)} c
-    LEFT JOIN events e ON e.id = c.event_id
-    LEFT JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
-    LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`;
-
-/**
- * Pending and held by no one; for a batch job (`first_only`), still at its first attempt, so a
- * batch that comes back late never takes a delivery whose retry has its own job and time.
- */
-const claimable = (firstOnly: unknown) =>
-  sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now()) AND (NOT ${firstOnly}::boolean OR attempt_count = 0)`;
-const claimedColumns = sql`id, tenant_id, event_id, endpoint_id, url, attempt_count`;
-
-const claimStatement = statementTemplate(
-  "webhook_claim_delivery_v3",
-  (p) => sql`
-    WITH claimed AS (
-      UPDATE webhook_deliveries
-      SET locked_until = now() + make_interval(secs => ${p.d_hold_seconds}::double precision)
-      WHERE id = ${p.d_id} AND ${claimable(p.d_first_only)}
-      RETURNING ${claimedColumns}
-    )
-    ${claimedSelect("claimed")}`,
-);
-
-const claimBatch = batchedStatement<ClaimRow & { key: string }>(
-  "webhook_claim_deliveries_v2",
-  (values) => String(values.d?.id),
-  (columns) => {
-    const input = columns(batchInput);
-    return sql`claimed AS (
-      UPDATE webhook_deliveries
-      SET locked_until = now() + make_interval(secs => ${input.d_hold_seconds}::double precision)
-      FROM ${sql.identifier(batchInput)}
-      WHERE webhook_deliveries.id = ${input.d_id} AND ${claimable(input.d_first_only)}
-      RETURNING ${claimedColumns}
-    )
-    ${claimedSelect("claimed")}`;
-  },
-  // One statement at a time, as large as the worker's concurrency: under load the calls that
-  // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
-  { maxRows: 100, maxInFlight: 1 },
-);
-
-async function claimDelivery(
-  db: Database,
-  deliveryId: string,
-  holdMs: number,
-  firstOnly: boolean,
-): Promise<Claimed | undefined> {
-  const values = { d: { id: deliveryId, hold_seconds: holdMs / 1000, first_only: firstOnly } };
-  // A batch that could not hold it (a batch failed, or another worker holds it) is asked alone.
-  const row = (await claimBatch(db, values)) ?? (await claimStatement<ClaimRow>(db, values))[0];
-  if (!row) return undefined;
-  const event = row.eventId
-    ? {
-        id: row.eventId,
-        type: row.eventType,
-        subjectType: row.subjectType,
-        payload: row.payload,
-        occurredAt: new Date(row.occurredAt),
-      }
-    : undefined;
-  let target: Target | undefined;
-  if (row.endpointId) {
-    if (row.endpointEnabled && row.endpointUrl && row.secret)
-      target = {
-        url: row.endpointUrl,
-        secrets: { current: row.secret, previous: row.previousSecret ?? undefined },
-      };
-  } else if (row.url) {
-    // A ticket's own URL: the tenant's secret, made the first time one is needed.
-    target = {
-      url: row.url,
-      secrets: { current: row.tenantSecret ?? (await tenantWebhookSecret(db, row.tenantId)) },
-    };
-  }
-  return { ...row, event, target };
 }
 
 /**
@@ -171,10 +45,19 @@ export async function deliverWebhook(
     handOff?: PendingWrites;
     /** A batch job's attempt: only a delivery still at its first attempt is sent. */
     firstOnly?: boolean;
+    /** The delivery's claim, made ahead of its turn (see claimsAhead); else it is claimed now. */
+    claimed?: Promise<Claimed | undefined>;
   } = {},
 ): Promise<DeliveryResult> {
   const firstOnly = options.firstOnly ?? false;
-  const delivery = await claimDelivery(db, deliveryId, deliveryHoldMs(settings), firstOnly);
+  const holdMs = deliveryHoldMs(settings);
+  let delivery = options.claimed
+    ? await options.claimed
+    : await claimDelivery(db, deliveryId, holdMs, { firstOnly });
+  // A claim made ahead that waited long for its turn has less of its hold left than the POST and
+  // its record may take: renewed first (only this very hold can be, so none another worker took).
+  if (delivery && performance.now() - delivery.askedAt > settings.timeoutMs / 2)
+    delivery = await claimDelivery(db, deliveryId, holdMs, { firstOnly, renewing: delivery.heldUntil });
   if (!delivery) return notClaimed(db, deliveryId, firstOnly);
   const { event, target } = delivery;
   const attempt = delivery.attemptCount + 1;

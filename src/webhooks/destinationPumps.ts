@@ -18,6 +18,8 @@ const minBackoffMs = 50;
 const maxBackoffMs = 1000;
 /** The longest a batch job is sent away for: past it, it looks at the line again. */
 const maxAwayMs = 30_000;
+/** How long a batch job called back may take to reach the line before the next is called instead. */
+const recallWaitMs = 2000;
 
 /**
  * The batch jobs' first attempts in this process, one pump per destination: the deliveries of every
@@ -39,8 +41,13 @@ export function destinationPumps(options: {
   maxAttempts: number;
   /** Told of each ask the limiter refused, for the deferral metric. */
   onRefused: (reason: "concurrency" | "rate") => void;
+  /**
+   * Calls a batch job sent away back now (BullMQ: promotes it from delayed); false when it was not
+   * waiting any more (back already, or taken by another worker), so the next one is called instead.
+   */
+  recall: (jobId: string) => Promise<boolean>;
 }) {
-  const { limiter, holdMs, maxAttempts, onRefused } = options;
+  const { limiter, holdMs, maxAttempts, onRefused, recall } = options;
   let running = 0;
   let stopped = false;
   const pumps = new Map<string, Pump>();
@@ -58,6 +65,10 @@ export function destinationPumps(options: {
     lineEndsAt = 0;
     /** Batch jobs with deliveries in the line that have not started yet. */
     queuedRuns = 0;
+    /** Batch jobs this line sent away, in the order it did, until they are back in it. */
+    readonly away = new Set<string>();
+    /** Batch jobs called back and not in the line yet, with when they were called. */
+    readonly #recalled = new Map<string, number>();
     #timer: NodeJS.Timeout | undefined;
     /** Set while a refusal by rate stands: nothing is asked before then. */
     #turnAt = 0;
@@ -144,8 +155,7 @@ export function destinationPumps(options: {
         w.settle("attempted");
         this.fill();
         serveStarved();
-        if (this.inFlight === 0 && this.waiting.length === 0 && pumps.get(this.destination) === this)
-          pumps.delete(this.destination);
+        if (this.idle() && pumps.get(this.destination) === this) pumps.delete(this.destination);
       };
       // The attempt reports its own failures (it never rejects for an HTTP outcome); an unexpected
       // error is its batch job's, which settle carries.
@@ -153,6 +163,43 @@ export function destinationPumps(options: {
         failed.set(w, err);
         finish();
       });
+    }
+
+    /**
+     * A run left the line (its last delivery started): while fewer than two batch jobs' deliveries
+     * wait (or are called back), the oldest job sent away is called back, so the line never empties
+     * while work for it waits in Redis, whatever the turn that job was given said.
+     */
+    recallIfShort(): void {
+      if (stopped) return;
+      this.#forgetLateRecalls();
+      while (this.queuedRuns + this.#recalled.size < 2) {
+        const [jobId] = this.away;
+        if (jobId === undefined) return;
+        this.away.delete(jobId);
+        this.#recalled.set(jobId, Date.now());
+        recall(jobId).then(
+          (called) => {
+            // Not waiting any more (back on its own turn, or another worker's now): the next one.
+            if (!called && this.#recalled.delete(jobId)) this.recallIfShort();
+          },
+          () => {
+            // Redis did not answer: the job comes back on its own turn.
+            this.#recalled.delete(jobId);
+          },
+        );
+      }
+    }
+
+    /** A job called back that another worker took does not come here: after a while, it is not waited for. */
+    #forgetLateRecalls(): void {
+      const calledBefore = Date.now() - recallWaitMs;
+      for (const [jobId, at] of this.#recalled) if (at < calledBefore) this.#recalled.delete(jobId);
+    }
+
+    /** Whether the job is one this line called back (and is no longer waited for). */
+    arrived(jobId: string): boolean {
+      return this.#recalled.delete(jobId);
     }
 
     #backoffMs(): number {
@@ -173,6 +220,14 @@ export function destinationPumps(options: {
     #clearTimer(): void {
       if (this.#timer) clearTimeout(this.#timer);
       this.#timer = undefined;
+    }
+
+    /** Nothing running, waiting, or sent away to come back here: the pump may go. */
+    idle(): boolean {
+      this.#forgetLateRecalls();
+      return (
+        this.inFlight === 0 && this.waiting.length === 0 && this.away.size === 0 && this.#recalled.size === 0
+      );
     }
 
     stop(): void {
@@ -197,33 +252,38 @@ export function destinationPumps(options: {
 
   return {
     /**
-     * How long a batch job of `size` deliveries to this destination should stay away, or undefined
-     * to run here now. It runs now while the line is shorter than the destination's concurrency, or
-     * holds fewer than two batch jobs not yet started: enough to do for the time a job sent away
-     * takes to come back, and at most the concurrency's worth of batch jobs plus two in worker slots
-     * for one destination. Sent away (back to delayed, no worker slot held), a job is given its turn
-     * as the limiter gives a refused job its own: after the line and the jobs sent away before it,
-     * at the pace the line has been moving (at most maxAwayMs), so it comes back about when there is
-     * room rather than to find the line full. A job back from its turn that still finds no room
-     * (the pace changed) waits for about half its own size's worth, without a new turn.
+     * How long batch job `job` of `size` deliveries to this destination should stay away, or
+     * undefined to run here now. It runs now while the line is shorter than the destination's
+     * concurrency, or holds fewer than two batch jobs not yet started, or when this line called it
+     * back: at most the concurrency's worth of batch jobs plus two in worker slots for one
+     * destination. Sent away (back to delayed, no worker slot held), a job is called back by the
+     * line as it runs short (see recallIfShort), in the order the jobs were sent away. Its own turn
+     * is the fallback for a line that cannot call it (Redis did not answer, the process stopped):
+     * after the line and the jobs sent away before it, at the pace the line has been moving (at
+     * most maxAwayMs). A job back on that turn that still finds no room keeps its place among those
+     * sent away and waits for about its own size's worth.
      */
     deferral(
       destination: string,
       limits: DestinationLimits,
       size: number,
-      hadItsTurn: boolean,
+      job: { id: string; hadItsTurn: boolean },
     ): number | undefined {
       const pump = pumps.get(destination);
-      if (!pump || pump.waiting.length < limits.maxConcurrency || pump.queuedRuns < 2) return undefined;
+      if (!pump) return undefined;
+      const called = pump.arrived(job.id);
+      if (called || pump.waiting.length < limits.maxConcurrency || pump.queuedRuns < 2) {
+        pump.away.delete(job.id);
+        return undefined;
+      }
+      // A job back on its own turn keeps its place (a Set keeps the order of first insertion).
+      pump.away.add(job.id);
       const now = Date.now();
-      // Half the pace measured: a job back early finds the line still long and waits a little
-      // more (a cheap move), where one back late leaves the destination idle.
-      const perStartMs = Math.max(pump.startIntervalMs, 1000 / limits.ratePerSecond) / 2;
+      const perStartMs = Math.max(pump.startIntervalMs, 1000 / limits.ratePerSecond);
       let awayMs: number;
-      if (hadItsTurn) awayMs = (size / 2) * perStartMs;
+      if (job.hadItsTurn) awayMs = size * perStartMs;
       else {
-        // Back a little before the line empties: the concurrency's worth still waiting when it joins.
-        const lineEmptyAt = now + Math.max(0, pump.waiting.length - limits.maxConcurrency) * perStartMs;
+        const lineEmptyAt = now + pump.waiting.length * perStartMs;
         const turnAt = Math.max(lineEmptyAt, pump.lineEndsAt);
         pump.lineEndsAt = turnAt + size * perStartMs;
         awayMs = turnAt - now;
@@ -254,7 +314,9 @@ export function destinationPumps(options: {
       let inLine = deliveryIds.length;
       line.queuedRuns++;
       const leave = () => {
-        if (--inLine === 0) line.queuedRuns--;
+        if (--inLine > 0) return;
+        line.queuedRuns--;
+        line.recallIfShort();
       };
       const settled = deliveryIds.map(
         (deliveryId) =>

@@ -51,12 +51,32 @@ export function postWebhook(
 ): Promise<SendResult> {
   const started = performance.now();
   const url = new URL(target);
-  const host = literalHost(url);
-  if (isIP(host) && !isAllowedAddress(host, options.policy)) {
+  if (!literalAddressAllowed(literalHost(url), options.policy)) {
     return Promise.resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
   }
   const deadline = started + options.timeoutMs;
   return send(url, body, headers, options.policy, deadline, started, true);
+}
+
+/** Verdicts on literal addresses, per policy: a URL's host is judged once, not on every POST. */
+const literalVerdicts = new WeakMap<DestinationPolicy, Map<string, boolean>>();
+/** Enough for every literal address a hub's partners use; past it the memo starts again. */
+const maxLiteralVerdicts = 1000;
+
+/** Whether the policy allows a host written as an address; a name is for the lookup to judge. */
+function literalAddressAllowed(host: string, policy: DestinationPolicy): boolean {
+  let verdicts = literalVerdicts.get(policy);
+  if (!verdicts) {
+    verdicts = new Map();
+    literalVerdicts.set(policy, verdicts);
+  }
+  let allowed = verdicts.get(host);
+  if (allowed === undefined) {
+    allowed = !isIP(host) || isAllowedAddress(host, policy);
+    if (verdicts.size >= maxLiteralVerdicts) verdicts.clear();
+    verdicts.set(host, allowed);
+  }
+  return allowed;
 }
 
 function send(

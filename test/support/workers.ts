@@ -4,6 +4,7 @@ import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import type { EventSubscriber } from "../../queues/handlers/domainEvents.js";
 import { jobHandlers } from "../../queues/handlers/index.js";
 import type { NotificationWorkerDeps } from "../../queues/handlers/notifications.js";
+import { batchJobRecaller } from "../../queues/webhookJobs.js";
 import { startWorkers, type WorkerPool } from "../../queues/workerRunner.js";
 import type { WebhookSettings } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
@@ -50,6 +51,7 @@ export function startTestWorkers(
     holdMs: deliveryHoldMs(webhooks),
     maxAttempts: webhooks.workerConcurrency,
     onRefused: (reason) => hub.metrics.webhookDeferrals.inc({ reason }),
+    recall: batchJobRecaller(hub.producer),
   });
   const workers = startWorkers({
     connection,

@@ -1,0 +1,175 @@
+import { sql } from "drizzle-orm";
+import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { type Database, statementTemplate } from "../db/client.js";
+import type { EventRow } from "../db/schema/index.js";
+import type { SigningSecrets } from "./signing.js";
+import { tenantWebhookSecret } from "./tenantSecret.js";
+
+/** A delivery held for one attempt, with what sending it takes. */
+export type Claimed = {
+  id: string;
+  tenantId: string;
+  endpointId: string | null;
+  url: string | null;
+  attemptCount: number;
+  event: Pick<EventRow, "id" | "type" | "subjectType" | "payload" | "occurredAt"> | undefined;
+  /** Where to send and what to sign with, unless the endpoint was deleted or disabled. */
+  target: Target | undefined;
+  /**
+   * The hold as PostgreSQL wrote it (locked_until, to the microsecond, as text): it names this
+   * hold, so only its holder renews or releases it, never a hold another worker took after it lapsed.
+   */
+  heldUntil: string;
+  /** When the claim was asked for (performance.now()): the hold runs for its length from no earlier. */
+  askedAt: number;
+};
+
+type Target = { url: string; secrets: SigningSecrets };
+
+type ClaimRow = {
+  id: string;
+  tenantId: string;
+  endpointId: string | null;
+  url: string | null;
+  attemptCount: number;
+  heldUntil: string;
+  eventId: string | null;
+  eventType: string;
+  subjectType: string;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+  endpointUrl: string | null;
+  endpointEnabled: boolean | null;
+  secret: string | null;
+  previousSecret: string | null;
+  tenantSecret: string | null;
+};
+
+/**
+ * Holds a pending, unheld delivery for an attempt and reads what sending it takes (its event, its
+ * endpoint's URL and secrets, or the tenant's ticket secret) in one statement: one round trip
+ * before the POST. No row: the delivery is not pending, or another worker holds it. Under load the
+ * claims of concurrent jobs go as one statement (see batchedStatement): one commit, and one pooled
+ * connection, for many; `claimed` is the part both forms share.
+ */
+const claimedSelect = (claimed: string) => sql`
+    SELECT c.id, c.id AS key, c.tenant_id AS "tenantId", c.endpoint_id AS "endpointId", c.url,
+      c.attempt_count AS "attemptCount", c.locked_until::text AS "heldUntil", e.id AS "eventId",
+      e.type AS "eventType", e.subject_type AS "subjectType", e.payload, e.occurred_at AS "occurredAt",
+      ep.url AS "endpointUrl", ep.enabled AS "endpointEnabled", ep.secret,
+      CASE WHEN ep.previous_secret_expires_at > now() THEN ep.previous_secret END AS "previousSecret",
+      ts.secret AS "tenantSecret"
+    FROM ${sql.identifier(claimed)} c
+    LEFT JOIN events e ON e.id = c.event_id
+    LEFT JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
+    LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`;
+
+/**
+ * Pending and held by no one, or held by this very hold (`renewing`: a claim made ahead whose hold
+ * is renewed before it is used); for a batch job (`first_only`), still at its first attempt, so a
+ * batch that comes back late never takes a delivery whose retry has its own job and time.
+ */
+const claimable = (firstOnly: unknown, renewing: unknown) =>
+  sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now() OR locked_until = ${renewing}::timestamptz) AND (NOT ${firstOnly}::boolean OR attempt_count = 0)`;
+const claimedColumns = sql`id, tenant_id, event_id, endpoint_id, url, attempt_count, locked_until`;
+
+const claimStatement = statementTemplate(
+  "webhook_claim_delivery_v4",
+  (p) => sql`
+    WITH claimed AS (
+      UPDATE webhook_deliveries
+      SET locked_until = now() + make_interval(secs => ${p.d_hold_seconds}::double precision)
+      WHERE id = ${p.d_id} AND ${claimable(p.d_first_only, p.d_renewing)}
+      RETURNING ${claimedColumns}
+    )
+    ${claimedSelect("claimed")}`,
+);
+
+const claimBatch = batchedStatement<ClaimRow & { key: string }>(
+  "webhook_claim_deliveries_v3",
+  (values) => String(values.d?.id),
+  (columns) => {
+    const input = columns(batchInput);
+    return sql`claimed AS (
+      UPDATE webhook_deliveries
+      SET locked_until = now() + make_interval(secs => ${input.d_hold_seconds}::double precision)
+      FROM ${sql.identifier(batchInput)}
+      WHERE webhook_deliveries.id = ${input.d_id} AND ${claimable(input.d_first_only, input.d_renewing)}
+      RETURNING ${claimedColumns}
+    )
+    ${claimedSelect("claimed")}`;
+  },
+  // One statement at a time, as large as the worker's concurrency: under load the calls that
+  // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
+  { maxRows: 100, maxInFlight: 1 },
+);
+
+/**
+ * Holds a delivery for `holdMs` and reads what sending it takes; undefined when it is not pending,
+ * past its first attempt (`firstOnly`), or held by another worker. `renewing` names a hold of this
+ * worker's own (Claimed.heldUntil) that the claim may take over and extend.
+ */
+export async function claimDelivery(
+  db: Database,
+  deliveryId: string,
+  holdMs: number,
+  options: { firstOnly: boolean; renewing?: string | undefined },
+): Promise<Claimed | undefined> {
+  const askedAt = performance.now();
+  const values = {
+    d: {
+      id: deliveryId,
+      hold_seconds: holdMs / 1000,
+      first_only: options.firstOnly,
+      renewing: options.renewing ?? null,
+    },
+  };
+  // A batch that could not hold it (a batch failed, or another worker holds it) is asked alone.
+  const row = (await claimBatch(db, values)) ?? (await claimStatement<ClaimRow>(db, values))[0];
+  if (!row) return undefined;
+  const event = row.eventId
+    ? {
+        id: row.eventId,
+        type: row.eventType,
+        subjectType: row.subjectType,
+        payload: row.payload,
+        occurredAt: new Date(row.occurredAt),
+      }
+    : undefined;
+  let target: Target | undefined;
+  if (row.endpointId) {
+    if (row.endpointEnabled && row.endpointUrl && row.secret)
+      target = {
+        url: row.endpointUrl,
+        secrets: { current: row.secret, previous: row.previousSecret ?? undefined },
+      };
+  } else if (row.url) {
+    // A ticket's own URL: the tenant's secret, made the first time one is needed.
+    target = {
+      url: row.url,
+      secrets: { current: row.tenantSecret ?? (await tenantWebhookSecret(db, row.tenantId)) },
+    };
+  }
+  return { ...row, event, target, askedAt };
+}
+
+/**
+ * Gives back holds this worker took and will not use (claims made ahead of attempts that a stopping
+ * line never started), so the deliveries go at once to whoever runs them next rather than after the
+ * hold. Only a hold still as it was written is cleared.
+ */
+export async function releaseHolds(
+  db: Database,
+  claims: ReadonlyArray<Pick<Claimed, "id" | "heldUntil">>,
+): Promise<void> {
+  if (claims.length === 0) return;
+  await releaseStatement(db, { h: { ids: claims.map((c) => c.id), until: claims.map((c) => c.heldUntil) } });
+}
+
+const releaseStatement = statementTemplate(
+  "webhook_release_holds_v1",
+  (p) => sql`
+    UPDATE webhook_deliveries d SET locked_until = NULL
+    FROM unnest(${p.h_ids}::text[], ${p.h_until}::timestamptz[]) AS h(id, held_until)
+    WHERE d.id = h.id AND d.locked_until = h.held_until AND d.status = 'pending'`,
+);
