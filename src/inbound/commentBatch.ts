@@ -121,7 +121,24 @@ function isPlainComment(c: Candidate, now: Date, deps: RouterDeps, defaultRegion
   return identity !== undefined && c.identities.includes(`${identity.kind}:${identity.value}`);
 }
 
-function commentRow(c: Candidate) {
+/** What a customer's comment row needs: the message, its conversation and the ticket it joins. */
+export type CommentSource = Pick<
+  Candidate,
+  | "id"
+  | "tenant_id"
+  | "text"
+  | "conversation_id"
+  | "customer_id"
+  | "ticket_id"
+  | "ticket_number"
+  | "ticket_channel"
+  | "ticket_channel_reference_id"
+  | "ticket_customer_id"
+  | "ticket_customer_name"
+>;
+
+/** One row of writeComments for a message: the comment, its event's values, the message routed. */
+export function commentRow(c: CommentSource) {
   const commentId = newId("comment");
   const content = maskCardNumbers(messageText({ message: c, files: [], refused: [] }));
   const author = maskCardNumbers(c.ticket_customer_name ?? "Customer");
@@ -170,13 +187,21 @@ async function routePlainComments(deps: RouterDeps, messageIds: readonly string[
       tickets.add(c.ticket_id);
       rows.push(commentRow(c));
     }
-    if (rows.length > 0) {
-      await tx.execute(
-        writeComments({ rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded }),
-      );
-    }
+    await writeCustomerComments(tx, rows, now);
     return new Set(rows.map((r) => r.message_id));
   });
+}
+
+/** Writes the comments of commentRow's rows in one statement (writeComments); none, no statement. */
+export async function writeCustomerComments(
+  tx: Tx,
+  rows: readonly ReturnType<typeof commentRow>[],
+  now: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.execute(
+    writeComments({ rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded }),
+  );
 }
 
 type Waiting = { messageId: string; done: (routed: boolean) => void };
