@@ -142,7 +142,7 @@ type Opened = { routed: Map<string, RouteOutcome>; acknowledgements: Map<string,
 /**
  * Opens, in one transaction, a ticket for each new thread among the jobs' messages whose first
  * message is a plain new ticket, and adds the messages waiting behind it as its comments: the
- * customers resolved one by one through the customers module (its one matching rule), then one
+ * customers resolved together through the customers module (its one matching rule), then one
  * statement each for the conversations, the messages' locks, the tickets with their events
  * (the tickets module's batched creation), the links, acknowledgements and first messages routed,
  * and the comments. Anything else is left as it was, for the single router.
@@ -159,18 +159,19 @@ async function openNewThreads(deps: RouterDeps, messageIds: readonly string[]): 
     const candidates = await openings(deps, tx, waiting);
     if (candidates.length === 0) return;
     // In the threads' order (the read's), as every batch takes them.
-    for (const o of candidates) {
-      o.customer = await deps.customers.resolve(
-        tx,
-        o.first.tenant_id,
-        {
-          channel: o.first.channel,
-          address: o.first.sender_address,
-          displayName: o.first.sender_name ?? undefined,
-        },
-        now,
-      );
-    }
+    const customers = await deps.customers.resolveAll(
+      tx,
+      candidates.map((o) => ({
+        tenantId: o.first.tenant_id,
+        channel: o.first.channel,
+        address: o.first.sender_address,
+        displayName: o.first.sender_name ?? undefined,
+      })),
+      now,
+    );
+    candidates.forEach((o, i) => {
+      o.customer = customers[i];
+    });
     const conversationRows = candidates.map((o) => ({
       id: o.conversationId,
       tenant_id: o.first.tenant_id,

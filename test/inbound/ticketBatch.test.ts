@@ -66,6 +66,20 @@ describe("new customers writing all at once", () => {
     const smsTenant = await t.tenantWithSms("new-thread-batch-sms");
     await t.stopRouterWorkers();
     const chats = [6_300_001, 6_300_002, 6_300_003, 6_300_004];
+    // Two customers the bank knows already, by their chat id and by their phone number.
+    const known: Record<string, { tenantId: string; id: string; kind: string }> = {
+      [String(chats[3])]: { tenantId: telegram.tenantId, id: "cus_known_by_chat", kind: "telegram" },
+      "+628129990002": { tenantId: smsTenant.tenantId, id: "cus_known_by_phone", kind: "phone" },
+    };
+    for (const [value, k] of Object.entries(known)) {
+      await t.hub.db.execute(
+        sql`INSERT INTO customers (id, tenant_id, name) VALUES (${k.id}, ${k.tenantId}, 'Nasabah Lama')`,
+      );
+      await t.hub.db.execute(
+        sql`INSERT INTO customer_identities (id, tenant_id, customer_id, kind, value, verified)
+          VALUES (${`idn_${k.id}`}, ${k.tenantId}, ${k.id}, ${k.kind}, ${value}, true)`,
+      );
+    }
     for (const chatId of chats) {
       for (const n of [1, 2, 3]) {
         const res = await t.postUpdate(
@@ -123,6 +137,13 @@ describe("new customers writing all at once", () => {
         customerId: conversation?.customerId,
         channelReferenceId: conversation?.id,
       });
+      const [customer] = await t.hub.db
+        .select()
+        .from(customers)
+        .where(eq(customers.id, conversation?.customerId as string));
+      const knownOne = known[thread];
+      if (knownOne) expect(customer).toMatchObject({ id: knownOne.id, name: "Nasabah Lama" });
+      else expect(customer?.name).toBe(thread.startsWith("+") ? "Nasabah SMS" : "Rina");
       const onTicket = await t.hub.db
         .select({ content: comments.content, id: comments.id })
         .from(comments)
@@ -196,17 +217,18 @@ describe("new customers writing all at once", () => {
   it("a batch that fails leaves nothing written, and its messages go the single way", async () => {
     const { tenantId } = await t.tenantWithTelegram("new-thread-batch-fails");
     await t.stopRouterWorkers();
-    // In the batch's order (by thread), the last customer's lookup fails, after the others' were
-    // created in the batch's transaction.
+    // The customers are resolved (the new ones written in the batch's transaction), then the
+    // directory fails: the batch must leave none of them behind.
     const chats = [6_400_001, 6_400_002, 6_400_003];
     for (const chatId of chats)
       await t.postUpdate(tenantId, textMessage(chatId, 1, "Saya tidak bisa login", { first_name: "Rina" }));
     const real = t.hub.inbound.router.customers;
     const failing: CustomerDirectory = {
-      resolve: (tx, tenant, contact, now) =>
-        contact.address === String(chats[2])
-          ? Promise.reject(new Error("customer directory unavailable"))
-          : real.resolve(tx, tenant, contact, now),
+      resolve: (tx, tenant, contact, now) => real.resolve(tx, tenant, contact, now),
+      resolveAll: async (tx, contacts, now) => {
+        await real.resolveAll(tx, contacts, now);
+        throw new Error("customer directory unavailable");
+      },
     };
     const lane = newThreadLane(
       { ...t.hub.inbound.router, customers: failing },
