@@ -39,13 +39,18 @@ export type RoutingSummary =
 /** Two batches at once: one fills while the other commits, and the pool keeps the rest. */
 const plainCommentLimits: CommentBatchLimits = { maxRows: 50, maxInFlight: 2 };
 
-/** Two batches at once, as the comment lane: new customers' tickets and what they wrote meanwhile. */
-const newThreadLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 2 };
+/**
+ * New customers' tickets and what they wrote meanwhile, one batch at a time: a customer's later
+ * messages come while their first one's batch runs, and a second batch at once would take the same
+ * threads, wait for the first's locks and then leave them. One after the other, the next batch sees
+ * the threads the last one opened, and their messages go to the comment lane.
+ */
+const newThreadLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 1 };
 
 /**
  * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
  * a job waiting in a lane holds no connection, one routed alone holds one for its whole
- * transaction, and with the lanes' four these keep the pool's other connections for the API.
+ * transaction, and with the lanes' three these keep the pool's other connections for the API.
  */
 const singleRoutes = 6;
 
@@ -69,7 +74,8 @@ function turns(limit: number) {
 /**
  * The inbound queue's work for one message: as a plain comment together with the other jobs'
  * messages when it is one (src/inbound/commentBatch.ts); on a new thread, with the ticket its first
- * message opens together with the other new threads' (src/inbound/ticketBatch.ts); else routeWaiting.
+ * message opens together with the other new threads' (src/inbound/ticketBatch.ts), or as a plain
+ * comment once such a batch opened its thread; else routeWaiting.
  */
 export function inboundRouter(
   deps: RouterDeps,
@@ -83,6 +89,9 @@ export function inboundRouter(
     if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
     const opened = await newThread(messageId);
     if (opened) return { status: "routed", outcomes: [opened] };
+    // A message whose thread a batch opened while it waited (its first message, or one before it,
+    // waited then) is often a plain comment now.
+    if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
     return single(() => routeWaiting(deps, tenantId, messageId));
   };
 }
