@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, sql } from "drizzle-orm";
 import type { Channel, ChannelAccount, ChannelAccountReader } from "../../connectors/contract.js";
 import { checkProvider, type ProviderName, providers } from "../../connectors/providers.js";
 import { redacted, withoutSecrets } from "../../connectors/settingsFields.js";
+import { tenantSettingsCache, tenantSettingsTtlMs } from "../cache/tenantSettingsCache.js";
 import type { Database } from "../db/client.js";
 import { type ChannelAccountRow, channelAccounts } from "../db/schema/index.js";
 import type { FieldErrors } from "../errors.js";
@@ -80,42 +81,45 @@ export async function saveChannelAccount(
 
   const stored = { ...plain, ...Object.fromEntries(Object.keys(toSeal).map((f) => [f, redacted])) };
   const sealed = deps.keys ? sealSecrets(deps.keys, input.tenantId, input.channel, toSeal) : null;
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .insert(channelAccounts)
-      .values({
-        id: newId("channelAccount"),
-        tenantId: input.tenantId,
-        channel: input.channel,
-        provider: input.provider,
-        enabled: input.enabled,
-        settings: stored,
-        sealedSecrets: sealed,
-      })
-      .onConflictDoUpdate({
-        target: [channelAccounts.tenantId, channelAccounts.channel],
-        set: {
+  // Forgotten once committed: a reader in between would otherwise cache the old row again.
+  return afterwardsForget(db, input.tenantId, input.channel, () =>
+    db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(channelAccounts)
+        .values({
+          id: newId("channelAccount"),
+          tenantId: input.tenantId,
+          channel: input.channel,
           provider: input.provider,
           enabled: input.enabled,
           settings: stored,
           sealedSecrets: sealed,
-          // Strictly later than before, so a cache keyed on it rebuilds even within one clock tick.
-          updatedAt: sql`greatest(now(), ${channelAccounts.updatedAt} + interval '1 millisecond')`,
-        },
-      })
-      .returning({ ...getTableColumns(channelAccounts), created: sql<boolean>`(xmax = 0)` });
-    if (!row) throw new Error("channel account upsert returned nothing");
-    const { created, ...account } = row;
-    await recordEvent(tx, {
-      tenantId: input.tenantId,
-      type: eventTypes.channelAccountSaved,
-      subject: { type: "channel_account", id: account.id },
-      actor,
-      channel: input.channel,
-      payload: { channel: input.channel, provider: input.provider, enabled: input.enabled, created },
-    });
-    return { ok: true, account, created } as const;
-  });
+        })
+        .onConflictDoUpdate({
+          target: [channelAccounts.tenantId, channelAccounts.channel],
+          set: {
+            provider: input.provider,
+            enabled: input.enabled,
+            settings: stored,
+            sealedSecrets: sealed,
+            // Strictly later than before, so a cache keyed on it rebuilds even within one clock tick.
+            updatedAt: sql`greatest(now(), ${channelAccounts.updatedAt} + interval '1 millisecond')`,
+          },
+        })
+        .returning({ ...getTableColumns(channelAccounts), created: sql<boolean>`(xmax = 0)` });
+      if (!row) throw new Error("channel account upsert returned nothing");
+      const { created, ...account } = row;
+      await recordEvent(tx, {
+        tenantId: input.tenantId,
+        type: eventTypes.channelAccountSaved,
+        subject: { type: "channel_account", id: account.id },
+        actor,
+        channel: input.channel,
+        payload: { channel: input.channel, provider: input.provider, enabled: input.enabled, created },
+      });
+      return { ok: true, account, created } as const;
+    }),
+  );
 }
 
 export async function listChannelAccounts(db: Database, tenantId: string): Promise<ChannelAccountRow[]> {
@@ -133,52 +137,95 @@ export async function deleteChannelAccount(
   channel: Channel,
   actor: Actor,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [row] = await tx
-      .delete(channelAccounts)
-      .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.channel, channel)))
-      .returning({ id: channelAccounts.id, provider: channelAccounts.provider });
-    if (!row) return false;
-    await recordEvent(tx, {
-      tenantId,
-      type: eventTypes.channelAccountDeleted,
-      subject: { type: "channel_account", id: row.id },
-      actor,
-      channel,
-      payload: { channel, provider: row.provider },
-    });
-    return true;
-  });
+  return afterwardsForget(db, tenantId, channel, () =>
+    db.transaction(async (tx) => {
+      const [row] = await tx
+        .delete(channelAccounts)
+        .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.channel, channel)))
+        .returning({ id: channelAccounts.id, provider: channelAccounts.provider });
+      if (!row) return false;
+      await recordEvent(tx, {
+        tenantId,
+        type: eventTypes.channelAccountDeleted,
+        subject: { type: "channel_account", id: row.id },
+        actor,
+        channel,
+        payload: { channel, provider: row.provider },
+      });
+      return true;
+    }),
+  );
+}
+
+/**
+ * Account rows as read, per database and `tenant/channel`: every inbound webhook and every send
+ * reads its account. Saving or deleting through this process forgets the entry once committed;
+ * another process sees the change within the settings cache's time to live.
+ */
+const accountRows = tenantSettingsCache<ChannelAccountRow | undefined>(tenantSettingsTtlMs);
+const cacheKey = (tenantId: string, channel: Channel) => `${tenantId}/${channel}`;
+
+/** A change to an account, then the account's row forgotten by the cache (however the change ended). */
+async function afterwardsForget<T>(
+  db: Database,
+  tenantId: string,
+  channel: Channel,
+  change: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await change();
+  } finally {
+    accountRows.forget(db, cacheKey(tenantId, channel));
+  }
 }
 
 /**
  * Reads accounts for senders, secrets opened and the whole re-checked against the provider's schema
  * (stored rows were valid when saved; a row that no longer fits is a bug to see, not to send with).
+ * Rows come from the account cache; each reader opens a row once (decryption and the schema's
+ * check), with its own keyring.
  */
 export function channelAccountReader(db: Database, keys: Keyring | undefined): ChannelAccountReader {
+  const opened = new WeakMap<ChannelAccountRow, unknown>();
   return {
     async find<C extends Channel>(tenantId: string, channel: C): Promise<ChannelAccount<C> | undefined> {
-      const [row] = await db
-        .select()
-        .from(channelAccounts)
-        .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.channel, channel)));
+      const row = await accountRows.get(db, cacheKey(tenantId, channel), async () => {
+        const [found] = await db
+          .select()
+          .from(channelAccounts)
+          .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.channel, channel)));
+        return found;
+      });
       if (!row) return undefined;
-      const spec = providers[row.provider as ProviderName];
-      if (!spec || spec.channel !== channel)
-        throw new Error(`channel account ${row.id} names unknown provider`);
-      const plain = Object.fromEntries(Object.entries(row.settings).filter(([, v]) => v !== redacted));
-      const secrets = openSecrets(keys, tenantId, channel, row.sealedSecrets);
-      const settings = spec.settings.parse({ ...plain, ...secrets });
-      const account = {
-        tenantId,
-        channel,
-        provider: row.provider,
-        enabled: row.enabled,
-        updatedAt: row.updatedAt,
-        settings,
-      };
-      // The spec pairs the provider with its channel and settings type; the parse above proved the settings.
-      return account as unknown as ChannelAccount<C>;
+      let account = opened.get(row);
+      if (!account) {
+        account = openAccount(keys, row, channel);
+        opened.set(row, account);
+      }
+      // openAccount checked the row's provider against this channel: the account is a C's.
+      return account as ChannelAccount<C>;
     },
   };
+}
+
+function openAccount<C extends Channel>(
+  keys: Keyring | undefined,
+  row: ChannelAccountRow,
+  channel: C,
+): ChannelAccount<C> {
+  const spec = providers[row.provider as ProviderName];
+  if (!spec || spec.channel !== channel) throw new Error(`channel account ${row.id} names unknown provider`);
+  const plain = Object.fromEntries(Object.entries(row.settings).filter(([, v]) => v !== redacted));
+  const secrets = openSecrets(keys, row.tenantId, channel, row.sealedSecrets);
+  const settings = spec.settings.parse({ ...plain, ...secrets });
+  const account = {
+    tenantId: row.tenantId,
+    channel,
+    provider: row.provider,
+    enabled: row.enabled,
+    updatedAt: row.updatedAt,
+    settings,
+  };
+  // The spec pairs the provider with its channel and settings type; the parse above proved the settings.
+  return account as unknown as ChannelAccount<C>;
 }

@@ -6,8 +6,7 @@ import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import type { Producer } from "../../queues/producer.js";
 import type { Database } from "../db/client.js";
 import type { HubEnv } from "../http/env.js";
-import { acceptInbound } from "../inbound/intake.js";
-import type { InboundMessage } from "../inbound/message.js";
+import { batchedIntake } from "../inbound/intake.js";
 
 export type InboundWebhookDeps = {
   db: Database;
@@ -24,7 +23,8 @@ export type InboundWebhookDeps = {
  */
 export function registerInboundWebhooks(app: OpenAPIHono<HubEnv>, deps: InboundWebhookDeps): void {
   const enqueue = enqueueInbound(deps.producer);
-  const intake = (messages: readonly InboundMessage[]) => acceptInbound(deps.db, enqueue, messages);
+  // The requests posted at once are stored together (one INSERT, one addBulk a batch).
+  const intake = batchedIntake(deps.db, enqueue);
   registerTelegramWebhook(app, {
     account: async (tenantId) => {
       const account = await deps.accounts.find(tenantId, "telegram");

@@ -10,6 +10,8 @@ import {
   type StatementParams,
   type StatementValues,
   slotValues,
+  statementTemplate,
+  type Tx,
 } from "./client.js";
 import { driverErrorOf } from "./errors.js";
 
@@ -90,20 +92,9 @@ export function batchedStatement<Row extends { key: string }>(
 
   function compile() {
     const names: string[] = [];
-    const columns = (alias: string) =>
-      new Proxy({} as StatementParams, {
-        get: (_target, property) => {
-          const column = String(property);
-          if (!/^[a-z]+_[a-z_]+$/.test(column))
-            throw new Error(`batch column "${column}" is not <group>_<field>`);
-          if (!names.includes(column)) names.push(column);
-          return sql.raw(`${alias}.${column}`);
-        },
-      });
-    const body = dialect.sqlToQuery(build(columns));
+    const body = dialect.sqlToQuery(build(batchColumns(names)));
     if (body.params.length > 0) throw new Error(`batched statement ${name} takes its values as columns only`);
-    const input = names.map((column, i) => `x->>${i} AS ${column}`).join(", ");
-    const text = `WITH ${batchInput} AS (SELECT ${input} FROM jsonb_array_elements($1::jsonb) AS r(x)), ${body.sql}`;
+    const text = `WITH ${batchInput} AS (SELECT ${inputColumns(names)} FROM jsonb_array_elements($1::jsonb) AS r(x)), ${body.sql}`;
     return { text, slots: names.map(parameterSlot) };
   }
 
@@ -174,16 +165,72 @@ export function batchedStatement<Row extends { key: string }>(
       counts.overflowed++;
       return null;
     }
-    // JSON carries a lone UTF-16 surrogate as an escape that jsonb refuses; as a text parameter
-    // of a single-row statement it becomes U+FFFD. Make it the same here.
-    const args = slotValues(name, statement().slots, values).map((value) =>
-      typeof value === "string" ? value.toWellFormed() : value,
-    );
+    const args = inputRow(name, statement().slots, values);
     const queued = lane;
     return new Promise<Row | undefined>((resolve, reject) => {
       const lock = limits.lockKeyOf?.(values);
       queued.add({ args, key: keyOf(values).toWellFormed(), lock, resolve, reject });
     });
+  };
+}
+
+/**
+ * `columns(alias)` for a batched statement's `build`: named parameters that read that alias's
+ * columns, each name used recorded in `names` (in first-use order, the input row's column order).
+ */
+function batchColumns(names: string[]) {
+  return (alias: string) =>
+    new Proxy({} as StatementParams, {
+      get: (_target, property) => {
+        const column = String(property);
+        if (!/^[a-z]+_[a-z_]+$/.test(column))
+          throw new Error(`batch column "${column}" is not <group>_<field>`);
+        if (!names.includes(column)) names.push(column);
+        return sql.raw(`${alias}.${column}`);
+      },
+    });
+}
+
+/** The input row's columns, read from each element `x` of the batch's jsonb array. */
+const inputColumns = (names: readonly string[]) =>
+  names.map((column, i) => `x->>${i} AS ${column}`).join(", ");
+
+/** A call's values in the input row's column order; strings well formed (see batchedStatement's run). */
+function inputRow(name: string, slots: readonly ParameterSlot[], values: StatementValues): unknown[] {
+  // JSON carries a lone UTF-16 surrogate as an escape that jsonb refuses; as a text parameter
+  // of a single-row statement it becomes U+FFFD. Make it the same here.
+  return slotValues(name, slots, values).map((value) =>
+    typeof value === "string" ? value.toWellFormed() : value,
+  );
+}
+
+/**
+ * batchedStatement's statement for a caller that already holds its calls together, inside a
+ * transaction of its own making (the inbound router's batch writes tickets with the conversation
+ * rows that open them): one statement for all the rows given, on any database handle, the
+ * transaction's included. Answers the statement's rows; a failure is the caller's (its
+ * transaction's) to handle.
+ */
+export function batchedTemplate<Row>(
+  name: string,
+  build: (columns: (alias: string) => StatementParams) => SQL,
+) {
+  const names: string[] = [];
+  let slots: readonly ParameterSlot[] | undefined;
+  const template = statementTemplate(name, (p) => {
+    const body = build(batchColumns([]));
+    return sql`WITH ${sql.raw(batchInput)} AS (SELECT ${sql.raw(inputColumns(names))} FROM jsonb_array_elements(${p.batch_rows}::jsonb) AS r(x)), ${body}`;
+  });
+  return async (db: Database | Tx, calls: readonly StatementValues[]): Promise<Row[]> => {
+    if (calls.length === 0) return [];
+    if (!slots) {
+      // The columns the statement reads, known once it is built.
+      dialect.sqlToQuery(build(batchColumns(names)));
+      slots = names.map(parameterSlot);
+    }
+    const known = slots;
+    const rows = JSON.stringify(calls.map((values) => inputRow(name, known, values)));
+    return template<Row>(db, { batch: { rows } });
   };
 }
 

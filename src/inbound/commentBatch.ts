@@ -12,22 +12,37 @@ import type { InboundChannel } from "./message.js";
 import { messageText } from "./routeStep.js";
 import { threadDecision } from "./threading.js";
 
+/** Most waiting messages of one thread a batch takes: the oldest, up to the job's own. */
+const perThread = 20;
+
 /**
- * The messages of a batch that can be plain comments, locked: each the oldest waiting message of
- * its thread, on a conversation with no claim dialogue and a ticket, without files or thread
- * references; with what deciding needs (the ticket, the conversation's customer and the identities
- * they hold). Each message's conversation, the message and its ticket are locked in the single
- * router's order, threads in one order, so that every check reads rows nobody else is changing.
- * Each lock is a lookup of its own (a LATERAL with FOR UPDATE is planned apart, by its unique
- * key): joined freely, a planner misled by stale statistics once scanned the conversations for
- * every message, seconds a batch. Sent unnamed, so planned for its values each time.
+ * The messages of a batch that can be plain comments, locked: for each job's message, its thread's
+ * waiting messages up to it, oldest first (a customer who wrote several times while the router was
+ * busy is answered in one batch, in order), on a conversation with no claim dialogue and a ticket;
+ * each says whether it has files or thread references, and comes with what deciding needs (the
+ * ticket, the conversation's customer and the identities they hold). Each message's conversation,
+ * the message and its ticket are locked in the single router's order, threads in one order, so
+ * that every check reads rows nobody else is changing. Each lock is a lookup of its own (a LATERAL
+ * with FOR UPDATE is planned apart, by its unique key): joined freely, a planner misled by stale
+ * statistics once scanned the conversations for every message, seconds a batch. Sent unnamed, so
+ * planned for its values each time.
  */
-const lockCandidates = (ids: readonly string[]) => sql`WITH batch AS MATERIALIZED (
+const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED (
       SELECT id, tenant_id, channel, thread_ref, created_at FROM inbound_messages
-      WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb))
-        AND status = 'received' AND thread_hints IS NULL AND attachments = '[]'::jsonb
+      WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'
+    ),
+    batch AS MATERIALIZED (
+      SELECT DISTINCT w.id, w.tenant_id, w.channel, w.thread_ref, w.created_at FROM job j
+      CROSS JOIN LATERAL (
+        SELECT id, tenant_id, channel, thread_ref, created_at FROM inbound_messages o
+        WHERE o.tenant_id = j.tenant_id AND o.channel = j.channel AND o.thread_ref = j.thread_ref
+          AND o.status = 'received' AND (o.created_at, o.id) <= (j.created_at, j.id)
+        ORDER BY o.created_at, o.id
+        LIMIT ${perThread}
+      ) w
     )
     SELECT m.id, m.tenant_id, m.channel, m.sender_address, m.text,
+      (m.thread_hints IS NULL AND m.attachments = '[]'::jsonb) AS plain,
       c.id AS conversation_id, c.address AS conversation_address, c.customer_id,
       t.id AS ticket_id, t.number AS ticket_number, t.status AS ticket_status,
       t.resolved_at AS ticket_resolved_at, t.updated_at AS ticket_updated_at, t.channel AS ticket_channel,
@@ -36,7 +51,7 @@ const lockCandidates = (ids: readonly string[]) => sql`WITH batch AS MATERIALIZE
       (SELECT merged_into IS NULL FROM customers WHERE id = c.customer_id) AS customer_live,
       ARRAY(SELECT i.kind || ':' || i.value FROM customer_identities i
         WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id) AS identities
-    FROM (SELECT * FROM batch ORDER BY tenant_id, channel, thread_ref) b
+    FROM (SELECT * FROM batch ORDER BY tenant_id, channel, thread_ref, created_at, id) b
     CROSS JOIN LATERAL (
       SELECT * FROM conversations
       WHERE tenant_id = b.tenant_id AND channel = b.channel AND thread_ref = b.thread_ref AND dialogue IS NULL
@@ -50,10 +65,14 @@ const lockCandidates = (ids: readonly string[]) => sql`WITH batch AS MATERIALIZE
     ) t
     WHERE NOT EXISTS (SELECT 1 FROM inbound_messages o
       WHERE o.tenant_id = b.tenant_id AND o.channel = b.channel AND o.thread_ref = b.thread_ref
-        AND o.status = 'received' AND (o.created_at, o.id) < (b.created_at, b.id))`;
+        AND o.status = 'received' AND (o.created_at, o.id) < (b.created_at, b.id)
+        AND o.id NOT IN (SELECT id FROM batch))
+    ORDER BY b.tenant_id, b.channel, b.thread_ref, b.created_at, b.id`;
 
 type Candidate = {
   id: string;
+  /** No files and no thread references. */
+  plain: boolean;
   tenant_id: string;
   channel: InboundChannel;
   sender_address: string;
@@ -121,7 +140,24 @@ function isPlainComment(c: Candidate, now: Date, deps: RouterDeps, defaultRegion
   return identity !== undefined && c.identities.includes(`${identity.kind}:${identity.value}`);
 }
 
-function commentRow(c: Candidate) {
+/** What a customer's comment row needs: the message, its conversation and the ticket it joins. */
+export type CommentSource = Pick<
+  Candidate,
+  | "id"
+  | "tenant_id"
+  | "text"
+  | "conversation_id"
+  | "customer_id"
+  | "ticket_id"
+  | "ticket_number"
+  | "ticket_channel"
+  | "ticket_channel_reference_id"
+  | "ticket_customer_id"
+  | "ticket_customer_name"
+>;
+
+/** One row of writeComments for a message: the comment, its event's values, the message routed. */
+export function commentRow(c: CommentSource) {
   const commentId = newId("comment");
   const content = maskCardNumbers(messageText({ message: c, files: [], refused: [] }));
   const author = maskCardNumbers(c.ticket_customer_name ?? "Customer");
@@ -158,7 +194,8 @@ async function routePlainComments(deps: RouterDeps, messageIds: readonly string[
   return deps.db.transaction(async (tx: Tx) => {
     const candidates = rowsOf<Candidate>(await tx.execute(lockCandidates(messageIds)));
     const regions = new Map<string, string | null>();
-    const tickets = new Set<string>();
+    // A thread's messages in order: once one is not a plain comment, those after it wait for it.
+    const stopped = new Set<string>();
     const rows: ReturnType<typeof commentRow>[] = [];
     for (const c of candidates) {
       let region = regions.get(c.tenant_id);
@@ -166,17 +203,28 @@ async function routePlainComments(deps: RouterDeps, messageIds: readonly string[
         region = (await tenantProfile(deps.db, c.tenant_id, tx)).defaultRegion;
         regions.set(c.tenant_id, region);
       }
-      if (tickets.has(c.ticket_id) || !isPlainComment(c, now, deps, region ?? null)) continue;
-      tickets.add(c.ticket_id);
+      if (stopped.has(c.conversation_id)) continue;
+      if (!c.plain || !isPlainComment(c, now, deps, region ?? null)) {
+        stopped.add(c.conversation_id);
+        continue;
+      }
       rows.push(commentRow(c));
     }
-    if (rows.length > 0) {
-      await tx.execute(
-        writeComments({ rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded }),
-      );
-    }
+    await writeCustomerComments(tx, rows, now);
     return new Set(rows.map((r) => r.message_id));
   });
+}
+
+/** Writes the comments of commentRow's rows in one statement (writeComments); none, no statement. */
+export async function writeCustomerComments(
+  tx: Tx,
+  rows: readonly ReturnType<typeof commentRow>[],
+  now: Date,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.execute(
+    writeComments({ rows: JSON.stringify(rows), at: now.toISOString(), type: eventTypes.commentAdded }),
+  );
 }
 
 type Waiting = { messageId: string; done: (routed: boolean) => void };

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
+import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
 import type { Database } from "../db/client.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
@@ -34,19 +35,11 @@ export type InboundEnqueue = (jobs: readonly PendingInbound[]) => Promise<void>;
 
 export type IntakeResult = { stored: number; duplicates: number };
 
-/**
- * Stores messages (masked) and enqueues each one the router has not handled yet. A message whose
- * provider id is already stored is a redelivery: it writes nothing, and is enqueued again only while
- * it still waits for the router (the first delivery may have stored it and died before enqueuing).
- * Rows are committed before their jobs exist, so a job always finds its message.
- */
-export async function acceptInbound(
-  db: Database,
-  enqueue: InboundEnqueue,
-  messages: readonly InboundMessage[],
-): Promise<IntakeResult> {
-  if (messages.length === 0) return { stored: 0, duplicates: 0 };
-  const rows = messages.map((m) => ({
+/** A message as intake stores it: masked, with the id its row gets. */
+type StorableRow = ReturnType<typeof storableRow>;
+
+function storableRow(m: InboundMessage) {
+  return {
     id: newId("inboundMessage"),
     tenantId: m.tenantId,
     channel: m.channel,
@@ -65,15 +58,30 @@ export async function acceptInbound(
     languageHint: m.languageHint ? storableText(m.languageHint) : null,
     receivedAt: m.receivedAt,
     rawPayload: storableRaw(m.raw),
-  }));
+  };
+}
+
+/** Inserts the rows; a row whose provider id is stored already (a redelivery) writes nothing. Answers the ids written. */
+async function insertRows(db: Database, rows: readonly StorableRow[]): Promise<Set<string>> {
   const inserted = await db
     .insert(inboundMessages)
-    .values(rows)
+    .values([...rows])
     .onConflictDoNothing({
       target: [inboundMessages.tenantId, inboundMessages.channel, inboundMessages.providerMessageId],
     })
     .returning({ id: inboundMessages.id });
-  const insertedIds = new Set(inserted.map((r) => r.id));
+  return new Set(inserted.map((r) => r.id));
+}
+
+/**
+ * The jobs for rows an insert answered: each row written, and each redelivery whose message still
+ * waits for the router (the first delivery may have stored it and died before enqueuing).
+ */
+async function jobsFor(
+  db: Database,
+  rows: readonly StorableRow[],
+  insertedIds: ReadonlySet<string>,
+): Promise<{ pending: PendingInbound[]; result: IntakeResult }> {
   const pending: PendingInbound[] = rows
     .filter((r) => insertedIds.has(r.id))
     .map((r) => ({
@@ -83,8 +91,82 @@ export async function acceptInbound(
     }));
   const redelivered = rows.filter((r) => !insertedIds.has(r.id));
   pending.push(...(await stillWaiting(db, redelivered)));
+  return {
+    pending,
+    result: { stored: rows.length - redelivered.length, duplicates: redelivered.length },
+  };
+}
+
+async function acceptRows(
+  db: Database,
+  enqueue: InboundEnqueue,
+  rows: readonly StorableRow[],
+): Promise<IntakeResult> {
+  const { pending, result } = await jobsFor(db, rows, await insertRows(db, rows));
   await enqueue(pending);
-  return { stored: insertedIds.size, duplicates: redelivered.length };
+  return result;
+}
+
+/**
+ * Stores messages (masked) and enqueues each one the router has not handled yet. A message whose
+ * provider id is already stored is a redelivery: it writes nothing, and is enqueued again only while
+ * it still waits for the router (the first delivery may have stored it and died before enqueuing).
+ * Rows are committed before their jobs exist, so a job always finds its message.
+ */
+export async function acceptInbound(
+  db: Database,
+  enqueue: InboundEnqueue,
+  messages: readonly InboundMessage[],
+): Promise<IntakeResult> {
+  if (messages.length === 0) return { stored: 0, duplicates: 0 };
+  return acceptRows(db, enqueue, messages.map(storableRow));
+}
+
+type IntakeCall = {
+  rows: StorableRow[];
+  resolve: (result: IntakeResult) => void;
+  reject: (err: unknown) => void;
+};
+
+/** Requests one batch carries, and batches at once: one fills while the other commits. */
+const intakeLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 2 };
+
+/**
+ * acceptInbound for the webhook routes, whose providers post many requests at once: the messages
+ * of the requests waiting together are stored by one INSERT and their jobs put on the queue by one
+ * addBulk, so under load a message costs a share of two round trips instead of two of its own
+ * (an idle route still stores each request at once, alone). A request answers once its rows are
+ * committed and its jobs queued, as alone. A batch whose INSERT fails (a row's data) writes nothing
+ * and each of its requests is then stored alone, meeting only its own error; a failed enqueue is
+ * every request's error, as it would have been alone (the provider's redelivery enqueues again).
+ */
+export function batchedIntake(db: Database, enqueue: InboundEnqueue, limits: BatchLaneLimits = intakeLimits) {
+  const lane = batchLane<IntakeCall>(limits, async (batch) => {
+    let insertedIds: Set<string>;
+    try {
+      insertedIds = await insertRows(
+        db,
+        batch.flatMap((call) => call.rows),
+      );
+    } catch {
+      for (const call of batch) void acceptRows(db, enqueue, call.rows).then(call.resolve, call.reject);
+      return;
+    }
+    try {
+      const answered = await Promise.all(batch.map((call) => jobsFor(db, call.rows, insertedIds)));
+      await enqueue(answered.flatMap((a) => a.pending));
+      batch.forEach((call, i) => {
+        const a = answered[i];
+        if (a) call.resolve(a.result);
+      });
+    } catch (err) {
+      for (const call of batch) call.reject(err);
+    }
+  });
+  return (messages: readonly InboundMessage[]): Promise<IntakeResult> => {
+    if (messages.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
+    return new Promise((resolve, reject) => lane.add({ rows: messages.map(storableRow), resolve, reject }));
+  };
 }
 
 /** Whether a message with this provider id is stored already (a redelivery). */

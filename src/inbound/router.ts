@@ -1,4 +1,5 @@
 import { eq } from "drizzle-orm";
+import type { BatchLaneLimits } from "../db/batchLane.js";
 import type { Database } from "../db/client.js";
 import { type InboundMessageRow, inboundMessages } from "../db/schema/index.js";
 import { scrubText } from "../privacy/logRedaction.js";
@@ -17,6 +18,7 @@ import type { RouterDeps } from "./deps.js";
 import { routeMessage } from "./routeMessage.js";
 import type { RouteOutcome } from "./routeStep.js";
 import { continuedThread } from "./threadLookup.js";
+import { newThreadLane } from "./ticketBatch.js";
 
 /** A failure while routing one message, naming it: the job's last attempt marks that message failed. */
 export class RoutingError extends Error {
@@ -38,11 +40,19 @@ export type RoutingSummary =
 const plainCommentLimits: CommentBatchLimits = { maxRows: 50, maxInFlight: 2 };
 
 /**
- * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
- * a job waiting in the comment lane holds no connection, one routed alone holds one for its whole
- * transaction, and with the lane's two these keep the pool's other connections for the API.
+ * New customers' tickets and what they wrote meanwhile, one batch at a time: a customer's later
+ * messages come while their first one's batch runs, and a second batch at once would take the same
+ * threads, wait for the first's locks and then leave them. One after the other, the next batch sees
+ * the threads the last one opened, and their messages go to the comment lane.
  */
-const singleRoutes = 8;
+const newThreadLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 1 };
+
+/**
+ * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
+ * a job waiting in a lane holds no connection, one routed alone holds one for its whole
+ * transaction, and with the lanes' three these keep the pool's other connections for the API.
+ */
+const singleRoutes = 6;
 
 /** Runs at most `limit` of the calls at once; the others start in turn as those finish. */
 function turns(limit: number) {
@@ -63,12 +73,24 @@ function turns(limit: number) {
 
 /**
  * The inbound queue's work for one message: as a plain comment together with the other jobs'
- * messages when it is one (src/inbound/commentBatch.ts), else routeWaiting.
+ * messages when it is one (src/inbound/commentBatch.ts); on a new thread, with the ticket its first
+ * message opens together with the other new threads' (src/inbound/ticketBatch.ts), or as a plain
+ * comment once such a batch opened its thread; else routeWaiting.
  */
-export function inboundRouter(deps: RouterDeps, lane: CommentBatchLimits = plainCommentLimits) {
+export function inboundRouter(
+  deps: RouterDeps,
+  lane: CommentBatchLimits = plainCommentLimits,
+  newThreads: BatchLaneLimits = newThreadLimits,
+) {
   const plainComment = plainCommentLane(deps, lane);
+  const newThread = newThreadLane(deps, newThreads);
   const single = turns(singleRoutes);
   return async (tenantId: string, messageId: string): Promise<RoutingSummary> => {
+    if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
+    const opened = await newThread(messageId);
+    if (opened) return { status: "routed", outcomes: [opened] };
+    // A message whose thread a batch opened while it waited (its first message, or one before it,
+    // waited then) is often a plain comment now.
     if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
     return single(() => routeWaiting(deps, tenantId, messageId));
   };

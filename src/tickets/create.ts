@@ -10,7 +10,7 @@ import { pickSlaPolicy } from "../sla/policies.js";
 import { type SlaSettings, slaAtCreation, slaSettings } from "../sla/service.js";
 import { tenantProfile } from "../tenants/profile.js";
 import { type ClaimFields, claimDescription, claimPriority, claimTitle, maskCardField } from "./claimText.js";
-import { type TicketDraft, writeTicket } from "./createStatement.js";
+import { type TicketDraft, writeTicket, writeTicketsFor } from "./createStatement.js";
 import {
   type AcceptedFile,
   type AttachmentRecord,
@@ -91,16 +91,14 @@ async function settingsFor(
 /** How many times a creation is tried when a concurrent first contact of its new customer won. */
 const customerRaceAttempts = 3;
 
-async function insertTicket(
-  executor: Database | Tx,
-  deps: CreateDeps,
-  ctx: TicketContext,
+/** A ticket's every value by the desk's rules, before it is written; and what creating it answers. */
+function draftTicket(
   settings: Settings,
   input: NewTicket,
   records: AttachmentRecord[],
+  now: Date,
   claim?: ClaimFields,
-): Promise<CreatedTicket> {
-  const now = deps.now?.() ?? new Date();
+): { draft: TicketDraft; answer: (ticketId: string, ticketNumber: string) => CreatedTicket } {
   const priority = input.priority ?? "MEDIUM";
   const service = settings.catalogue(input.serviceType);
   const policy = pickSlaPolicy(settings.sla.rules, input.serviceType, priority);
@@ -136,6 +134,30 @@ async function insertTicket(
     claim,
     defaultRegion: settings.defaultRegion,
   };
+  const answer = (ticketId: string, ticketNumber: string): CreatedTicket => ({
+    ticketId,
+    ticketNumber,
+    status: "OPEN",
+    estimatedResolution: sla.resolutionDeadline.toISOString(),
+    createdAt: now.toISOString(),
+    assignedTo: service.defaultTeam,
+    supportGroup: service.supportGroup,
+    slaHours: Math.round((policy.resolutionMinutes / 60) * 100) / 100,
+  });
+  return { draft, answer };
+}
+
+async function insertTicket(
+  executor: Database | Tx,
+  deps: CreateDeps,
+  ctx: TicketContext,
+  settings: Settings,
+  input: NewTicket,
+  records: AttachmentRecord[],
+  claim?: ClaimFields,
+): Promise<CreatedTicket> {
+  const now = deps.now?.() ?? new Date();
+  const { draft, answer } = draftTicket(settings, input, records, now, claim);
   const id = newId("ticket");
   let ticketNumber: string | undefined;
   for (let attempt = 1; attempt <= customerRaceAttempts && !ticketNumber; attempt++) {
@@ -152,16 +174,7 @@ async function insertTicket(
     }
   }
   if (!ticketNumber) throw new Error("ticket not written: its customer kept changing under it");
-  return {
-    ticketId: id,
-    ticketNumber,
-    status: "OPEN",
-    estimatedResolution: sla.resolutionDeadline.toISOString(),
-    createdAt: now.toISOString(),
-    assignedTo: service.defaultTeam,
-    supportGroup: service.supportGroup,
-    slaHours: Math.round((policy.resolutionMinutes / 60) * 100) / 100,
-  };
+  return answer(id, ticketNumber);
 }
 
 async function create(
@@ -313,4 +326,40 @@ export async function createClaimWithin(
   const settings = await settingsFor(deps, ctx.tenantId, tx);
   const { ticket, fields } = claimTicket(input);
   return insertTicket(tx, deps, ctx, settings, ticket, records, fields);
+}
+
+/**
+ * Plain tickets (no claim fields, no files) for customers the caller resolved, inside the caller's
+ * transaction and written together by one statement (writeTicketsFor): the conversation router's
+ * batch of first messages, whose conversations, links and acknowledgements commit with them.
+ * Answers each ticket in the order given.
+ */
+export async function createTicketsWithin(
+  tx: Tx,
+  deps: CreateDeps,
+  tickets: ReadonlyArray<{ ctx: TicketContext; input: NewTicket & { customerId: string } }>,
+): Promise<CreatedTicket[]> {
+  const now = deps.now?.() ?? new Date();
+  const settingsByTenant = new Map<string, Settings>();
+  const drafted: Array<{
+    ctx: TicketContext;
+    ticketId: string;
+    draft: TicketDraft;
+    answer: ReturnType<typeof draftTicket>["answer"];
+  }> = [];
+  for (const { ctx, input } of tickets) {
+    let settings = settingsByTenant.get(ctx.tenantId);
+    if (!settings) {
+      settings = await settingsFor(deps, ctx.tenantId, tx);
+      settingsByTenant.set(ctx.tenantId, settings);
+    }
+    const { draft, answer } = draftTicket(settings, input, [], now);
+    drafted.push({ ctx, ticketId: newId("ticket"), draft, answer });
+  }
+  const numbers = await writeTicketsFor(tx, drafted, now);
+  return drafted.map(({ ticketId, answer }) => {
+    const number = numbers.get(ticketId);
+    if (!number) throw new Error(`ticket ${ticketId} not written: its customer is not the tenant's`);
+    return answer(ticketId, number);
+  });
 }

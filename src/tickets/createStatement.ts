@@ -5,7 +5,7 @@ import {
   knownCustomerCte,
   newOrKnownCustomersCte,
 } from "../customers/matching.js";
-import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { batchedStatement, batchedTemplate, batchInput } from "../db/batchedStatement.js";
 import {
   type Database,
   type StatementParams,
@@ -160,34 +160,11 @@ const plainBatch = batchedStatement<{ key: string; number: string }>(
   { maxRows: 32, maxInFlight: 2 },
 );
 
-/**
- * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
- * the same new customer won the race (run it again). A draft with a customer id is written for
- * that customer, by the statement that neither matches nor creates one.
- *
- * A plain ticket goes to the batched statement, which writes it for a returning customer with
- * nothing to add or for a new one. Claims, attachments and tickets inside a transaction try the
- * read-only customer statement first (most customers are returning ones with nothing to add).
- * Whatever neither wrote, the statement that creates or fills in the customer writes alone. Either
- * way the ticket is written by exactly one statement.
- */
-export async function writeTicket(
-  db: Database | Tx,
-  ctx: TicketContext,
-  ticketId: string,
-  draft: TicketDraft,
-  now: Date,
-): Promise<string | undefined> {
+/** The values of a creation statement's parameters for one drafted ticket: groups c, ce, t, te (k, a). */
+function ticketValues(ctx: TicketContext, ticketId: string, draft: TicketDraft, now: Date): StatementValues {
   const withAttachments = draft.attachments.length > 0;
-  const template = draft.claim
-    ? withAttachments
-      ? templates.claimWithAttachments
-      : templates.claim
-    : withAttachments
-      ? templates.attachments
-      : templates.plain;
   const customer = customerValues(ctx.tenantId, draft.customer, ctx.actor, now, draft.defaultRegion);
-  const values: StatementValues = {
+  return {
     ...customer,
     ...(draft.customerId ? { c: { ...customer.c, id: draft.customerId } } : {}),
     t: {
@@ -232,6 +209,35 @@ export async function writeTicket(
     ...(draft.claim ? { k: claimValues(draft.claim) } : {}),
     ...(withAttachments ? { a: attachmentValues(draft.attachments, now) } : {}),
   };
+}
+
+/**
+ * Writes a ticket as drafted. Answers its number, or undefined when a concurrent first contact of
+ * the same new customer won the race (run it again). A draft with a customer id is written for
+ * that customer, by the statement that neither matches nor creates one.
+ *
+ * A plain ticket goes to the batched statement, which writes it for a returning customer with
+ * nothing to add or for a new one. Claims, attachments and tickets inside a transaction try the
+ * read-only customer statement first (most customers are returning ones with nothing to add).
+ * Whatever neither wrote, the statement that creates or fills in the customer writes alone. Either
+ * way the ticket is written by exactly one statement.
+ */
+export async function writeTicket(
+  db: Database | Tx,
+  ctx: TicketContext,
+  ticketId: string,
+  draft: TicketDraft,
+  now: Date,
+): Promise<string | undefined> {
+  const withAttachments = draft.attachments.length > 0;
+  const template = draft.claim
+    ? withAttachments
+      ? templates.claimWithAttachments
+      : templates.claim
+    : withAttachments
+      ? templates.attachments
+      : templates.plain;
+  const values = ticketValues(ctx, ticketId, draft, now);
   if (draft.customerId) {
     const [row] = await template.byId<{ number: string }>(db, values);
     if (!row) throw new Error(`ticket not written: customer ${draft.customerId} is not the tenant's`);
@@ -242,4 +248,45 @@ export async function writeTicket(
   if (known) return known.number;
   const [row] = await template.any<{ number: string }>(db, values);
   return row?.number;
+}
+
+/**
+ * Tickets for customers given by id (customerByIdCte's, for many rows), each with its TICKET_CREATED
+ * event, in one statement on the caller's handle: the conversation router's batch of first
+ * messages writes them inside its own transaction.
+ */
+const byIdBatch = batchedTemplate<{ key: string; number: string }>("create_tickets_by_id_v1", (columns) => {
+  const input = columns(batchInput);
+  const created = columns("ticket_row");
+  const rows = sql.identifier(batchInput);
+  return sql`customer AS (
+      SELECT ${input.t_id} AS row_key, c.id FROM ${rows}
+        JOIN customers c ON c.tenant_id = ${input.c_tenant} AND c.id = ${input.c_id}
+    ),
+    ticket AS (${ticketInsertSql(input, sql`FROM ${rows} JOIN customer ON customer.row_key = ${input.t_id}`)}),
+    ticket_row AS (
+      SELECT ticket.id, ticket.number, ticket.customer_id, ${rows}.*
+      FROM ticket JOIN ${rows} ON ${input.t_id} = ticket.id
+    ),
+    ticket_created AS (${eventInsertSql("te", created, { cte: "ticket_row", extraPayload: createdPayload("ticket_row"), customerId: sql`ticket_row.customer_id` })})
+    SELECT id AS key, number::text AS number FROM ticket`;
+});
+
+/**
+ * Writes plain drafts (no claim fields, no files) whose customer is given by id, all in one
+ * statement. Answers each written ticket's number by its id; a ticket whose customer is not its
+ * tenant's is not written, and not answered.
+ */
+export async function writeTicketsFor(
+  db: Database | Tx,
+  tickets: ReadonlyArray<{ ctx: TicketContext; ticketId: string; draft: TicketDraft }>,
+  now: Date,
+): Promise<Map<string, string>> {
+  const values = tickets.map(({ ctx, ticketId, draft }) => {
+    if (!draft.customerId || draft.claim || draft.attachments.length > 0)
+      throw new Error(`ticket ${ticketId} is no plain ticket for a customer given by id`);
+    return ticketValues(ctx, ticketId, draft, now);
+  });
+  const rows = await byIdBatch(db, values);
+  return new Map(rows.map((row) => [row.key, row.number]));
 }

@@ -84,6 +84,34 @@ describe("Telegram: a customer's messages become a ticket", () => {
     expect(t.bot.sent().filter((m) => m.chat_id === "700003")).toHaveLength(1);
   });
 
+  it("reads the account as last saved: a new secret, a disabled account and a deleted one apply at once", async () => {
+    const { tenantId } = await t.tenantWithTelegram("tg-account-change");
+    // The account is read (and cached) by the first update.
+    expect((await t.postUpdate(tenantId, textMessage(700090, 1, "halo"))).status).toBe(200);
+    const save = (settings: Record<string, unknown>, enabled = true) =>
+      t.hub.adminRequest(`/api/admin/tenants/${tenantId}/channels/telegram`, {
+        method: "PUT",
+        json: {
+          provider: "telegram",
+          enabled,
+          settings: { botToken: t.bot.token, apiRoot: t.bot.apiRoot, ...settings },
+        },
+      });
+    const rotated = "rotated-secret_for-the-webhook-0456";
+    expect((await save({ webhookSecret: rotated })).status).toBe(200);
+    expect((await t.postUpdate(tenantId, textMessage(700090, 2, "lagi"))).status).toBe(403);
+    expect((await t.postUpdate(tenantId, textMessage(700090, 2, "lagi"), rotated)).status).toBe(200);
+    expect((await save({ webhookSecret: rotated }, false)).status).toBe(200);
+    expect((await t.postUpdate(tenantId, textMessage(700090, 3, "lagi"), rotated)).status).toBe(403);
+    expect((await save({ webhookSecret: rotated })).status).toBe(200);
+    expect((await t.postUpdate(tenantId, textMessage(700090, 3, "lagi"), rotated)).status).toBe(200);
+    const removed = await t.hub.adminRequest(`/api/admin/tenants/${tenantId}/channels/telegram`, {
+      method: "DELETE",
+    });
+    expect(removed.status).toBe(204);
+    expect((await t.postUpdate(tenantId, textMessage(700090, 4, "lagi"), rotated)).status).toBe(403);
+  });
+
   it("handles every update of a batch, and leaves what is not a private message alone", async () => {
     const { tenantId, key } = await t.tenantWithTelegram("tg-batch");
     const group = textMessage(-100777, 1, "in a group");

@@ -3,7 +3,7 @@ import { normalizeAddress } from "../../customers/addresses.js";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import { claimIdentity } from "../../customers/identities.js";
 import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/matching.js";
-import { type Database, statementTemplate, type Tx } from "../../db/client.js";
+import { type Database, rowsOf, statementTemplate, type Tx } from "../../db/client.js";
 import { customerIdentities, customers, type IdentityKind } from "../../db/schema/index.js";
 import { tenantProfile } from "../../tenants/profile.js";
 import { addressKindOf, type InboundChannel, unnamedCustomer } from "../message.js";
@@ -53,7 +53,77 @@ export function customersByIdentity(db: Database): CustomerDirectory {
       const { defaultRegion } = await tenantProfile(db, tenantId, tx);
       return matchOrCreate(tx, tenantId, contactInput(contact), now, defaultRegion);
     },
+    async resolveAll(tx, contacts, now) {
+      const regions = new Map<string, string | null>();
+      for (const c of contacts) {
+        if (addressKindOf[c.channel] !== "chat" && !regions.has(c.tenantId))
+          regions.set(c.tenantId, (await tenantProfile(db, c.tenantId, tx)).defaultRegion);
+      }
+      const identities = contacts.map((c) => contactIdentity(c, regions.get(c.tenantId) ?? null));
+      const holders = await holdersOfAll(tx, contacts, identities);
+      const answers: ResolvedCustomer[] = [];
+      for (const [i, contact] of contacts.entries()) {
+        const identity = identities[i];
+        const holder = holders.get(i);
+        const chat = addressKindOf[contact.channel] === "chat";
+        // What resolve answers a known contact without writing: a chat id's holder unless merged
+        // (resolve follows the merge), an address's holder as the matching rule matches it.
+        if (holder && (!chat || !holder.mergedInto)) {
+          answers.push({ customerId: holder.id, created: false, name: holder.name });
+          continue;
+        }
+        const created =
+          identity && !holder
+            ? await createWithoutSavepoint(tx, contact.tenantId, contact, identity, chat, now, regions)
+            : undefined;
+        answers.push(created ?? (await this.resolve(tx, contact.tenantId, contact, now)));
+      }
+      return answers;
+    },
   };
+}
+
+/** The holder of each contact's identity, by the contact's index, in one read. */
+async function holdersOfAll(
+  tx: Tx,
+  contacts: ReadonlyArray<{ tenantId: string }>,
+  identities: ReadonlyArray<{ kind: IdentityKind; value: string } | undefined>,
+): Promise<Map<number, { id: string; name: string; mergedInto: string | null }>> {
+  const wanted = contacts.flatMap((c, i) => {
+    const identity = identities[i];
+    return identity ? [{ i, tenant_id: c.tenantId, kind: identity.kind, value: identity.value }] : [];
+  });
+  if (wanted.length === 0) return new Map();
+  const rows = rowsOf<{ i: number; id: string; name: string; merged_into: string | null }>(
+    await tx.execute(sql`SELECT w.i, c.id, c.name, c.merged_into
+      FROM jsonb_to_recordset(${JSON.stringify(wanted)}::jsonb) AS w(i int, tenant_id text, kind text, value text)
+      JOIN customer_identities ci ON ci.tenant_id = w.tenant_id AND ci.kind = w.kind AND ci.value = w.value
+      JOIN customers c ON c.tenant_id = ci.tenant_id AND c.id = ci.customer_id`),
+  );
+  return new Map(rows.map((r) => [r.i, { id: r.id, name: r.name, mergedInto: r.merged_into }]));
+}
+
+/**
+ * A contact nobody held at the batch's read, written as resolve writes it but without its
+ * savepoint: by the matching rule (a concurrent first contact's address makes it write nothing and
+ * answer undefined: resolve then meets the winner), and for a chat id, its claim (lost to a
+ * concurrent contact, it fails the transaction: the new customer cannot be taken back alone).
+ */
+async function createWithoutSavepoint(
+  tx: Tx,
+  tenantId: string,
+  contact: ChannelContact,
+  identity: { kind: IdentityKind; value: string },
+  chat: boolean,
+  now: Date,
+  regions: ReadonlyMap<string, string | null>,
+): Promise<ResolvedCustomer | undefined> {
+  if (!chat) return resolveOnce(tx, tenantId, contactInput(contact), now, regions.get(tenantId) ?? null);
+  const created = await resolveOnce(tx, tenantId, contactInput(contact), now, null);
+  if (!created) return undefined;
+  const claim = await claimIdentity(tx, tenantId, created.customerId, identity, now);
+  if (claim.outcome === "held_by_other") throw new Error("a concurrent first contact claimed the chat id");
+  return created;
 }
 
 /**

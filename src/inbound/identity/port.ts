@@ -12,6 +12,17 @@ export type ChannelContact = { channel: InboundChannel; address: string; display
  */
 export interface CustomerDirectory {
   resolve(tx: Tx, tenantId: string, contact: ChannelContact, now: Date): Promise<ResolvedCustomer>;
+  /**
+   * resolve for many contacts in one transaction (the router's batch of new threads), answered in
+   * the contacts' order: the known ones by one read, the new ones written without a savepoint each.
+   * A first contact that a concurrent one of the same person wins fails the transaction, for the
+   * caller to route the single way (where resolve meets the winner).
+   */
+  resolveAll(
+    tx: Tx,
+    contacts: ReadonlyArray<ChannelContact & { tenantId: string }>,
+    now: Date,
+  ): Promise<ResolvedCustomer[]>;
 }
 
 /** The customer, whether this call created them, and their name as the customer record has it. */

@@ -1,0 +1,106 @@
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { enqueueInbound } from "../../queues/handlers/inbound.js";
+import { rowsOf } from "../../src/db/client.js";
+import { inboundMessages } from "../../src/db/schema/index.js";
+import { batchedIntake, inboundJobId } from "../../src/inbound/intake.js";
+import type { InboundMessage } from "../../src/inbound/message.js";
+import { type InboundHub, inboundHub } from "./support.js";
+
+let t: InboundHub;
+
+beforeAll(async () => {
+  t = await inboundHub();
+  // Jobs stay on the queue, where the test finds them.
+  await t.stopRouterWorkers();
+});
+
+afterAll(async () => {
+  await t.close();
+});
+
+const message = (tenantId: string, providerMessageId: string, receivedAt = new Date()): InboundMessage => ({
+  channel: "telegram",
+  tenantId,
+  providerMessageId,
+  sender: { address: providerMessageId.split(":")[0] as string, displayName: "Rina" },
+  text: "Saya tidak bisa login",
+  attachments: [],
+  threadRef: providerMessageId.split(":")[0] as string,
+  receivedAt,
+  raw: { providerMessageId },
+});
+
+/**
+ * The calls through one batch: the intake runs one batch at a time here, and a first request holds
+ * it while the others are made, so they all wait and go together.
+ */
+async function throughOneBatch(
+  intake: ReturnType<typeof batchedIntake>,
+  first: InboundMessage,
+  requests: InboundMessage[][],
+) {
+  const holder = intake([first]);
+  const answers = requests.map((messages) =>
+    intake(messages).then(
+      (result) => ({ ok: true as const, result }),
+      (err: unknown) => ({ ok: false as const, err }),
+    ),
+  );
+  await holder;
+  return Promise.all(answers);
+}
+
+// Webhook requests posted at once are stored by one INSERT and queued by one addBulk; each request
+// still gets its own answer, and what it stores is what it would have stored alone.
+describe("webhook intake under load", () => {
+  it("stores the requests waiting together in one statement, each answered for its own messages, redeliveries included", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch");
+    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), { maxRows: 50, maxInFlight: 1 });
+    const requests = [
+      [message(tenantId, "9100:1"), message(tenantId, "9100:2")],
+      [message(tenantId, "9101:1")],
+      // A redelivery of a message the batch also stores, and one of the message that held the lane.
+      [message(tenantId, "9101:1"), message(tenantId, "9099:1")],
+    ];
+    const answers = await throughOneBatch(intake, message(tenantId, "9099:1"), requests);
+    expect(answers).toEqual([
+      { ok: true, result: { stored: 2, duplicates: 0 } },
+      { ok: true, result: { stored: 1, duplicates: 0 } },
+      { ok: true, result: { stored: 0, duplicates: 2 } },
+    ]);
+    const stored = rowsOf<{ provider_message_id: string; writer: string }>(
+      await t.hub.db.execute(
+        sql`SELECT provider_message_id, xmin::text AS writer FROM inbound_messages WHERE tenant_id = ${tenantId} ORDER BY provider_message_id`,
+      ),
+    );
+    expect(stored.map((r) => r.provider_message_id)).toEqual(["9099:1", "9100:1", "9100:2", "9101:1"]);
+    // The three requests' rows in one transaction, the holder's in its own.
+    expect(new Set(stored.slice(1).map((r) => r.writer)).size).toBe(1);
+    expect(stored[0]?.writer).not.toBe(stored[1]?.writer);
+    // Every waiting message has its job, once (the job id deduplicates the redeliveries').
+    for (const r of stored) {
+      const job = await t.hub.producer.queues.inbound.getJob(
+        inboundJobId(tenantId, "telegram", r.provider_message_id),
+      );
+      expect(job?.data).toMatchObject({ tenantId });
+    }
+  });
+
+  it("a request whose data fails the batch's statement fails alone; the others are stored", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch-bad-row");
+    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), { maxRows: 50, maxInFlight: 1 });
+    const answers = await throughOneBatch(intake, message(tenantId, "9200:1"), [
+      [message(tenantId, "9201:1")],
+      // A provider's date that is no date: no statement can store it.
+      [message(tenantId, "9202:1", new Date(Number.NaN))],
+      [message(tenantId, "9203:1")],
+    ]);
+    expect(answers.map((a) => a.ok)).toEqual([true, false, true]);
+    const stored = await t.hub.db
+      .select({ providerMessageId: inboundMessages.providerMessageId })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.tenantId, tenantId));
+    expect(stored.map((r) => r.providerMessageId).sort()).toEqual(["9200:1", "9201:1", "9203:1"]);
+  });
+});
