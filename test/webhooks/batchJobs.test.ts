@@ -2,12 +2,9 @@ import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { webhookDeliveries } from "../../src/db/schema/index.js";
-import { eventTypes } from "../../src/events/catalog.js";
-import { recordEvent } from "../../src/events/writer.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
-import { newTenant, startDeliveryWorkers } from "./support.js";
+import { endpointWithEvents, startDeliveryWorkers } from "./support.js";
 
 let hub: TestHub;
 let workers: ReturnType<typeof startDeliveryWorkers>;
@@ -28,25 +25,7 @@ const batchQueue = () => hub.producer.queues["webhook-batch"];
  * in the events' order.
  */
 async function relayedBatch(slug: string, url: string, count: number) {
-  const tenantId = await newTenant(hub, slug);
-  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-    url,
-    eventTypes: [eventTypes.ticketCreated],
-  });
-  if (!created.ok) throw new Error(created.reason);
-  const eventIds: string[] = [];
-  for (let i = 0; i < count; i++)
-    eventIds.push(
-      await hub.db.transaction((tx) =>
-        recordEvent(tx, {
-          tenantId,
-          type: eventTypes.ticketCreated,
-          subject: { type: "ticket", id: `tkt_${slug}${i}` },
-          actor: { type: "system" },
-          payload: { i },
-        }),
-      ),
-    );
+  const eventIds = await endpointWithEvents(hub, slug, url, count);
   await batchQueue().pause();
   await relayOutbox(hub.db, hub.producer, [workers.subscriber]);
   const rows = await hub.db

@@ -1,15 +1,12 @@
 import { eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, webhookDeliveries } from "../../src/db/schema/index.js";
-import { eventTypes } from "../../src/events/catalog.js";
-import { recordEvent } from "../../src/events/writer.js";
 import { claimsAhead } from "../../src/webhooks/claimsAhead.js";
 import { deliverWebhook, deliveryHoldMs } from "../../src/webhooks/deliver.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
-import { newTenant } from "./support.js";
+import { endpointWithEvents } from "./support.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -21,25 +18,7 @@ afterAll(async () => {
 
 /** `count` deliveries to one endpoint at `url`, in their events' order, written as the fan-out writes them. */
 async function deliveriesTo(slug: string, url: string, count: number) {
-  const tenantId = await newTenant(hub, slug);
-  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-    url,
-    eventTypes: [eventTypes.ticketCreated],
-  });
-  if (!created.ok) throw new Error(created.reason);
-  const eventIds: string[] = [];
-  for (let i = 0; i < count; i++)
-    eventIds.push(
-      await hub.db.transaction((tx) =>
-        recordEvent(tx, {
-          tenantId,
-          type: eventTypes.ticketCreated,
-          subject: { type: "ticket", id: `tkt_${slug}${i}` },
-          actor: { type: "system" },
-          payload: { i },
-        }),
-      ),
-    );
+  const eventIds = await endpointWithEvents(hub, slug, url, count);
   const rows = await hub.db.select().from(events).where(inArray(events.id, eventIds));
   const byId = new Map(rows.map((e) => [e.id, e]));
   const written = await fanOutEvents(

@@ -2,9 +2,10 @@ import type { EventSubscriber } from "../../queues/handlers/domainEvents.js";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { webhookSubscriber } from "../../queues/handlers/webhooks.js";
 import type { WebhookSettings } from "../../src/config.js";
-import type { EventType } from "../../src/events/catalog.js";
+import { type EventType, eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { createTenant } from "../../src/tenants/service.js";
+import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { TestHub } from "../support/testHub.js";
 import { startTestWorkers } from "../support/workers.js";
@@ -56,4 +57,31 @@ export async function commitEvent(
   );
   await relayOutbox(hub.db, hub.producer, [subscriber]);
   return id;
+}
+
+/**
+ * A new tenant with one endpoint at `url` for TICKET_CREATED, and `count` such events committed one
+ * by one (not relayed), in order: the ids of the events.
+ */
+export async function endpointWithEvents(hub: TestHub, slug: string, url: string, count: number) {
+  const tenantId = await newTenant(hub, slug);
+  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
+    url,
+    eventTypes: [eventTypes.ticketCreated],
+  });
+  if (!created.ok) throw new Error(created.reason);
+  const eventIds: string[] = [];
+  for (let i = 0; i < count; i++)
+    eventIds.push(
+      await hub.db.transaction((tx) =>
+        recordEvent(tx, {
+          tenantId,
+          type: eventTypes.ticketCreated,
+          subject: { type: "ticket", id: `tkt_${slug}${i}` },
+          actor: { type: "system" },
+          payload: { i },
+        }),
+      ),
+    );
+  return eventIds;
 }
