@@ -142,6 +142,14 @@ describe("compression", () => {
     };
     expect(doc.openapi).toBe("3.1.0");
   });
+
+  it("leaves the providers' webhook answers uncompressed, still varying by Accept-Encoding", async () => {
+    const res = await hub.request("/api/webhooks/whatsapp/ten_unknown?hub.mode=subscribe", {
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(res.headers.get("content-encoding")).toBeNull();
+    expect(res.headers.get("vary")).toContain("Accept-Encoding");
+  });
 });
 
 describe("security headers", () => {

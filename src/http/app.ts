@@ -110,7 +110,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   app.use(requestId());
   app.use(securityHeaders());
   app.use(observe(logger, deps.metrics));
-  app.use(compressResponses());
+  // Providers' webhooks answer a few bytes: not worth a gzip stream each.
+  app.use(compressResponses(["/api/webhooks/"]));
 
   const guards = authGuards({ config, db, logger, redis: deps.redis });
   app.use("/api/omnichannel/*", ...guards.partner);
