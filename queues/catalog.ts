@@ -27,11 +27,6 @@ const notificationDelivery = {
   },
 } as const;
 
-/**
- * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
- * that fits (compile time and run time); workers validate again. Payloads carry ids, never
- * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
- */
 /** What the two webhook queues share: short locks (a crashed worker's attempt is retaken soon), retention. */
 const webhookJobRuntime = {
   worker: { lockDurationMs: 10_000, stalledIntervalMs: 5_000 },
@@ -43,6 +38,11 @@ const webhookJobRuntime = {
   },
 } as const;
 
+/**
+ * Every queue the hub uses, with the payload it carries. Producers can only enqueue a payload
+ * that fits (compile time and run time); workers validate again. Payloads carry ids, never
+ * message bodies or personal data. Queue names are stored in Redis: never rename one casually.
+ */
 export const jobCatalog = {
   /** A scheduled tick that moves the outbox's events (event_outbox) to the domain-events queue. */
   "outbox-relay": {

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type Database, rowsOf, type Tx } from "../../src/db/client.js";
+import { within } from "../../src/within.js";
 import type { Producer } from "../producer.js";
 import {
   type EventSubscriber,
@@ -19,14 +20,6 @@ export const relayBatchSize = 500;
  * their ids when the next pass adds them again.
  */
 const enqueueTimeoutMs = 5000;
-
-function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Moves the outbox's events to the domain-events queue, oldest first, taking them out of it: one

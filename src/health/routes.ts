@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from "hono";
 import type { HubEnv } from "../http/env.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
+import { within } from "../within.js";
 
 export type ReadinessCheck = { name: string; check: () => Promise<void> };
 
@@ -49,24 +50,10 @@ const readyz = createRoute({
 
 const checkTimeoutMs = 2000;
 
-/** The answer, or a rejection once checkTimeoutMs has passed: a dependency that hangs must not hang /readyz. */
-async function inTime<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${checkTimeoutMs} ms`)), checkTimeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 async function probe({ name, check }: ReadinessCheck, logger: Logger): Promise<z.infer<typeof checkResult>> {
   try {
-    await inTime(check());
+    // A dependency that hangs must not hang /readyz.
+    await within(check(), checkTimeoutMs, name);
     return { status: "up" };
   } catch (err) {
     logger.warn({ err, dependency: name }, "readiness check failed");
@@ -92,7 +79,7 @@ export function registerHealthRoutes(
   const readSessions = async () => {
     if (!deps.sessions) return undefined;
     try {
-      return await inTime(deps.sessions());
+      return await within(deps.sessions(), checkTimeoutMs, "channel sessions");
     } catch (err) {
       deps.logger.warn({ err }, "readiness: channel sessions not read");
       return undefined;

@@ -13,7 +13,7 @@ import { dueDeliveries } from "../../src/webhooks/sweeper.js";
 import { testRedisUrl } from "../support/env.js";
 import { unrelayedEventIds } from "../support/outbox.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
-import { commitEvent, newTenant } from "./support.js";
+import { commitEvent, commitTicketEvents, newTenant } from "./support.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -29,19 +29,7 @@ const batchJob = (jobId: string) => hub.producer.queues["webhook-batch"].getJob(
 
 /** Commits events in one transaction each, then relays them all in one pass. */
 async function commitThenRelay(tenantId: string, count: number): Promise<string[]> {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++)
-    ids.push(
-      await hub.db.transaction((tx) =>
-        recordEvent(tx, {
-          tenantId,
-          type: eventTypes.ticketCreated,
-          subject: { type: "ticket", id: `tkt_batch${i}` },
-          actor: { type: "system" },
-          payload: { i },
-        }),
-      ),
-    );
+  const ids = await commitTicketEvents(hub, tenantId, "batch", count);
   await relayOutbox(hub.db, hub.producer, [webhookSubscriber(hub.producer)]);
   return ids;
 }

@@ -70,6 +70,11 @@ export async function endpointWithEvents(hub: TestHub, slug: string, url: string
     eventTypes: [eventTypes.ticketCreated],
   });
   if (!created.ok) throw new Error(created.reason);
+  return commitTicketEvents(hub, tenantId, slug, count);
+}
+
+/** `count` TICKET_CREATED events of tickets `tkt_<prefix><i>`, one transaction each, in order: their ids. */
+export async function commitTicketEvents(hub: TestHub, tenantId: string, prefix: string, count: number) {
   const eventIds: string[] = [];
   for (let i = 0; i < count; i++)
     eventIds.push(
@@ -77,7 +82,7 @@ export async function endpointWithEvents(hub: TestHub, slug: string, url: string
         recordEvent(tx, {
           tenantId,
           type: eventTypes.ticketCreated,
-          subject: { type: "ticket", id: `tkt_${slug}${i}` },
+          subject: { type: "ticket", id: `tkt_${prefix}${i}` },
           actor: { type: "system" },
           payload: { i },
         }),
