@@ -43,10 +43,11 @@ RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 3000
 
-# Liveness of the HTTP server (ROLE=api or all). A ROLE=worker container serves no HTTP: disable the
-# health check for it (docker-compose.yml does).
+# Liveness: the API's /healthz (ROLE=api or all), or the operations endpoints of a worker or gateway
+# when OPERATIONS_PORT is set (docker-compose.yml sets it for the worker). Set OPERATIONS_PORT only
+# where the API is not served: the API role ignores it.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.OPERATIONS_PORT || process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 
 # node is PID 1 and receives SIGTERM itself (npm would sit in between), so `docker stop` triggers the
 # hub's graceful shutdown. Give it longer than SHUTDOWN_TIMEOUT_MS (15 s by default) before SIGKILL.

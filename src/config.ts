@@ -22,6 +22,7 @@ const configSchema = z.object({
   ROLE: z.enum(roles).default("all"),
   HOST: z.string().min(1).default("0.0.0.0"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  OPERATIONS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** When unset, the hub keeps its data in an embedded PostgreSQL (PGlite) under DATA_DIR. */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
@@ -254,6 +255,11 @@ export type Config = Readonly<{
   http: {
     host: string;
     port: number;
+    /**
+     * Where a process without the API (worker, gateway) serves /healthz, /readyz and /metrics, so its
+     * own counters (webhook attempts, delivery latencies) can be scraped; unset: it serves nothing.
+     */
+    operationsPort: number | undefined;
     bodyLimitBytes: number;
     headersTimeoutMs: number;
     requestTimeoutMs: number;
@@ -374,6 +380,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     http: {
       host: v.HOST,
       port: v.PORT,
+      operationsPort: v.OPERATIONS_PORT,
       bodyLimitBytes: v.BODY_LIMIT_BYTES,
       headersTimeoutMs: v.HTTP_HEADERS_TIMEOUT_MS,
       requestTimeoutMs: v.HTTP_REQUEST_TIMEOUT_MS,

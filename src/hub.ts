@@ -25,6 +25,7 @@ import { channelAccountReader } from "./channelAccounts/service.js";
 import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
+import { createOperationsApp } from "./http/operationsApp.js";
 import { customersByIdentity } from "./inbound/identity/customerIdentities.js";
 import { acceptInbound } from "./inbound/intake.js";
 import { allReceipts, conversationReceipts } from "./inbound/receipts.js";
@@ -50,6 +51,8 @@ import { PendingWrites } from "./webhooks/pendingWrites.js";
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
   readonly url: string | undefined;
+  /** /healthz, /readyz and /metrics of a process without the API, when OPERATIONS_PORT is set. */
+  readonly operationsUrl: string | undefined;
   /** The SMTP listener's port, when this process runs one (gateway role, INBOUND_SMTP_PORT). */
   readonly smtpPort: number | undefined;
   readonly database: DatabaseHandle;
@@ -276,7 +279,27 @@ export async function startHub(
       closers.push(() => gateway.stop());
     }
 
+    const readiness = [
+      { name: "database", check: () => database.ping() },
+      { name: "redis", check: async () => void (await producerConnection.ping()) },
+    ];
     let url: string | undefined;
+    let operationsUrl: string | undefined;
+    if (!runsApi(config.role) && config.http.operationsPort !== undefined) {
+      // Last, after the workers: a worker that answers /readyz has its queues' workers running.
+      const operations = createOperationsApp({
+        config,
+        logger,
+        db: database.db,
+        redis: producerConnection,
+        metrics,
+        readiness,
+      });
+      const server = await listen(operations.fetch, { ...config.http, port: config.http.operationsPort });
+      operationsUrl = urlOf(server, config.http.host);
+      closers.push(() => closeServer(server));
+      logger.info({ url: operationsUrl }, "operations endpoints listening");
+    }
     if (runsApi(config.role)) {
       const app = createApp({
         config,
@@ -288,14 +311,10 @@ export async function startHub(
         redis: producerConnection,
         blobs,
         receipts,
-        readiness: [
-          { name: "database", check: () => database.ping() },
-          { name: "redis", check: async () => void (await producerConnection.ping()) },
-        ],
+        readiness,
       });
       const server = await listen(app.fetch, config.http);
-      const address = server.address() as AddressInfo;
-      url = `http://${config.http.host === "0.0.0.0" ? "127.0.0.1" : config.http.host}:${address.port}`;
+      url = urlOf(server, config.http.host);
       closers.push(() => closeServer(server));
       // Closed before the server (closers run in reverse), so open sockets do not hold it up. One
       // subscriber connection hears both sockets' announcements (in-app notifications, web chat).
@@ -323,11 +342,16 @@ export async function startHub(
       logger.info({ url }, "API listening");
     }
 
-    return { url, smtpPort, database, producer, stop };
+    return { url, operationsUrl, smtpPort, database, producer, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+function urlOf(server: ServerType, host: string): string {
+  const address = server.address() as AddressInfo;
+  return `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${address.port}`;
 }
 
 function listen(

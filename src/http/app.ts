@@ -48,13 +48,12 @@ import { registerWebChatRoutes } from "../webchat/routes.js";
 import { registerWebhookRoutes, webhookRouteDeps } from "../webhooks/routes.js";
 import { authGuards } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
-import { familyOf, formatError } from "./errorFormats.js";
+import { answerErrors } from "./errorAnswers.js";
 import { compressResponses } from "./middleware/compressResponses.js";
 import { decompressBody } from "./middleware/decompressBody.js";
 import { observe } from "./middleware/observe.js";
 import { requestId } from "./middleware/requestId.js";
 import { securityHeaders } from "./middleware/securityHeaders.js";
-import { toAppError } from "./toAppError.js";
 import { throwOnInvalid } from "./validation.js";
 
 export type AppDeps = {
@@ -208,19 +207,6 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   registerQueueDepth(deps.metrics, deps.queues);
   mountQueueDashboard(app, deps.queues, serveStatic);
 
-  app.notFound((c) => {
-    const family = familyOf(c.req.path);
-    const err = errors.notFound(family === "serviceDesk" ? "Not found" : "Route not found");
-    return c.json(formatError(family, err, c.get("requestId")), 404);
-  });
-
-  app.onError((thrown, c) => {
-    const err = toAppError(thrown);
-    if (err.status >= 500) {
-      logger.error({ err: thrown, requestId: c.get("requestId"), path: c.req.path }, "request failed");
-    }
-    return c.json(formatError(familyOf(c.req.path), err, c.get("requestId")), err.status, err.headers);
-  });
-
+  answerErrors(app, logger);
   return app;
 }
