@@ -5,7 +5,8 @@ import { adminClient } from "../lib/admin.js";
 import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
-import { hubPoolSize, startHub } from "../lib/hub.js";
+import { httpPoster } from "../lib/httpPost.js";
+import { hubPoolSize, hubTopology, pipelineTopology, startHub } from "../lib/hub.js";
 import {
   customersPerRound,
   type InboundCustomer,
@@ -22,6 +23,7 @@ import { progress } from "../lib/log.js";
 import { twilioAccount } from "../lib/notificationFakes.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { alternatingRounds, type WorkRound } from "../lib/rounds.js";
+import { startTogether } from "../lib/serverProcess.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison } from "../lib/types.js";
 
@@ -65,6 +67,7 @@ export const benchmark: Benchmark = {
         redisUrl: options.redisUrl,
         redisPrefix,
         signal: options.signal,
+        topology: pipelineTopology,
         env: {
           CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}`,
           PUBLIC_BASE_URL: publicBaseUrl,
@@ -72,20 +75,29 @@ export const benchmark: Benchmark = {
         ...cpuProfileArgs(options, "hub"),
       });
       teardown.defer("stop hub", () => hub.stop());
-      const baseline = await startBaseline({
-        file: "inbound.ts",
-        databaseUrl: database.url,
-        poolSize: hubPoolSize,
-        signal: options.signal,
-        env: {
-          REDIS_URL: options.redisUrl,
-          BENCH_PREFIX: basePrefix,
-          WORKER_CONCURRENCY: String(inboundConcurrency),
-        },
-        ...cpuProfileArgs(options, "baseline"),
-      });
+      // Split as the hub is split, so that neither side gets a second process the other lacks.
+      const startBaselineAs = (role: "all" | "api" | "worker") =>
+        startBaseline({
+          file: "inbound.ts",
+          databaseUrl: database.url,
+          poolSize: hubPoolSize,
+          signal: options.signal,
+          env: {
+            REDIS_URL: options.redisUrl,
+            BENCH_PREFIX: basePrefix,
+            WORKER_CONCURRENCY: String(inboundConcurrency),
+            BASELINE_ROLE: role,
+          },
+          ...cpuProfileArgs(options, "baseline"),
+        });
+      const baseline =
+        hubTopology(pipelineTopology) === "split"
+          ? await startTogether("baseline", [() => startBaselineAs("api"), () => startBaselineAs("worker")])
+          : await startBaselineAs("all");
       teardown.defer("stop baseline", () => baseline.stop());
       const admin = adminClient(hub.url, hub.adminToken);
+      const poster = httpPoster(options.connections);
+      teardown.defer("close HTTP client", async () => poster.close());
 
       /** One tenant per round: its customers are new to it, and its figures read apart. */
       const hubRound = async (round: number, count: number): Promise<WorkRound> => {
@@ -121,25 +133,19 @@ export const benchmark: Benchmark = {
             sid: `SM${String(r).padStart(4, "0")}${String(i).padStart(28, "0")}`,
             text,
           });
-          return fetch(`${hub.url}${path}`, {
-            method: "POST",
-            headers: {
-              "content-type": "application/x-www-form-urlencoded",
-              "x-twilio-signature": form.signature,
-            },
-            body: form.body,
-          });
+          return poster.post(
+            `${hub.url}${path}`,
+            { "content-type": "application/x-www-form-urlencoded", "x-twilio-signature": form.signature },
+            form.body,
+          );
         };
         const post: InboundPost = ({ index, customer, sequence, text }) =>
           customer.channel === "telegram"
-            ? fetch(`${hub.url}/api/webhooks/telegram/${tenant.id}`, {
-                method: "POST",
-                headers: {
-                  "content-type": "application/json",
-                  "x-telegram-bot-api-secret-token": telegramSecret,
-                },
-                body: JSON.stringify(telegramUpdate(round, index, customer.chatId, sequence, text)),
-              })
+            ? poster.post(
+                `${hub.url}/api/webhooks/telegram/${tenant.id}`,
+                { "content-type": "application/json", "x-telegram-bot-api-secret-token": telegramSecret },
+                JSON.stringify(telegramUpdate(round, index, customer.chatId, sequence, text)),
+              )
             : smsPost(`/api/webhooks/sms/${tenant.id}`, customer, round, index, text);
         const measured = await measureRound({
           side: "hub",
@@ -169,11 +175,11 @@ export const benchmark: Benchmark = {
       const baseRound = async (round: number, count: number): Promise<WorkRound> => {
         const customers = inboundCustomers(round);
         const post: InboundPost = ({ index, text }) =>
-          fetch(`${baseline.url}/messages`, {
-            method: "POST",
-            headers: { "content-type": "application/json" },
-            body: JSON.stringify({ id: `b${round}x${index}`, text }),
-          });
+          poster.post(
+            `${baseline.url}/messages`,
+            { "content-type": "application/json" },
+            JSON.stringify({ id: `b${round}x${index}`, text }),
+          );
         return measureRound({
           side: "baseline",
           round,

@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
 import { createBenchDatabase, vacuumAnalyze } from "../lib/database.js";
-import { startHub } from "../lib/hub.js";
+import { pipelineTopology, startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
 import { startNotificationFakes, twilioAccount } from "../lib/notificationFakes.js";
 import {
@@ -85,6 +85,7 @@ export const benchmark: Benchmark = {
         redisUrl: options.redisUrl,
         redisPrefix,
         signal: options.signal,
+        topology: pipelineTopology,
         env: { CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}` },
         ...(options.cpuProfileDir
           ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `hub-${Date.now()}`)}`] }

@@ -12,7 +12,7 @@ import { adminClient } from "../lib/admin.js";
 import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
-import { hubPoolSize, startHub } from "../lib/hub.js";
+import { hubPoolSize, pipelineTopology, startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
 import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";
@@ -67,13 +67,13 @@ type RoundResult = {
  */
 async function runRound(
   receiver: WebhookReceiver,
-  pid: number,
+  pids: readonly number[],
   ids: readonly string[],
   send: (batch: readonly string[]) => Promise<void>,
   signal: AbortSignal,
 ): Promise<RoundResult> {
   receiver.reset();
-  const cpuBefore = await readCpuMs(pid);
+  const cpuBefore = await readCpuMs(pids);
   const committedAt = new Map<string, number>();
   const started = performance.now();
   for (let i = 0; i < ids.length; i += commitBatch) {
@@ -83,7 +83,7 @@ async function runRound(
     for (const id of batch) committedAt.set(id, at);
   }
   await receiver.until(ids.length, roundTimeoutMs, signal);
-  const cpuMs = (await readCpuMs(pid)) - cpuBefore;
+  const cpuMs = (await readCpuMs(pids)) - cpuBefore;
   const arrivals = receiver.arrivals();
   let last = started;
   const latencies: number[] = [];
@@ -137,6 +137,7 @@ export const benchmark: Benchmark = {
         redisUrl: options.redisUrl,
         redisPrefix,
         signal: options.signal,
+        topology: pipelineTopology,
         env: {
           WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
           // The receiver is plain http on loopback, which production mode refuses to register (https
@@ -214,7 +215,7 @@ export const benchmark: Benchmark = {
       };
 
       const hubSide = (count: number) =>
-        runRound(receiver, hub.pid, newIds(count), commitEvents, options.signal);
+        runRound(receiver, hub.pids, newIds(count), commitEvents, options.signal);
       const baseSide = (count: number) => {
         const ids = newIds(count);
         // The hub's own body for each event, built before the round as the hub builds it at delivery.
@@ -231,7 +232,7 @@ export const benchmark: Benchmark = {
             }),
           ]),
         );
-        return runRound(receiver, baseline.pid, ids, addJobs(bodies), options.signal);
+        return runRound(receiver, baseline.pids, ids, addJobs(bodies), options.signal);
       };
 
       let sent = 0;
@@ -284,7 +285,7 @@ export const benchmark: Benchmark = {
           baseline: { reqPerSec: b.deliveriesPerSec, latencyP99Ms: percentile(b.latencies, 99) },
         };
       });
-      await showHubCounters(hub.url);
+      for (const url of hub.urls) await showHubCounters(url);
       const succeeded = await countSucceeded(database.url);
       const rows: RowCount[] = [
         { side: "hub", table: "webhook_deliveries", rows: succeeded, answered2xx: received, sent },

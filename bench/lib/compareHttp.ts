@@ -137,7 +137,7 @@ async function measureBothSides(
   const failures: string[] = [];
   const shape = { connections: options.connections, signal: options.signal };
   for (const side of sides) {
-    side.idle = await readMemory(side.server.pid);
+    side.idle = await readMemory(side.server.pids);
     if (options.warmupS > 0) {
       progress(`${sideLabels[side.name]}: warm-up ${options.warmupS} s`);
       const warmup = await runLoad(side.server.url, side.request, { ...shape, durationS: options.warmupS });
@@ -176,7 +176,7 @@ async function measureBothSides(
   }
   const measuredSide = async (side: Side): Promise<Measured> => {
     if (!side.idle) throw new Error(`no idle memory for ${side.name}`);
-    return { loads: side.loads, idle: side.idle, after: await readMemory(side.server.pid) };
+    return { loads: side.loads, idle: side.idle, after: await readMemory(side.server.pids) };
   };
   const figures = [
     ...figuresOf(await measuredSide(hubSide), await measuredSide(baselineSide)),

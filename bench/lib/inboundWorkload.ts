@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import twilio from "twilio";
+import type { PostAnswer } from "./httpPost.js";
 import { throwIfInterrupted } from "./interrupted.js";
 import type { WorkRound } from "./rounds.js";
 import { runUnits } from "./units.js";
@@ -81,7 +82,7 @@ export type InboundPost = (message: {
   customer: InboundCustomer;
   sequence: number;
   text: string;
-}) => Promise<Response>;
+}) => Promise<PostAnswer>;
 
 /**
  * Posts `count` messages, `concurrency` in flight: message i comes from customer i mod 2,000, so
@@ -108,9 +109,7 @@ async function postMessages(options: {
       const text = `${texts[(index + sequence) % texts.length]} (#${sequence + 1})`;
       const failure = await options.post({ index, customer, sequence, text }).then(
         async (res) =>
-          res.status === 200
-            ? undefined
-            : `message ${index}: ${res.status} ${(await res.text()).slice(0, 200)}`,
+          res.status === 200 ? undefined : `message ${index}: ${res.status} ${res.text.slice(0, 200)}`,
         (err: unknown) => `message ${index}: ${String(err)}`,
       );
       if (failure) refused++;

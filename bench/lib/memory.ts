@@ -2,8 +2,19 @@ import { readFile } from "node:fs/promises";
 
 export type Memory = Readonly<{ rssBytes: number; peakRssBytes: number }>;
 
-/** Resident memory of a live process from Linux's /proc: now (VmRSS) and its peak so far (VmHWM). */
-export async function readMemory(pid: number): Promise<Memory> {
+/**
+ * Resident memory of live processes from Linux's /proc, summed: now (VmRSS) and each one's peak so
+ * far (VmHWM; for several processes the sum of their peaks, an upper bound of the peak of the sum).
+ */
+export async function readMemory(pids: readonly number[]): Promise<Memory> {
+  const each = await Promise.all(pids.map(readMemoryOf));
+  return {
+    rssBytes: each.reduce((sum, m) => sum + m.rssBytes, 0),
+    peakRssBytes: each.reduce((sum, m) => sum + m.peakRssBytes, 0),
+  };
+}
+
+async function readMemoryOf(pid: number): Promise<Memory> {
   const status = await readFile(`/proc/${pid}/status`, "utf8").catch((err: unknown) => {
     throw new Error(`cannot read memory of process ${pid} (Linux /proc only): ${String(err)}`);
   });
@@ -17,11 +28,16 @@ function kilobytes(status: string, field: string): number {
 }
 
 /**
- * CPU time a live process has used so far, user and system, in milliseconds (Linux /proc, fields
- * utime and stime in clock ticks of 1/100 s). The difference over a round is what that round cost
- * the process, whatever else the machine was running meanwhile.
+ * CPU time live processes have used so far, user and system, in milliseconds (Linux /proc, fields
+ * utime and stime in clock ticks of 1/100 s), summed. The difference over a round is what that
+ * round cost the processes, whatever else the machine was running meanwhile.
  */
-export async function readCpuMs(pid: number): Promise<number> {
+export async function readCpuMs(pids: readonly number[]): Promise<number> {
+  const each = await Promise.all(pids.map(readCpuMsOf));
+  return each.reduce((sum, ms) => sum + ms, 0);
+}
+
+async function readCpuMsOf(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, "utf8");
   // The command name may hold spaces and parentheses: fields are counted after its closing one.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
+import { httpPoster } from "./httpPost.js";
 import { throwIfInterrupted } from "./interrupted.js";
 import { progress } from "./log.js";
 import type { NotificationFakes } from "./notificationFakes.js";
@@ -90,15 +91,16 @@ export async function hubNotifications(options: {
     "content-type": "application/json",
     "accept-encoding": "identity",
   };
+  const poster = httpPoster(options.concurrency);
   const firstAt = performance.now();
   await inParallel(options.count, options.concurrency, options.signal, async (i) => {
     const token = `${options.tokenPrefix}x${i}`;
     const recipient = options.recipients[i % options.recipients.length] as Recipient;
     started.set(token, performance.now());
-    const res = await fetch(`${options.url}/api/v1/omni/notifications`, {
-      method: "POST",
+    const res = await poster.post(
+      `${options.url}/api/v1/omni/notifications`,
       headers,
-      body: JSON.stringify({
+      JSON.stringify({
         recipientId: recipient.id,
         recipientType: "customer",
         channels: ["email", "sms"],
@@ -106,10 +108,9 @@ export async function hubNotifications(options: {
         templateData: { code: token, validMinutes: 5 },
         priority: "normal",
       }),
-    });
-    await res.arrayBuffer();
+    );
     if (res.status !== 201 && failures.length < 5) failures.push(`POST answered ${res.status}`);
-  });
+  }).finally(() => poster.close());
   progress(`hub: ${options.count} notifications created in ${(performance.now() - firstAt).toFixed(0)} ms`);
   return collect(options.fakes, started, firstAt, options.signal, failures);
 }

@@ -11,6 +11,10 @@ export type ServerProcess = Readonly<{
   label: string;
   url: string;
   pid: number;
+  /** Every process's own URL (the first is `url`): a worker's operations endpoints, say. */
+  urls: readonly string[];
+  /** Every process the server runs as (one, or several for a server split by role): CPU and memory are their sum. */
+  pids: readonly number[];
   /** The last output the process wrote, stdout and stderr interleaved. */
   output(): string;
   /** SIGTERM, then wait for the exit; SIGKILL if it does not come in time. Throws unless it exited 0. */
@@ -23,8 +27,11 @@ export type ServerSpec = Readonly<{
   entry: string;
   /** Beside NODE_ENV=production, PORT (a free one) and HOST=127.0.0.1, which every server gets. */
   env: Readonly<Record<string, string>>;
-  /** How long GET /readyz may take to answer 200. */
+  /** The variable that gets the free port, when it is not PORT (a hub worker's OPERATIONS_PORT). */
+  portVariable?: string;
+  /** How long the server may take to be ready. */
   readyTimeoutMs: number;
+
   signal: AbortSignal;
   /** Options for node before `--import tsx`, e.g. `--cpu-prof`. */
   nodeArgs?: readonly string[];
@@ -49,7 +56,13 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
   // node itself, not npx: the pid is the server's, so its memory is the server's.
   const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), "--import", "tsx", spec.entry], {
     cwd: repoRoot,
-    env: { ...inherited, NODE_ENV: "production", PORT: String(port), HOST: "127.0.0.1", ...spec.env },
+    env: {
+      ...inherited,
+      NODE_ENV: "production",
+      [spec.portVariable ?? "PORT"]: String(port),
+      HOST: "127.0.0.1",
+      ...spec.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let tail = "";
@@ -72,6 +85,8 @@ export async function startServer(spec: ServerSpec): Promise<ServerProcess> {
     label: spec.label,
     url,
     pid: child.pid ?? -1,
+    urls: [url],
+    pids: [child.pid ?? -1],
     output: () => tail,
     async stop() {
       if (exitedWith === undefined) {
@@ -115,4 +130,43 @@ async function answers200(url: string): Promise<boolean> {
   } catch {
     return false; // not listening yet
   }
+}
+
+/**
+ * Starts several processes one after another (each waits for the one before to be ready) and
+ * returns them as one server; if one fails to start, the ones already running are stopped.
+ */
+export async function startTogether(
+  label: string,
+  starters: readonly [() => Promise<ServerProcess>, ...(() => Promise<ServerProcess>)[]],
+): Promise<ServerProcess> {
+  const started: ServerProcess[] = [];
+  try {
+    for (const start of starters) started.push(await start());
+  } catch (err) {
+    await Promise.allSettled(started.map((p) => p.stop()));
+    throw err;
+  }
+  return asOneServer(label, started as [ServerProcess, ...ServerProcess[]]);
+}
+
+/**
+ * Several processes that serve as one (the hub as production deploys it: an API process and a
+ * worker process): the first one's URL, every one's pids, all stopped together.
+ */
+function asOneServer(label: string, processes: readonly [ServerProcess, ...ServerProcess[]]): ServerProcess {
+  const [first] = processes;
+  return {
+    label,
+    url: first.url,
+    pid: first.pid,
+    urls: processes.flatMap((p) => p.urls),
+    pids: processes.flatMap((p) => p.pids),
+    output: () => processes.map((p) => `--- ${p.label} ---\n${p.output()}`).join("\n"),
+    async stop() {
+      const stopped = await Promise.allSettled(processes.map((p) => p.stop()));
+      const errors = stopped.flatMap((s) => (s.status === "rejected" ? [s.reason] : []));
+      if (errors.length > 0) throw new AggregateError(errors, `${label}: ${errors.map(String).join("; ")}`);
+    },
+  };
 }
