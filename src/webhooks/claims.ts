@@ -102,7 +102,8 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
   },
   // One statement at a time, as large as the worker's concurrency: under load the calls that
   // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
-  { maxRows: 100, maxInFlight: 1 },
+  // Planned each time: the deliveries table goes from empty to a backlog (see planEachTime).
+  { maxRows: 100, maxInFlight: 1, planEachTime: true },
 );
 
 /**
