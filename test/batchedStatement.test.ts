@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { batchedStatement, batchedStatementCounts, batchInput } from "../src/db/batchedStatement.js";
-import { openPglite, pgClientOf } from "../src/db/client.js";
+import { openPglite, openPostgres, pgClientOf } from "../src/db/client.js";
 import { createTestHub, type TestHub } from "./support/testHub.js";
 
 let hub: TestHub;
@@ -158,6 +158,40 @@ describe("batched statements", () => {
     expect(run(hub.db, { p: { id: "cap-4", n: 1 } })).toBeNull();
     expect(batchedStatementCounts().get("test_batch_probe_1_1")?.overflowed).toBe(overflowedBefore + 1);
     expect((await Promise.all(accepted)).map((a) => a?.key)).toEqual(["cap-1", "cap-2", "cap-3"]);
+  });
+
+  it("with planEachTime, leave no prepared statement behind: each batch is planned as it runs", async () => {
+    // One connection, so the prepared statements looked at are those of the connection that ran them.
+    const single = openPostgres(hub.database.url, 1);
+    try {
+      const prepared = async () => {
+        const { rows } = await (pgClientOf(single.db._.session) as pg.Pool).query<{ name: string }>(
+          "SELECT name FROM pg_prepared_statements WHERE name LIKE 'test_batch_plan_%'",
+        );
+        return rows.map((r) => r.name).sort();
+      };
+      const planned = (name: string, planEachTime: boolean) =>
+        batchedStatement<{ key: string }>(
+          name,
+          (values) => String(values.p?.id),
+          (columns) => {
+            const row = columns(batchInput);
+            return sql`found AS (SELECT ${row.p_id} AS id FROM ${sql.identifier(batchInput)})
+              SELECT id AS key FROM found`;
+          },
+          { maxRows: 10, maxInFlight: 1, planEachTime },
+        );
+      for (const [name, planEachTime] of [
+        ["test_batch_plan_each", true],
+        ["test_batch_plan_once", false],
+      ] as const) {
+        const answer = await planned(name, planEachTime)(single.db, { p: { id: `${name}-1` } });
+        expect(answer?.key).toBe(`${name}-1`);
+      }
+      expect(await prepared()).toEqual(["test_batch_plan_once"]);
+    } finally {
+      await single.close();
+    }
   });
 
   it("are not used inside a transaction", async () => {

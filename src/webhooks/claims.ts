@@ -3,6 +3,7 @@ import { batchedStatement, batchInput } from "../db/batchedStatement.js";
 import { type Database, statementTemplate } from "../db/client.js";
 import type { EventRow } from "../db/schema/index.js";
 import type { SigningSecrets } from "./signing.js";
+import { stillPending } from "./stillPending.js";
 import { tenantWebhookSecret } from "./tenantSecret.js";
 
 /** A delivery held for one attempt, with what sending it takes. */
@@ -70,11 +71,11 @@ const claimedSelect = (claimed: string) => sql`
  * batch that comes back late never takes a delivery whose retry has its own job and time.
  */
 const claimable = (firstOnly: unknown, renewing: unknown) =>
-  sql`status = 'pending' AND (locked_until IS NULL OR locked_until < now() OR locked_until = ${renewing}::timestamptz) AND (NOT ${firstOnly}::boolean OR attempt_count = 0)`;
+  sql`${stillPending(sql.raw("status"))} AND (locked_until IS NULL OR locked_until < now() OR locked_until = ${renewing}::timestamptz) AND (NOT ${firstOnly}::boolean OR attempt_count = 0)`;
 const claimedColumns = sql`id, tenant_id, event_id, endpoint_id, url, attempt_count, locked_until`;
 
 const claimStatement = statementTemplate(
-  "webhook_claim_delivery_v4",
+  "webhook_claim_delivery_v5",
   (p) => sql`
     WITH claimed AS (
       UPDATE webhook_deliveries
@@ -86,7 +87,7 @@ const claimStatement = statementTemplate(
 );
 
 const claimBatch = batchedStatement<ClaimRow & { key: string }>(
-  "webhook_claim_deliveries_v3",
+  "webhook_claim_deliveries_v4",
   (values) => String(values.d?.id),
   (columns) => {
     const input = columns(batchInput);
@@ -101,7 +102,8 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
   },
   // One statement at a time, as large as the worker's concurrency: under load the calls that
   // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
-  { maxRows: 100, maxInFlight: 1 },
+  // Planned each time: the deliveries table goes from empty to a backlog (see planEachTime).
+  { maxRows: 100, maxInFlight: 1, planEachTime: true },
 );
 
 /**
@@ -167,9 +169,9 @@ export async function releaseHolds(
 }
 
 const releaseStatement = statementTemplate(
-  "webhook_release_holds_v1",
+  "webhook_release_holds_v2",
   (p) => sql`
     UPDATE webhook_deliveries d SET locked_until = NULL
     FROM unnest(${p.h_ids}::text[], ${p.h_until}::timestamptz[]) AS h(id, held_until)
-    WHERE d.id = h.id AND d.locked_until = h.held_until AND d.status = 'pending'`,
+    WHERE d.id = h.id AND d.locked_until = h.held_until AND ${stillPending(sql.raw("d.status"))}`,
 );

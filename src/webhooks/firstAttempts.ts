@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema/index.js";
+import { stillPending } from "./stillPending.js";
 
 /** A batch job's delivery still waiting for its first attempt, and for how long another worker holds it. */
 export type OpenFirstAttempt = { id: string; heldForMs: number };
@@ -23,7 +24,7 @@ export async function openFirstAttempts(
     .where(
       and(
         inArray(webhookDeliveries.id, [...deliveryIds]),
-        eq(webhookDeliveries.status, "pending"),
+        stillPending(webhookDeliveries.status),
         eq(webhookDeliveries.attemptCount, 0),
       ),
     );

@@ -64,7 +64,8 @@ const successBatch = batchedStatement<{ key: string }>(
   },
   // One statement at a time, as large as the worker's concurrency: under load the calls that
   // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
-  { maxRows: 100, maxInFlight: 1 },
+  // Planned each time: the deliveries table goes from empty to a backlog (see planEachTime).
+  { maxRows: 100, maxInFlight: 1, planEachTime: true },
 );
 
 export async function recordSuccess(
