@@ -143,6 +143,17 @@ describe("compression", () => {
     expect(doc.openapi).toBe("3.1.0");
   });
 
+  it("answers a client accepting no encoding it can use uncompressed, varying by Accept-Encoding", async () => {
+    for (const acceptEncoding of ["identity", "br"]) {
+      const res = await hub.request("/openapi.json", { headers: { "accept-encoding": acceptEncoding } });
+      expect(res.headers.get("content-encoding")).toBeNull();
+      expect(res.headers.get("vary")).toContain("Accept-Encoding");
+      expect(((await res.json()) as { openapi: string }).openapi).toBe("3.1.0");
+    }
+    const deflate = await hub.request("/openapi.json", { headers: { "accept-encoding": "br, deflate" } });
+    expect(deflate.headers.get("content-encoding")).toBe("deflate");
+  });
+
   it("leaves the providers' webhook answers uncompressed, still varying by Accept-Encoding", async () => {
     const res = await hub.request("/api/webhooks/whatsapp/ten_unknown?hub.mode=subscribe", {
       headers: { "accept-encoding": "gzip" },

@@ -3,10 +3,19 @@ import { compress } from "hono/compress";
 import { setResponseHeader } from "../responseHeaders.js";
 
 /**
- * hono's compress, entered only when the client sent Accept-Encoding. Without it nothing is to be
- * compressed, yet hono's compress would still read the finished response's headers and add Vary,
- * which makes the Node adapter rebuild every response as a full web Response: about a tenth of the
- * API's CPU under load. Vary is set up front instead (see setResponseHeader).
+ * Whether an Accept-Encoding header can let hono's compress pick an encoding: it compresses with
+ * gzip or deflate only, named or through `*`. A header naming neither (`identity`, `br` alone)
+ * never gets a compressed answer, so it need not pay for compress's look at the response.
+ */
+const mayCompress = (acceptEncoding: string) => /gzip|deflate|\*/i.test(acceptEncoding);
+
+/**
+ * hono's compress, entered only when the client accepts an encoding it can use. Otherwise nothing
+ * is to be compressed, yet hono's compress would still read the finished response's headers and
+ * add Vary, which makes the Node adapter rebuild every response as a full web Response: about a
+ * tenth of the API's CPU under load (a client sending `Accept-Encoding: identity`, as the
+ * notifications benchmark does, paid it on every creation). Vary is set up front instead (see
+ * setResponseHeader).
  *
  * Answers under `uncompressedPrefixes` are never compressed: the providers' webhooks answer a few
  * bytes (empty TwiML, an empty 200), which hono's compress gzips anyway since they carry no
@@ -15,7 +24,8 @@ import { setResponseHeader } from "../responseHeaders.js";
 export function compressResponses(uncompressedPrefixes: readonly string[] = []): MiddlewareHandler {
   const compressor = compress();
   return async function compressResponses(c, next) {
-    if (c.req.header("accept-encoding") && !uncompressedPrefixes.some((p) => c.req.path.startsWith(p)))
+    const accepted = c.req.header("accept-encoding");
+    if (accepted && mayCompress(accepted) && !uncompressedPrefixes.some((p) => c.req.path.startsWith(p)))
       return compressor(c, next);
     setResponseHeader(c, "Vary", "Accept-Encoding");
     await next();
