@@ -1,5 +1,6 @@
-import { startSmtpFake } from "../../test/support/fakes/smtpServer.js";
-import { startTwilioFake } from "../../test/support/fakes/twilioApi.js";
+import { fork } from "node:child_process";
+import { resolve } from "node:path";
+import { repoRoot } from "./serverProcess.js";
 
 /** A message token: `<side><round>x<index>` (h1x42), carried in the OTP code both sides send. */
 export const tokenPattern = /\b([hb]\d+x\d+)\b/;
@@ -10,48 +11,54 @@ export const twilioAccount = {
   from: "+14155550100",
 };
 
+/** The clock arrivals are stamped with, in every process: epoch milliseconds, sub-millisecond. */
+export const epochNow = () => performance.timeOrigin + performance.now();
+
+type FromFakes =
+  | { ready: { smtp: { host: string; port: number }; twilioUrl: string } }
+  | { arrivals: Array<[string, number]> };
+
 /**
- * The fake providers both sides send to, in the runner's process: the connectors' SMTP server and
- * Twilio API fakes (the same ones their tests use). Each message's arrival is stamped by token;
- * the fakes keep nothing else, so 40,000 messages a round do not pile up in memory.
+ * The fake providers both sides send to (notificationFakesProcess.ts), in a process of their own:
+ * in the runner's, the SMTP fake's parsing waited behind the hub side's HTTP creations, which the
+ * baseline's side does not make, and the e-mail tail of the hub's round was partly the runner's.
+ * Arrivals come back over IPC, stamped with epochNow() where they arrived.
  */
 export async function startNotificationFakes() {
-  const smtp = await startSmtpFake();
-  const twilio = await startTwilioFake(twilioAccount);
+  const child = fork(resolve(repoRoot, "bench/lib/notificationFakesProcess.ts"), [], {
+    execArgv: ["--import", "tsx"],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const arrivals = new Map<string, number[]>();
   let count = 0;
-  const stamp = (text: string | undefined) => {
-    const token = text ? tokenPattern.exec(text)?.[1] : undefined;
-    if (!token) return;
-    const at = performance.now();
-    const list = arrivals.get(token);
-    if (list) list.push(at);
-    else arrivals.set(token, [at]);
-    count++;
-  };
-  // Stamp instead of keep: the fakes push what they received onto these arrays.
-  Object.defineProperty(smtp.received, "push", {
-    value: (...mails: Array<{ parsed: { subject?: string } }>) => {
-      for (const mail of mails) stamp(mail.parsed.subject);
-      return 0;
-    },
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const ready = await new Promise<Extract<FromFakes, { ready: unknown }>["ready"]>((done, fail) => {
+    child.once("exit", (code) =>
+      fail(new Error(`the fake providers exited (${code}) before they were ready`)),
+    );
+    child.on("message", (message: FromFakes) => {
+      if ("ready" in message) return done(message.ready);
+      for (const [token, at] of message.arrivals) {
+        const list = arrivals.get(token);
+        if (list) list.push(at);
+        else arrivals.set(token, [at]);
+        count++;
+      }
+    });
   });
-  Object.defineProperty(twilio.messages, "push", {
-    value: (...messages: Array<{ body: string }>) => {
-      for (const message of messages) stamp(message.body);
-      return 0;
-    },
-  });
-  Object.defineProperty(twilio.requests, "push", { value: () => 0 });
   return {
-    smtp: { host: smtp.host, port: smtp.port },
-    twilioUrl: twilio.url,
+    smtp: ready.smtp,
+    twilioUrl: ready.twilioUrl,
     arrivals,
     /** Messages stamped so far, all tokens. */
     received: () => count,
     async close() {
-      await Promise.all([smtp.close(), twilio.close()]);
+      if (child.connected) child.send({ close: true });
+      const stopped = await Promise.race([exited.then(() => true), sleepMs(10_000).then(() => false)]);
+      if (!stopped) child.kill("SIGKILL");
     },
   };
 }
 export type NotificationFakes = Awaited<ReturnType<typeof startNotificationFakes>>;
+
+const sleepMs = (ms: number) => new Promise((done) => setTimeout(done, ms).unref());

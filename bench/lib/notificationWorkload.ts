@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { httpPoster } from "./httpPost.js";
 import { throwIfInterrupted } from "./interrupted.js";
 import { progress } from "./log.js";
-import type { NotificationFakes } from "./notificationFakes.js";
+import { epochNow, type NotificationFakes } from "./notificationFakes.js";
 
 export type Recipient = { id: string; email: string; phone: string };
 
@@ -92,11 +92,11 @@ export async function hubNotifications(options: {
     "accept-encoding": "identity",
   };
   const poster = httpPoster(options.concurrency);
-  const firstAt = performance.now();
+  const firstAt = epochNow();
   await inParallel(options.count, options.concurrency, options.signal, async (i) => {
     const token = `${options.tokenPrefix}x${i}`;
     const recipient = options.recipients[i % options.recipients.length] as Recipient;
-    started.set(token, performance.now());
+    started.set(token, epochNow());
     const res = await poster.post(
       `${options.url}/api/v1/omni/notifications`,
       headers,
@@ -111,7 +111,7 @@ export async function hubNotifications(options: {
     );
     if (res.status !== 201 && failures.length < 5) failures.push(`POST answered ${res.status}`);
   }).finally(() => poster.close());
-  progress(`hub: ${options.count} notifications created in ${(performance.now() - firstAt).toFixed(0)} ms`);
+  progress(`hub: ${options.count} notifications created in ${(epochNow() - firstAt).toFixed(0)} ms`);
   return collect(options.fakes, started, firstAt, options.signal, failures);
 }
 
@@ -134,11 +134,11 @@ export async function baselineNotifications(options: {
   const failures: string[] = [];
   const opts = { removeOnComplete: true, removeOnFail: 1000, attempts: 3 };
   try {
-    const firstAt = performance.now();
+    const firstAt = epochNow();
     await inParallel(options.count, options.concurrency, options.signal, async (i) => {
       const token = `${options.tokenPrefix}x${i}`;
       const recipient = options.recipients[i % options.recipients.length] as Recipient;
-      started.set(token, performance.now());
+      started.set(token, epochNow());
       const deliveryId = `bd_${token}`;
       await Promise.all([
         queues.email.add("email", { to: recipient.email, token, deliveryId: `${deliveryId}e` }, opts),
