@@ -29,7 +29,7 @@ import type { Benchmark, Comparison } from "../lib/types.js";
 const messagesPerRound = Number(process.env.BENCH_INBOUND_MESSAGES ?? 20_000);
 const warmupMessages = Math.min(customersPerRound * 2, messagesPerRound);
 /** The hub's inbound queue concurrency (queues/catalog.ts), given to the baseline's worker too. */
-const inboundConcurrency = 50;
+const inboundConcurrency = 200;
 const botToken = "123456789:AABenchTokenForInbound_0123456789abcd";
 /** The URL Twilio is told to post to, and signs: the hub checks against PUBLIC_BASE_URL, not the request's. */
 const publicBaseUrl = "https://switchboard.bank.example";
