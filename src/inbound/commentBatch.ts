@@ -240,13 +240,18 @@ export type CommentBatchLimits = BatchLaneLimits;
  * a new ticket, a reopening, a dialogue, files, a changed customer, or a failed batch), the caller
  * routes it the single way, which meets its own error if there is one.
  */
-export function plainCommentLane(deps: RouterDeps, limits: CommentBatchLimits) {
+export function plainCommentLane(
+  deps: RouterDeps,
+  limits: CommentBatchLimits,
+  settled?: { add(messageIds: Iterable<string>): void },
+) {
   const lane = batchLane<Waiting>(limits, (batch) =>
     routePlainComments(
       deps,
       batch.map((w) => w.messageId),
     ).then(
       (routed) => {
+        settled?.add(routed);
         for (const w of batch) w.done(routed.has(w.messageId));
       },
       // A deadlock with another batch, a lost connection: nothing was written, and each message

@@ -17,6 +17,7 @@ import {
 import type { RouterDeps } from "./deps.js";
 import { routeMessage } from "./routeMessage.js";
 import type { RouteOutcome } from "./routeStep.js";
+import { settledMessages } from "./settledMessages.js";
 import { continuedThread } from "./threadLookup.js";
 import { newThreadLane } from "./ticketBatch.js";
 
@@ -36,16 +37,20 @@ export type RoutingSummary =
   | { status: "already_routed" }
   | { status: "missing" };
 
-/** Two batches at once: one fills while the other commits, and the pool keeps the rest. */
-const plainCommentLimits: CommentBatchLimits = { maxRows: 50, maxInFlight: 2 };
+/**
+ * Two batches at once: one fills while the other commits, and the pool keeps the rest. A hundred
+ * messages a batch: the queue runs 200 jobs, and four round trips serve as many as wait.
+ */
+const plainCommentLimits: CommentBatchLimits = { maxRows: 100, maxInFlight: 2 };
 
 /**
  * New customers' tickets and what they wrote meanwhile, one batch at a time: a customer's later
  * messages come while their first one's batch runs, and a second batch at once would take the same
  * threads, wait for the first's locks and then leave them. One after the other, the next batch sees
- * the threads the last one opened, and their messages go to the comment lane.
+ * the threads the last one opened, and their messages go to the comment lane. Up to every job the
+ * queue runs: with one batch at a time, its round trips are what bounds new customers' tickets.
  */
-const newThreadLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 1 };
+const newThreadLimits: BatchLaneLimits = { maxRows: 200, maxInFlight: 1 };
 
 /**
  * Messages routed the single way at once. The queue runs more jobs than this (queues/catalog.ts):
@@ -53,6 +58,12 @@ const newThreadLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 1 };
  * transaction, and with the lanes' three these keep the pool's other connections for the API.
  */
 const singleRoutes = 6;
+
+/**
+ * Routed messages remembered for their own jobs (settledMessages): more than a busy minute's
+ * backlog, a few megabytes.
+ */
+const settledCapacity = 100_000;
 
 /** Runs at most `limit` of the calls at once; the others start in turn as those finish. */
 function turns(limit: number) {
@@ -75,17 +86,21 @@ function turns(limit: number) {
  * The inbound queue's work for one message: as a plain comment together with the other jobs'
  * messages when it is one (src/inbound/commentBatch.ts); on a new thread, with the ticket its first
  * message opens together with the other new threads' (src/inbound/ticketBatch.ts), or as a plain
- * comment once such a batch opened its thread; else routeWaiting.
+ * comment once such a batch opened its thread; else routeWaiting. A message a lane already routed
+ * with its thread's earlier ones, while its job waited, is answered from memory.
  */
 export function inboundRouter(
   deps: RouterDeps,
   lane: CommentBatchLimits = plainCommentLimits,
   newThreads: BatchLaneLimits = newThreadLimits,
 ) {
-  const plainComment = plainCommentLane(deps, lane);
-  const newThread = newThreadLane(deps, newThreads);
+  const settled = settledMessages(settledCapacity);
+  const plainComment = plainCommentLane(deps, lane, settled);
+  const newThread = newThreadLane(deps, newThreads, settled);
   const single = turns(singleRoutes);
   return async (tenantId: string, messageId: string): Promise<RoutingSummary> => {
+    // Routed by a lane with the messages before it, while this job waited.
+    if (settled.has(messageId)) return { status: "already_routed" };
     if (await plainComment(messageId)) return { status: "routed", outcomes: ["comment_added"] };
     const opened = await newThread(messageId);
     if (opened) return { status: "routed", outcomes: [opened] };

@@ -281,7 +281,11 @@ type Job = {
  * message, or undefined when the batch left it (anything but a new thread's plain messages, or a
  * failed batch): the caller then routes it the single way, which meets its own error if there is one.
  */
-export function newThreadLane(deps: RouterDeps, limits: BatchLaneLimits) {
+export function newThreadLane(
+  deps: RouterDeps,
+  limits: BatchLaneLimits,
+  settled?: { add(messageIds: Iterable<string>): void },
+) {
   const lane = batchLane<Job>(limits, async (batch) => {
     let opened: Opened;
     try {
@@ -289,6 +293,7 @@ export function newThreadLane(deps: RouterDeps, limits: BatchLaneLimits) {
         deps,
         batch.map((j) => j.messageId),
       );
+      settled?.add(opened.routed.keys());
     } catch {
       // A deadlock with another batch, a lost connection: nothing was written, and each message
       // goes the single way.
