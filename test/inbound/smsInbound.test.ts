@@ -251,6 +251,34 @@ describe("SMS webhook security", () => {
     expect((await t.storedMessages(tenantId)).map((m) => m.text)).toEqual(["halo"]);
   });
 
+  it("a signed form that does not fit is a 400 naming the field, and nothing is stored", async () => {
+    const { tenantId } = await t.tenantWithSms("sms-unfit");
+    const { From: _from, ...withoutFrom } = sms("+6281200000002", "halo");
+    const res = await t.postSms(tenantId, withoutFrom);
+    expect(res.status).toBe(400);
+    expect(JSON.stringify(await res.json())).toContain("From");
+    const badSid = await t.postSms(tenantId, sms("+6281200000002", "halo", { MessageSid: "SMnothex" }));
+    expect(badSid.status).toBe(400);
+    expect(JSON.stringify(await badSid.json())).toContain("MessageSid");
+    // A repeated parameter reaches the schema as a list, as Hono's own form parsing gives it.
+    const twice = `${new URLSearchParams(sms("+6281200000002", "halo")).toString()}&From=%2B6281200000003`;
+    const url = `${t.hub.config.channels.publicBaseUrl}/api/webhooks/sms/${tenantId}`;
+    const repeated = await t.hub.request(`/api/webhooks/sms/${tenantId}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        "x-twilio-signature": twilio.getExpectedTwilioSignature(t.twilioApi.authToken, url, {
+          ...Object.fromEntries(new URLSearchParams(twice)),
+          From: ["+6281200000002", "+6281200000003"],
+        } as unknown as Record<string, string>),
+      },
+      body: twice,
+    });
+    expect(repeated.status).toBe(400);
+    expect(JSON.stringify(await repeated.json())).toContain("From");
+    expect(await t.storedMessages(tenantId)).toHaveLength(0);
+  });
+
   it("a tenant without an SMS account is a 403", async () => {
     const { tenantId } = await t.tenantWithTelegram("sms-none");
     expect((await t.postSms(tenantId, sms("+6281200000001", "halo"))).status).toBe(403);
