@@ -72,7 +72,9 @@ describe("a worker's operations endpoints", () => {
     await expect
       .poll(
         async () => {
-          const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } });
+          const res = await fetch(`${base}/metrics`, {
+            headers: { authorization: `Bearer ${metricsToken}` },
+          });
           return res.status === 200 ? await res.text() : `status ${res.status}`;
         },
         { timeout: 15_000, interval: 250 },

@@ -9,6 +9,25 @@ export type Permit =
   | { granted: false; reason: "concurrency" | "rate"; retryAfterMs: number };
 
 /**
+ * How many attempts are in flight to a destination, lapsed leases dropped first. The lease set
+ * holds single jobs (one slot each) and lines' leases (see leaseLua); a line's member counts the
+ * slots the hash `held` gives it, and loses them when its lease lapses (its process died).
+ */
+const inFlightLua = `
+local function inFlightNow(leases, held, now)
+  if redis.call('HLEN', held) > 0 then
+    for _, lapsed in ipairs(redis.call('ZRANGEBYSCORE', leases, '-inf', now)) do
+      redis.call('HDEL', held, lapsed)
+    end
+  end
+  redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+  local count = redis.call('ZCARD', leases)
+  for _, slots in ipairs(redis.call('HVALS', held)) do count = count + tonumber(slots) - 1 end
+  return count
+end
+`;
+
+/**
  * Both limits of one destination, checked and taken together in one Redis script: one round trip
  * per attempt, and nothing taken unless both allow it.
  *
@@ -41,11 +60,12 @@ export type Permit =
 const acquireLua = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local leases, pace, turns = KEYS[1], KEYS[2], KEYS[3]
+local leases, pace, turns, held = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local maxConcurrency, leaseMs, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local burstMs = 1000
 local forgetMs = 3600000
-redis.call('ZREMRANGEBYSCORE', leases, '-inf', now)
+${inFlightLua}
+local inFlight = inFlightNow(leases, held, now)
 local function acquire(holder)
   if redis.call('ZSCORE', leases, holder) then
     redis.call('ZADD', leases, now + leaseMs, holder)
@@ -72,7 +92,7 @@ local function acquire(holder)
       return 2, math.ceil(turn - now)
     end
   end
-  if redis.call('ZCARD', leases) >= maxConcurrency then
+  if inFlight >= maxConcurrency then
     if not turn then
       redis.call('ZADD', turns, now, holder)
       redis.call('PEXPIRE', turns, forgetMs)
@@ -83,6 +103,7 @@ local function acquire(holder)
   if turn then redis.call('ZREM', turns, holder) end
   redis.call('ZADD', leases, now + leaseMs, holder)
   redis.call('PEXPIRE', leases, leaseMs)
+  inFlight = inFlight + 1
   return 0, 0
 end
 local answers = {}
@@ -111,11 +132,111 @@ if redis.call('PTTL', KEYS[2]) < 0 then redis.call('PEXPIRE', KEYS[2], 3600000) 
 return 0
 `;
 
+/**
+ * A destination's line in one process holds its slots as one lease: a member `owner` of the lease
+ * set, its slot count in the hash `held`. The line says how many of its attempts still run
+ * (`holding`) and how many more it would start (`wanted`); it is granted as many as both limits
+ * allow now, and holds `holding` + granted slots until its next call or until the lease lapses
+ * (a crashed process's slots come back like a single job's). The count is absolute, so a call
+ * whose answer was lost is corrected by the next, and slots of attempts ended since the last call
+ * are given back by it: a line of busy attempts costs Redis one call per turn of the event loop,
+ * with the same few arguments however many deliveries it starts or ends.
+ *
+ * Starts take their intervals from the same pace as single jobs' (GCRA); a line refused by rate is
+ * told when the next start fits and keeps no reservation (it is one asker per process, not a
+ * backlog of jobs). The ended attempts' mean duration is folded into the average as that many
+ * attempts of that duration would be.
+ *
+ * Answers granted, then 0 (all granted), 1 (concurrency full) or 2 (rate), and ms to wait.
+ */
+const leaseLua = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local leases, pace, held = KEYS[1], KEYS[2], KEYS[3]
+local maxConcurrency, leaseMs, rate = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local owner, holding, wanted = ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6])
+local endedCount, endedMeanMs = tonumber(ARGV[7]), tonumber(ARGV[8])
+local burstMs = 1000
+local forgetMs = 3600000
+${inFlightLua}
+local averageMs = tonumber(redis.call('HGET', pace, 'avg') or '-1')
+if endedCount > 0 then
+  if averageMs < 0 then averageMs = endedMeanMs
+  else averageMs = averageMs + (endedMeanMs - averageMs) * (1 - (7 / 8) ^ endedCount) end
+  redis.call('HSET', pace, 'avg', averageMs)
+end
+local inFlight = inFlightNow(leases, held, now)
+local own = tonumber(redis.call('HGET', held, owner) or '0')
+local free = maxConcurrency - (inFlight - own) - holding
+local granted = wanted
+local verdict, waitMs = 0, 0
+if free < granted then
+  granted = math.max(free, 0)
+  verdict = 1
+  local oldest = redis.call('ZRANGE', leases, 0, 0, 'WITHSCORES')
+  if oldest[2] then waitMs = tonumber(oldest[2]) - now end
+end
+if granted > 0 then
+  local interval = 1000 / rate
+  if averageMs / maxConcurrency > interval then interval = averageMs / maxConcurrency end
+  local tat = tonumber(redis.call('HGET', pace, 'tat') or '0')
+  if tat < now then tat = now end
+  local fits = math.floor((now + burstMs - tat) / interval)
+  if fits < granted then
+    granted = math.max(fits, 0)
+    verdict = 2
+    waitMs = math.ceil(tat + (granted + 1) * interval - burstMs - now)
+  end
+  if granted > 0 then
+    tat = tat + granted * interval
+    redis.call('HSET', pace, 'tat', tat)
+    redis.call('PEXPIRE', pace, math.ceil(tat - now) + forgetMs)
+  end
+end
+if redis.call('PTTL', pace) < 0 then redis.call('PEXPIRE', pace, forgetMs) end
+local slots = holding + granted
+if slots > 0 then
+  redis.call('HSET', held, owner, slots)
+  redis.call('ZADD', leases, now + leaseMs, owner)
+  if redis.call('PTTL', leases) < leaseMs then redis.call('PEXPIRE', leases, leaseMs) end
+  if redis.call('PTTL', held) < leaseMs then redis.call('PEXPIRE', held, leaseMs) end
+elseif own > 0 or redis.call('ZSCORE', leases, owner) then
+  redis.call('HDEL', held, owner)
+  redis.call('ZREM', leases, owner)
+end
+return {granted, verdict, waitMs}
+`;
+
+/** A line's call: slots it still uses, starts it would make, attempts ended since its last call. */
+export type LeaseAsk = {
+  holding: number;
+  wanted: number;
+  ended: { count: number; totalMs: number };
+};
+
+export type LeaseAnswer =
+  | { granted: number; refused?: undefined }
+  | { granted: number; refused: { reason: "concurrency" | "rate"; retryAfterMs: number } };
+
 type LimiterClient = Redis & {
+  webhookLease(
+    leaseKey: string,
+    paceKey: string,
+    heldKey: string,
+    maxConcurrency: number,
+    leaseMs: number,
+    ratePerSecond: number,
+    owner: string,
+    holding: number,
+    wanted: number,
+    endedCount: number,
+    endedMeanMs: number,
+  ): Promise<number[]>;
   webhookAcquireMany(
     leaseKey: string,
     paceKey: string,
     turnsKey: string,
+    heldKey: string,
     maxConcurrency: number,
     leaseMs: number,
     ratePerSecond: number,
@@ -146,13 +267,15 @@ type AskGroup = { destination: string; limits: DestinationLimits; leaseMs: numbe
 export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick<Logger, "warn">) {
   const client = redis as LimiterClient;
   if (typeof client.webhookAcquireMany !== "function") {
-    client.defineCommand("webhookAcquireMany", { numberOfKeys: 3, lua: acquireLua });
+    client.defineCommand("webhookAcquireMany", { numberOfKeys: 4, lua: acquireLua });
+    client.defineCommand("webhookLease", { numberOfKeys: 3, lua: leaseLua });
     client.defineCommand("webhookReleaseMany", { numberOfKeys: 2, lua: releaseLua });
   }
   const keysOf = (destination: string) => ({
     lease: `${keyPrefix}:webhook-lease:${destination}`,
     pace: `${keyPrefix}:webhook-pace:${destination}`,
     turns: `${keyPrefix}:webhook-turns:${destination}`,
+    held: `${keyPrefix}:webhook-held:${destination}`,
   });
   let asks = new Map<string, AskGroup>();
   let releases = new Map<string, Array<string | number>>();
@@ -179,6 +302,7 @@ export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick
           keys.lease,
           keys.pace,
           keys.turns,
+          keys.held,
           group.limits.maxConcurrency,
           group.leaseMs,
           group.limits.ratePerSecond,
@@ -202,6 +326,40 @@ export function destinationLimiter(redis: Redis, keyPrefix: string, logger: Pick
   };
 
   return {
+    /**
+     * Renews line `owner`'s lease on the destination's slots: it holds `holding` + granted slots
+     * for at most `leaseMs` (see leaseLua). Calls of one owner must not overlap: each one's count
+     * replaces the last.
+     */
+    async lease(
+      destination: string,
+      owner: string,
+      limits: DestinationLimits,
+      leaseMs: number,
+      ask: LeaseAsk,
+    ): Promise<LeaseAnswer> {
+      const keys = keysOf(destination);
+      const { count, totalMs } = ask.ended;
+      const [granted = 0, verdict = 0, waitMs = 0] = (
+        await client.webhookLease(
+          keys.lease,
+          keys.pace,
+          keys.held,
+          limits.maxConcurrency,
+          leaseMs,
+          limits.ratePerSecond,
+          owner,
+          ask.holding,
+          ask.wanted,
+          count,
+          count > 0 ? Math.round(totalMs / count) : 0,
+        )
+      ).map(Number);
+      if (verdict === 1) return { granted, refused: { reason: "concurrency", retryAfterMs: waitMs } };
+      if (verdict === 2) return { granted, refused: { reason: "rate", retryAfterMs: waitMs } };
+      return { granted };
+    },
+
     /**
      * A slot for `holder` (a job id) for at most `leaseMs`, within the destination's limits. The
      * release is sent with the next batch and not waited for: the slot is free as soon as Redis

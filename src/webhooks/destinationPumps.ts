@@ -1,4 +1,5 @@
-import type { DestinationLimiter, DestinationLimits } from "./destinationLimiter.js";
+import { randomBytes } from "node:crypto";
+import type { DestinationLimiter, DestinationLimits, LeaseAnswer } from "./destinationLimiter.js";
 
 /** One delivery's attempt; resolves once its slot may go to the next (its success may still be recording). */
 export type AttemptRun = (deliveryId: string) => Promise<void>;
@@ -48,6 +49,8 @@ export function destinationPumps(options: {
   recall: (jobId: string) => Promise<boolean>;
 }) {
   const { limiter, holdMs, maxAttempts, onRefused, recall } = options;
+  const processToken = randomBytes(6).toString("hex");
+  let lines = 0;
   let running = 0;
   let stopped = false;
   const pumps = new Map<string, Pump>();
@@ -70,6 +73,15 @@ export function destinationPumps(options: {
     /** Batch jobs called back and not in the line yet, with when they were called. */
     readonly #recalled = new Map<string, number>();
     #timer: NodeJS.Timeout | undefined;
+    /** This line's name in the limiter's lease set: its own, so a line gone and a new one never mix counts. */
+    readonly owner = `${processToken}.${++lines}`;
+    /** Attempts started and not ended (inFlight also counts those being asked for). */
+    #running = 0;
+    /** Attempts ended since the last call to the limiter, whose slots that call gives back. */
+    #ended = { count: 0, totalMs: 0 };
+    #asking = false;
+    #again = false;
+    #syncScheduled = false;
     /** Set while a refusal by rate stands: nothing is asked before then. */
     #turnAt = 0;
     #refusals = 0;
@@ -81,65 +93,76 @@ export function destinationPumps(options: {
       this.limits = limits;
     }
 
+    /** Asks for slots for the line's head, or gives back ended attempts' slots, at the next turn. */
     fill(): void {
-      if (stopped || Date.now() < this.#turnAt) return;
-      const room = Math.min(
-        this.limits.maxConcurrency - this.inFlight,
-        this.waiting.length,
-        maxAttempts - running,
-      );
-      if (room <= 0) {
-        if (this.waiting.length > 0 && running >= maxAttempts) starved.add(this);
-        return;
-      }
-      this.#clearTimer();
-      const asked = this.waiting.splice(0, room);
-      // Held while asking, so that other pumps do not take the process's slots meanwhile. Asks
-      // overlap: a slot freed while one is out is asked for at once (asks of one turn are one call).
-      running += asked.length;
-      this.inFlight += asked.length;
-      void this.#ask(asked);
+      if (this.#syncScheduled) return;
+      this.#syncScheduled = true;
+      setImmediate(() => {
+        this.#syncScheduled = false;
+        this.#sync();
+      });
     }
 
-    async #ask(asked: Waiting[]): Promise<void> {
-      const limits = this.limits;
-      const permits = await Promise.allSettled(
-        asked.map((w) => limiter.acquire(this.destination, w.deliveryId, limits, holdMs)),
+    /**
+     * One call to the limiter at a time per line (each call's count replaces the last): it renews
+     * the line's lease for the attempts still running, gives back the slots of those ended since,
+     * and asks for as many starts as the line, the destination's concurrency and the process's
+     * slots have room for. What happens meanwhile goes with the next call, at once after the answer.
+     */
+    #sync(): void {
+      if (this.#asking) {
+        this.#again = true;
+        return;
+      }
+      const mayStart = !stopped && Date.now() >= this.#turnAt;
+      const room = mayStart
+        ? Math.min(this.limits.maxConcurrency - this.inFlight, this.waiting.length, maxAttempts - running)
+        : 0;
+      if (mayStart && room <= 0 && this.waiting.length > 0 && running >= maxAttempts) starved.add(this);
+      const wanted = Math.max(room, 0);
+      if (wanted === 0 && this.#ended.count === 0) return;
+      if (wanted > 0) this.#clearTimer();
+      const ended = this.#ended;
+      this.#ended = { count: 0, totalMs: 0 };
+      // Held while asking, so that other pumps do not take the process's slots meanwhile.
+      running += wanted;
+      this.inFlight += wanted;
+      this.#asking = true;
+      const holding = this.#running;
+      limiter.lease(this.destination, this.owner, this.limits, holdMs, { holding, wanted, ended }).then(
+        (answer) => this.#answered(wanted, answer),
+        () => this.#answered(wanted, undefined),
       );
-      const refused: Waiting[] = [];
-      let waitMs: number | undefined;
-      let byRate = false;
-      for (const [i, settled] of permits.entries()) {
-        const w = asked[i] as Waiting;
-        const permit = settled.status === "fulfilled" ? settled.value : undefined;
-        if (permit?.granted) {
-          this.#start(w, permit.release);
-          continue;
+    }
+
+    #answered(wanted: number, answer: LeaseAnswer | undefined): void {
+      this.#asking = false;
+      const granted = Math.min(answer?.granted ?? 0, wanted);
+      running -= wanted - granted;
+      this.inFlight -= wanted - granted;
+      for (const w of this.waiting.splice(0, granted)) this.#start(w);
+      const refused = answer === undefined ? undefined : answer.refused;
+      if (granted < wanted) {
+        let byRate = false;
+        let waitMs = 0;
+        if (refused) {
+          onRefused(refused.reason);
+          byRate = refused.reason === "rate";
+          waitMs = refused.retryAfterMs;
         }
-        running--;
-        this.inFlight--;
-        refused.push(w);
-        if (permit) {
-          onRefused(permit.reason);
-          if (permit.reason === "rate") byRate = true;
-          waitMs = Math.min(waitMs ?? permit.retryAfterMs, permit.retryAfterMs);
-        }
-      }
-      // The refused keep their places at the head of the line.
-      this.waiting.unshift(...refused);
-      if (refused.length > 0) {
-        if (byRate) this.#turnAt = Date.now() + (waitMs ?? 0);
+        if (byRate) this.#turnAt = Date.now() + waitMs;
         // A refusal by concurrency with attempts of its own running asks again when one ends.
-        if (byRate || this.inFlight === 0) this.#retryAfter(byRate ? (waitMs ?? 0) : this.#backoffMs());
+        if (byRate || this.#running === 0) this.#retryAfter(byRate ? waitMs : this.#backoffMs());
         else this.#refusals++;
-      } else {
-        this.#refusals = 0;
+      } else if (wanted > 0) this.#refusals = 0;
+      if (this.#again) {
+        this.#again = false;
         this.fill();
-      }
+      } else if (granted === wanted && granted > 0) this.fill();
       serveStarved();
     }
 
-    #start(w: Waiting, release: () => void): void {
+    #start(w: Waiting): void {
       const now = Date.now();
       // Measured while deliveries wait, so idle time between batches does not count.
       if (this.#lastStartAt > 0 && this.waiting.length > 0) {
@@ -147,9 +170,12 @@ export function destinationPumps(options: {
         this.startIntervalMs += (intervalMs - this.startIntervalMs) / 32;
       }
       this.#lastStartAt = now;
+      this.#running++;
       w.left();
       const finish = () => {
-        release();
+        this.#running--;
+        this.#ended.count++;
+        this.#ended.totalMs += Date.now() - now;
         running--;
         this.inFlight--;
         w.settle("attempted");

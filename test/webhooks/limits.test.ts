@@ -90,6 +90,63 @@ describe("the destination limiter (Redis)", () => {
     );
   });
 
+  it("counts lines' leases of several processes and single jobs' slots together against the concurrency", async () => {
+    const limiter = newLimiter();
+    const limits = { maxConcurrency: 5, ratePerSecond: 1000 };
+    const none = { count: 0, totalMs: 0 };
+    const lease = (owner: string, holding: number, wanted: number, ended = none) =>
+      limiter.lease("whe_lines", owner, limits, 60_000, { holding, wanted, ended });
+    expect(await lease("process-a", 0, 3)).toEqual({ granted: 3 });
+    expect((await limiter.acquire("whe_lines", "job-1", limits, 60_000)).granted).toBe(true);
+    // One slot is left for the other process's line, whatever it asks for.
+    expect(await lease("process-b", 0, 4)).toMatchObject({ granted: 1, refused: { reason: "concurrency" } });
+    expect((await limiter.acquire("whe_lines", "job-2", limits, 60_000)).granted).toBe(false);
+    // Two of the first line's attempts ended: its next call gives their slots back while asking.
+    expect(await lease("process-a", 1, 0, { count: 2, totalMs: 20 })).toEqual({ granted: 0 });
+    expect(await lease("process-b", 1, 4)).toMatchObject({ granted: 2, refused: { reason: "concurrency" } });
+    // A line with nothing running leaves the lease set.
+    expect(await lease("process-a", 0, 0, { count: 1, totalMs: 10 })).toEqual({ granted: 0 });
+    expect(await redis.zrange(`${bullPrefix(hub.prefix)}:webhook-lease:whe_lines`, 0, -1)).toEqual(
+      expect.arrayContaining(["job-1", "process-b"]),
+    );
+    expect(await redis.hgetall(`${bullPrefix(hub.prefix)}:webhook-held:whe_lines`)).toEqual({
+      "process-b": "3",
+    });
+  });
+
+  it("frees a crashed process's line slots once its lease lapses", async () => {
+    const limiter = newLimiter();
+    const limits = { maxConcurrency: 2, ratePerSecond: 1000 };
+    const ask = { holding: 0, wanted: 2, ended: { count: 0, totalMs: 0 } };
+    expect(await limiter.lease("whe_line_crash", "dead", limits, 200, ask)).toEqual({ granted: 2 });
+    // Never called again: its process died. Nothing is granted until the lease runs out.
+    expect((await limiter.lease("whe_line_crash", "alive", limits, 60_000, ask)).granted).toBe(0);
+    expect((await limiter.acquire("whe_line_crash", "job-next", limits, 60_000)).granted).toBe(false);
+    await vi.waitFor(
+      async () =>
+        expect((await limiter.lease("whe_line_crash", "alive", limits, 60_000, ask)).granted).toBe(2),
+      { timeout: 5000, interval: 50 },
+    );
+    expect(await redis.hkeys(`${bullPrefix(hub.prefix)}:webhook-held:whe_line_crash`)).toEqual(["alive"]);
+  });
+
+  it("grants a line at most ratePerSecond starts in a second, and says when the next fits", async () => {
+    const limiter = newLimiter();
+    const limits = { maxConcurrency: 100, ratePerSecond: 4 };
+    const none = { count: 0, totalMs: 0 };
+    const first = await limiter.lease("whe_line_rate", "p", limits, 60_000, {
+      holding: 0,
+      wanted: 10,
+      ended: none,
+    });
+    expect(first).toMatchObject({ granted: 4, refused: { reason: "rate" } });
+    expect(first.refused?.retryAfterMs).toBeGreaterThan(150);
+    expect(first.refused?.retryAfterMs).toBeLessThanOrEqual(251);
+    // A single job shares the pace: it gets a turn after the line's starts.
+    const single = await limiter.acquire("whe_line_rate", "job-1", limits, 60_000);
+    expect(single).toMatchObject({ granted: false, reason: "rate" });
+  });
+
   it("frees a crashed holder's slot once its lease lapses", async () => {
     const limiter = newLimiter();
     const limits = { maxConcurrency: 1, ratePerSecond: 1000 };
