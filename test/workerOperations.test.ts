@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../src/config.js";
-import { type RunningHub, startHub } from "../src/hub.js";
-import { createLogger } from "../src/logger.js";
+import type { RunningHub } from "../src/hub.js";
 import { createTestDatabase, type TestDatabase } from "./support/database.js";
-import { testRedisUrl } from "./support/env.js";
+import { startProcessHub } from "./support/processHub.js";
 import { deleteRedisKeys, testRedisPrefix } from "./support/redis.js";
 
 /**
@@ -21,22 +19,10 @@ let database: TestDatabase;
 const running: RunningHub[] = [];
 
 async function start(variables: Record<string, string>) {
-  const config = loadConfig({
-    NODE_ENV: "production",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl,
-    REDIS_PREFIX: prefix,
-    REDIS_AUTOSTART: "false",
-    ADMIN_TOKEN: adminToken,
-    METRICS_TOKEN: metricsToken,
-    CHANNEL_SECRET_KEYS: `k1:${Buffer.alloc(32, 7).toString("base64")}`,
-    LOG_LEVEL: "silent",
-    ...variables,
-  });
-  const hub = await startHub(config, createLogger(config.log));
+  const hub = await startProcessHub(
+    { databaseUrl: database.url, redisPrefix: prefix, dataDir },
+    { NODE_ENV: "production", ADMIN_TOKEN: adminToken, METRICS_TOKEN: metricsToken, ...variables },
+  );
   running.push(hub);
   return hub;
 }

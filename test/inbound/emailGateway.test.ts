@@ -3,14 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTransport } from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { type RunningHub, startHub } from "../../src/hub.js";
-import { createLogger } from "../../src/logger.js";
+import type { RunningHub } from "../../src/hub.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
-import { testRedisUrl } from "../support/env.js";
 import { type SmtpFake, startSmtpFake } from "../support/fakes/smtpServer.js";
+import { startProcessHub } from "../support/processHub.js";
 import { deleteRedisKeys, testRedisPrefix } from "../support/redis.js";
-import { testAdminToken, testChannelSecretKeys } from "../support/testHub.js";
+import { testAdminToken } from "../support/testHub.js";
 
 let database: TestDatabase;
 let hub: RunningHub;
@@ -21,21 +19,10 @@ const dataDir = mkdtempSync(join(tmpdir(), "sbt-mail-gateway-"));
 beforeAll(async () => {
   smtp = await startSmtpFake();
   database = await createTestDatabase();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl,
-    REDIS_PREFIX: prefix,
-    REDIS_AUTOSTART: "false",
-    ADMIN_TOKEN: testAdminToken,
-    CHANNEL_SECRET_KEYS: testChannelSecretKeys,
-    LOG_LEVEL: "silent",
-    INBOUND_SMTP_PORT: "0",
-  });
-  hub = await startHub(config, createLogger(config.log));
+  hub = await startProcessHub(
+    { databaseUrl: database.url, redisPrefix: prefix, dataDir },
+    { INBOUND_SMTP_PORT: "0" },
+  );
 });
 
 afterAll(async () => {

@@ -2,11 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { type RunningHub, startHub } from "../../src/hub.js";
-import { createLogger } from "../../src/logger.js";
+import type { RunningHub } from "../../src/hub.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
-import { testRedisUrl } from "../support/env.js";
+import { startProcessHub } from "../support/processHub.js";
 import { deleteRedisKeys, testRedisPrefix } from "../support/redis.js";
 import { bankOrigin, openChat } from "./support.js";
 
@@ -24,21 +22,10 @@ let apiB: RunningHub;
 let worker: RunningHub;
 
 function start(role: "api" | "worker") {
-  const config = loadConfig({
-    NODE_ENV: "test",
-    ROLE: role,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: testRedisUrl,
-    REDIS_PREFIX: prefix,
-    REDIS_AUTOSTART: "false",
-    ADMIN_TOKEN: adminToken,
-    LOG_LEVEL: "silent",
-    WEBCHAT_ALLOWED_ORIGINS: bankOrigin,
-  });
-  return startHub(config, createLogger(config.log));
+  return startProcessHub(
+    { databaseUrl: database.url, redisPrefix: prefix, dataDir },
+    { ROLE: role, ADMIN_TOKEN: adminToken, WEBCHAT_ALLOWED_ORIGINS: bankOrigin },
+  );
 }
 
 beforeAll(async () => {
