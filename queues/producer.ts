@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { type JobsOptions, Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import { type JobPayload, jobCatalog, type QueueName, queueNames } from "./catalog.js";
@@ -17,16 +16,22 @@ for i, key in ipairs(KEYS) do
   end
 end
 return written`;
-const updateDataOfExistingJobsSha = createHash("sha1").update(updateDataOfExistingJobs).digest("hex");
+
+/** The connection with the script above as a command (ioredis sends it by SHA, its text only when Redis lacks it). */
+type ProducerClient = Redis & {
+  hubUpdateJobsData(keyCount: number, ...keysThenData: string[]): Promise<unknown>;
+};
 
 /** The queues of the catalog, opened once per process, and the one typed way to put a job on them. */
 export class Producer {
   readonly queues: { readonly [Q in QueueName]: Queue };
 
-  constructor(
-    private readonly connection: Redis,
-    prefix: string,
-  ) {
+  private readonly connection: ProducerClient;
+
+  constructor(connection: Redis, prefix: string) {
+    this.connection = connection as ProducerClient;
+    if (typeof this.connection.hubUpdateJobsData !== "function")
+      connection.defineCommand("hubUpdateJobsData", { lua: updateDataOfExistingJobs });
     this.queues = Object.fromEntries(
       queueNames.map((name) => {
         // No version check: BullMQ sends INFO as a queue opens and keeps a failure of it as the
@@ -73,8 +78,7 @@ export class Producer {
   /**
    * Replaces the data of jobs Redis still has, every job's in one script call: one command and one
    * reply for many jobs where BullMQ's `job.updateData` is a round trip each (and a pipeline of one
-   * script each still has Redis run, and ioredis write, a command per job). The script goes by its
-   * SHA, and by its text only when Redis does not have it yet. Each payload is validated as
+   * script each still has Redis run, and ioredis write, a command per job). Each payload is validated as
    * `enqueue` validates it. Answers per job whether it was written (false: Redis no longer has that
    * job, which BullMQ's updateData refuses too). The jobs are one queue's: their keys share its
    * prefix, and so its slot on a Redis Cluster, as BullMQ's own scripts need.
@@ -88,12 +92,7 @@ export class Producer {
     const schema = jobCatalog[queue].payload;
     const keys = updates.map((u) => q.toKey(u.jobId));
     const data = updates.map((u) => JSON.stringify(schema.parse(u.payload)));
-    const written = await this.connection
-      .evalsha(updateDataOfExistingJobsSha, keys.length, ...keys, ...data)
-      .catch((err: unknown) => {
-        if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-        return this.connection.eval(updateDataOfExistingJobs, keys.length, ...keys, ...data);
-      });
+    const written = await this.connection.hubUpdateJobsData(keys.length, ...keys, ...data);
     if (!Array.isArray(written) || written.length !== updates.length)
       throw new Error(`Redis answered ${JSON.stringify(written)} to ${updates.length} job data updates`);
     return written.map((w) => w === 1);

@@ -139,7 +139,7 @@ export async function startHub(
       remoteWeb = remote;
       closers.push(() => remote.close());
       const senders = accountSenderSource({
-        accounts: channelAccountReader(database.db, config.channels.secretKeys),
+        accounts: channelAccounts,
         senderDeps: {
           publicBaseUrl: config.channels.publicBaseUrl,
           pushSubscriptions: pushSubscriptionStore(database.db, config.channels.secretKeys),
@@ -290,7 +290,6 @@ export async function startHub(
       const operations = createOperationsApp({
         config,
         logger,
-        db: database.db,
         redis: producerConnection,
         metrics,
         readiness,

@@ -6,7 +6,7 @@ import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { httpPoster } from "../lib/httpPost.js";
-import { hubPoolSize, hubTopology, pipelineTopology, startHub } from "../lib/hub.js";
+import { hubPoolSize, pipelineTopology, startHub } from "../lib/hub.js";
 import {
   customersPerRound,
   type InboundCustomer,
@@ -95,7 +95,7 @@ export const benchmark: Benchmark = {
           ...cpuProfileArgs(options, "baseline"),
         });
       const baseline =
-        hubTopology(pipelineTopology) === "split"
+        hub.topology === "split"
           ? await startTogether("baseline", [() => startBaselineAs("api"), () => startBaselineAs("worker")])
           : await startBaselineAs("all");
       teardown.defer("stop baseline", () => baseline.stop());

@@ -5,7 +5,7 @@ import { repoRoot, type ServerProcess, startServer, startTogether } from "./serv
 /** The hub's default DATABASE_POOL_SIZE, set explicitly so a baseline can be given the same. */
 export const hubPoolSize = 10;
 
-export type HubProcess = ServerProcess & Readonly<{ adminToken: string }>;
+export type HubProcess = ServerProcess & Readonly<{ adminToken: string; topology: HubTopology }>;
 
 /**
  * The hub's per-key rate limit in a run, per minute: on, as in production (one Redis round trip per
@@ -21,7 +21,7 @@ export const benchRateLimitPerMinute = 100_000_000;
  */
 export type HubTopology = "one" | "split";
 
-export function hubTopology(benchmarkDefault: HubTopology = "one"): HubTopology {
+function hubTopology(benchmarkDefault: HubTopology = "one"): HubTopology {
   const asked = process.env.BENCH_HUB_TOPOLOGY ?? benchmarkDefault;
   if (asked !== "one" && asked !== "split")
     throw new Error(`BENCH_HUB_TOPOLOGY must be one or split, not ${asked}`);
@@ -52,9 +52,10 @@ type HubOptions = {
 /** Starts the real hub (`src/main.ts`) against the given database and Redis prefix, in the topology asked. */
 export async function startHub(options: HubOptions): Promise<HubProcess> {
   const adminToken = randomBytes(32).toString("hex");
-  if (hubTopology(options.topology) === "one") {
+  const topology = hubTopology(options.topology);
+  if (topology === "one") {
     const role = process.env.BENCH_HUB_ROLE;
-    return { ...(await startHubProcess(options, adminToken, role)), adminToken };
+    return { ...(await startHubProcess(options, adminToken, role)), adminToken, topology };
   }
   // The API first, so the first URL is the one requests go to. The worker serves its operations
   // endpoints (OPERATIONS_PORT), as docker-compose.yml has it: ready once its workers run. It links
@@ -68,7 +69,7 @@ export async function startHub(options: HubOptions): Promise<HubProcess> {
     },
     () => startHubProcess(options, adminToken, "worker", { PUBLIC_BASE_URL: apiUrl }),
   ]);
-  return { ...hub, adminToken };
+  return { ...hub, adminToken, topology };
 }
 
 function startHubProcess(

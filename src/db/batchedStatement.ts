@@ -223,21 +223,18 @@ export function batchedTemplate<Row>(
   name: string,
   build: (columns: (alias: string) => StatementParams) => SQL,
 ) {
+  // The columns the statement reads are known once it is built (batchColumns records them).
   const names: string[] = [];
-  let slots: readonly ParameterSlot[] | undefined;
-  const template = statementTemplate(name, (p) => {
-    const body = build(batchColumns([]));
-    return sql`WITH ${sql.raw(batchInput)} AS (SELECT ${sql.raw(inputColumns(names))} FROM jsonb_array_elements(${p.batch_rows}::jsonb) AS r(x)), ${body}`;
-  });
+  const body = build(batchColumns(names));
+  const slots = names.map(parameterSlot);
+  const template = statementTemplate(
+    name,
+    (p) =>
+      sql`WITH ${sql.raw(batchInput)} AS (SELECT ${sql.raw(inputColumns(names))} FROM jsonb_array_elements(${p.batch_rows}::jsonb) AS r(x)), ${body}`,
+  );
   return async (db: Database | Tx, calls: readonly StatementValues[]): Promise<Row[]> => {
     if (calls.length === 0) return [];
-    if (!slots) {
-      // The columns the statement reads, known once it is built.
-      dialect.sqlToQuery(build(batchColumns(names)));
-      slots = names.map(parameterSlot);
-    }
-    const known = slots;
-    const rows = JSON.stringify(calls.map((values) => inputRow(name, known, values)));
+    const rows = JSON.stringify(calls.map((values) => inputRow(name, slots, values)));
     return template<Row>(db, { batch: { rows } });
   };
 }

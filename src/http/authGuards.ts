@@ -17,14 +17,7 @@ import { rateLimit, rateLimitPerKey } from "./middleware/rateLimit.js";
 export function authGuards(deps: { config: Config; db: Database; logger: Logger; redis: Redis }) {
   const { config, redis } = deps;
   const prefix = config.redis.prefix;
-  const throttling: AuthThrottling = {
-    failures: failureThrottle({
-      redis,
-      keyPrefix: `${prefix}:authfail`,
-      perMinute: config.auth.failuresPerMinute,
-    }),
-    clientAddress: clientAddressOf(config.auth.trustedProxies),
-  };
+  const throttling = authThrottling(config, redis);
   const partner: MiddlewareHandler<HubEnv>[] = [
     apiKeyAuth(deps.db, deps.logger, throttling),
     rateLimitPerKey({ redis, prefix, defaultPerMinute: config.rateLimitPerMinute }),
@@ -38,11 +31,31 @@ export function authGuards(deps: { config: Config; db: Database; logger: Logger;
     adminAuth(config.adminToken, throttling),
   ];
   const dashboard = adminAuth(config.adminToken, throttling, { basicRealm: "Switchboard admin" });
-  // A token-holding scraper or, outside production without METRICS_TOKEN, anyone. The token check is
-  // the admin one (constant time, failures throttled), with the metrics token; closed = no token at all.
-  const metrics =
-    config.metrics.access === "open"
-      ? undefined
-      : adminAuth(config.metrics.access === "token" ? config.metrics.token : undefined, throttling);
-  return { partner, adminApi, dashboard, metrics };
+  return { partner, adminApi, dashboard, metrics: metricsGuard(config, throttling) };
+}
+
+/** Failed authentications of any kind share one budget per client address. */
+export function authThrottling(config: Config, redis: Redis): AuthThrottling {
+  return {
+    failures: failureThrottle({
+      redis,
+      keyPrefix: `${config.redis.prefix}:authfail`,
+      perMinute: config.auth.failuresPerMinute,
+    }),
+    clientAddress: clientAddressOf(config.auth.trustedProxies),
+  };
+}
+
+/**
+ * What stands in front of /metrics: a token-holding scraper or, outside production without
+ * METRICS_TOKEN, anyone (undefined). The token check is the admin one (constant time, failures
+ * throttled), with the metrics token; closed = no token at all.
+ */
+export function metricsGuard(
+  config: Config,
+  throttling: AuthThrottling,
+): MiddlewareHandler<HubEnv> | undefined {
+  return config.metrics.access === "open"
+    ? undefined
+    : adminAuth(config.metrics.access === "token" ? config.metrics.token : undefined, throttling);
 }

@@ -1,11 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
-import type { Database } from "../db/client.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
-import { authGuards } from "./authGuards.js";
+import { authThrottling, metricsGuard } from "./authGuards.js";
 import type { HubEnv } from "./env.js";
 import { answerErrors } from "./errorAnswers.js";
 import { observe } from "./middleware/observe.js";
@@ -22,7 +21,6 @@ import { throwOnInvalid } from "./validation.js";
 export function createOperationsApp(deps: {
   config: Config;
   logger: Logger;
-  db: Database;
   redis: Redis;
   metrics: Metrics;
   readiness: readonly ReadinessCheck[];
@@ -34,7 +32,7 @@ export function createOperationsApp(deps: {
   registerHealthRoutes(app, {
     checks: deps.readiness,
     metrics: deps.metrics,
-    metricsGuard: authGuards(deps).metrics,
+    metricsGuard: metricsGuard(deps.config, authThrottling(deps.config, deps.redis)),
     logger: deps.logger,
   });
   answerErrors(app, deps.logger);

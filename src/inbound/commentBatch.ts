@@ -12,8 +12,18 @@ import type { InboundChannel } from "./message.js";
 import { messageText } from "./routeStep.js";
 import { threadDecision } from "./threading.js";
 
-/** Most waiting messages of one thread a batch takes: the oldest, up to the job's own. */
-const perThread = 20;
+/**
+ * Most waiting messages of one thread a batch takes: the oldest, up to the job's own. The new-thread
+ * lane (ticketBatch.ts) takes as many: its followers become this lane's comments.
+ */
+export const perThread = 20;
+
+/** Whether a message (`m`) is plain: no files and no thread references, so nothing to fetch and no earlier ticket to look for. */
+export const plainMessage = sql.raw("(m.thread_hints IS NULL AND m.attachments = '[]'::jsonb)");
+
+/** The messages among these ids that still wait for the router. */
+export const waitingAmong = (ids: readonly string[]) =>
+  sql`id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'`;
 
 /**
  * The messages of a batch that can be plain comments, locked: for each job's message, its thread's
@@ -29,7 +39,7 @@ const perThread = 20;
  */
 const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED (
       SELECT id, tenant_id, channel, thread_ref, created_at FROM inbound_messages
-      WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'
+      WHERE ${waitingAmong(ids)}
     ),
     batch AS MATERIALIZED (
       SELECT DISTINCT w.id, w.tenant_id, w.channel, w.thread_ref, w.created_at FROM job j
@@ -41,8 +51,7 @@ const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED 
         LIMIT ${perThread}
       ) w
     )
-    SELECT m.id, m.tenant_id, m.channel, m.sender_address, m.text,
-      (m.thread_hints IS NULL AND m.attachments = '[]'::jsonb) AS plain,
+    SELECT m.id, m.tenant_id, m.channel, m.sender_address, m.text, ${plainMessage} AS plain,
       c.id AS conversation_id, c.address AS conversation_address, c.customer_id,
       t.id AS ticket_id, t.number AS ticket_number, t.status AS ticket_status,
       t.resolved_at AS ticket_resolved_at, t.updated_at AS ticket_updated_at, t.channel AS ticket_channel,

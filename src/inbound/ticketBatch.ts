@@ -5,7 +5,7 @@ import { newId } from "../ids.js";
 import { createTicketsWithin } from "../tickets/create.js";
 import type { ServiceType } from "../tickets/vocabulary.js";
 import { localeFromHint, prompts } from "./claimDialogue/prompts.js";
-import { commentRow, writeCustomerComments } from "./commentBatch.js";
+import { commentRow, perThread, plainMessage, waitingAmong, writeCustomerComments } from "./commentBatch.js";
 import { newReplyToken } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
 import type { ResolvedCustomer } from "./identity/port.js";
@@ -14,20 +14,16 @@ import { messageText, type RouteOutcome } from "./routeStep.js";
 import { serviceTypeRuleSet } from "./serviceTypeRuleStore.js";
 import { classifyServiceType } from "./serviceTypeRules.js";
 
-/** Most waiting messages of one thread a batch takes: the one that opens the ticket and those behind it. */
-const perThread = 20;
-
 /**
  * The waiting messages, oldest first, of each thread the jobs' messages belong to that has no
  * conversation yet (a customer writing on it for the first time). A peek, without locks: what the
  * batch then takes it locks in the single router's order (conversation first, then message).
  */
 const waitingOfNewThreads = (ids: readonly string[]) => sql`WITH thread AS MATERIALIZED (
-      SELECT DISTINCT tenant_id, channel, thread_ref FROM inbound_messages
-      WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'
+      SELECT DISTINCT tenant_id, channel, thread_ref FROM inbound_messages WHERE ${waitingAmong(ids)}
     )
     SELECT m.id, m.tenant_id, m.channel, m.thread_ref, m.sender_address, m.sender_name, m.text,
-      m.language_hint, (m.thread_hints IS NULL AND m.attachments = '[]'::jsonb) AS plain
+      m.language_hint, ${plainMessage} AS plain
     FROM thread t CROSS JOIN LATERAL (
       SELECT * FROM inbound_messages
       WHERE tenant_id = t.tenant_id AND channel = t.channel AND thread_ref = t.thread_ref AND status = 'received'
@@ -66,7 +62,7 @@ const insertConversations = (rows: string, at: string) => sql`INSERT INTO conver
 
 /** The messages still waiting among these, locked until the batch commits (in one order: by id). */
 const lockWaiting = (ids: readonly string[]) => sql`SELECT id FROM inbound_messages
-    WHERE id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'
+    WHERE ${waitingAmong(ids)}
     ORDER BY id
     FOR UPDATE`;
 

@@ -65,6 +65,9 @@ const claimedSelect = (claimed: string) => sql`
     LEFT JOIN webhook_endpoints ep ON ep.id = c.endpoint_id
     LEFT JOIN tenant_webhook_secrets ts ON c.endpoint_id IS NULL AND ts.tenant_id = c.tenant_id`;
 
+/** The most claims one batched claim statement takes (claimsAhead asks for no more at once). */
+export const claimBatchRows = 100;
+
 /**
  * Pending and held by no one, or held by this very hold (`renewing`: a claim made ahead whose hold
  * is renewed before it is used); for a batch job (`first_only`), still at its first attempt, so a
@@ -103,7 +106,7 @@ const claimBatch = batchedStatement<ClaimRow & { key: string }>(
   // One statement at a time, as large as the worker's concurrency: under load the calls that
   // arrive while it runs go together in the next, and PostgreSQL commits once for all of them.
   // Planned each time: the deliveries table goes from empty to a backlog (see planEachTime).
-  { maxRows: 100, maxInFlight: 1, planEachTime: true },
+  { maxRows: claimBatchRows, maxInFlight: 1, planEachTime: true },
 );
 
 /**

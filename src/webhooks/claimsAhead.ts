@@ -1,11 +1,11 @@
 import type { Database } from "../db/client.js";
-import { type Claimed, claimDelivery, releaseHolds } from "./claims.js";
+import { type Claimed, claimBatchRows, claimDelivery, releaseHolds } from "./claims.js";
 
 /**
  * The most claims asked for ahead at once: a batched claim statement's rows (more would be asked
  * the single-row way once the statement's lane is full).
  */
-const maxWindow = 100;
+const maxWindow = claimBatchRows;
 
 /**
  * A batch job's claims, asked for ahead of its deliveries' turns in the destination's line: when a

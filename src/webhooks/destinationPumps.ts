@@ -27,8 +27,8 @@ const recallWaitMs = 2000;
  * batch job of that destination running here wait in one line, in the order they came, and start as
  * the destination's limits (the shared Redis limiter: concurrency and rate) and the process's
  * attempt slots allow. Several batch jobs of one destination therefore never ask the limiter against
- * each other, and a slot freed by an attempt goes to the next delivery in line at once: the asks of
- * one event-loop turn are one script call (see destinationLimiter).
+ * each other, and a slot freed by an attempt goes to the next delivery in line at once: a line makes
+ * one lease call at a time (see destinationLimiter), and what happens while it is out goes with the next.
  *
  * A refusal by rate waits for the turn the limiter gave (a backlog is paced, not polled); a refusal
  * by concurrency (other processes hold the slots) asks again after a short, growing back-off, or as
@@ -141,7 +141,7 @@ export function destinationPumps(options: {
       running -= wanted - granted;
       this.inFlight -= wanted - granted;
       for (const w of this.waiting.splice(0, granted)) this.#start(w);
-      const refused = answer === undefined ? undefined : answer.refused;
+      const refused = answer?.refused;
       if (granted < wanted) {
         let byRate = false;
         let waitMs = 0;
@@ -155,10 +155,10 @@ export function destinationPumps(options: {
         if (byRate || this.#running === 0) this.#retryAfter(byRate ? waitMs : this.#backoffMs());
         else this.#refusals++;
       } else if (wanted > 0) this.#refusals = 0;
-      if (this.#again) {
+      if (this.#again || (granted === wanted && granted > 0)) {
         this.#again = false;
         this.fill();
-      } else if (granted === wanted && granted > 0) this.fill();
+      }
       serveStarved();
     }
 
