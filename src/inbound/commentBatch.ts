@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
+import { checkedOnRow } from "../db/checkedOnRow.js";
 import { rowsOf, type Tx } from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
@@ -21,9 +22,15 @@ export const perThread = 20;
 /** Whether a message (`m`) is plain: no files and no thread references, so nothing to fetch and no earlier ticket to look for. */
 export const plainMessage = sql.raw("(m.thread_hints IS NULL AND m.attachments = '[]'::jsonb)");
 
+/**
+ * A message still waiting for the router, for lookups by id: checked on the rows found, not through
+ * the waiting index whose predicate `status = 'received'` is (src/db/checkedOnRow.ts).
+ */
+const stillWaiting = (status: string) => checkedOnRow(sql.raw(status), sql.raw("'received'"));
+
 /** The messages among these ids that still wait for the router. */
 export const waitingAmong = (ids: readonly string[]) =>
-  sql`id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND status = 'received'`;
+  sql`id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND ${stillWaiting("status")}`;
 
 /**
  * The messages of a batch that can be plain comments, locked: for each job's message, its thread's
@@ -37,7 +44,7 @@ export const waitingAmong = (ids: readonly string[]) =>
  * statistics once scanned the conversations for every message, seconds a batch. Sent unnamed, so
  * planned for its values each time.
  */
-const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED (
+export const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED (
       SELECT id, tenant_id, channel, thread_ref, created_at FROM inbound_messages
       WHERE ${waitingAmong(ids)}
     ),
@@ -59,7 +66,7 @@ const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED 
       (SELECT name FROM customers WHERE tenant_id = t.tenant_id AND id = t.customer_id) AS ticket_customer_name,
       (SELECT merged_into IS NULL FROM customers WHERE id = c.customer_id) AS customer_live,
       ARRAY(SELECT i.kind || ':' || i.value FROM customer_identities i
-        WHERE i.tenant_id = c.tenant_id AND i.customer_id = c.customer_id) AS identities
+        WHERE i.customer_id = c.customer_id AND ${checkedOnRow(sql.raw("i.tenant_id"), sql.raw("c.tenant_id"))}) AS identities
     FROM (SELECT * FROM batch ORDER BY tenant_id, channel, thread_ref, created_at, id) b
     CROSS JOIN LATERAL (
       SELECT * FROM conversations
@@ -67,7 +74,7 @@ const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERIALIZED 
       FOR UPDATE
     ) c
     CROSS JOIN LATERAL (
-      SELECT * FROM inbound_messages WHERE id = b.id AND status = 'received' FOR UPDATE
+      SELECT * FROM inbound_messages WHERE id = b.id AND ${stillWaiting("status")} FOR UPDATE
     ) m
     CROSS JOIN LATERAL (
       SELECT * FROM tickets WHERE tenant_id = c.tenant_id AND id = c.ticket_id FOR UPDATE
