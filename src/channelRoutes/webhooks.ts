@@ -7,6 +7,7 @@ import type { Producer } from "../../queues/producer.js";
 import type { Database } from "../db/client.js";
 import type { HubEnv } from "../http/env.js";
 import { batchedIntake } from "../inbound/intake.js";
+import type { Logger } from "../logger.js";
 
 export type InboundWebhookDeps = {
   db: Database;
@@ -14,17 +15,23 @@ export type InboundWebhookDeps = {
   accounts: ChannelAccountReader;
   /** The hub's public origin, which Twilio signs. */
   publicBaseUrl: string;
+  logger: Logger;
 };
 
 /**
  * The receive routes of the channels, `/api/webhooks/{channel}/{tenantId}`: each verifies its
- * provider's secret or signature, turns the payload into InboundMessages, and hands them to intake
- * (stored, then queued for the router) before answering.
+ * provider's secret or signature, turns the payload into InboundMessages, and hands them to intake,
+ * answering once they are stored (their router jobs are queued right after).
  */
 export function registerInboundWebhooks(app: OpenAPIHono<HubEnv>, deps: InboundWebhookDeps): void {
   const enqueue = enqueueInbound(deps.producer);
   // The requests posted at once are stored together (one INSERT, one addBulk a batch).
-  const intake = batchedIntake(deps.db, enqueue);
+  const intake = batchedIntake(deps.db, enqueue, (err, jobs) =>
+    deps.logger.warn(
+      { err, jobs },
+      "inbound messages stored but not queued: the inbound sweep will queue them",
+    ),
+  );
   registerTelegramWebhook(app, {
     account: async (tenantId) => {
       const account = await deps.accounts.find(tenantId, "telegram");

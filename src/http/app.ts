@@ -194,6 +194,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     producer: deps.producer,
     accounts,
     publicBaseUrl: channels.publicBaseUrl,
+    logger,
   });
   registerServiceTypeRuleRoutes(app, db);
   registerWhatsAppSessionRoute(app, { db, accounts, statuses: webSessionStatuses });

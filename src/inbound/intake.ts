@@ -148,11 +148,19 @@ const intakeLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 2 };
  * of the requests waiting together are stored by one INSERT and their jobs put on the queue by one
  * addBulk, so under load a message costs a share of two round trips instead of two of its own
  * (an idle route still stores each request at once, alone). A request answers once its rows are
- * committed and its jobs queued, as alone. A batch whose INSERT fails (a row's data) writes nothing
- * and each of its requests is then stored alone, meeting only its own error; a failed enqueue is
- * every request's error, as it would have been alone (the provider's redelivery enqueues again).
+ * committed: from then on the message is the hub's, and what the provider is told. Its job is
+ * queued right after, in the same batch (so the lane still paces requests by what Redis takes);
+ * a job that cannot be queued (Redis away) is reported to `onUnqueued` and left to the inbound
+ * sweep, which queues every stored message the router has not taken (strandedInbound), rather
+ * than failing a request whose message is stored. A batch whose INSERT fails (a row's data)
+ * writes nothing and each of its requests is then stored alone, meeting only its own error.
  */
-export function batchedIntake(db: Database, enqueue: InboundEnqueue, limits: BatchLaneLimits = intakeLimits) {
+export function batchedIntake(
+  db: Database,
+  enqueue: InboundEnqueue,
+  onUnqueued: (err: unknown, jobs: number) => void,
+  limits: BatchLaneLimits = intakeLimits,
+) {
   const lane = batchLane<IntakeCall>(limits, async (batch) => {
     let insertedIds: Set<string>;
     try {
@@ -164,15 +172,22 @@ export function batchedIntake(db: Database, enqueue: InboundEnqueue, limits: Bat
       for (const call of batch) void acceptRows(db, enqueue, call.rows).then(call.resolve, call.reject);
       return;
     }
+    let answered: Awaited<ReturnType<typeof jobsFor>>[];
     try {
-      const answered = await Promise.all(batch.map((call) => jobsFor(db, call.rows, insertedIds)));
-      await enqueue(answered.flatMap((a) => a.pending));
-      batch.forEach((call, i) => {
-        const a = answered[i];
-        if (a) call.resolve(a.result);
-      });
+      answered = await Promise.all(batch.map((call) => jobsFor(db, call.rows, insertedIds)));
     } catch (err) {
       for (const call of batch) call.reject(err);
+      return;
+    }
+    batch.forEach((call, i) => {
+      const a = answered[i];
+      if (a) call.resolve(a.result);
+    });
+    const pending = answered.flatMap((a) => a.pending);
+    try {
+      await enqueue(pending);
+    } catch (err) {
+      onUnqueued(err, pending.length);
     }
   });
   return (messages: readonly InboundMessage[]): Promise<IntakeResult> => {

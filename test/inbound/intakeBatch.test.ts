@@ -1,10 +1,13 @@
 import { eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { enqueueInbound } from "../../queues/handlers/inbound.js";
+import { Producer } from "../../queues/producer.js";
 import { rowsOf } from "../../src/db/client.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
-import { batchedIntake, inboundJobId } from "../../src/inbound/intake.js";
+import { batchedIntake, inboundJobId, strandedInbound } from "../../src/inbound/intake.js";
 import type { InboundMessage } from "../../src/inbound/message.js";
+import { startRedisServer } from "../support/redisServer.js";
 import { type InboundHub, inboundHub } from "./support.js";
 
 let t: InboundHub;
@@ -31,6 +34,11 @@ const message = (tenantId: string, providerMessageId: string, receivedAt = new D
   raw: { providerMessageId },
 });
 
+/** What a test whose Redis answers never expects: jobs left unqueued. */
+const unexpected = (err: unknown) => {
+  throw new Error("jobs left unqueued", { cause: err });
+};
+
 /**
  * The calls through one batch: the intake runs one batch at a time here, and a first request holds
  * it while the others are made, so they all wait and go together.
@@ -56,7 +64,10 @@ async function throughOneBatch(
 describe("webhook intake under load", () => {
   it("stores the requests waiting together in one statement, each answered for its own messages, redeliveries included", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch");
-    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), { maxRows: 50, maxInFlight: 1 });
+    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), unexpected, {
+      maxRows: 50,
+      maxInFlight: 1,
+    });
     const requests = [
       [message(tenantId, "9100:1"), message(tenantId, "9100:2")],
       [message(tenantId, "9101:1")],
@@ -89,7 +100,10 @@ describe("webhook intake under load", () => {
 
   it("a request whose data fails the batch's statement fails alone; the others are stored", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch-bad-row");
-    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), { maxRows: 50, maxInFlight: 1 });
+    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), unexpected, {
+      maxRows: 50,
+      maxInFlight: 1,
+    });
     const answers = await throughOneBatch(intake, message(tenantId, "9200:1"), [
       [message(tenantId, "9201:1")],
       // A provider's date that is no date: no statement can store it.
@@ -102,5 +116,38 @@ describe("webhook intake under load", () => {
       .from(inboundMessages)
       .where(eq(inboundMessages.tenantId, tenantId));
     expect(stored.map((r) => r.providerMessageId).sort()).toEqual(["9200:1", "9201:1", "9203:1"]);
+  });
+
+  it("answers a request once its messages are stored, and leaves them to the sweep when Redis is away", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch-no-redis");
+    // A producer whose Redis has gone away: the server dies once the connection is up.
+    const redis = await startRedisServer();
+    const connection = createRedisConnection(redis.url, "producer");
+    connection.on("error", () => undefined);
+    const producer = new Producer(connection, bullPrefix(`intake-no-redis-${process.pid}`));
+    await vi.waitFor(() => expect(connection.status).toBe("ready"), { timeout: 10_000, interval: 10 });
+    await redis.crash();
+    await vi.waitFor(() => expect(connection.status).not.toBe("ready"), { timeout: 5000, interval: 5 });
+    const unqueued: number[] = [];
+    const intake = batchedIntake(t.hub.db, enqueueInbound(producer), (_err, jobs) => unqueued.push(jobs));
+    try {
+      expect(await intake([message(tenantId, "9300:1"), message(tenantId, "9300:2")])).toEqual({
+        stored: 2,
+        duplicates: 0,
+      });
+      await vi.waitFor(() => expect(unqueued).toEqual([2]), { timeout: 5000, interval: 10 });
+    } finally {
+      await producer.close().catch(() => undefined);
+      connection.disconnect();
+      await redis.stop();
+    }
+    // Stored, waiting for the router: what the inbound sweep queues again.
+    const stranded = await strandedInbound(t.hub.db, 0, 1000);
+    const stored = await t.hub.db
+      .select({ id: inboundMessages.id, status: inboundMessages.status })
+      .from(inboundMessages)
+      .where(eq(inboundMessages.tenantId, tenantId));
+    expect(stored.map((r) => r.status)).toEqual(["received", "received"]);
+    expect(stranded.map((s) => s.messageId)).toEqual(expect.arrayContaining(stored.map((r) => r.id)));
   });
 });
