@@ -60,7 +60,7 @@ export function registerSmsInboundRoute(app: OpenAPIHono<HubEnv>, deps: SmsInbou
     tags: webhookTags,
     summary: "Twilio's incoming SMS webhook for a tenant's number (signed with X-Twilio-Signature)",
     description:
-      "The URL under PUBLIC_BASE_URL to give Twilio as the number's messaging webhook. Stored and queued for the conversation router; answered with empty TwiML.",
+      "The URL under PUBLIC_BASE_URL to give Twilio as the number's messaging webhook. Answered with empty TwiML once stored; its job for the conversation router is queued right after.",
     middleware: [twilioSignature],
     request: {
       params: webhookTenantParam,
@@ -72,7 +72,7 @@ export function registerSmsInboundRoute(app: OpenAPIHono<HubEnv>, deps: SmsInbou
     },
     responses: {
       200: {
-        description: "Stored and queued (empty TwiML: nothing to send back in the answer)",
+        description: "Stored (empty TwiML: nothing to send back in the answer)",
         content: { "text/xml": { schema: z.string() } },
       },
       ...errorResponses("v1", [400, 403, 413]),

@@ -38,8 +38,8 @@ function telegramSecret(deps: TelegramWebhookDeps): MiddlewareHandler<HubEnv> {
 
 /**
  * POST /api/webhooks/telegram/{tenantId}: the URL given to Telegram's setWebhook with the account's
- * secret_token (the bot token never appears in it). Every update of the body is stored and queued,
- * and the answer comes as soon as they are: the router works on the queue.
+ * secret_token (the bot token never appears in it). Every update of the body is stored, and the
+ * answer comes as soon as they are: their jobs are queued right after, and the router works on the queue.
  */
 export function registerTelegramWebhook(app: OpenAPIHono<HubEnv>, deps: TelegramWebhookDeps): void {
   const route = createRoute({
@@ -58,7 +58,7 @@ export function registerTelegramWebhook(app: OpenAPIHono<HubEnv>, deps: Telegram
       body: { required: true, content: json(telegramWebhookBody) },
     },
     responses: {
-      200: { description: "Stored and queued", content: json(webhookAccepted) },
+      200: { description: "Stored", content: json(webhookAccepted) },
       ...errorResponses("v1", [400, 403, 413]),
     },
   });

@@ -35,7 +35,7 @@ const verifyRoute = createRoute({
 const cloudWebhookAnswer = z
   .object({
     received: z.number().int().openapi({ description: "Statuses recorded as delivery receipts" }),
-    stored: z.number().int().openapi({ description: "New messages stored and queued for the router" }),
+    stored: z.number().int().openapi({ description: "New messages stored for the router" }),
     duplicates: z.number().int().openapi({ description: "Redeliveries of messages already stored" }),
     skipped: z.number().int().openapi({ description: "Messages of a type the hub does not read" }),
   })
@@ -48,7 +48,7 @@ const eventRoute = createRoute({
   summary:
     "WhatsApp Cloud API webhook (signed with X-Hub-Signature-256): customers' messages and message statuses",
   description:
-    "Every entry and change of a batch is read; for the account's phone number id, messages (text, image, document, audio, video, button and interactive replies) are stored and queued for the conversation router, and statuses become delivery receipts. Other message types are skipped and counted, never refused (Meta would resend the batch). A redelivered message stores nothing. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is stored or recorded.",
+    "Every entry and change of a batch is read; for the account's phone number id, messages (text, image, document, audio, video, button and interactive replies) are stored for the conversation router (answered once stored, their jobs queued right after), and statuses become delivery receipts. Other message types are skipped and counted, never refused (Meta would resend the batch). A redelivered message stores nothing. The signature (HMAC-SHA256 of the raw body with the app secret) is checked before the body is parsed: a bad one is a 403 and nothing is stored or recorded.",
   request: {
     params: webhookTenantParam,
     headers: z.object({ "x-hub-signature-256": z.string().optional() }),

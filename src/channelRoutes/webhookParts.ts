@@ -8,7 +8,7 @@ export const webhookAccepted = z
   .object({
     ok: z.literal(true),
     received: z.number().int().openapi({ description: "Messages in the request" }),
-    stored: z.number().int().openapi({ description: "New messages stored and queued for the router" }),
+    stored: z.number().int().openapi({ description: "New messages stored for the router" }),
     duplicates: z.number().int().openapi({ description: "Redeliveries of messages already stored" }),
     unreadable: z
       .number()

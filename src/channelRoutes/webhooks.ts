@@ -9,13 +9,21 @@ import type { HubEnv } from "../http/env.js";
 import { batchedIntake } from "../inbound/intake.js";
 import type { Logger } from "../logger.js";
 
+/**
+ * The intake the providers' webhooks hand their messages to: the requests posted at once are stored
+ * together (one INSERT, one addBulk a batch), each answered once its messages are stored.
+ */
+export function webhookIntake(db: Database, producer: Producer, logger: Logger) {
+  return batchedIntake(db, enqueueInbound(producer), (err, jobs) =>
+    logger.warn({ err, jobs }, "inbound messages stored but not queued: the inbound sweep will queue them"),
+  );
+}
+
 export type InboundWebhookDeps = {
-  db: Database;
-  producer: Producer;
+  intake: ReturnType<typeof webhookIntake>;
   accounts: ChannelAccountReader;
   /** The hub's public origin, which Twilio signs. */
   publicBaseUrl: string;
-  logger: Logger;
 };
 
 /**
@@ -24,14 +32,7 @@ export type InboundWebhookDeps = {
  * answering once they are stored (their router jobs are queued right after).
  */
 export function registerInboundWebhooks(app: OpenAPIHono<HubEnv>, deps: InboundWebhookDeps): void {
-  const enqueue = enqueueInbound(deps.producer);
-  // The requests posted at once are stored together (one INSERT, one addBulk a batch).
-  const intake = batchedIntake(deps.db, enqueue, (err, jobs) =>
-    deps.logger.warn(
-      { err, jobs },
-      "inbound messages stored but not queued: the inbound sweep will queue them",
-    ),
-  );
+  const { intake } = deps;
   registerTelegramWebhook(app, {
     account: async (tenantId) => {
       const account = await deps.accounts.find(tenantId, "telegram");

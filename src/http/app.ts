@@ -9,7 +9,6 @@ import { whatsappWebTenants } from "../../connectors/inbound.js";
 import { registerChannelWebhookRoutes } from "../../connectors/webhookRoutes.js";
 import { webSessionStates, webSessionStatusStore } from "../../connectors/whatsapp/webSessionState.js";
 import { dashboardPath, mountQueueDashboard } from "../../queues/dashboard.js";
-import { enqueueInbound } from "../../queues/handlers/inbound.js";
 import type { Producer } from "../../queues/producer.js";
 import { registerAdminRoutes } from "../admin/routes.js";
 import { registerApiKeyRoutes } from "../apiKeys/routes.js";
@@ -19,7 +18,7 @@ import { registerChannelAccountRoutes } from "../channelAccounts/adminRoutes.js"
 import { channelAccountReader } from "../channelAccounts/service.js";
 import { registerServiceTypeRuleRoutes } from "../channelRoutes/serviceTypeRules.js";
 import { registerTelegramWebhookSetup } from "../channelRoutes/telegramWebhookSetup.js";
-import { registerInboundWebhooks } from "../channelRoutes/webhooks.js";
+import { registerInboundWebhooks, webhookIntake } from "../channelRoutes/webhooks.js";
 import { registerWhatsAppSessionRoute } from "../channelRoutes/whatsappSessionRoute.js";
 import { sessionCounts, webSessionOverview } from "../channelRoutes/whatsappSessions.js";
 import type { Config } from "../config.js";
@@ -28,7 +27,6 @@ import { registerDeskRoutes } from "../desk/routes.js";
 import { registerDocsRoutes } from "../docs/routes.js";
 import { errors } from "../errors.js";
 import { type ReadinessCheck, registerHealthRoutes } from "../health/routes.js";
-import { acceptInbound } from "../inbound/intake.js";
 import { allReceipts, conversationReceipts } from "../inbound/receipts.js";
 import type { Logger } from "../logger.js";
 import { type Metrics, registerQueueDepth, registerWhatsAppWebSessions } from "../metrics.js";
@@ -180,6 +178,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
   });
   registerPushSubscriptionRoutes(app, { db, keys: channels.secretKeys, policy: config.webhooks });
   const accounts = channelAccountReader(db, channels.secretKeys);
+  const intake = webhookIntake(db, deps.producer, logger);
   registerChannelWebhookRoutes(app, {
     accounts,
     // Receipts are the pipeline's deliveries' and, for replies on a customer's channel, conversations'.
@@ -187,15 +186,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     publicBaseUrl: channels.publicBaseUrl,
     logger,
     now: () => new Date(),
-    intake: (messages) => acceptInbound(db, enqueueInbound(deps.producer), messages),
+    intake,
   });
-  registerInboundWebhooks(app, {
-    db,
-    producer: deps.producer,
-    accounts,
-    publicBaseUrl: channels.publicBaseUrl,
-    logger,
-  });
+  registerInboundWebhooks(app, { intake, accounts, publicBaseUrl: channels.publicBaseUrl });
   registerServiceTypeRuleRoutes(app, db);
   registerWhatsAppSessionRoute(app, { db, accounts, statuses: webSessionStatuses });
   registerWebChatRoutes(app, { db, publicBaseUrl: channels.publicBaseUrl });
