@@ -42,11 +42,19 @@ export async function contactPointsOf(
 ): Promise<ContactPoints | undefined> {
   const customer = await liveCustomer(db, tenantId, customerId);
   if (!customer) return undefined;
-  const identities = await db
-    .select({ kind: customerIdentities.kind, value: customerIdentities.value })
+  // Found by the customer's id alone and the tenant checked on what was found: offered the tenant's
+  // unique index too, a planner whose statistics predate an import combines both indexes and reads
+  // every identity of the tenant for one customer (as the notification claim's read once did).
+  const found = await db
+    .select({
+      tenantId: customerIdentities.tenantId,
+      kind: customerIdentities.kind,
+      value: customerIdentities.value,
+    })
     .from(customerIdentities)
-    .where(and(eq(customerIdentities.tenantId, tenantId), eq(customerIdentities.customerId, customer.id)))
+    .where(eq(customerIdentities.customerId, customer.id))
     .orderBy(asc(customerIdentities.verified), asc(customerIdentities.createdAt));
+  const identities = found.filter((i) => i.tenantId === tenantId);
   return contactPointsFrom(customer, identities);
 }
 

@@ -26,6 +26,7 @@ import { deliveryEventPayload } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import type { InAppAnnouncer, SenderSource } from "./ports.js";
 import { claimDelivery, recordSentBatches, recordSentStatement } from "./statements.js";
+import { stillPending } from "./stillPending.js";
 
 export type DeliverDeps = {
   db: Database;
@@ -164,7 +165,7 @@ export async function deliverNotification(
       await deps.db
         .update(notificationDeliveries)
         .set({ lockedUntil: null, reason: reasonOf(result.reason), updatedAt: sql`now()` })
-        .where(and(eq(notificationDeliveries.id, delivery.id), eq(notificationDeliveries.status, "pending")));
+        .where(and(eq(notificationDeliveries.id, delivery.id), stillPending(notificationDeliveries.status)));
       return { status: "retry", channel, attempt: delivery.attemptCount, reason: reasonOf(result.reason) };
     }
     default:

@@ -10,6 +10,7 @@ import {
 import { newId } from "../ids.js";
 import { recordDeliveryEvent } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
+import { statusAmong } from "./stillPending.js";
 import { deliveryStatuses, deliveryStatusRank, type NotificationDeliveryStatus } from "./vocabulary.js";
 
 /** What a change sets besides the status. */
@@ -67,7 +68,7 @@ export async function moveDelivery(
     .where(
       and(
         eq(notificationDeliveries.id, deliveryId),
-        inArray(notificationDeliveries.status, behind(change.status)),
+        statusAmong(notificationDeliveries.status, behind(change.status)),
       ),
     )
     .returning();

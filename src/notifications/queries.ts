@@ -5,6 +5,7 @@ import { type Actor, eventTypes } from "../events/catalog.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
 import type { NotificationDetail } from "./create.js";
 import { recordNotificationEvent } from "./events.js";
+import { statusAmong } from "./stillPending.js";
 import type { NotificationChannel, NotificationDeliveryStatus } from "./vocabulary.js";
 
 type Reader = Database | Tx;
@@ -43,7 +44,8 @@ export async function listNotifications(
   if (filter.channel || filter.status) {
     const on: SQL[] = [eq(notificationDeliveries.notificationId, notifications.id)];
     if (filter.channel) on.push(eq(notificationDeliveries.channel, filter.channel));
-    if (filter.status) on.push(eq(notificationDeliveries.status, filter.status));
+    // Not `status = ...`: for 'pending' that would offer the due index (see stillPending.ts).
+    if (filter.status) on.push(statusAmong(notificationDeliveries.status, [filter.status]));
     conditions.push(
       exists(
         db

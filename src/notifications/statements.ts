@@ -13,6 +13,7 @@ import {
 } from "../db/schema/index.js";
 import { eventInsertSql } from "../events/writer.js";
 import { type ContactPoints, notificationContactPoints } from "./contactPoints.js";
+import { stillPending } from "./stillPending.js";
 
 /**
  * The pipeline's hot statements, each one round trip (one statement is one transaction), run as
@@ -186,7 +187,7 @@ const claimedSelect = (claimed: string, key: SQL) => {
 };
 
 const claimableAs = (alias: string) =>
-  sql`${sql.identifier(alias)}.status = 'pending' AND (${sql.identifier(alias)}.locked_until IS NULL OR ${sql.identifier(alias)}.locked_until < now())`;
+  sql`${stillPending(sql`${sql.identifier(alias)}.status`)} AND (${sql.identifier(alias)}.locked_until IS NULL OR ${sql.identifier(alias)}.locked_until < now())`;
 const claimable = claimableAs("notification_deliveries");
 
 /** A pending delivery no worker holds, held for this attempt and counted; with its notification and recipient. */
@@ -322,7 +323,7 @@ export const recordSentStatement = statementTemplate("notification_delivery_sent
       UPDATE notification_deliveries SET status = 'sent', external_id = ${p.s_external}::text, provider = ${p.s_provider}::text,
         locale = ${p.s_locale}::text, content = ${p.s_content}::jsonb, sent_at = ${p.s_at}::timestamptz,
         locked_until = NULL, updated_at = ${p.s_at}::timestamptz
-      WHERE id = ${p.s_id}::text AND status = 'pending'
+      WHERE id = ${p.s_id}::text AND ${stillPending(sql`status`)}
       RETURNING notification_id AS id
     ),
     e AS (${eventInsertSql("te", p, { cte: "u", customerId: sql`${p.s_customer}::text` })})
