@@ -1,4 +1,5 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
+import { checkedOnRow } from "../db/checkedOnRow.js";
 import type { Database, Tx } from "../db/client.js";
 import { type CustomerRow, customerIdentities, customers, type IdentityKind } from "../db/schema/index.js";
 
@@ -42,19 +43,17 @@ export async function contactPointsOf(
 ): Promise<ContactPoints | undefined> {
   const customer = await liveCustomer(db, tenantId, customerId);
   if (!customer) return undefined;
-  // Found by the customer's id alone and the tenant checked on what was found: offered the tenant's
-  // unique index too, a planner whose statistics predate an import combines both indexes and reads
-  // every identity of the tenant for one customer (as the notification claim's read once did).
-  const found = await db
-    .select({
-      tenantId: customerIdentities.tenantId,
-      kind: customerIdentities.kind,
-      value: customerIdentities.value,
-    })
+  // Found by the customer's id, the tenant checked on what was found (src/db/checkedOnRow.ts).
+  const identities = await db
+    .select({ kind: customerIdentities.kind, value: customerIdentities.value })
     .from(customerIdentities)
-    .where(eq(customerIdentities.customerId, customer.id))
+    .where(
+      and(
+        eq(customerIdentities.customerId, customer.id),
+        checkedOnRow(customerIdentities.tenantId, sql`${tenantId}::text`),
+      ),
+    )
     .orderBy(asc(customerIdentities.verified), asc(customerIdentities.createdAt));
-  const identities = found.filter((i) => i.tenantId === tenantId);
   return contactPointsFrom(customer, identities);
 }
 

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
-import { checkedOnRow } from "../db/checkedOnRow.js";
+import { checkedOnRow, statusAmong } from "../db/checkedOnRow.js";
 import { rowsOf, type Tx } from "../db/client.js";
 import { eventTypes } from "../events/catalog.js";
 import { newId } from "../ids.js";
@@ -26,7 +26,7 @@ export const plainMessage = sql.raw("(m.thread_hints IS NULL AND m.attachments =
  * A message still waiting for the router, for lookups by id: checked on the rows found, not through
  * the waiting index whose predicate `status = 'received'` is (src/db/checkedOnRow.ts).
  */
-const stillWaiting = (status: string) => checkedOnRow(sql.raw(status), sql.raw("'received'"));
+const stillWaiting = (status: string) => statusAmong(sql.raw(status), ["received"]);
 
 /** The messages among these ids that still wait for the router. */
 export const waitingAmong = (ids: readonly string[]) =>

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Channel, OutboundMessage, SendResult } from "../../connectors/contract.js";
 import { unhandled } from "../../connectors/contract.js";
 import type { NotificationSettings } from "../config.js";
+import { stillPending } from "../db/checkedOnRow.js";
 import type { Database } from "../db/client.js";
 import {
   type NotificationDeliveryRow,
@@ -26,7 +27,6 @@ import { deliveryEventPayload } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import type { InAppAnnouncer, SenderSource } from "./ports.js";
 import { claimDelivery, recordSentBatches, recordSentStatement } from "./statements.js";
-import { stillPending } from "./stillPending.js";
 
 export type DeliverDeps = {
   db: Database;

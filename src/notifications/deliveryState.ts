@@ -1,4 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
+import { statusAmong } from "../db/checkedOnRow.js";
 import type { Tx } from "../db/client.js";
 import {
   type NotificationDeliveryRow,
@@ -10,7 +11,6 @@ import {
 import { newId } from "../ids.js";
 import { recordDeliveryEvent } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
-import { statusAmong } from "./stillPending.js";
 import { deliveryStatuses, deliveryStatusRank, type NotificationDeliveryStatus } from "./vocabulary.js";
 
 /** What a change sets besides the status. */

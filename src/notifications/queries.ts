@@ -1,11 +1,11 @@
 import { and, asc, count, desc, eq, exists, inArray, isNotNull, isNull, type SQL, sql } from "drizzle-orm";
+import { statusAmong } from "../db/checkedOnRow.js";
 import type { Database, Tx } from "../db/client.js";
 import { notificationDeliveries, notifications } from "../db/schema/index.js";
 import { type Actor, eventTypes } from "../events/catalog.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
 import type { NotificationDetail } from "./create.js";
 import { recordNotificationEvent } from "./events.js";
-import { statusAmong } from "./stillPending.js";
 import type { NotificationChannel, NotificationDeliveryStatus } from "./vocabulary.js";
 
 type Reader = Database | Tx;
@@ -44,7 +44,7 @@ export async function listNotifications(
   if (filter.channel || filter.status) {
     const on: SQL[] = [eq(notificationDeliveries.notificationId, notifications.id)];
     if (filter.channel) on.push(eq(notificationDeliveries.channel, filter.channel));
-    // Not `status = ...`: for 'pending' that would offer the due index (see stillPending.ts).
+    // Not `status = ...`: for 'pending' that would offer the due index (src/db/checkedOnRow.ts).
     if (filter.status) on.push(statusAmong(notificationDeliveries.status, [filter.status]));
     conditions.push(
       exists(

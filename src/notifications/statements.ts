@@ -1,6 +1,7 @@
 import { getTableColumns, type SQL, sql } from "drizzle-orm";
 import { contactPointsFrom } from "../customers/contactPoints.js";
 import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { stillPending } from "../db/checkedOnRow.js";
 import { type Database, type StatementParams, statementTemplate, type Tx } from "../db/client.js";
 import {
   type IdentityKind,
@@ -13,7 +14,6 @@ import {
 } from "../db/schema/index.js";
 import { eventInsertSql } from "../events/writer.js";
 import { type ContactPoints, notificationContactPoints } from "./contactPoints.js";
-import { stillPending } from "./stillPending.js";
 
 /**
  * The pipeline's hot statements, each one round trip (one statement is one transaction), run as

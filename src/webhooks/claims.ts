@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { batchedStatement, batchInput } from "../db/batchedStatement.js";
+import { stillPending } from "../db/checkedOnRow.js";
 import { type Database, statementTemplate } from "../db/client.js";
 import type { EventRow } from "../db/schema/index.js";
 import type { SigningSecrets } from "./signing.js";
-import { stillPending } from "./stillPending.js";
 import { tenantWebhookSecret } from "./tenantSecret.js";
 
 /** A delivery held for one attempt, with what sending it takes. */

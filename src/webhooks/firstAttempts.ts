@@ -1,7 +1,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
+import { stillPending } from "../db/checkedOnRow.js";
 import type { Database } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema/index.js";
-import { stillPending } from "./stillPending.js";
 
 /** A batch job's delivery still waiting for its first attempt, and for how long another worker holds it. */
 export type OpenFirstAttempt = { id: string; heldForMs: number };
