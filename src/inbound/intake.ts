@@ -4,6 +4,7 @@ import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
 import { type Database, rowsOf } from "../db/client.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
+import { within } from "../within.js";
 import type { InboundChannel, InboundMessage } from "./message.js";
 import {
   storableHints,
@@ -144,13 +145,23 @@ type IntakeCall = {
 const intakeLimits: BatchLaneLimits = { maxRows: 50, maxInFlight: 2 };
 
 /**
+ * How long a batch waits for Redis to take its jobs before it leaves them to the inbound sweep: a
+ * Redis that hangs (a partition that keeps the connection open) would otherwise hold the lane's
+ * batches, and with them every request after the messages already answered.
+ */
+const intakeEnqueueWaitMs = 5000;
+
+type IntakeOptions = { limits?: BatchLaneLimits; enqueueWaitMs?: number };
+
+/**
  * acceptInbound for the webhook routes, whose providers post many requests at once: the messages
  * of the requests waiting together are stored by one INSERT and their jobs put on the queue by one
  * addBulk, so under load a message costs a share of two round trips instead of two of its own
  * (an idle route still stores each request at once, alone). A request answers once its rows are
  * committed: from then on the message is the hub's, and what the provider is told. Its job is
  * queued right after, in the same batch (so the lane still paces requests by what Redis takes);
- * a job that cannot be queued (Redis away) is reported to `onUnqueued` and left to the inbound
+ * a job that cannot be queued (Redis away, or not answering within `enqueueWaitMs`) is reported to
+ * `onUnqueued` and left to the inbound
  * sweep, which queues every stored message the router has not taken (strandedInbound), rather
  * than failing a request whose message is stored. A batch whose INSERT fails (a row's data)
  * writes nothing and each of its requests is then stored alone, meeting only its own error.
@@ -159,7 +170,7 @@ export function batchedIntake(
   db: Database,
   enqueue: InboundEnqueue,
   onUnqueued: (err: unknown, jobs: number) => void,
-  limits: BatchLaneLimits = intakeLimits,
+  { limits = intakeLimits, enqueueWaitMs = intakeEnqueueWaitMs }: IntakeOptions = {},
 ) {
   const lane = batchLane<IntakeCall>(limits, async (batch) => {
     let insertedIds: Set<string>;
@@ -185,7 +196,7 @@ export function batchedIntake(
     });
     const pending = answered.flatMap((a) => a.pending);
     try {
-      await enqueue(pending);
+      await within(enqueue(pending), enqueueWaitMs, "queueing inbound messages' jobs");
     } catch (err) {
       onUnqueued(err, pending.length);
     }

@@ -65,8 +65,7 @@ describe("webhook intake under load", () => {
   it("stores the requests waiting together in one statement, each answered for its own messages, redeliveries included", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch");
     const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), unexpected, {
-      maxRows: 50,
-      maxInFlight: 1,
+      limits: { maxRows: 50, maxInFlight: 1 },
     });
     const requests = [
       [message(tenantId, "9100:1"), message(tenantId, "9100:2")],
@@ -101,8 +100,7 @@ describe("webhook intake under load", () => {
   it("a request whose data fails the batch's statement fails alone; the others are stored", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch-bad-row");
     const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), unexpected, {
-      maxRows: 50,
-      maxInFlight: 1,
+      limits: { maxRows: 50, maxInFlight: 1 },
     });
     const answers = await throughOneBatch(intake, message(tenantId, "9200:1"), [
       [message(tenantId, "9201:1")],
@@ -149,5 +147,35 @@ describe("webhook intake under load", () => {
       .where(eq(inboundMessages.tenantId, tenantId));
     expect(stored.map((r) => r.status)).toEqual(["received", "received"]);
     expect(stranded.map((s) => s.messageId)).toEqual(expect.arrayContaining(stored.map((r) => r.id)));
+  });
+
+  it("holds no request behind a Redis that stops answering: each batch leaves its jobs to the sweep", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch-hung-redis");
+    const redis = await startRedisServer();
+    const connection = createRedisConnection(redis.url, "producer");
+    connection.on("error", () => undefined);
+    const producer = new Producer(connection, bullPrefix(`intake-hung-redis-${process.pid}`));
+    await vi.waitFor(() => expect(connection.status).toBe("ready"), { timeout: 10_000, interval: 10 });
+    const unqueued: string[] = [];
+    const intake = batchedIntake(t.hub.db, enqueueInbound(producer), (err) => unqueued.push(String(err)), {
+      limits: { maxRows: 50, maxInFlight: 1 },
+      enqueueWaitMs: 200,
+    });
+    try {
+      // The connection stays open; the server answers nothing.
+      redis.pause();
+      // More batches than the lane runs at once, one after the other: each gets the lane back once
+      // the batch before it has waited its enqueueWaitMs, however long Redis stays silent.
+      for (const n of [1, 2, 3]) {
+        expect(await intake([message(tenantId, `9400:${n}`)])).toEqual({ stored: 1, duplicates: 0 });
+      }
+      await vi.waitFor(() => expect(unqueued).toHaveLength(3), { timeout: 5000, interval: 10 });
+      expect(unqueued.every((e) => e.includes("no answer within 200 ms"))).toBe(true);
+    } finally {
+      redis.resume();
+      await producer.close().catch(() => undefined);
+      connection.disconnect();
+      await redis.stop();
+    }
   });
 });

@@ -13,6 +13,10 @@ export type RedisServer = {
   crash(): Promise<void>;
   /** Starts it again on the same port, empty. */
   start(): Promise<void>;
+  /** Stops it answering while its connections stay open (SIGSTOP), as a hung server or a partition would. */
+  pause(): void;
+  /** Lets a paused server answer again (SIGCONT). */
+  resume(): void;
   stop(): Promise<void>;
 };
 
@@ -45,6 +49,20 @@ export async function startRedisServer(): Promise<RedisServer> {
     await exited;
   };
 
+  const signal = (name: NodeJS.Signals) => () => {
+    child?.kill(name);
+  };
+
   await start();
-  return { url: `redis://127.0.0.1:${port}`, crash, start, stop: crash };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    crash,
+    start,
+    stop: async () => {
+      signal("SIGCONT")();
+      await crash();
+    },
+    pause: signal("SIGSTOP"),
+    resume: signal("SIGCONT"),
+  };
 }
