@@ -122,7 +122,7 @@ export async function getEndpoint(db: Database, tenantId: string, id: string) {
   return endpoint;
 }
 
-/** Deletes an endpoint with its deliveries and their attempts (cascade). */
+/** Deletes an endpoint with its deliveries and their attempts (by trigger, migration 0027). */
 export async function deleteEndpoint(db: Database, tenantId: string, id: string): Promise<boolean> {
   const deleted = await db
     .delete(webhookEndpoints)
@@ -140,7 +140,9 @@ export async function sendTestEvent(db: Database, tenantId: string, id: string, 
     const [endpoint] = await tx
       .select({ id: webhookEndpoints.id })
       .from(webhookEndpoints)
-      .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)));
+      .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)))
+      // Held until the delivery is in: an endpoint deleted meanwhile then deletes it (migration 0027).
+      .for("key share");
     if (!endpoint) return undefined;
     const eventId = await recordEvent(tx, {
       tenantId,

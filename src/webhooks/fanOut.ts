@@ -54,7 +54,10 @@ export async function fanOutEvents(tx: Database | Tx, batch: readonly FannedEven
       eventTypes: webhookEndpoints.eventTypes,
     })
     .from(webhookEndpoints)
-    .where(and(inArray(webhookEndpoints.tenantId, tenantIds), eq(webhookEndpoints.enabled, true)));
+    .where(and(inArray(webhookEndpoints.tenantId, tenantIds), eq(webhookEndpoints.enabled, true)))
+    // Held until the relay commits: an endpoint deleted meanwhile is deleted after these rows are
+    // in, and its trigger deletes them (what the dropped foreign key did, per row; migration 0027).
+    .for("key share");
   const ticketsWithUrl =
     ticketEvents.length === 0
       ? []

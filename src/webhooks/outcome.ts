@@ -102,16 +102,10 @@ export async function recordAttempt(
   disableAfterMs: number,
 ): Promise<void> {
   const answered = result.kind === "answered";
-  await tx.insert(webhookAttempts).values({
-    deliveryId: delivery.id,
-    attemptedAt,
-    statusCode: answered ? result.statusCode : null,
-    latencyMs: result.latencyMs,
-    responseExcerpt: answered ? result.excerpt : null,
-    error: answered ? null : result.error,
-  });
   const done = verdict.status !== "retry";
-  await tx
+  // The delivery first: its row lock holds off a deletion until the attempt is in too, and a
+  // delivery deleted already (its endpoint deleted mid-attempt) has nothing left to record.
+  const updated = await tx
     .update(webhookDeliveries)
     .set({
       status: verdict.status === "retry" ? "pending" : verdict.status,
@@ -124,7 +118,17 @@ export async function recordAttempt(
         : {}),
       ...(done ? { completedAt: attemptedAt } : {}),
     })
-    .where(eq(webhookDeliveries.id, delivery.id));
+    .where(eq(webhookDeliveries.id, delivery.id))
+    .returning({ id: webhookDeliveries.id });
+  if (updated.length === 0) return;
+  await tx.insert(webhookAttempts).values({
+    deliveryId: delivery.id,
+    attemptedAt,
+    statusCode: answered ? result.statusCode : null,
+    latencyMs: result.latencyMs,
+    responseExcerpt: answered ? result.excerpt : null,
+    error: answered ? null : result.error,
+  });
   if (!delivery.endpointId) return;
   if (verdict.status === "succeeded") {
     await tx

@@ -71,7 +71,11 @@ export const webhookDeliveries = pgTable(
     eventType: text("event_type").notNull(),
     /** An endpoint's id, or `ticket.<ticket id>` for a ticket's integration.webhookUrl. */
     destination: text("destination").notNull(),
-    endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    /**
+     * No foreign key (a check per row on the fan-out's path): the fan-out reads the endpoints FOR KEY
+     * SHARE, and deleting an endpoint deletes its deliveries by trigger (migration 0027).
+     */
+    endpointId: text("endpoint_id"),
     /** Only for a ticket's own URL, copied at fan-out; an endpoint's URL is read when sending. */
     url: text("url"),
     status: text("status").$type<DeliveryStatus>().notNull().default("pending"),
@@ -100,9 +104,12 @@ export const webhookAttempts = pgTable(
   "webhook_attempts",
   {
     id: bigserial("id", { mode: "number" }).primaryKey(),
-    deliveryId: text("delivery_id")
-      .notNull()
-      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    /**
+     * No foreign key (a check and a row lock per attempt recorded): attempts are written only for a
+     * delivery just updated in the same transaction, and a deleted delivery's attempts are deleted
+     * by trigger (migration 0027).
+     */
+    deliveryId: text("delivery_id").notNull(),
     attemptedAt: at("attempted_at").notNull(),
     statusCode: integer("status_code"),
     latencyMs: integer("latency_ms").notNull(),
