@@ -34,6 +34,21 @@ const message = (tenantId: string, providerMessageId: string, receivedAt = new D
   raw: { providerMessageId },
 });
 
+/** A producer connected to a redis-server of the test's own, which the test can crash or pause. */
+async function producerOnItsOwnRedis(name: string) {
+  const redis = await startRedisServer();
+  const connection = createRedisConnection(redis.url, "producer");
+  connection.on("error", () => undefined);
+  const producer = new Producer(connection, bullPrefix(`${name}-${process.pid}`));
+  await vi.waitFor(() => expect(connection.status).toBe("ready"), { timeout: 10_000, interval: 10 });
+  const close = async () => {
+    await producer.close().catch(() => undefined);
+    connection.disconnect();
+    await redis.stop();
+  };
+  return { redis, connection, producer, close };
+}
+
 /** What a test whose Redis answers never expects: jobs left unqueued. */
 const unexpected = (err: unknown) => {
   throw new Error("jobs left unqueued", { cause: err });
@@ -119,11 +134,7 @@ describe("webhook intake under load", () => {
   it("answers a request once its messages are stored, and leaves them to the sweep when Redis is away", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch-no-redis");
     // A producer whose Redis has gone away: the server dies once the connection is up.
-    const redis = await startRedisServer();
-    const connection = createRedisConnection(redis.url, "producer");
-    connection.on("error", () => undefined);
-    const producer = new Producer(connection, bullPrefix(`intake-no-redis-${process.pid}`));
-    await vi.waitFor(() => expect(connection.status).toBe("ready"), { timeout: 10_000, interval: 10 });
+    const { redis, connection, producer, close } = await producerOnItsOwnRedis("intake-no-redis");
     await redis.crash();
     await vi.waitFor(() => expect(connection.status).not.toBe("ready"), { timeout: 5000, interval: 5 });
     const unqueued: number[] = [];
@@ -135,9 +146,7 @@ describe("webhook intake under load", () => {
       });
       await vi.waitFor(() => expect(unqueued).toEqual([2]), { timeout: 5000, interval: 10 });
     } finally {
-      await producer.close().catch(() => undefined);
-      connection.disconnect();
-      await redis.stop();
+      await close();
     }
     // Stored, waiting for the router: what the inbound sweep queues again.
     const stranded = await strandedInbound(t.hub.db, 0, 1000);
@@ -151,11 +160,7 @@ describe("webhook intake under load", () => {
 
   it("holds no request behind a Redis that stops answering: each batch leaves its jobs to the sweep", async () => {
     const { tenantId } = await t.tenantWithTelegram("intake-batch-hung-redis");
-    const redis = await startRedisServer();
-    const connection = createRedisConnection(redis.url, "producer");
-    connection.on("error", () => undefined);
-    const producer = new Producer(connection, bullPrefix(`intake-hung-redis-${process.pid}`));
-    await vi.waitFor(() => expect(connection.status).toBe("ready"), { timeout: 10_000, interval: 10 });
+    const { redis, producer, close } = await producerOnItsOwnRedis("intake-hung-redis");
     const unqueued: string[] = [];
     const intake = batchedIntake(t.hub.db, enqueueInbound(producer), (err) => unqueued.push(String(err)), {
       limits: { maxRows: 50, maxInFlight: 1 },
@@ -173,9 +178,7 @@ describe("webhook intake under load", () => {
       expect(unqueued.every((e) => e.includes("no answer within 200 ms"))).toBe(true);
     } finally {
       redis.resume();
-      await producer.close().catch(() => undefined);
-      connection.disconnect();
-      await redis.stop();
+      await close();
     }
   });
 });
