@@ -26,11 +26,11 @@ export const plainMessage = sql.raw("(m.thread_hints IS NULL AND m.attachments =
  * A message still waiting for the router, for lookups by id: checked on the rows found, not through
  * the waiting index whose predicate `status = 'received'` is (src/db/checkedOnRow.ts).
  */
-const stillWaiting = (status: string) => statusAmong(sql.raw(status), ["received"]);
+const waitingStatus = statusAmong(sql.raw("status"), ["received"]);
 
 /** The messages among these ids that still wait for the router. */
 export const waitingAmong = (ids: readonly string[]) =>
-  sql`id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND ${stillWaiting("status")}`;
+  sql`id IN (SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)) AND ${waitingStatus}`;
 
 /**
  * The messages of a batch that can be plain comments, locked: for each job's message, its thread's
@@ -74,7 +74,7 @@ export const lockCandidates = (ids: readonly string[]) => sql`WITH job AS MATERI
       FOR UPDATE
     ) c
     CROSS JOIN LATERAL (
-      SELECT * FROM inbound_messages WHERE id = b.id AND ${stillWaiting("status")} FOR UPDATE
+      SELECT * FROM inbound_messages WHERE id = b.id AND ${waitingStatus} FOR UPDATE
     ) m
     CROSS JOIN LATERAL (
       SELECT * FROM tickets WHERE tenant_id = c.tenant_id AND id = c.ticket_id FOR UPDATE

@@ -161,10 +161,10 @@ type IntakeOptions = { limits?: BatchLaneLimits; enqueueWaitMs?: number };
  * committed: from then on the message is the hub's, and what the provider is told. Its job is
  * queued right after, in the same batch (so the lane still paces requests by what Redis takes);
  * a job that cannot be queued (Redis away, or not answering within `enqueueWaitMs`) is reported to
- * `onUnqueued` and left to the inbound
- * sweep, which queues every stored message the router has not taken (strandedInbound), rather
- * than failing a request whose message is stored. A batch whose INSERT fails (a row's data)
- * writes nothing and each of its requests is then stored alone, meeting only its own error.
+ * `onUnqueued` and left to the inbound sweep, which queues every stored message the router has not
+ * taken (strandedInbound), rather than failing a request whose message is stored. A batch whose
+ * INSERT fails (a row's data) writes nothing and each of its requests is then stored alone, meeting
+ * only its own error.
  */
 export function batchedIntake(
   db: Database,
