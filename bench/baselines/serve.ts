@@ -22,7 +22,15 @@ export function baselineEnv(env: Record<string, string | undefined>): BaselineEn
 
 /** Serves the app until SIGTERM or SIGINT, then lets requests in flight finish and runs `close`. */
 export function serveUntilSignal(app: Hono, env: BaselineEnv, close: () => Promise<void>): void {
-  const server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST });
+  // The hub's idle timeout (HTTP_IDLE_TIMEOUT_MS' default). With Node's 5 s, sockets the runner
+  // left idle between rounds closed as it reused them: posts refused with ECONNRESET, on this
+  // side only.
+  const server = serve({
+    fetch: app.fetch,
+    port: env.PORT,
+    hostname: env.HOST,
+    serverOptions: { keepAliveTimeout: 65_000 },
+  });
   let stopping = false;
   // Ctrl-C reaches a baseline directly and again as the runner's SIGTERM: close once.
   const shutdown = () => {
