@@ -1,5 +1,6 @@
 import { and, eq, sql } from "drizzle-orm";
 import { normalizeAddress } from "../../customers/addresses.js";
+import { resolveContacts } from "../../customers/contactBatch.js";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import { claimIdentity } from "../../customers/identities.js";
 import { type CustomerInput, customerCte, customerValues, isCustomerRace } from "../../customers/matching.js";
@@ -61,9 +62,26 @@ export function customersByIdentity(db: Database): CustomerDirectory {
       }
       const identities = contacts.map((c) => contactIdentity(c, regions.get(c.tenantId) ?? null));
       const holders = await holdersOfAll(tx, contacts, identities);
+      // The contacts nobody held at that read, created together in one statement.
+      const fresh = contacts.flatMap((_, i) => (identities[i] && !holders.has(i) ? [i] : []));
+      const batch = await resolveContacts(
+        tx,
+        fresh.map((i) => {
+          const contact = contacts[i] as ChannelContact & { tenantId: string };
+          const chat = addressKindOf[contact.channel] === "chat";
+          return {
+            tenantId: contact.tenantId,
+            input: contactInput(contact),
+            defaultRegion: chat ? null : (regions.get(contact.tenantId) ?? null),
+            chatIdentity: chat ? identities[i] : undefined,
+          };
+        }),
+        { type: "customer" },
+        now,
+      );
+      const created = new Map(fresh.map((contactIndex, k) => [contactIndex, batch.get(k)]));
       const answers: ResolvedCustomer[] = [];
       for (const [i, contact] of contacts.entries()) {
-        const identity = identities[i];
         const holder = holders.get(i);
         const chat = addressKindOf[contact.channel] === "chat";
         // What resolve answers a known contact without writing: a chat id's holder unless merged
@@ -72,11 +90,7 @@ export function customersByIdentity(db: Database): CustomerDirectory {
           answers.push({ customerId: holder.id, created: false, name: holder.name });
           continue;
         }
-        const created =
-          identity && !holder
-            ? await createWithoutSavepoint(tx, contact.tenantId, contact, identity, chat, now, regions)
-            : undefined;
-        answers.push(created ?? (await this.resolve(tx, contact.tenantId, contact, now)));
+        answers.push(created.get(i) ?? (await this.resolve(tx, contact.tenantId, contact, now)));
       }
       return answers;
     },
@@ -101,29 +115,6 @@ async function holdersOfAll(
       JOIN customers c ON c.tenant_id = ci.tenant_id AND c.id = ci.customer_id`),
   );
   return new Map(rows.map((r) => [r.i, { id: r.id, name: r.name, mergedInto: r.merged_into }]));
-}
-
-/**
- * A contact nobody held at the batch's read, written as resolve writes it but without its
- * savepoint: by the matching rule (a concurrent first contact's address makes it write nothing and
- * answer undefined: resolve then meets the winner), and for a chat id, its claim (lost to a
- * concurrent contact, it fails the transaction: the new customer cannot be taken back alone).
- */
-async function createWithoutSavepoint(
-  tx: Tx,
-  tenantId: string,
-  contact: ChannelContact,
-  identity: { kind: IdentityKind; value: string },
-  chat: boolean,
-  now: Date,
-  regions: ReadonlyMap<string, string | null>,
-): Promise<ResolvedCustomer | undefined> {
-  if (!chat) return resolveOnce(tx, tenantId, contactInput(contact), now, regions.get(tenantId) ?? null);
-  const created = await resolveOnce(tx, tenantId, contactInput(contact), now, null);
-  if (!created) return undefined;
-  const claim = await claimIdentity(tx, tenantId, created.customerId, identity, now);
-  if (claim.outcome === "held_by_other") throw new Error("a concurrent first contact claimed the chat id");
-  return created;
 }
 
 /**

@@ -14,7 +14,7 @@ export interface CustomerDirectory {
   resolve(tx: Tx, tenantId: string, contact: ChannelContact, now: Date): Promise<ResolvedCustomer>;
   /**
    * resolve for many contacts in one transaction (the router's batch of new threads), answered in
-   * the contacts' order: the known ones by one read, the new ones written without a savepoint each.
+   * the contacts' order: the known ones by one read, the new ones created together in one statement (no savepoint).
    * A first contact that a concurrent one of the same person wins fails the transaction, for the
    * caller to route the single way (where resolve meets the winner).
    */
