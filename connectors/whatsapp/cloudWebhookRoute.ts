@@ -5,6 +5,7 @@ import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses, json } from "../../src/http/openapiParts.js";
 import type { WhatsAppCloudSettings } from "../contract.js";
+import { keepVerifiedText } from "../verifiedBody.js";
 import type { ChannelWebhookDeps } from "../webhookRoutes.js";
 import { oncePerRequest, webhookTenantId, webhookTenantParam } from "../webhookTenant.js";
 import { cloudInboundMessages } from "./cloudInbound.js";
@@ -74,6 +75,7 @@ export function registerWhatsAppCloudWebhookRoutes(app: OpenAPIHono<HubEnv>, dep
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (!verifyCloudSignature(raw, c.req.header("x-hub-signature-256"), settings.appSecret))
       throw errors.forbidden("Invalid X-Hub-Signature-256");
+    keepVerifiedText(c, raw);
     await next();
   };
 
