@@ -39,6 +39,26 @@ export class TransientSendError extends Error {
   override readonly name = "TransientSendError";
 }
 
+function outboundByIdStatement(db: Database) {
+  return db
+    .select()
+    .from(outboundMessages)
+    .where(eq(outboundMessages.id, sql.placeholder("id")))
+    .prepare("inbound_outbound_by_id");
+}
+
+// Every acknowledgement and reply reads its row: built and prepared once per database, not per send.
+const outboundStatements = new WeakMap<Database, ReturnType<typeof outboundByIdStatement>>();
+
+function outboundById(db: Database): ReturnType<typeof outboundByIdStatement> {
+  let statement = outboundStatements.get(db);
+  if (!statement) {
+    statement = outboundByIdStatement(db);
+    outboundStatements.set(db, statement);
+  }
+  return statement;
+}
+
 /**
  * One attempt at one outbound message. The row is the memo: only a pending row is sent, and it is
  * marked sent (with the provider's id) right after the provider accepted it, so a retried job never
@@ -51,7 +71,7 @@ export async function sendOutbound(
   outboundId: string,
   attempt: { isLast: boolean },
 ): Promise<OutboundResult> {
-  const [row] = await db.select().from(outboundMessages).where(eq(outboundMessages.id, outboundId));
+  const [row] = await outboundById(db).execute({ id: outboundId });
   if (!row) return { status: "missing", outboundId };
   if (row.status !== "pending") return { status: "not_pending", outboundId };
   const result = await sender.send({
