@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { and, eq, sql } from "drizzle-orm";
 import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
+import { statusAmong } from "../db/checkedOnRow.js";
 import { type Database, rowsOf } from "../db/client.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
@@ -172,25 +173,19 @@ export function batchedIntake(
   onUnqueued: (err: unknown, jobs: number) => void,
   { limits = intakeLimits, enqueueWaitMs = intakeEnqueueWaitMs }: IntakeOptions = {},
 ) {
-  const lane = batchLane<IntakeCall>(limits, async (batch) => {
-    let insertedIds: Set<string>;
-    try {
-      insertedIds = await insertRows(
-        db,
-        batch.flatMap((call) => call.rows),
-      );
-    } catch {
-      for (const call of batch) void acceptRows(db, enqueue, call.rows).then(call.resolve, call.reject);
-      return;
-    }
+  /** Answers each call for the rows the INSERT wrote, then queues their jobs within the bound. */
+  async function answerThenQueue(
+    calls: readonly IntakeCall[],
+    insertedIds: ReadonlySet<string>,
+  ): Promise<void> {
     let answered: Awaited<ReturnType<typeof jobsFor>>[];
     try {
-      answered = await Promise.all(batch.map((call) => jobsFor(db, call.rows, insertedIds)));
+      answered = await Promise.all(calls.map((call) => jobsFor(db, call.rows, insertedIds)));
     } catch (err) {
-      for (const call of batch) call.reject(err);
+      for (const call of calls) call.reject(err);
       return;
     }
-    batch.forEach((call, i) => {
+    calls.forEach((call, i) => {
       const a = answered[i];
       if (a) call.resolve(a.result);
     });
@@ -200,6 +195,23 @@ export function batchedIntake(
     } catch (err) {
       onUnqueued(err, pending.length);
     }
+  }
+
+  const lane = batchLane<IntakeCall>(limits, async (batch) => {
+    let insertedIds: Set<string>;
+    try {
+      insertedIds = await insertRows(
+        db,
+        batch.flatMap((call) => call.rows),
+      );
+    } catch {
+      // Each request alone, answered and queued as a batch is: a Redis that hangs holds none of them.
+      for (const call of batch) {
+        void insertRows(db, call.rows).then((ids) => answerThenQueue([call], ids), call.reject);
+      }
+      return;
+    }
+    await answerThenQueue(batch, insertedIds);
   });
   return (messages: readonly InboundMessage[]): Promise<IntakeResult> => {
     if (messages.length === 0) return Promise.resolve({ stored: 0, duplicates: 0 });
@@ -227,33 +239,36 @@ export async function isStored(
   return row !== undefined;
 }
 
-/** Of redelivered messages, those stored earlier and still waiting for the router. */
+/** Of redelivered messages, those stored earlier and still waiting for the router, in one read. */
 async function stillWaiting(
   db: Database,
   redelivered: ReadonlyArray<{ tenantId: string; channel: InboundChannel; providerMessageId: string }>,
 ): Promise<PendingInbound[]> {
-  const found: PendingInbound[] = [];
-  for (const r of redelivered) {
-    const rows = await db
-      .select({ id: inboundMessages.id })
-      .from(inboundMessages)
-      .where(
-        and(
-          eq(inboundMessages.tenantId, r.tenantId),
-          eq(inboundMessages.channel, r.channel),
-          eq(inboundMessages.providerMessageId, r.providerMessageId),
-          eq(inboundMessages.status, "received"),
-        ),
-      );
-    for (const row of rows) {
-      found.push({
-        tenantId: r.tenantId,
-        messageId: row.id,
-        jobId: inboundJobId(r.tenantId, r.channel, r.providerMessageId),
-      });
-    }
-  }
-  return found;
+  if (redelivered.length === 0) return [];
+  const keys = redelivered.map((r) => ({
+    tenant_id: r.tenantId,
+    channel: r.channel,
+    provider_message_id: r.providerMessageId,
+  }));
+  // Found by the provider key; the status checked on the rows found (the waiting index's predicate
+  // it is, and statistics older than a backlog would read that whole index instead).
+  const rows = rowsOf<{
+    id: string;
+    tenant_id: string;
+    channel: InboundChannel;
+    provider_message_id: string;
+  }>(
+    await db.execute(sql`SELECT m.id, m.tenant_id, m.channel, m.provider_message_id
+      FROM jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) AS k(tenant_id text, channel text, provider_message_id text)
+      JOIN inbound_messages m ON m.tenant_id = k.tenant_id AND m.channel = k.channel
+        AND m.provider_message_id = k.provider_message_id
+      WHERE ${statusAmong(sql.raw("m.status"), ["received"])}`),
+  );
+  return rows.map((row) => ({
+    tenantId: row.tenant_id,
+    messageId: row.id,
+    jobId: inboundJobId(row.tenant_id, row.channel, row.provider_message_id),
+  }));
 }
 
 /** Messages stored but not routed for longer than `olderThanMs`: their job may be lost with Redis. */

@@ -181,4 +181,50 @@ describe("webhook intake under load", () => {
       await close();
     }
   });
+
+  it("a batch that a row's data fails stores each request alone, and a silent Redis holds none of them either", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch-bad-row-hung-redis");
+    const { redis, producer, close } = await producerOnItsOwnRedis("intake-bad-row-hung-redis");
+    const unqueued: number[] = [];
+    const intake = batchedIntake(t.hub.db, enqueueInbound(producer), (_err, jobs) => unqueued.push(jobs), {
+      limits: { maxRows: 50, maxInFlight: 1 },
+      enqueueWaitMs: 200,
+    });
+    try {
+      redis.pause();
+      const answers = await throughOneBatch(intake, message(tenantId, "9500:1"), [
+        [message(tenantId, "9501:1")],
+        [message(tenantId, "9502:1", new Date(Number.NaN))],
+        [message(tenantId, "9503:1")],
+      ]);
+      expect(answers.map((a) => a.ok)).toEqual([true, false, true]);
+      await vi.waitFor(() => expect(unqueued.sort()).toEqual([1, 1, 1]), { timeout: 5000, interval: 10 });
+    } finally {
+      redis.resume();
+      await close();
+    }
+  });
+
+  it("queues a redelivery again only while its message still waits for the router", async () => {
+    const { tenantId } = await t.tenantWithTelegram("intake-batch-redelivery");
+    const intake = batchedIntake(t.hub.db, enqueueInbound(t.hub.producer), unexpected);
+    await intake([message(tenantId, "9600:1"), message(tenantId, "9600:2")]);
+    await t.hub.db
+      .update(inboundMessages)
+      .set({ status: "routed" })
+      .where(
+        sql`${inboundMessages.tenantId} = ${tenantId} AND ${inboundMessages.providerMessageId} = '9600:2'`,
+      );
+    const queue = t.hub.producer.queues.inbound;
+    await queue.remove(inboundJobId(tenantId, "telegram", "9600:1"));
+    await queue.remove(inboundJobId(tenantId, "telegram", "9600:2"));
+    expect(await intake([message(tenantId, "9600:1"), message(tenantId, "9600:2")])).toEqual({
+      stored: 0,
+      duplicates: 2,
+    });
+    await vi.waitFor(async () => {
+      expect(await queue.getJob(inboundJobId(tenantId, "telegram", "9600:1"))).toBeDefined();
+    });
+    expect(await queue.getJob(inboundJobId(tenantId, "telegram", "9600:2"))).toBeUndefined();
+  });
 });
