@@ -143,41 +143,27 @@ const settleStatement = statementTemplate(
 
 /**
  * settleStatement for the sends of concurrent jobs in one statement (see batchedStatement): each
- * acknowledgement of a burst of new tickets was a statement, and a commit, of its own. Each row is
- * found and locked by its key alone (a LATERAL lookup), and updated by that key: joined freely, a
- * plan made while the table was nearly empty read all of it for every batch.
+ * acknowledgement of a burst of new tickets was a statement, and a commit, of its own.
  */
 const settleBatch = batchedStatement<{ key: string }>(
-  "inbound_outbound_settle_batch_v2",
+  "inbound_outbound_settle_batch_v1",
   (values) => String(values.o?.id),
   (columns) => {
     const input = columns(batchInput);
-    const locked = columns("locked");
     const scope = columns("scope");
-    const rows = sql.identifier(batchInput);
-    return sql`locked AS (
-      SELECT ${rows}.*, o.id AS locked_id, o.conversation_id AS locked_conversation
-      FROM (SELECT * FROM ${rows} ORDER BY ${input.o_id}) AS ${rows}
-      CROSS JOIN LATERAL (
-        SELECT id, conversation_id FROM outbound_messages
-        WHERE id = ${input.o_id} AND ${settleable(input)}
-        LIMIT 1 FOR UPDATE
-      ) o
-    ),
-    updated AS (
+    return sql`updated AS (
       UPDATE outbound_messages SET
-        status = ${settledStatus(locked)},
-        provider_message_id = ${locked.o_provider_id}, error = ${locked.o_error},
-        attempts = attempts + 1, updated_at = ${locked.e_at}::timestamptz
-      FROM locked
-      WHERE outbound_messages.id = locked.locked_id
-        AND outbound_messages.id = ANY(ARRAY(SELECT locked_id FROM locked))
-      RETURNING locked.*
+        status = ${settledStatus(input)},
+        provider_message_id = ${input.o_provider_id}, error = ${input.o_error},
+        attempts = attempts + 1, updated_at = ${input.e_at}::timestamptz
+      FROM ${sql.identifier(batchInput)}
+      WHERE id = ${input.o_id} AND ${settleable(input)}
+      RETURNING outbound_messages.id AS outbound_id, conversation_id AS conversation
     ),
     scope AS (
-      SELECT ${columns("updated").o_subject_id} AS id,
-        (SELECT customer_id FROM conversations c WHERE c.id = updated.locked_conversation) AS customer_id, updated.*
-      FROM updated
+      SELECT ${input.o_subject_id} AS id, (SELECT customer_id FROM conversations c WHERE c.id = updated.conversation) AS customer_id,
+        ${sql.identifier(batchInput)}.*
+      FROM updated JOIN ${sql.identifier(batchInput)} ON ${input.o_id} = updated.outbound_id
     ),
     event AS (${eventInsertSql("e", scope, { cte: "scope", customerId: sql`scope.customer_id` })})
     SELECT ${scope.o_id} AS key FROM scope`;

@@ -227,12 +227,12 @@ describe("outbound messages sent together", () => {
     const provider: ConversationSender = {
       send: async (message) => ({ outcome: "sent", providerMessageId: `prov-${message.outboundId}` }),
     };
-    const before = { ...batchedStatementCounts().get("inbound_outbound_settle_batch_v2") };
+    const before = { ...batchedStatementCounts().get("inbound_outbound_settle_batch_v1") };
     const results = await Promise.all(
       ids.map((id) => sendOutbound(t.hub.db, provider, id, { isLast: false })),
     );
     expect(results.map((r) => r.status)).toEqual(ids.map(() => "sent"));
-    const after = batchedStatementCounts().get("inbound_outbound_settle_batch_v2");
+    const after = batchedStatementCounts().get("inbound_outbound_settle_batch_v1");
     expect((after?.rows ?? 0) - (before.rows ?? 0)).toBe(ids.length);
     expect((after?.statements ?? 0) - (before.statements ?? 0)).toBeLessThan(ids.length);
     const rows = await t.hub.db.select().from(outboundMessages).where(inArray(outboundMessages.id, ids));
