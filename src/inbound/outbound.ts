@@ -1,6 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { batchedStatement, batchInput } from "../db/batchedStatement.js";
-import { type Database, type StatementParams, statementTemplate } from "../db/client.js";
+import { type Database, statementTemplate } from "../db/client.js";
 import { type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { eventInsertSql, eventInsertValues } from "../events/writer.js";
@@ -109,14 +108,6 @@ export async function sendOutbound(
   }
 }
 
-/** Whether the row takes this settlement: still pending, or a receipt came before the send's own record. */
-const settleable = (o: StatementParams) => sql`(status = 'pending' OR (${o.o_status}::text = 'sent'
-        AND status IN ('delivered', 'read') AND provider_message_id IS NULL))`;
-
-/** The row's new status: `sent` does not undo a receipt's `delivered` or `read`. */
-const settledStatus = (o: StatementParams) =>
-  sql`CASE WHEN ${o.o_status}::text = 'sent' AND status <> 'pending' THEN status ELSE ${o.o_status}::text END`;
-
 /**
  * Marks the row sent or failed, and writes its event on the customer's timeline (and the ticket's,
  * for replies), in one statement. A receipt may come before the send's own record: a web chat
@@ -128,10 +119,11 @@ const settleStatement = statementTemplate(
   "inbound_outbound_settle_v1",
   (p) => sql`WITH updated AS (
       UPDATE outbound_messages SET
-        status = ${settledStatus(p)},
+        status = CASE WHEN ${p.o_status}::text = 'sent' AND status <> 'pending' THEN status ELSE ${p.o_status}::text END,
         provider_message_id = ${p.o_provider_id}::text, error = ${p.o_error}::text,
         attempts = attempts + 1, updated_at = ${p.e_at}::timestamptz
-      WHERE id = ${p.o_id}::text AND ${settleable(p)}
+      WHERE id = ${p.o_id}::text AND (status = 'pending' OR (${p.o_status}::text = 'sent'
+        AND status IN ('delivered', 'read') AND provider_message_id IS NULL))
       RETURNING id, conversation_id AS conversation
     ),
     scope AS (
@@ -141,43 +133,13 @@ const settleStatement = statementTemplate(
     ${eventInsertSql("e", p, { cte: "scope", customerId: sql`scope.customer_id` })}`,
 );
 
-/**
- * settleStatement for the sends of concurrent jobs in one statement (see batchedStatement): each
- * acknowledgement of a burst of new tickets was a statement, and a commit, of its own.
- */
-const settleBatch = batchedStatement<{ key: string }>(
-  "inbound_outbound_settle_batch_v1",
-  (values) => String(values.o?.id),
-  (columns) => {
-    const input = columns(batchInput);
-    const scope = columns("scope");
-    return sql`updated AS (
-      UPDATE outbound_messages SET
-        status = ${settledStatus(input)},
-        provider_message_id = ${input.o_provider_id}, error = ${input.o_error},
-        attempts = attempts + 1, updated_at = ${input.e_at}::timestamptz
-      FROM ${sql.identifier(batchInput)}
-      WHERE id = ${input.o_id} AND ${settleable(input)}
-      RETURNING outbound_messages.id AS outbound_id, conversation_id AS conversation
-    ),
-    scope AS (
-      SELECT ${input.o_subject_id} AS id, (SELECT customer_id FROM conversations c WHERE c.id = updated.conversation) AS customer_id,
-        ${sql.identifier(batchInput)}.*
-      FROM updated JOIN ${sql.identifier(batchInput)} ON ${input.o_id} = updated.outbound_id
-    ),
-    event AS (${eventInsertSql("e", scope, { cte: "scope", customerId: sql`scope.customer_id` })})
-    SELECT ${scope.o_id} AS key FROM scope`;
-  },
-  { maxRows: 50, maxInFlight: 1 },
-);
-
 async function settle(
   db: Database,
   row: OutboundMessageRow,
   outcome: { status: "sent" | "failed"; providerMessageId: string | null; error: string | null },
 ): Promise<void> {
   const now = new Date();
-  const values = {
+  await settleStatement(db, {
     o: {
       id: row.id,
       status: outcome.status,
@@ -201,12 +163,7 @@ async function settle(
         ...(outcome.status === "failed" ? { reason: scrubText(outcome.error ?? "") } : {}),
       },
     }),
-  };
-  // Under load, with the other jobs' sends; what the batch did not write (no longer settleable, an
-  // idle hub, PGlite, a failed batch) goes the single way, which writes what is still to write.
-  const batched = settleBatch(db, values);
-  if (batched && (await batched)) return;
-  await settleStatement(db, values);
+  });
 }
 
 /** Pending rows older than `olderThanMs`: their job may be lost with Redis (the sweeper's candidates). */

@@ -1,7 +1,6 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../../queues/connection.js";
-import { batchedStatementCounts } from "../../src/db/batchedStatement.js";
 import {
   conversations,
   customerIdentities,
@@ -199,55 +198,6 @@ describe("web chat: agents' replies", () => {
       .from(events)
       .where(and(eq(events.tenantId, tenantId), eq(events.type, "conversation.message.sent")));
     expect(sent.filter((e) => e.payload.outboundId === outboundId)).toHaveLength(1);
-  });
-});
-
-describe("outbound messages sent together", () => {
-  it("are recorded sent together: each once, with its provider id and its event", async () => {
-    const { tenantId, ticket } = await chatWithTicket("wc-together");
-    const [conversation] = await t.hub.db
-      .select()
-      .from(conversations)
-      .where(eq(conversations.tenantId, tenantId));
-    if (!conversation) throw new Error("no conversation");
-    const ids = await t.hub.db.transaction(async (tx) => {
-      const queued: string[] = [];
-      for (let i = 0; i < 6; i++) {
-        const id = await queueOutbound(
-          tx,
-          conversation,
-          { kind: "reply", text: `Balasan ${i}`, ticketId: ticket.id },
-          new Date(),
-        );
-        if (id) queued.push(id);
-      }
-      return queued;
-    });
-    // Every send answers at once: the jobs' records then wait for the same statement slot.
-    const provider: ConversationSender = {
-      send: async (message) => ({ outcome: "sent", providerMessageId: `prov-${message.outboundId}` }),
-    };
-    const before = { ...batchedStatementCounts().get("inbound_outbound_settle_batch_v1") };
-    const results = await Promise.all(
-      ids.map((id) => sendOutbound(t.hub.db, provider, id, { isLast: false })),
-    );
-    expect(results.map((r) => r.status)).toEqual(ids.map(() => "sent"));
-    const after = batchedStatementCounts().get("inbound_outbound_settle_batch_v1");
-    expect((after?.rows ?? 0) - (before.rows ?? 0)).toBe(ids.length);
-    expect((after?.statements ?? 0) - (before.statements ?? 0)).toBeLessThan(ids.length);
-    const rows = await t.hub.db.select().from(outboundMessages).where(inArray(outboundMessages.id, ids));
-    expect(rows.map((r) => [r.id, r.status, r.providerMessageId, r.attempts]).sort()).toEqual(
-      ids.map((id) => [id, "sent", `prov-${id}`, 1]).sort(),
-    );
-    const sent = await t.hub.db
-      .select()
-      .from(events)
-      .where(and(eq(events.tenantId, tenantId), eq(events.type, "conversation.message.sent")));
-    const sentIds = sent.map((e) => e.payload.outboundId).filter((id) => ids.includes(String(id)));
-    expect(sentIds.sort()).toEqual([...ids].sort());
-    expect(
-      sent.filter((e) => ids.includes(String(e.payload.outboundId))).every((e) => e.subjectId === ticket.id),
-    ).toBe(true);
   });
 });
 
