@@ -61,7 +61,13 @@ export function postWebhook(
 /** A target URL as node's client takes it (what it would make of a URL itself), and its host as written. */
 type ParsedTarget = {
   readonly secure: boolean;
-  readonly request: Readonly<{ protocol: string; hostname: string; port?: number; path: string; auth?: string }>;
+  readonly request: Readonly<{
+    protocol: string;
+    hostname: string;
+    port?: number;
+    path: string;
+    auth?: string;
+  }>;
   readonly literalHost: string;
 };
 
