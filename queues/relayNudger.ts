@@ -74,6 +74,10 @@ export async function startRelayNudger(options: {
     });
 
   const run = async () => {
+    // A run's first gather is skipped: a run starts with the first commit of a burst after a quiet
+    // spell, and its first pass finds that commit's events only. Gathering before the next pass
+    // left the subscribers' workers idle for gatherMs at the start of every burst.
+    let gathered = false;
     do {
       pending = false;
       wokenDuringRun = false;
@@ -98,7 +102,10 @@ export async function startRelayNudger(options: {
         cooldown.unref();
         return;
       }
-      if (pending && !more && !closed) await gather();
+      if (pending && !more && !closed) {
+        if (gathered) await gather();
+        gathered = true;
+      }
     } while (pending && !closed);
   };
   const nudge = () => {

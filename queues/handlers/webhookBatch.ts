@@ -53,6 +53,7 @@ export function webhookBatchHandler(deps: WebhookWorkerDeps) {
     // its rate starts in a second: a throttled partner's rows are not held long before their turns.
     const window = Math.min(2 * limits.maxConcurrency, limits.ratePerSecond);
     const claims = claimsAhead(deps.db, deliveryHoldMs(deps.webhooks), ready, window);
+    claims.prime();
     let outcome: PumpOutcome;
     try {
       outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {

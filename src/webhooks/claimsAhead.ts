@@ -32,6 +32,17 @@ export function claimsAhead(db: Database, holdMs: number, deliveryIds: readonly 
   };
 
   return {
+    /**
+     * Asks for the first chunk's claims now, before the first turn: a job joins its line behind a
+     * round or two of attempts, so its first deliveries' claims are back by their turns instead of
+     * each of them holding its slot through a claim's round trip. A chunk, not the window: a line's
+     * jobs joining together would otherwise put more claims in the statement's lane than it takes
+     * before sending the rest one by one (batchedStatement's overflow).
+     */
+    prime(): void {
+      while (asked.size < chunk && next < deliveryIds.length) ask();
+    },
+
     /** The claim of the delivery whose turn came, with the next ones asked for. */
     take(deliveryId: string): Promise<Claimed | undefined> {
       const at = position.get(deliveryId);

@@ -50,12 +50,58 @@ export function postWebhook(
   options: { timeoutMs: number; policy: DestinationPolicy },
 ): Promise<SendResult> {
   const started = performance.now();
-  const url = new URL(target);
-  if (!literalAddressAllowed(literalHost(url), options.policy)) {
+  const url = parsedTarget(target);
+  if (!literalAddressAllowed(url.literalHost, options.policy)) {
     return Promise.resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
   }
   const deadline = started + options.timeoutMs;
   return send(url, body, headers, options.policy, deadline, started, true);
+}
+
+/** A target URL as node's client takes it (what it would make of a URL itself), and its host as written. */
+type ParsedTarget = {
+  readonly secure: boolean;
+  readonly request: Readonly<{
+    protocol: string;
+    hostname: string;
+    port?: number;
+    path: string;
+    auth?: string;
+  }>;
+  readonly literalHost: string;
+};
+
+/**
+ * Targets parsed once: an endpoint's URL is the same for each of its deliveries, and parsing it,
+ * then having node's client turn the URL into request options again, was about 2 % of a busy
+ * worker's time. Bounded like the literal verdicts: past it the memo starts again.
+ */
+const parsedTargets = new Map<string, ParsedTarget>();
+const maxParsedTargets = 1000;
+
+function parsedTarget(target: string): ParsedTarget {
+  let parsed = parsedTargets.get(target);
+  if (!parsed) {
+    const url = new URL(target);
+    const host = literalHost(url);
+    parsed = {
+      secure: url.protocol === "https:",
+      request: {
+        protocol: url.protocol,
+        hostname: host,
+        port: url.port === "" ? undefined : Number(url.port),
+        path: `${url.pathname}${url.search}`,
+        auth:
+          url.username || url.password
+            ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+            : undefined,
+      },
+      literalHost: host,
+    };
+    if (parsedTargets.size >= maxParsedTargets) parsedTargets.clear();
+    parsedTargets.set(target, parsed);
+  }
+  return parsed;
 }
 
 /** Verdicts on literal addresses, per policy: a URL's host is judged once, not on every POST. */
@@ -80,7 +126,7 @@ function literalAddressAllowed(host: string, policy: DestinationPolicy): boolean
 }
 
 function send(
-  url: URL,
+  url: ParsedTarget,
   body: string,
   headers: Record<string, string>,
   policy: DestinationPolicy,
@@ -91,16 +137,23 @@ function send(
   const latencyMs = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     const agents = agentsOf(policy);
-    const secure = url.protocol === "https:";
+    const secure = url.secure;
     const client = secure ? https : http;
-    const request = client.request(url, {
+    // Copied and then set, not spread into a literal with more keys: that cost V8 about 5 µs a
+    // request, as much as both signatures.
+    const requestHeaders: Record<string, string> = Object.assign({}, headers);
+    requestHeaders["content-type"] = "application/json";
+    requestHeaders["content-length"] = String(Buffer.byteLength(body));
+    requestHeaders["user-agent"] = "Switchboard-Webhooks/1";
+    const { protocol, hostname, port, path, auth } = url.request;
+    const request = client.request({
+      protocol,
+      hostname,
+      port,
+      path,
+      auth,
       method: "POST",
-      headers: {
-        ...headers,
-        "content-type": "application/json",
-        "content-length": String(Buffer.byteLength(body)),
-        "user-agent": "Switchboard-Webhooks/1",
-      },
+      headers: requestHeaders,
       lookup: guardedLookup(policy),
       agent: secure ? agents.https : agents.http,
     });

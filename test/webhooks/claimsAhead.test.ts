@@ -62,6 +62,20 @@ describe("claims made ahead of a batch job's turns", () => {
     expect([after[1], after[3], after[4], after[5]]).toEqual([null, null, null, null]);
   });
 
+  it("holds a job's first chunk as it joins its line, before any turn, and only that chunk", async () => {
+    const { deliveryIds } = await deliveriesTo("ahead-prime", "http://127.0.0.1:9/", 10);
+    // A window of 8 is asked for a quarter (2) at a time.
+    const claims = claimsAhead(hub.db, holdMs(), deliveryIds, 8);
+    claims.prime();
+    await expect.poll(async () => (await heldUntilOf(deliveryIds.slice(0, 2))).every(Boolean)).toBe(true);
+    expect((await heldUntilOf(deliveryIds.slice(2))).every((h) => h === null)).toBe(true);
+    // The first turn finds its claim made, and asks for the rest of the window.
+    expect((await claims.take(deliveryIds[0] as string))?.id).toBe(deliveryIds[0]);
+    await expect.poll(async () => (await heldUntilOf(deliveryIds.slice(1, 9))).every(Boolean)).toBe(true);
+    expect(await heldUntilOf(deliveryIds.slice(9))).toEqual([null]);
+    await claims.releaseUnused();
+  });
+
   it("renews a claim made ahead whose turn was long in coming before it sends, and sends nothing once another worker holds it", async () => {
     const receiver = await startReceiver(() => 200);
     try {
