@@ -1,8 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
+import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase, vacuumAnalyze } from "../lib/database.js";
 import { pipelineTopology, startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
@@ -87,9 +88,7 @@ export const benchmark: Benchmark = {
         signal: options.signal,
         topology: pipelineTopology,
         env: { CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}` },
-        ...(options.cpuProfileDir
-          ? { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `hub-${Date.now()}`)}`] }
-          : {}),
+        ...cpuProfileArgs(options, "hub"),
       });
       teardown.defer("stop hub", () => hub.stop());
       const baseline = await startServer({
@@ -107,7 +106,7 @@ export const benchmark: Benchmark = {
         },
         readyTimeoutMs: 60_000,
         signal: options.signal,
-        nodeArgs: ["--max-semi-space-size=64"],
+        nodeArgs: ["--max-semi-space-size=64", ...(cpuProfileArgs(options, "baseline").nodeArgs ?? [])],
       });
       teardown.defer("stop baseline workers", () => baseline.stop());
 
