@@ -28,6 +28,12 @@ const chatContact = (chatId: string, name: string) => ({
   chatIdentity: { kind: "telegram" as const, value: chatId },
 });
 
+/** A customer of the tenant who holds one identity already. */
+async function customerHolding(id: string, name: string, kind: "phone" | "telegram", value: string) {
+  await hub.db.insert(customers).values({ id, tenantId, name });
+  await hub.db.insert(customerIdentities).values({ id: `idn_${id}`, tenantId, customerId: id, kind, value });
+}
+
 async function identitiesOf(customerId: string) {
   return hub.db
     .select({ kind: customerIdentities.kind, value: customerIdentities.value })
@@ -39,14 +45,7 @@ async function identitiesOf(customerId: string) {
 // be what the matching rule writes one contact at a time, and what it cannot decide it leaves.
 describe("resolveContacts", () => {
   it("creates each new contact's customer with its address or chat id and its event, and matches a known one", async () => {
-    await hub.db.insert(customers).values({ id: "cus_cb_known", tenantId, name: "Nasabah Lama" });
-    await hub.db.insert(customerIdentities).values({
-      id: "idn_cb_known",
-      tenantId,
-      customerId: "cus_cb_known",
-      kind: "phone",
-      value: "+628120000001",
-    });
+    await customerHolding("cus_cb_known", "Nasabah Lama", "phone", "+628120000001");
     const resolved = await hub.db.transaction((tx) =>
       resolveContacts(
         tx,
@@ -84,15 +83,8 @@ describe("resolveContacts", () => {
   });
 
   it("fails the caller's transaction when a chat id was claimed first, and writes nothing", async () => {
-    await hub.db.insert(customers).values({ id: "cus_cb_chat", tenantId, name: "Holder" });
     // Held by a customer the batch's read did not see: claimed between the read and the write.
-    await hub.db.insert(customerIdentities).values({
-      id: "idn_cb_chat",
-      tenantId,
-      customerId: "cus_cb_chat",
-      kind: "telegram",
-      value: "7700002",
-    });
+    await customerHolding("cus_cb_chat", "Holder", "telegram", "7700002");
     await expect(
       hub.db.transaction((tx) =>
         resolveContacts(
