@@ -2,15 +2,16 @@ import { eq, sql } from "drizzle-orm";
 import { hashApiKey } from "../auth/apiKeyFormat.js";
 import type { Principal } from "../auth/principal.js";
 import { isScope } from "../auth/scopes.js";
-import type { Database } from "../db/client.js";
+import { type Database, onePerDatabase } from "../db/client.js";
 import { apiKeys, tenants } from "../db/schema/index.js";
 
 // last_used_at is for people ("is this key still used?"), not for auditing: a minute's precision
 // spares a write on every request.
 const lastUsedPrecisionMs = 60_000;
 
-function lookupStatement(db: Database) {
-  return db
+// Every authenticated request runs this lookup: built and prepared once per database.
+const lookupStatement = onePerDatabase((db) =>
+  db
     .select({
       keyId: apiKeys.id,
       tenantId: apiKeys.tenantId,
@@ -24,11 +25,8 @@ function lookupStatement(db: Database) {
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(eq(apiKeys.hash, sql.placeholder("hash")))
-    .prepare("authenticate_api_key");
-}
-
-// Every authenticated request runs this lookup: build and prepare it once per database.
-const lookups = new WeakMap<Database, ReturnType<typeof lookupStatement>>();
+    .prepare("authenticate_api_key"),
+);
 
 type KeyLookup = NonNullable<Awaited<ReturnType<ReturnType<typeof lookupStatement>["execute"]>>[number]>;
 
@@ -57,16 +55,9 @@ type AuthCache = {
   refused: Map<string, number>;
   generation: number;
 };
-const authCaches = new WeakMap<Database, AuthCache>();
-
-function authCache(db: Database): AuthCache {
-  let cache = authCaches.get(db);
-  if (!cache) {
-    cache = { entries: new Map(), refused: new Map(), generation: 0 };
-    authCaches.set(db, cache);
-  }
-  return cache;
-}
+const authCache = onePerDatabase(
+  (): AuthCache => ({ entries: new Map(), refused: new Map(), generation: 0 }),
+);
 
 /** Drops every cached key of this process, after a revocation, a key's change or a tenant's status change. */
 export function forgetAuthenticatedKeys(db: Database): void {
@@ -107,12 +98,7 @@ async function lookupKey(
   if (refusedAt !== undefined && now.getTime() - refusedAt < refusedKeyCacheTtlMs) return undefined;
   await options.beforeLookup?.();
   const generation = cache.generation;
-  let lookup = lookups.get(db);
-  if (!lookup) {
-    lookup = lookupStatement(db);
-    lookups.set(db, lookup);
-  }
-  const [row] = await lookup.execute({ hash });
+  const [row] = await lookupStatement(db).execute({ hash });
   if (!row || row.revokedAt || row.tenantStatus !== "active") {
     cache.entries.delete(hash);
     if (generation === cache.generation) rememberRefused(cache, hash, now.getTime());

@@ -121,6 +121,22 @@ export function statementTemplate(name: string, build: (params: StatementParams)
 }
 
 /**
+ * What `make` builds for a database, built once per database handle (a prepared drizzle query, a
+ * cache): every call after the first answers the same one.
+ */
+export function onePerDatabase<T>(make: (db: Database) => T): (db: Database) => T {
+  const made = new WeakMap<Database, T>();
+  return (db) => {
+    let value = made.get(db);
+    if (value === undefined) {
+      value = make(db);
+      made.set(db, value);
+    }
+    return value;
+  };
+}
+
+/**
  * The rows of a `db.execute(sql...)`: both drivers answer `{ rows }`, which the database type,
  * generic over the driver, does not say.
  */

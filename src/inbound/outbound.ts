@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { type Database, statementTemplate } from "../db/client.js";
+import { type Database, onePerDatabase, statementTemplate } from "../db/client.js";
 import { type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { eventInsertSql, eventInsertValues } from "../events/writer.js";
@@ -39,25 +39,14 @@ export class TransientSendError extends Error {
   override readonly name = "TransientSendError";
 }
 
-function outboundByIdStatement(db: Database) {
-  return db
+// Every acknowledgement and reply reads its row: built and prepared once per database, not per send.
+const outboundById = onePerDatabase((db) =>
+  db
     .select()
     .from(outboundMessages)
     .where(eq(outboundMessages.id, sql.placeholder("id")))
-    .prepare("inbound_outbound_by_id");
-}
-
-// Every acknowledgement and reply reads its row: built and prepared once per database, not per send.
-const outboundStatements = new WeakMap<Database, ReturnType<typeof outboundByIdStatement>>();
-
-function outboundById(db: Database): ReturnType<typeof outboundByIdStatement> {
-  let statement = outboundStatements.get(db);
-  if (!statement) {
-    statement = outboundByIdStatement(db);
-    outboundStatements.set(db, statement);
-  }
-  return statement;
-}
+    .prepare("inbound_outbound_by_id"),
+);
 
 /**
  * One attempt at one outbound message. The row is the memo: only a pending row is sent, and it is

@@ -51,14 +51,14 @@ export function postWebhook(
 ): Promise<SendResult> {
   const started = performance.now();
   const url = parsedTarget(target);
-  if (!literalAddressAllowed(url.literalHost, options.policy)) {
+  if (!literalAddressAllowed(url.request.hostname, options.policy)) {
     return Promise.resolve({ kind: "failed", error: "destination address refused by policy", latencyMs: 0 });
   }
   const deadline = started + options.timeoutMs;
   return send(url, body, headers, options.policy, deadline, started, true);
 }
 
-/** A target URL as node's client takes it (what it would make of a URL itself), and its host as written. */
+/** A target URL as node's client takes it (what it would make of a URL itself); `hostname` is the host as written, IPv6 unbracketed. */
 type ParsedTarget = {
   readonly secure: boolean;
   readonly request: Readonly<{
@@ -68,7 +68,6 @@ type ParsedTarget = {
     path: string;
     auth?: string;
   }>;
-  readonly literalHost: string;
 };
 
 /**
@@ -83,12 +82,11 @@ function parsedTarget(target: string): ParsedTarget {
   let parsed = parsedTargets.get(target);
   if (!parsed) {
     const url = new URL(target);
-    const host = literalHost(url);
     parsed = {
       secure: url.protocol === "https:",
       request: {
         protocol: url.protocol,
-        hostname: host,
+        hostname: literalHost(url),
         port: url.port === "" ? undefined : Number(url.port),
         path: `${url.pathname}${url.search}`,
         auth:
@@ -96,7 +94,6 @@ function parsedTarget(target: string): ParsedTarget {
             ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
             : undefined,
       },
-      literalHost: host,
     };
     if (parsedTargets.size >= maxParsedTargets) parsedTargets.clear();
     parsedTargets.set(target, parsed);

@@ -68,12 +68,12 @@ export function customersByIdentity(db: Database): CustomerDirectory {
         tx,
         fresh.map((i) => {
           const contact = contacts[i] as ChannelContact & { tenantId: string };
-          const chat = addressKindOf[contact.channel] === "chat";
           return {
             tenantId: contact.tenantId,
             input: contactInput(contact),
-            defaultRegion: chat ? null : (regions.get(contact.tenantId) ?? null),
-            chatIdentity: chat ? identities[i] : undefined,
+            // A chat contact's input holds no phone: the region reads nothing there.
+            defaultRegion: regions.get(contact.tenantId) ?? null,
+            chatIdentity: addressKindOf[contact.channel] === "chat" ? identities[i] : undefined,
           };
         }),
         { type: "customer" },

@@ -28,18 +28,13 @@ export async function foldPendingActivity(db: Database): Promise<number> {
       // One text[] parameter: as up to 5,000 parameters, each batch size was a statement text of
       // its own to parse. The statement is planned with the array's value, so the planner still
       // knows how many ids it looks up (from a jsonb list it guessed ten, and read events by bitmap).
-      await fold(tx, sql`id = ANY(${textArrayLiteral(rows.map((r) => r.event_id))}::text[])`);
+      await fold(tx, sql`id = ANY(${sql.param(rows.map((r) => r.event_id))}::text[])`);
       return rows.length;
     });
     folded += taken;
     if (taken < foldBatchSize) break;
   }
   return folded;
-}
-
-/** A PostgreSQL array literal of these strings, each quoted. */
-function textArrayLiteral(values: readonly string[]): string {
-  return `{${values.map((v) => `"${v.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`).join(",")}}`;
 }
 
 /**
