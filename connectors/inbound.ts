@@ -39,17 +39,27 @@ const replyChannelOf = {
   webchat: undefined,
 } as const satisfies Record<InboundChannel, Channel | undefined>;
 
-/** A conversation's plain text as each channel's rendered content; e-mail threaded into the customer's mail. */
+/**
+ * A conversation's message as each channel's content: a templated acknowledgement's own content
+ * when it has one for the account's channel, else the plain text rendered; e-mail threaded into the
+ * customer's mail either way.
+ */
 function contentFor<C extends Channel>(
   account: ChannelAccount<C>,
   message: ConversationMessage,
 ): ContentFor<C> {
   const { text } = message;
+  const own = message.content?.channel === account.channel ? message.content : undefined;
   const content: { [K in Channel]: () => ContentFor<K> } = {
-    telegram: () => ({ channel: "telegram", text, parseMode: "plain" }),
-    sms: () => ({ channel: "sms", text }),
-    whatsapp: () => ({ channel: "whatsapp", kind: "text", text }),
-    email: () => emailContent(account.provider === "smtp" ? account.settings : undefined, message),
+    telegram: () => (own?.channel === "telegram" ? own : { channel: "telegram", text, parseMode: "plain" }),
+    sms: () => (own?.channel === "sms" ? own : { channel: "sms", text }),
+    whatsapp: () => (own?.channel === "whatsapp" ? own : { channel: "whatsapp", kind: "text", text }),
+    email: () =>
+      emailContent(
+        account.provider === "smtp" ? account.settings : undefined,
+        message,
+        own?.channel === "email" ? own : undefined,
+      ),
     push: () => ({ channel: "push", title: text.slice(0, 60), body: text }),
     in_app: () => ({ channel: "in_app", title: text.slice(0, 60), body: text }),
   };
@@ -66,14 +76,23 @@ function replyToOf(settings: EmailSettings, token: string | undefined): string |
   return inbound !== bareAddressOf(settings.from) ? inbound : undefined;
 }
 
-function emailContent(settings: EmailSettings | undefined, message: ConversationMessage): EmailContent {
+/**
+ * The thread's subject ("Re:" the customer's, with the ticket's number) even on a templated
+ * message: it is one of the ways the customer's next mail finds its ticket, and mail programs
+ * thread by it.
+ */
+function emailContent(
+  settings: EmailSettings | undefined,
+  message: ConversationMessage,
+  own: EmailContent | undefined,
+): EmailContent {
   const { text, mail } = message;
   const replyTo = settings ? replyToOf(settings, mail?.replyToken) : undefined;
   return {
     channel: "email",
-    subject: mail?.subject ?? text.split("\n")[0]?.slice(0, 120) ?? "",
-    text,
-    html: escapeHtml(text),
+    subject: mail?.subject ?? own?.subject ?? text.split("\n")[0]?.slice(0, 120) ?? "",
+    text: own?.text ?? text,
+    html: own?.html ?? escapeHtml(text),
     ...(mail?.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
     ...(mail && mail.references.length > 0 ? { references: mail.references } : {}),
     ...(replyTo ? { replyTo } : {}),

@@ -183,6 +183,7 @@ export async function startHub(
           senders: replySenders,
           webchat: webchatSender(database.db, producerConnection, config.redis.prefix),
           enqueueOutbound: enqueueOutbound(producer),
+          logger,
         }),
       };
       // Closed after the workers (closers run in reverse): the last jobs' success records commit

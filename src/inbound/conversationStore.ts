@@ -11,6 +11,7 @@ import {
   outboundMessages,
 } from "../db/schema/index.js";
 import { newId } from "../ids.js";
+import type { Acknowledgement } from "./acknowledgement.js";
 import { localeFromHint } from "./claimDialogue/prompts.js";
 import type { ResolvedCustomer } from "./identity/port.js";
 import type { InboundChannel } from "./message.js";
@@ -89,7 +90,7 @@ export async function linkTicket(tx: Tx, conversation: ConversationRow, ticketId
  * customer (queueOutbound). Answers the acknowledgement's outbound id.
  */
 const ticketOpenedStatement = statementTemplate(
-  "inbound_ticket_opened_v1",
+  "inbound_ticket_opened_v2",
   (p) => sql`WITH link AS (
       INSERT INTO conversation_tickets (ticket_id, tenant_id, conversation_id, reply_token)
       VALUES (${p.k_ticket}::text, ${p.k_tenant}::text, ${p.k_conversation}::text, ${p.k_token}::text)
@@ -100,9 +101,9 @@ const ticketOpenedStatement = statementTemplate(
       WHERE id = ${p.k_conversation}::text
     )
     INSERT INTO outbound_messages (id, tenant_id, conversation_id, ticket_id, comment_id, kind, channel,
-      to_address, text, created_at, updated_at)
+      to_address, text, content, created_at, updated_at)
     VALUES (${p.k_ack}::text, ${p.k_tenant}::text, ${p.k_conversation}::text, ${p.k_ticket}::text, NULL,
-      'acknowledgement', ${p.k_channel}::text, ${p.k_address}::text, ${p.k_text}::text,
+      'acknowledgement', ${p.k_channel}::text, ${p.k_address}::text, ${p.k_text}::text, ${p.k_content}::jsonb,
       ${p.k_at}::timestamptz, ${p.k_at}::timestamptz)
     RETURNING id`,
 );
@@ -111,7 +112,7 @@ export async function linkOpenedTicket(
   tx: Tx,
   conversation: ConversationRow,
   ticketId: string,
-  acknowledgement: string,
+  acknowledgement: Acknowledgement,
   now: Date,
 ): Promise<string> {
   const id = newId("outboundMessage");
@@ -125,7 +126,8 @@ export async function linkOpenedTicket(
       ack: id,
       channel: conversation.channel,
       address: conversation.address,
-      text: acknowledgement,
+      text: acknowledgement.text,
+      content: acknowledgement.content === null ? null : JSON.stringify(acknowledgement.content),
     },
   });
   return id;

@@ -1,6 +1,7 @@
 import type { BlobStore } from "../blobs/store.js";
 import type { Config } from "../config.js";
 import type { Database } from "../db/client.js";
+import type { Acknowledger } from "./acknowledgement.js";
 import type { AttachmentFetcher } from "./attachments.js";
 import type { CustomerDirectory } from "./identity/port.js";
 
@@ -21,6 +22,8 @@ export type RouterDeps = {
   fetcher: AttachmentFetcher;
   attachmentLimits: Config["attachments"];
   settings: InboundSettings;
+  /** Acknowledgements of opened tickets and claims, from the tenant's templates. */
+  acknowledger: Acknowledger;
   /** Puts the send jobs of committed outbound rows on their queue. */
   enqueueOutbound: (tenantId: string, outboundIds: readonly string[]) => Promise<void>;
   now?: () => Date;

@@ -1,4 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
+import type { RenderedContent } from "../../connectors/contract.js";
 import { type Database, onePerDatabase, statementTemplate } from "../db/client.js";
 import { type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
@@ -21,11 +22,16 @@ export type ConversationMessage = {
   channel: InboundChannel;
   to: string;
   text: string;
+  /**
+   * The channel's content when the message has more than plain text (an acknowledgement rendered
+   * from the tenant's template: HTML for e-mail and Telegram); null: `text` is the message.
+   */
+  content: RenderedContent | null;
   /** E-mail: where the message sits in the customer's mail thread. */
   mail?: MailThread | undefined;
 };
 
-/** Sends plain text on a tenant's channel account: the port to the connectors' senders. */
+/** Sends a conversation's message on a tenant's channel account: the port to the connectors' senders. */
 export interface ConversationSender {
   send(message: ConversationMessage): Promise<ConversationSendResult>;
 }
@@ -70,6 +76,7 @@ export async function sendOutbound(
     channel: row.channel,
     to: row.toAddress,
     text: row.text,
+    content: row.content,
     mail: row.channel === "email" ? await mailThreadOf(db, row) : undefined,
   });
   switch (result.outcome) {

@@ -104,5 +104,5 @@ async function openTicket(step: RouteStep, serviceType: ServiceType): Promise<Ro
     },
     step.files,
   );
-  return ticketOpened(step, created, "ticket_created");
+  return ticketOpened(step, created);
 }

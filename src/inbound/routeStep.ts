@@ -1,7 +1,6 @@
 import type { Tx } from "../db/client.js";
 import type { ConversationRow, InboundMessageRow } from "../db/schema/index.js";
 import type { AttachmentRecord } from "../tickets/storeAttachments.js";
-import { prompts } from "./claimDialogue/prompts.js";
 import { linkOpenedTicket } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
 import type { ResolvedCustomer } from "./identity/port.js";
@@ -55,16 +54,28 @@ export function messageText(step: {
   return lines.length > 0 ? lines.join("\n") : "[Pesan kosong]";
 }
 
-/** Links a ticket the conversation just opened (a ticket or a filed claim) and acknowledges it. */
+/**
+ * Links a ticket the conversation just opened and acknowledges it from the tenant's template; a
+ * filed claim (with what its template may show) is acknowledged as one.
+ */
 export async function ticketOpened(
   step: RouteStep,
   created: { ticketId: string; ticketNumber: string },
-  outcome: "ticket_created" | "claim_filed",
+  claim?: { mediaTransaksi: string; nominal: number },
 ): Promise<RouteResult> {
   const { tx, conversation, now } = step;
-  const t = prompts(conversation.locale);
-  const text =
-    outcome === "claim_filed" ? t.claimFiled(created.ticketNumber) : t.ticketOpened(created.ticketNumber);
-  const ack = await linkOpenedTicket(tx, conversation, created.ticketId, text, now);
+  const [acknowledgement] = await step.deps.acknowledger.render(tx, [
+    {
+      tenantId: conversation.tenantId,
+      channel: conversation.channel,
+      locale: conversation.locale,
+      ticketNumber: created.ticketNumber,
+      customerName: step.customer.name,
+      claim,
+    },
+  ]);
+  if (!acknowledgement) throw new Error(`no acknowledgement for ticket ${created.ticketId}`);
+  const ack = await linkOpenedTicket(tx, conversation, created.ticketId, acknowledgement, now);
+  const outcome = claim ? "claim_filed" : "ticket_created";
   return { outcome, ticketId: created.ticketId, outbound: [ack], discard: [] };
 }

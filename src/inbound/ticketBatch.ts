@@ -4,7 +4,7 @@ import { rowsOf, type Tx } from "../db/client.js";
 import { newId } from "../ids.js";
 import { createTicketsWithin } from "../tickets/create.js";
 import type { ServiceType } from "../tickets/vocabulary.js";
-import { localeFromHint, prompts } from "./claimDialogue/prompts.js";
+import { localeFromHint } from "./claimDialogue/prompts.js";
 import { commentRow, perThread, plainMessage, waitingAmong, writeCustomerComments } from "./commentBatch.js";
 import { newReplyToken } from "./conversationStore.js";
 import type { RouterDeps } from "./deps.js";
@@ -74,7 +74,7 @@ const lockWaiting = (ids: readonly string[]) => sql`SELECT id FROM inbound_messa
 const writeOpened = (rows: string, at: string) => sql`WITH input AS (
       SELECT * FROM jsonb_to_recordset(${rows}::jsonb) AS r(message_id text, tenant_id text,
         conversation_id text, ticket_id text, reply_token text, ack_id text, channel text, address text,
-        ack_text text)
+        ack_text text, ack_content jsonb)
     ),
     link AS (
       INSERT INTO conversation_tickets (ticket_id, tenant_id, conversation_id, reply_token)
@@ -87,9 +87,9 @@ const writeOpened = (rows: string, at: string) => sql`WITH input AS (
     ),
     acknowledgement AS (
       INSERT INTO outbound_messages (id, tenant_id, conversation_id, ticket_id, comment_id, kind, channel,
-        to_address, text, created_at, updated_at)
+        to_address, text, content, created_at, updated_at)
       SELECT ack_id, tenant_id, conversation_id, ticket_id, NULL, 'acknowledgement', channel, address, ack_text,
-        ${at}::timestamptz, ${at}::timestamptz
+        ack_content, ${at}::timestamptz, ${at}::timestamptz
       FROM input
     )
     UPDATE inbound_messages m SET status = 'routed', outcome = 'ticket_created',
@@ -213,9 +213,25 @@ async function openNewThreads(deps: RouterDeps, messageIds: readonly string[]): 
         };
       }),
     );
-    const openedRows = opening.map((o, i) => {
+    const ticketOf = (o: Opening, i: number) => {
       const ticket = tickets[i];
       if (!ticket) throw new Error(`no ticket for message ${o.first.id}`);
+      return ticket;
+    };
+    const acks = await deps.acknowledger.render(
+      tx,
+      opening.map((o, i) => ({
+        tenantId: o.first.tenant_id,
+        channel: o.first.channel,
+        locale: localeFromHint(o.first.language_hint),
+        ticketNumber: ticketOf(o, i).ticketNumber,
+        customerName: (o.customer as ResolvedCustomer).name,
+      })),
+    );
+    const openedRows = opening.map((o, i) => {
+      const ticket = ticketOf(o, i);
+      const ack = acks[i];
+      if (!ack) throw new Error(`no acknowledgement for message ${o.first.id}`);
       const ackId = newId("outboundMessage");
       const tenantAcks = acknowledgements.get(o.first.tenant_id) ?? [];
       tenantAcks.push(ackId);
@@ -229,7 +245,8 @@ async function openNewThreads(deps: RouterDeps, messageIds: readonly string[]): 
         ack_id: ackId,
         channel: o.first.channel,
         address: o.first.sender_address,
-        ack_text: prompts(localeFromHint(o.first.language_hint)).ticketOpened(ticket.ticketNumber),
+        ack_text: ack.text,
+        ack_content: ack.content,
       };
     });
     await tx.execute(writeOpened(JSON.stringify(openedRows), at));

@@ -8,6 +8,7 @@ import type { Database } from "../db/client.js";
 import type { Logger } from "../logger.js";
 import type { Metrics } from "../metrics.js";
 import { pushSubscriptionStore } from "../pushSubscriptions/service.js";
+import { templatedAcknowledger } from "./acknowledgement.js";
 import type { RouterDeps } from "./deps.js";
 import { customersByIdentity } from "./identity/customerIdentities.js";
 import { acceptInbound, type InboundEnqueue, isStored } from "./intake.js";
@@ -16,7 +17,7 @@ import type { ConversationSender } from "./outbound.js";
 
 /** What the hub's inbound side runs on: its accounts, senders and stores, chosen in one place. */
 export type InboundWiring = {
-  config: Pick<Config, "inbound" | "attachments" | "channels">;
+  config: Pick<Config, "inbound" | "attachments" | "channels" | "notifications">;
   db: Database;
   blobs: BlobStore;
   accounts: ChannelAccountReader;
@@ -24,6 +25,7 @@ export type InboundWiring = {
   /** Web chat's sender: announces messages to the API processes' sockets (src/webchat/outbound.ts). */
   webchat: ConversationSender;
   enqueueOutbound: RouterDeps["enqueueOutbound"];
+  logger: Logger;
   /** The clock replies are held to channels' windows with (WhatsApp's 24 hours). */
   now?: () => Date;
 };
@@ -50,6 +52,10 @@ export function inboundRuntime(w: InboundWiring): {
         dialogueExpiryMs: w.config.inbound.dialogueExpiryMs,
         timeZone: w.config.inbound.timeZone,
       },
+      acknowledger: templatedAcknowledger({
+        fallbackLocale: w.config.notifications.defaultLocale,
+        logger: w.logger,
+      }),
       enqueueOutbound: w.enqueueOutbound,
     },
     sender: conversationSender(

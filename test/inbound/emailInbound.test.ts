@@ -107,7 +107,11 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
     expect(stored).toMatchObject({ senderAddress: "jane.smith@email.com", senderName: "Jane Smith" });
 
     const ack = await waitForMail(mailTo("jane.smith@email.com"));
-    expect(ack.parsed.text).toContain(`#${ticket.ticketNumber}`);
+    // The tenant's TICKET_CREATED template (here the default), greeting the customer by name; the
+    // subject stays the thread's.
+    expect(ack.parsed.text).toContain("Yth. Jane Smith,");
+    expect(ack.parsed.text).toContain(`nomor tiket ${ticket.ticketNumber}.`);
+    expect(ack.parsed.html).toContain(`<p>Yth. Jane Smith,</p>`);
     expect(ack.parsed.subject).toBe(`Re: Kartu ATM tertelan [#${ticket.ticketNumber}]`);
     expect(ack.parsed.inReplyTo).toBe(messageId);
     expect(referencesOf(ack)).toEqual([messageId]);
@@ -130,7 +134,7 @@ describe("e-mail: a customer's mail becomes a ticket", () => {
       to: tenant.inboundAddress,
       subject: `Re: ${first.ack.parsed.subject}`,
       // The customer's mail program quotes the acknowledgement below the answer: agents read it once.
-      text: `Ini nomor referensi transfernya: 8812.\n\nPada Sen, 6 Jan 2025 Bank <noreply@bank.example> menulis:\n> ${first.ack.parsed.text?.trim()}\n`,
+      text: `Ini nomor referensi transfernya: 8812.\n\nPada Sen, 6 Jan 2025 Bank <noreply@bank.example> menulis:\n${quoted(first.ack.parsed.text ?? "")}\n`,
       inReplyTo: first.ack.parsed.messageId,
       references: [first.messageId, first.ack.parsed.messageId as string],
     });
@@ -374,3 +378,12 @@ describe("e-mail: what the listener refuses or drops", () => {
     expect(t.smtp.received.filter(mailTo("ooo@customer.example"))).toHaveLength(1);
   });
 });
+
+/** A message quoted as mail programs do below an answer: every line behind "> ". */
+function quoted(text: string): string {
+  return text
+    .trim()
+    .split("\n")
+    .map((line) => `> ${line}`)
+    .join("\n");
+}

@@ -7,7 +7,7 @@ import { type FakeAnswer, startHttpFake } from "../support/fakes/httpServer.js";
  * files themselves under `GET /file/bot<token>/<path>`; getUpdates for long polling, which forgets
  * the updates an offset confirms, as Telegram does; sendMessage, recorded.
  */
-export type SentMessage = { chat_id: unknown; text: unknown };
+export type SentMessage = { chat_id: unknown; text: unknown; parse_mode?: unknown };
 
 export async function startFakeBotApi(token = "123456789:AAFakeTokenForTests_0123456789abcdef") {
   const files = new Map<string, { bytes: Uint8Array; path: string }>();
@@ -29,7 +29,7 @@ export async function startFakeBotApi(token = "123456789:AAFakeTokenForTests_012
       ok({ id: Number(token.split(":")[0]), is_bot: true, first_name: "Bank", username: "bank_bot" }),
     sendMessage: (body) => {
       if (blocked.has(Number(body.chat_id))) return fail(403, "Forbidden: bot was blocked by the user");
-      const message = { chat_id: body.chat_id, text: body.text };
+      const message = { chat_id: body.chat_id, text: body.text, parse_mode: body.parse_mode };
       sent.push(message);
       for (const waiter of sentWaiters.splice(0)) {
         if (waiter.match(message)) waiter.resolve(message);

@@ -55,7 +55,9 @@ describe("SMS (Twilio): a customer's texts become a ticket", () => {
     expect(tickets).toHaveLength(1);
     expect(tickets[0]).toMatchObject({ serviceType: "MOBILE_BANKING", customerId: known.customerId });
     const ack = await t.twilioApi.waitForMessage((m) => m.To === "+628123456789");
-    expect(ack.Body).toContain(`#${tickets[0].ticketNumber}`);
+    expect(ack.Body).toBe(
+      `Permintaan Anda diterima dengan nomor tiket ${tickets[0].ticketNumber}. Kami akan terus mengabari Anda.`,
+    );
     expect(ack.From).toBe("+14155550100");
   });
 
@@ -206,7 +208,8 @@ describe("SMS claims", () => {
     }
     const sent = t.twilioApi.messages.filter((m) => m.To === from).map((m) => String(m.Body));
     expect(sent[5]).toMatch(/atas nama siapa/);
-    const number = /#(\d+)/.exec(sent.at(-1) ?? "")?.[1];
+    // The tenant's CLAIM_RECEIVED template (here the default) for SMS, with the amount.
+    const number = /^Klaim (\d+) diterima \(Rp\s250\.000\)/.exec(sent.at(-1) ?? "")?.[1];
     const detail = (await t.desk(key).get(`/api/v1/desk/tickets/${number}`)).body.data;
     expect(detail).toMatchObject({
       channel: "SMS",

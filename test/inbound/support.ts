@@ -9,6 +9,8 @@ import type { WorkerPool } from "../../queues/workerRunner.js";
 import { inboundMessages } from "../../src/db/schema/index.js";
 import { inboundJobId } from "../../src/inbound/intake.js";
 import type { InboundChannel } from "../../src/inbound/message.js";
+import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/defaults.js";
+import { loadDefaultTemplates } from "../../src/templates/service.js";
 import { testRedisUrl } from "../support/env.js";
 import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
@@ -30,6 +32,8 @@ export async function inboundHub(
   const twilioApi = await startFakeTwilio();
   const smtp = await startSmtpFake();
   const hub = await createTestHub(env, undefined, options);
+  // As the hub does at start: acknowledgements are rendered from them.
+  await loadDefaultTemplates(hub.db, readDefaultTemplates(shippedTemplatesDir));
   // The hub's subscribers: agents' replies to channels, and the service desk's webhooks.
   const subscribers = [conversationReplySubscriber(hub.db, hub.producer), webhookSubscriber(hub.producer)];
   const prefix = bullPrefix(hub.prefix);

@@ -42,8 +42,9 @@ describe("claims by chat on Telegram", () => {
     expect(await say(tenantId, chat, 8, "UBAH NOMINAL")).toMatch(/nominal/);
     expect(await say(tenantId, chat, 9, "175000")).toMatch(/Nominal: Rp\s175\.000/);
     const filed = await say(tenantId, chat, 10, "YA");
-    const number = /#(\d+)/.exec(filed)?.[1];
-    expect(filed).toMatch(/Klaim Anda sudah kami terima/);
+    // The tenant's CLAIM_RECEIVED template (here the default), with what the claim says.
+    const number = /<b>Klaim (\d+) diterima<\/b>/.exec(filed)?.[1];
+    expect(filed).toMatch(/Klaim Anda atas transaksi ATM sebesar Rp\s175\.000 tercatat dengan nomor \d+\./);
     expect(number).toBeDefined();
 
     // The claim as the service desk shows it.
@@ -127,7 +128,7 @@ describe("claims by chat on Telegram", () => {
     await expect.poll(() => t.bot.sent().filter((m) => m.chat_id === String(chat)).length).toBe(4);
     expect(await say(tenantId, chat, 5, "lewati")).toMatch(/Mohon periksa data klaim/);
     const filed = await say(tenantId, chat, 6, "ya");
-    const number = /#(\d+)/.exec(filed)?.[1];
+    const number = /<b>Klaim (\d+) diterima<\/b>/.exec(filed)?.[1];
     const detail = (await t.desk(key).get(`/api/v1/desk/tickets/${number}`)).body.data;
     expect(detail.claim).toMatchObject({
       mediaTransaksi: "QRIS",

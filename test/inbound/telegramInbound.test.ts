@@ -43,7 +43,10 @@ describe("Telegram: a customer's messages become a ticket", () => {
     expect(identities).toEqual([{ kind: "telegram", value: "700001" }]);
 
     const ack = await t.bot.waitForSent((m) => m.chat_id === "700001");
-    expect(ack.text).toContain(`#${ticket.ticketNumber}`);
+    // The tenant's TICKET_CREATED template (here the default), in Telegram's HTML.
+    expect(ack.parse_mode).toBe("HTML");
+    expect(ack.text).toContain(`<b>Tiket ${ticket.ticketNumber} diterima</b>`);
+    expect(ack.text).toContain(`nomor tiket ${ticket.ticketNumber}.`);
   });
 
   it("a second message on the chat joins the same ticket as the customer's comment", async () => {

@@ -169,7 +169,7 @@ describe("new customers writing all at once", () => {
         .from(outboundMessages)
         .where(eq(outboundMessages.ticketId, ticketId));
       expect(acks.map((a) => [a.kind, a.toAddress])).toEqual([["acknowledgement", thread]]);
-      expect(acks[0]?.text).toContain(`#${ticket?.number}`);
+      expect(acks[0]?.text).toContain(`nomor tiket ${ticket?.number}.`);
     }
     // Every customer their own, and every ticket written by the one transaction of the batch.
     const ticketRows = rowsOf<{ customer_id: string; writer: string }>(

@@ -54,7 +54,9 @@ describe("WhatsApp Cloud API: a customer's messages become a ticket", () => {
     await expect.poll(() => sentTo("6281234567890").length).toBe(1);
     const [ack] = sentTo("6281234567890");
     expect(ack?.body).toMatchObject({ messaging_product: "whatsapp", type: "text" });
-    expect(textOf(ack as { body: Record<string, unknown> })).toContain(`#${tickets[0].ticketNumber}`);
+    expect(textOf(ack as { body: Record<string, unknown> })).toContain(
+      `*Tiket ${tickets[0].ticketNumber} diterima*`,
+    );
   });
 
   it("a second message joins the ticket; a redelivered batch stores nothing and changes nothing", async () => {

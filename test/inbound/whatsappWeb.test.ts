@@ -130,7 +130,7 @@ describe("whatsapp-web.js in the gateway role", () => {
     // The acknowledgement went out through the session's client.
     await expect.poll(() => g.latest().sent.length).toBe(1);
     expect(g.latest().sent[0]).toMatchObject({ chatId: "6281234567890@c.us" });
-    expect(g.latest().sent[0]?.content).toContain(`#${ticket.ticketNumber}`);
+    expect(g.latest().sent[0]?.content).toContain(`*Tiket ${ticket.ticketNumber} diterima*`);
 
     // A picture: downloaded from the session (message.downloadMedia) and kept on the same ticket.
     const png =

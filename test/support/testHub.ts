@@ -81,6 +81,7 @@ export async function createTestHub(
     senders: replySenders,
     webchat: webchatSender(db, connection, prefix),
     enqueueOutbound: enqueueOutbound(producer),
+    logger,
     ...(options.now ? { now: options.now } : {}),
   });
   const app = createApp({

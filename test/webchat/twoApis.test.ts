@@ -93,7 +93,7 @@ describe("web chat across API processes", () => {
     const tickets = await call(b, "GET", "/api/v1/desk/tickets?channel=CHAT", undefined, key);
     expect(tickets.body.data).toHaveLength(1);
     const ticket = tickets.body.data[0];
-    expect(ack.message.text).toContain(`#${ticket.ticketNumber}`);
+    expect(ack.message.text).toContain(`nomor tiket ${ticket.ticketNumber}.`);
 
     // The same chat resumed on process B too (another tab), to see both processes deliver.
     const tab = openChat(new URL(b).host, tenantId, bankOrigin);

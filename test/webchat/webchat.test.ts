@@ -76,7 +76,8 @@ describe("web chat: a customer's messages become a ticket", () => {
     const ack = await chat.ofType("message");
     expect(ack.message).toMatchObject({
       from: "bot",
-      text: expect.stringContaining(`#${ticket.ticketNumber}`),
+      // The in-app variant of the tenant's TICKET_CREATED template (here the default).
+      text: `Permintaan Anda telah kami terima dengan nomor tiket ${ticket.ticketNumber}. Kami akan terus mengabari Anda.`,
     });
     chat.ws.close();
   });
@@ -228,7 +229,7 @@ describe("web chat: resuming", () => {
     const history = await again.ofType("history");
     expect(lines(history as never)).toEqual([
       ["customer", "Kartu debit saya hilang"],
-      ["bot", expect.stringContaining(`#${ticket.ticketNumber}`)],
+      ["bot", expect.stringContaining(`nomor tiket ${ticket.ticketNumber}.`)],
       ["agent", "Kartu Anda sudah kami blokir."],
     ]);
     // And the chat goes on in the same ticket.
@@ -263,7 +264,7 @@ describe("web chat: resuming", () => {
     expect(resumed.sessionToken).not.toBe(session.sessionToken);
     expect(lines((await phone.ofType("history")) as never)).toEqual([
       ["customer", "Saldo tidak bertambah"],
-      ["bot", expect.stringContaining(`#${ticket.ticketNumber}`)],
+      ["bot", expect.stringContaining(`nomor tiket ${ticket.ticketNumber}.`)],
     ]);
     await phone.say("Saya lanjutkan dari HP", "from-phone");
     expect(await t.routed(tenantId, resumed.sessionId, "from-phone")).toEqual({

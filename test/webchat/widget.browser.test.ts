@@ -56,7 +56,8 @@ describe("the web chat widget in a browser", { timeout: 120_000 }, () => {
       const detail = (await t.desk(key).get(`/api/v1/desk/tickets/${ticket.ticketNumber}`)).body.data;
       expect(detail.description).toBe("Saldo saya tidak bertambah setelah setor tunai");
       expect(detail.customer.name).toBe("Budi Santoso");
-      await page.getByText(`#${ticket.ticketNumber}`).waitFor();
+      // The browser writes in English: the English in-app variant of TICKET_CREATED.
+      await page.getByText(`under ticket ${ticket.ticketNumber}.`).waitFor();
 
       // The agent answers from the desk; the answer appears on the page.
       const answer = "Setoran Anda sedang kami periksa, mohon tunggu.";

@@ -9,6 +9,7 @@ import {
   timestamp,
   uniqueIndex,
 } from "drizzle-orm/pg-core";
+import type { RenderedContent } from "../../../connectors/contract.js";
 import type { DialogueState } from "../../inbound/claimDialogue/state.js";
 import type { InboundAttachmentRef, InboundChannel, ThreadHints } from "../../inbound/message.js";
 import type { ServiceTypeRuleSet } from "../../inbound/serviceTypeRules.js";
@@ -141,6 +142,11 @@ export const outboundMessages = pgTable(
     channel: text("channel").$type<InboundChannel>().notNull(),
     toAddress: text("to_address").notNull(),
     text: text("text").notNull(),
+    /**
+     * What an acknowledgement rendered from the tenant's template sends on its channel (an e-mail's
+     * HTML, Telegram's HTML); null where `text` is the message, as plain text.
+     */
+    content: jsonb("content").$type<RenderedContent>(),
     status: text("status").$type<OutboundStatus>().notNull().default("pending"),
     providerMessageId: text("provider_message_id"),
     attempts: integer("attempts").notNull().default(0),

@@ -12,6 +12,9 @@ const rupiah = new Intl.NumberFormat("id-ID", {
   maximumFractionDigits: 2,
 });
 
+/** An amount as the bank writes rupiah to its customers: Rp 150.000. */
+export const formatRupiah = (amount: number): string => rupiah.format(amount);
+
 /** A claim date (ISO) as the customer wrote it: day/month/year. */
 function shownDate(iso: string): string {
   const [year, month, day] = iso.slice(0, 10).split("-");
@@ -104,7 +107,7 @@ export function claimSummary(locale: Locale, draft: ClaimDraft): string {
   const lines: Array<[ClaimField, string | undefined]> = [
     ["mediaTransaksi", draft.mediaTransaksi],
     ["jenisTransaksi", draft.jenisTransaksi],
-    ["nominal", draft.nominal === undefined ? undefined : rupiah.format(draft.nominal)],
+    ["nominal", draft.nominal === undefined ? undefined : formatRupiah(draft.nominal)],
     ["claimDate", draft.claimDate ? shownDate(draft.claimDate) : undefined],
     [
       "cardLastFour",

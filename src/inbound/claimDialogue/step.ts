@@ -116,7 +116,7 @@ export async function continueDialogue(step: RouteStep, state: DialogueState): P
         files,
       );
       await dialogueEvent(step, eventTypes.claimDialogueCompleted, { ticketId: created.ticketId });
-      return ticketOpened(step, created, "claim_filed");
+      return ticketOpened(step, created, turn.claim);
     }
   }
 }
