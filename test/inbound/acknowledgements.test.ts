@@ -33,6 +33,16 @@ async function templates(key: string, method: string, path: string, body?: unkno
   return res.status;
 }
 
+/** A version of TICKET_CREATED with one variant, in Indonesian: Telegram's unless another is named. */
+const ticketCreated = (text: string, channel = "telegram") => ({
+  description: "The tenant's own acknowledgement",
+  variables: [
+    { name: "ticketNumber", required: true },
+    { name: "customerName", required: false },
+  ],
+  variants: [{ channel, locale: "id", fields: { text } }],
+});
+
 /** The customer's first message on a chat; resolves with what the bot answered. */
 async function firstMessage(tenantId: string, chatId: number, text: string) {
   await t.postUpdate(tenantId, textMessage(chatId, 1, text, { first_name: "Rina", last_name: "Wijaya" }));
@@ -45,22 +55,12 @@ describe("acknowledgements from the tenant's templates", () => {
     const { tenantId, key } = await t.tenantWithTelegram("ack-own");
     const admin = await adminKey(tenantId);
     expect(
-      await templates(admin, "PUT", "/TICKET_CREATED", {
-        description: "Bank Kita's acknowledgement",
-        variables: [
-          { name: "ticketNumber", required: true },
-          { name: "customerName", required: false },
-        ],
-        variants: [
-          {
-            channel: "telegram",
-            locale: "id",
-            fields: {
-              text: "Halo {{ customerName }}, tiket <i>{{ ticketNumber }}</i> sudah dicatat. Bank Kita.",
-            },
-          },
-        ],
-      }),
+      await templates(
+        admin,
+        "PUT",
+        "/TICKET_CREATED",
+        ticketCreated("Halo {{ customerName }}, tiket <i>{{ ticketNumber }}</i> sudah dicatat. Bank Kita."),
+      ),
     ).toBe(200);
 
     const ack = await firstMessage(tenantId, 710001, "Tidak bisa login ke aplikasi <script>");
@@ -91,20 +91,12 @@ describe("acknowledgements from the tenant's templates", () => {
   it("a name from the channel is escaped for Telegram's HTML", async () => {
     const { tenantId } = await t.tenantWithTelegram("ack-escape");
     const admin = await adminKey(tenantId);
-    await templates(admin, "PUT", "/TICKET_CREATED", {
-      description: "Greets by name",
-      variables: [
-        { name: "ticketNumber", required: true },
-        { name: "customerName", required: false },
-      ],
-      variants: [
-        {
-          channel: "telegram",
-          locale: "id",
-          fields: { text: "Halo {{ customerName }}: {{ ticketNumber }}" },
-        },
-      ],
-    });
+    await templates(
+      admin,
+      "PUT",
+      "/TICKET_CREATED",
+      ticketCreated("Halo {{ customerName }}: {{ ticketNumber }}"),
+    );
     await t.postUpdate(
       tenantId,
       textMessage(710002, 1, "Mau tanya saldo", { first_name: "<b>Joko</b>", last_name: "&" }),
@@ -125,11 +117,12 @@ describe("acknowledgements from the tenant's templates", () => {
     expect(fromArchived.parse_mode).toBeUndefined();
 
     const smsOnly = await t.tenantWithTelegram("ack-sms-only");
-    await templates(await adminKey(smsOnly.tenantId), "PUT", "/TICKET_CREATED", {
-      description: "SMS only",
-      variables: [{ name: "ticketNumber", required: true }],
-      variants: [{ channel: "sms", locale: "id", fields: { text: "Tiket {{ ticketNumber }}" } }],
-    });
+    await templates(
+      await adminKey(smsOnly.tenantId),
+      "PUT",
+      "/TICKET_CREATED",
+      ticketCreated("Tiket {{ ticketNumber }}", "sms"),
+    );
     const fromSmsOnly = await firstMessage(smsOnly.tenantId, 710004, "Tidak bisa login");
     expect(fromSmsOnly.text).toMatch(/^Terima kasih, pesan Anda sudah kami terima dengan nomor tiket #\d+\./);
   });
@@ -137,14 +130,9 @@ describe("acknowledgements from the tenant's templates", () => {
   it("an edit of the template applies to the next ticket, in every worker, at once", async () => {
     const { tenantId } = await t.tenantWithTelegram("ack-edit");
     const admin = await adminKey(tenantId);
-    const version = (text: string) => ({
-      description: "Edited",
-      variables: [{ name: "ticketNumber", required: true }],
-      variants: [{ channel: "telegram", locale: "id", fields: { text } }],
-    });
-    await templates(admin, "PUT", "/TICKET_CREATED", version("Satu: {{ ticketNumber }}"));
+    await templates(admin, "PUT", "/TICKET_CREATED", ticketCreated("Satu: {{ ticketNumber }}"));
     expect((await firstMessage(tenantId, 710005, "Tidak bisa login")).text).toMatch(/^Satu: \d+$/);
-    await templates(admin, "PUT", "/TICKET_CREATED", version("Dua: {{ ticketNumber }}"));
+    await templates(admin, "PUT", "/TICKET_CREATED", ticketCreated("Dua: {{ ticketNumber }}"));
     expect((await firstMessage(tenantId, 710006, "Tidak bisa login")).text).toMatch(/^Dua: \d+$/);
   });
 });
