@@ -13,6 +13,7 @@ import { startBaseline } from "../lib/baseline.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
 import { createBenchDatabase } from "../lib/database.js";
 import { hubPoolSize, pipelineTopology, startHub } from "../lib/hub.js";
+import { latencyShape } from "../lib/latencyShape.js";
 import { progress } from "../lib/log.js";
 import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";
@@ -71,6 +72,7 @@ async function runRound(
   ids: readonly string[],
   send: (batch: readonly string[]) => Promise<void>,
   signal: AbortSignal,
+  side: string,
 ): Promise<RoundResult> {
   receiver.reset();
   const cpuBefore = await readCpuMs(pids);
@@ -85,6 +87,7 @@ async function runRound(
   await receiver.until(ids.length, roundTimeoutMs, signal);
   const cpuMs = (await readCpuMs(pids)) - cpuBefore;
   const arrivals = receiver.arrivals();
+  progress(`${side} shape: ${latencyShape(ids, committedAt, arrivals, started)}`);
   let last = started;
   const latencies: number[] = [];
   for (const id of ids) {
@@ -215,7 +218,7 @@ export const benchmark: Benchmark = {
       };
 
       const hubSide = (count: number) =>
-        runRound(receiver, hub.pids, newIds(count), commitEvents, options.signal);
+        runRound(receiver, hub.pids, newIds(count), commitEvents, options.signal, "hub");
       const baseSide = (count: number) => {
         const ids = newIds(count);
         // The hub's own body for each event, built before the round as the hub builds it at delivery.
@@ -232,7 +235,7 @@ export const benchmark: Benchmark = {
             }),
           ]),
         );
-        return runRound(receiver, baseline.pids, ids, addJobs(bodies), options.signal);
+        return runRound(receiver, baseline.pids, ids, addJobs(bodies), options.signal, "baseline");
       };
 
       let sent = 0;

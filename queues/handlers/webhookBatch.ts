@@ -23,14 +23,9 @@ import { afterAttempt, limitsOf, putBack, type WebhookWorkerDeps } from "./webho
 export function webhookBatchHandler(deps: WebhookWorkerDeps) {
   return async (payload: JobPayload<"webhook-batch">, job: Job, token: string | undefined) => {
     const { destination, deliveryIds } = payload;
-    // Asked before any read: a job sent away costs no query. BullMQ counts each start of a job,
-    // attemptsMade only its failed runs: more starts than that, and it was sent away before.
+    // Asked before any read: a job sent away costs no query.
     const limits = await limitsOf(deps, destination);
-    const hadItsTurn = job.attemptsStarted - job.attemptsMade > 1;
-    const awayMs = deps.pumps.deferral(destination, limits, deliveryIds.length, {
-      id: job.id ?? "",
-      hadItsTurn,
-    });
+    const awayMs = deps.pumps.deferral(destination, limits, deliveryIds.length, job.id ?? "");
     if (awayMs !== undefined) {
       deps.metrics.webhookDeferrals.inc({ reason: "concurrency" });
       return putBack(job, token, awayMs);

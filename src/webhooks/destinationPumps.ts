@@ -64,12 +64,14 @@ export function destinationPumps(options: {
     /** Average time between starts while deliveries wait (ms): how fast the line moves. */
     startIntervalMs = 0;
     #lastStartAt = 0;
-    /** When the line, with the batch jobs sent away to come back in turn, is expected to be empty. */
-    lineEndsAt = 0;
     /** Batch jobs with deliveries in the line that have not started yet. */
     queuedRuns = 0;
-    /** Batch jobs this line sent away, in the order it did, until they are back in it. */
-    readonly away = new Set<string>();
+    /**
+     * Batch jobs this line sent away, with their sizes, until they are back in it. They come back
+     * oldest first by job id: a batch job is named by its first event's id, which is time-ordered
+     * (uuidv7), so this is the order of the events' commits, however often a job was sent away.
+     */
+    readonly away = new Map<string, number>();
     /** Batch jobs called back and not in the line yet, with when they were called. */
     readonly #recalled = new Map<string, number>();
     #timer: NodeJS.Timeout | undefined;
@@ -194,13 +196,14 @@ export function destinationPumps(options: {
     /**
      * A run left the line (its last delivery started): while fewer than two batch jobs' deliveries
      * wait (or are called back), the oldest job sent away is called back, so the line never empties
-     * while work for it waits in Redis, whatever the turn that job was given said.
+     * while work for it waits in Redis, whatever the turn that job was given said. `goingAway`, a
+     * job being sent away this moment (still running, not delayed yet), is not called this time.
      */
-    recallIfShort(): void {
+    recallIfShort(goingAway?: string): void {
       if (stopped) return;
       this.#forgetLateRecalls();
       while (this.queuedRuns + this.#recalled.size < 2) {
-        const [jobId] = this.away;
+        const jobId = this.#oldestAway(goingAway);
         if (jobId === undefined) return;
         this.away.delete(jobId);
         this.#recalled.set(jobId, Date.now());
@@ -221,6 +224,24 @@ export function destinationPumps(options: {
     #forgetLateRecalls(): void {
       const calledBefore = Date.now() - recallWaitMs;
       for (const [jobId, at] of this.#recalled) if (at < calledBefore) this.#recalled.delete(jobId);
+    }
+
+    #oldestAway(except?: string): string | undefined {
+      let oldest: string | undefined;
+      for (const jobId of this.away.keys())
+        if (jobId !== except && (oldest === undefined || jobId < oldest)) oldest = jobId;
+      return oldest;
+    }
+
+    /**
+     * Deliveries of the jobs sent away or called back before `jobId` (older by name), which come
+     * back to the line before it; -1 for none. Called back, a job's size is not kept: it counts for 0.
+     */
+    deliveriesAheadOf(jobId: string): number {
+      let ahead = -1;
+      for (const [id, size] of this.away) if (id < jobId) ahead = Math.max(ahead, 0) + size;
+      for (const id of this.#recalled.keys()) if (id < jobId) ahead = Math.max(ahead, 0);
+      return ahead;
     }
 
     /** Whether the job is one this line called back (and is no longer waited for). */
@@ -278,42 +299,37 @@ export function destinationPumps(options: {
 
   return {
     /**
-     * How long batch job `job` of `size` deliveries to this destination should stay away, or
-     * undefined to run here now. It runs now while the line is shorter than the destination's
-     * concurrency, or holds fewer than two batch jobs not yet started, or when this line called it
-     * back: at most the concurrency's worth of batch jobs plus two in worker slots for one
-     * destination. Sent away (back to delayed, no worker slot held), a job is called back by the
-     * line as it runs short (see recallIfShort), in the order the jobs were sent away. Its own turn
-     * is the fallback for a line that cannot call it (Redis did not answer, the process stopped):
-     * after the line and the jobs sent away before it, at the pace the line has been moving (at
-     * most maxAwayMs). A job back on that turn that still finds no room keeps its place among those
-     * sent away and waits for about its own size's worth.
+     * How long batch job `jobId` of `size` deliveries to this destination should stay away, or
+     * undefined to run here now. It runs now when this line called it back, or while the line is
+     * shorter than the destination's concurrency or holds fewer than two batch jobs not yet
+     * started, unless an older job (by name: by its events' commits) is away or called back: at
+     * most the concurrency's worth of batch jobs plus two in worker slots for one destination, and
+     * they join the line in the order of their events. A job newer than one sent away does not pass
+     * it (a backlog that never lets it in would hold its events until the commits stop): it goes
+     * away behind it, and the line calls the older one back now if it has room. Sent away (back to
+     * delayed, no worker slot held), jobs are called back by the line as it runs short (see
+     * recallIfShort), oldest first. Its own turn is the fallback for a line that cannot call it
+     * (Redis did not answer, the process stopped): after the line and the older jobs away, at the
+     * pace the line has been moving (at most maxAwayMs).
      */
     deferral(
       destination: string,
       limits: DestinationLimits,
       size: number,
-      job: { id: string; hadItsTurn: boolean },
+      jobId: string,
     ): number | undefined {
       const pump = pumps.get(destination);
       if (!pump) return undefined;
-      const called = pump.arrived(job.id);
-      if (called || pump.waiting.length < limits.maxConcurrency || pump.queuedRuns < 2) {
-        pump.away.delete(job.id);
-        return undefined;
-      }
-      // A job back on its own turn keeps its place (a Set keeps the order of first insertion).
-      pump.away.add(job.id);
-      const now = Date.now();
+      const called = pump.arrived(jobId);
+      pump.away.delete(jobId);
+      const room = pump.waiting.length < limits.maxConcurrency || pump.queuedRuns < 2;
+      const ahead = pump.deliveriesAheadOf(jobId);
+      if (called || (room && ahead < 0)) return undefined;
+      pump.away.set(jobId, size);
+      // Room, but older jobs are away: they are called back first, this one after them.
+      if (room) pump.recallIfShort(jobId);
       const perStartMs = Math.max(pump.startIntervalMs, 1000 / limits.ratePerSecond);
-      let awayMs: number;
-      if (job.hadItsTurn) awayMs = size * perStartMs;
-      else {
-        const lineEmptyAt = now + pump.waiting.length * perStartMs;
-        const turnAt = Math.max(lineEmptyAt, pump.lineEndsAt);
-        pump.lineEndsAt = turnAt + size * perStartMs;
-        awayMs = turnAt - now;
-      }
+      const awayMs = (pump.waiting.length + Math.max(ahead, 0)) * perStartMs;
       return Math.round(Math.min(maxAwayMs, Math.max(minBackoffMs, awayMs)) * (1 + Math.random() * 0.1));
     },
 

@@ -64,9 +64,9 @@ describe("a destination's line in a worker process", () => {
 
     // Two batch jobs' deliveries wait, more than the concurrency's worth: a third is sent away for
     // its turn, and a fourth after it.
-    const awayMs = pumps.deferral("whe_a", limits, 3, { id: "job-c", hadItsTurn: false });
+    const awayMs = pumps.deferral("whe_a", limits, 3, "job-c");
     expect(awayMs).toBeGreaterThan(0);
-    expect(pumps.deferral("whe_a", limits, 3, { id: "job-d", hadItsTurn: false })).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_a", limits, 3, "job-d")).toBeGreaterThan(0);
     expect(recalled).toEqual([]);
 
     // The first job's last delivery starts: one job's deliveries are left, and the oldest job sent
@@ -75,7 +75,7 @@ describe("a destination's line in a worker process", () => {
     await vi.waitFor(() => expect(attempts.started).toEqual(["a0", "a1", "a2", "b0", "b1"]));
     await vi.waitFor(() => expect(recalled).toEqual(["job-c"]));
     // Called back, it runs on arrival whatever the line's length.
-    expect(pumps.deferral("whe_a", limits, 3, { id: "job-c", hadItsTurn: true })).toBeUndefined();
+    expect(pumps.deferral("whe_a", limits, 3, "job-c")).toBeUndefined();
     const third = pumps.run("whe_a", limits, ids("c", 3), c.run);
     expect(recalled).toEqual(["job-c"]);
     b.open();
@@ -92,12 +92,49 @@ describe("a destination's line in a worker process", () => {
     const first = pumps.run("whe_b", limits, ids("a", 3), held.run);
     const second = pumps.run("whe_b", limits, ids("b", 3), held.run);
     await vi.waitFor(() => expect(attempts.started).toHaveLength(2));
-    expect(pumps.deferral("whe_b", limits, 3, { id: "job-c", hadItsTurn: false })).toBeGreaterThan(0);
-    expect(pumps.deferral("whe_b", limits, 3, { id: "job-d", hadItsTurn: false })).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_b", limits, 3, "job-c")).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_b", limits, 3, "job-d")).toBeGreaterThan(0);
     // job-c's turn came before the line ran short: sent away again, still first in line.
-    expect(pumps.deferral("whe_b", limits, 3, { id: "job-c", hadItsTurn: true })).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_b", limits, 3, "job-c")).toBeGreaterThan(0);
     held.open();
     await Promise.all([first, second]);
+    await vi.waitFor(() => expect(recalled).toEqual(["job-c", "job-d"]));
+    pumps.stop();
+  });
+
+  it("calls jobs sent away back oldest first, by their events, whatever order they were sent away in", async () => {
+    const { pumps, recalled } = newPumps();
+    const attempts = heldAttempts();
+    const held = attempts.gate();
+    const first = pumps.run("whe_d", limits, ids("a", 3), held.run);
+    const second = pumps.run("whe_d", limits, ids("b", 3), held.run);
+    await vi.waitFor(() => expect(attempts.started).toHaveLength(2));
+    // job-e is sent away first; job-c, older, came back from another line's turn after it.
+    expect(pumps.deferral("whe_d", limits, 3, "job-e")).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_d", limits, 3, "job-c")).toBeGreaterThan(0);
+    held.open();
+    await Promise.all([first, second]);
+    await vi.waitFor(() => expect(recalled).toEqual(["job-c", "job-e"]));
+    pumps.stop();
+  });
+
+  it("does not let a newer job pass an older one sent away, though the line has room", async () => {
+    const { pumps, recalled } = newPumps();
+    const attempts = heldAttempts();
+    const [a, b] = [attempts.gate(), attempts.gate()];
+    const first = pumps.run("whe_e", limits, ids("a", 3), a.run);
+    const second = pumps.run("whe_e", limits, ids("b", 3), b.run);
+    await vi.waitFor(() => expect(attempts.started).toEqual(["a0", "a1"]));
+    expect(pumps.deferral("whe_e", limits, 3, "job-c")).toBeGreaterThan(0);
+    // The first job's deliveries end: one job is left in the line, and job-c is called back.
+    a.open();
+    await vi.waitFor(() => expect(recalled).toEqual(["job-c"]));
+    // Room in the line, but job-c is on its way: job-d, newer, goes away behind it.
+    expect(pumps.deferral("whe_e", limits, 3, "job-d")).toBeGreaterThan(0);
+    expect(pumps.deferral("whe_e", limits, 3, "job-c")).toBeUndefined();
+    const third = pumps.run("whe_e", limits, ids("c", 3), b.run);
+    b.open();
+    await Promise.all([first, second, third]);
     await vi.waitFor(() => expect(recalled).toEqual(["job-c", "job-d"]));
     pumps.stop();
   });
@@ -110,8 +147,8 @@ describe("a destination's line in a worker process", () => {
     const first = pumps.run("whe_c", limits, ids("a", 3), held.run);
     const second = pumps.run("whe_c", limits, ids("b", 3), held.run);
     await vi.waitFor(() => expect(attempts.started).toHaveLength(2));
-    pumps.deferral("whe_c", limits, 3, { id: "job-c", hadItsTurn: false });
-    pumps.deferral("whe_c", limits, 3, { id: "job-d", hadItsTurn: false });
+    pumps.deferral("whe_c", limits, 3, "job-c");
+    pumps.deferral("whe_c", limits, 3, "job-d");
     held.open();
     await Promise.all([first, second]);
     await vi.waitFor(() => expect(recalled).toEqual(["job-c", "job-d"]));
