@@ -1,6 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { webhookTags, webhookValidationHook } from "../../src/channelRoutes/webhookParts.js";
+import {
+  authenticatingHeader,
+  webhookTags,
+  webhookValidationHook,
+} from "../../src/channelRoutes/webhookParts.js";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses } from "../../src/http/openapiParts.js";
@@ -62,9 +66,9 @@ export function registerSmsInboundRoute(app: OpenAPIHono<HubEnv>, deps: SmsInbou
     description:
       "The URL under PUBLIC_BASE_URL to give Twilio as the number's messaging webhook. Answered with empty TwiML once stored; its job for the conversation router is queued right after.",
     middleware: [twilioSignature],
+    parameters: [authenticatingHeader("x-twilio-signature", { maxLength: 200 })],
     request: {
       params: webhookTenantParam,
-      headers: z.object({ "x-twilio-signature": z.string().max(200).optional() }),
       body: {
         required: true,
         content: { "application/x-www-form-urlencoded": { schema: twilioInboundForm } },

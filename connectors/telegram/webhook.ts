@@ -1,7 +1,12 @@
-import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { sameSecret } from "../../src/channelRoutes/sharedSecret.js";
-import { webhookAccepted, webhookTags, webhookValidationHook } from "../../src/channelRoutes/webhookParts.js";
+import {
+  authenticatingHeader,
+  webhookAccepted,
+  webhookTags,
+  webhookValidationHook,
+} from "../../src/channelRoutes/webhookParts.js";
 import { errors } from "../../src/errors.js";
 import type { HubEnv } from "../../src/http/env.js";
 import { errorResponses, json } from "../../src/http/openapiParts.js";
@@ -48,13 +53,14 @@ export function registerTelegramWebhook(app: OpenAPIHono<HubEnv>, deps: Telegram
     tags: webhookTags,
     summary: "Telegram Bot API updates for a tenant's bot (X-Telegram-Bot-Api-Secret-Token)",
     middleware: [telegramSecret(deps)],
+    parameters: [
+      authenticatingHeader(secretHeader, {
+        maxLength: 256,
+        description: "The secret_token the hub gave setWebhook: the account's webhookSecret",
+      }),
+    ],
     request: {
       params: webhookTenantParam,
-      headers: z.object({
-        [secretHeader]: z.string().max(256).optional().openapi({
-          description: "The secret_token the hub gave setWebhook: the account's webhookSecret",
-        }),
-      }),
       body: { required: true, content: json(telegramWebhookBody) },
     },
     responses: {

@@ -165,12 +165,13 @@ export const comments = pgTable(
   "ticket_comments",
   {
     id: text("id").primaryKey(),
-    tenantId: text("tenant_id")
-      .notNull()
-      .references(() => tenants.id, { onDelete: "cascade" }),
-    ticketId: text("ticket_id")
-      .notNull()
-      .references(() => tickets.id, { onDelete: "cascade" }),
+    /**
+     * No foreign keys (a lookup and a row lock per comment on the inbound comment write): every
+     * writer holds the ticket's row lock, and deleting a ticket or a tenant deletes its comments by
+     * trigger (migration 0030).
+     */
+    tenantId: text("tenant_id").notNull(),
+    ticketId: text("ticket_id").notNull(),
     content: text("content").notNull(),
     /** The author's name as written: for an agent, the user's name when they wrote. */
     authorName: text("author_name").notNull(),
