@@ -1,15 +1,20 @@
 import { createServer } from "node:http";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
-import type { ChannelAccount, OutboundMessage, SenderDeps } from "../../connectors/contract.js";
+import type { ChannelAccount, ContentFor, OutboundMessage, SenderDeps } from "../../connectors/contract.js";
 import { smtpSender } from "../../connectors/email/smtpSender.js";
 import { twilioSender } from "../../connectors/sms/twilioSender.js";
+import { isContentFor, renderDelivery } from "../../src/notifications/content.js";
+import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/defaults.js";
 
 /**
  * The notification benchmark's baseline: raw BullMQ workers, one queue per channel with the hub's
  * concurrency (20), each job calling the same senders (nodemailer's pooled SMTP transport, the
  * twilio client) against the same fake providers. No database, no template, no state: the job's
- * data is the address and the token. Serves GET /readyz for the runner once the workers run.
+ * data is the address and the token. Each sends the very message the hub sends (its OTP_CODE
+ * variant for the recipients' language, rendered once at start with a marker where the code goes),
+ * as the webhooks baseline posts the hub's body: the comparison is of the pipelines, not of how
+ * long each side's text is. Serves GET /readyz for the runner once the workers run.
  */
 const env = process.env;
 const required = (name: string) => {
@@ -59,6 +64,20 @@ const sms = twilioSender(
   deps,
 );
 
+/** The hub's rendering of OTP_CODE for the benchmark's recipients (English, 5 minutes), `code` marked. */
+const codeMark = "\u0000code\u0000";
+const otpCode = readDefaultTemplates(shippedTemplatesDir).find((t) => t.code === "OTP_CODE")?.definition;
+if (!otpCode) throw new Error("the shipped templates have no OTP_CODE");
+const rendered = <C extends "email" | "sms">(channel: C): ContentFor<C> => {
+  const result = renderDelivery(otpCode, channel, "en", "en", { code: codeMark, validMinutes: 5 });
+  if (!result.ok || !isContentFor(channel, result.content))
+    throw new Error(`OTP_CODE ${channel}: not rendered`);
+  return result.content;
+};
+const emailContent = rendered("email");
+const smsContent = rendered("sms");
+const withCode = (text: string, token: string) => text.replaceAll(codeMark, token);
+
 type Job = { to: string; token: string; deliveryId: string };
 const connection = new Redis(required("REDIS_URL"), { maxRetriesPerRequest: null });
 const prefix = `{${required("BENCH_PREFIX")}}`;
@@ -72,9 +91,9 @@ const workers = [
         to: job.data.to,
         content: {
           channel: "email",
-          subject: `Your code: ${job.data.token}`,
-          html: `<p>${job.data.token}</p>`,
-          text: job.data.token,
+          subject: withCode(emailContent.subject, job.data.token),
+          html: withCode(emailContent.html, job.data.token),
+          text: withCode(emailContent.text, job.data.token),
         },
       };
       const result = await email.send(message);
@@ -89,7 +108,7 @@ const workers = [
         deliveryId: job.data.deliveryId,
         tenantId: "bench",
         to: job.data.to,
-        content: { channel: "sms", text: `Your code is ${job.data.token}, valid 5 min.` },
+        content: { channel: "sms", text: withCode(smsContent.text, job.data.token) },
       };
       const result = await sms.send(message);
       if (result.outcome !== "sent") throw new Error(result.reason);
