@@ -1,3 +1,4 @@
+import { convert as htmlToText } from "html-to-text";
 import type { Channel, RenderedContent } from "../../connectors/contract.js";
 import type { Database, Tx } from "../db/client.js";
 import type { Logger } from "../logger.js";
@@ -51,20 +52,14 @@ export function templatedAcknowledger(deps: {
 }): Acknowledger {
   return {
     async render(tx, requests) {
-      const templates = new Map<string, Promise<EffectiveTemplate | undefined>>();
-      const templateOf = (r: AcknowledgementRequest) => {
-        const key = `${r.tenantId}/${codeOf(r)}`;
-        let found = templates.get(key);
-        if (!found) {
-          found = findEffectiveTemplate(tx, r.tenantId, codeOf(r));
-          templates.set(key, found);
-        }
-        return found;
-      };
-      // One after another: a transaction's connection runs one statement at a time.
+      // Read one after another: a transaction's connection runs one statement at a time.
+      const templates = new Map<string, EffectiveTemplate | undefined>();
       const result: Acknowledgement[] = [];
       for (const request of requests) {
-        const template = await templateOf(request);
+        const key = `${request.tenantId}/${codeOf(request)}`;
+        if (!templates.has(key))
+          templates.set(key, await findEffectiveTemplate(tx, request.tenantId, codeOf(request)));
+        const template = templates.get(key);
         const rendered = renderFrom(template, request, deps.fallbackLocale);
         if (rendered.ok) result.push(acknowledgementOf(rendered.content));
         else {
@@ -128,15 +123,13 @@ function plainTextOf(content: RenderedContent): string {
   }
 }
 
-const entities: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
-
-/** Telegram's HTML (b, i, a, code...) as the words it shows. */
+/** Telegram's HTML (b, i, a, code...) as the words it shows, its line breaks kept. */
 function textOfTelegramHtml(html: string): string {
-  return html
-    .replace(/<[^>]*>/g, "")
-    .replace(/&(amp|lt|gt|quot|apos|#(\d+));/g, (_, name: string, code?: string) =>
-      code ? String.fromCodePoint(Number(code)) : (entities[name] ?? ""),
-    );
+  return htmlToText(html, {
+    wordwrap: false,
+    preserveNewlines: true,
+    selectors: [{ selector: "a", options: { hideLinkHrefIfSameAsText: true } }],
+  });
 }
 
 function builtInText(request: AcknowledgementRequest): string {
