@@ -15,6 +15,7 @@ import type { Logger } from "../logger.js";
 import { nameFailedQuery } from "./errors.js";
 import { listenPostgres, type Unlisten } from "./listen.js";
 import * as schema from "./schema/index.js";
+import { TickGatheringSocket } from "./tickGatheringSocket.js";
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is underneath (node-postgres or PGlite). */
@@ -221,6 +222,7 @@ export function openPostgres(
     lock_timeout: 30_000,
     // A runaway query gives its connection back instead of holding it (and the request) for ever.
     statement_timeout: statementTimeoutMs,
+    stream: () => new TickGatheringSocket(),
   });
   // An idle pooled connection that the server drops (restart, failover) must not crash the process:
   // the pool discards it and the next query opens a new one.
