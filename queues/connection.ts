@@ -1,4 +1,6 @@
+import type { Socket } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
+import { gatherWritesPerTick } from "../src/net/gatherWrites.js";
 
 /**
  * The one way the hub opens a Redis connection. Producers fail fast when Redis is away (an API
@@ -11,7 +13,10 @@ export function createRedisConnection(url: string, purpose: RedisPurpose): Redis
     purpose === "producer"
       ? { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectionName: "switchboard-producer" }
       : { maxRetriesPerRequest: null, connectionName: `switchboard-${purpose}` };
-  return new Redis(url, options);
+  const connection = new Redis(url, options);
+  // Each (re)connect opens a new socket: a batch of jobs finishing together leaves in one write.
+  connection.on("connect", () => gatherWritesPerTick(connection.stream as Socket));
+  return connection;
 }
 
 /** BullMQ's key prefix. The braces make a Redis Cluster hash tag: one queue's keys stay on one slot. */

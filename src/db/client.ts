@@ -12,10 +12,10 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import type { Config } from "../config.js";
 import type { Logger } from "../logger.js";
+import { TickGatheringSocket } from "../net/gatherWrites.js";
 import { nameFailedQuery } from "./errors.js";
 import { listenPostgres, type Unlisten } from "./listen.js";
 import * as schema from "./schema/index.js";
-import { TickGatheringSocket } from "./tickGatheringSocket.js";
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is underneath (node-postgres or PGlite). */

@@ -1,7 +1,10 @@
 import { once } from "node:events";
 import { type AddressInfo, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { TickGatheringSocket } from "../../src/db/tickGatheringSocket.js";
+import { createRedisConnection } from "../queues/connection.js";
+import { openPostgres } from "../src/db/client.js";
+import { TickGatheringSocket } from "../src/net/gatherWrites.js";
+import { testDatabaseUrl, testRedisUrl } from "./support/env.js";
 
 const received: Buffer[] = [];
 let serverSide: Socket | undefined;
@@ -42,5 +45,37 @@ describe("TickGatheringSocket", () => {
     expect(socket.writableCorked).toBe(1);
     await written;
     socket.destroy();
+  });
+
+  it("gathers a Redis connection's commands, again after it reconnects", async () => {
+    const redis = createRedisConnection(testRedisUrl, "client");
+    try {
+      for (const round of [1, 2]) {
+        if (redis.status !== "ready") await once(redis, "ready");
+        const replies = Promise.all([redis.ping("a"), redis.ping("b"), redis.ping("c")]);
+        expect((redis.stream as Socket).writableCorked, `round ${round}`).toBe(1);
+        expect(await replies).toEqual(["a", "b", "c"]);
+        // A dropped socket: ioredis reconnects on a new one, which must gather too.
+        (redis.stream as Socket).destroy();
+        await once(redis, "close");
+      }
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it("carries node-postgres statements on pooled connections", async () => {
+    const database = openPostgres(testDatabaseUrl, 2);
+    try {
+      const pool = (
+        database.db as unknown as {
+          $client: { query: (text: string, values: unknown[]) => Promise<{ rows: { n: number }[] }> };
+        }
+      ).$client;
+      const answers = await Promise.all([1, 2, 3].map((n) => pool.query("SELECT $1::int AS n", [n])));
+      expect(answers.map((a) => a.rows[0]?.n)).toEqual([1, 2, 3]);
+    } finally {
+      await database.close();
+    }
   });
 });
