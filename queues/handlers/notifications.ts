@@ -27,9 +27,10 @@ const sweepBatch = 1000;
 /**
  * One attempt of one delivery. A transient failure with attempts left throws, so BullMQ retries it
  * on the job's backoff; a final failure throws UnrecoverableError after it is recorded, so the
- * dashboard lists it; everything else completes the job. The provider's id is remembered in the
- * job's data with other jobs' in one Redis round trip (through the producer's connection, which
- * fails fast: a memo Redis cannot take is skipped, and the send is recorded all the same).
+ * dashboard lists it; everything else completes the job. A send whose row could not be written
+ * has the provider's id remembered in the job's data before the attempt fails (with other jobs' in
+ * one Redis round trip, through the producer's connection, which fails fast), so its retry records
+ * it and sends nothing.
  */
 export function notificationDeliveryHandler(deps: Deps) {
   const { settings } = deps.notifications;

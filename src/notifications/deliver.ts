@@ -53,8 +53,8 @@ const reasonOf = (text: string) => scrubText(text).slice(0, 500);
 /**
  * One attempt of one delivery. The row is the memo of the send step: only a pending row is sent,
  * and it is held (locked_until) while sending, so a duplicate job (the sweeper's, a stalled one)
- * cannot send it beside this one. `remember` keeps the provider's id in the job before the row is
- * written: if writing fails, the job's retry records that id instead of sending again. A transient
+ * cannot send it beside this one. If writing the sent row fails, `remember` keeps the provider's id
+ * in the job before the attempt fails: the job's retry records that id instead of sending again. A transient
  * failure releases the row for BullMQ's next attempt, until the configured number of attempts; a
  * permanent one fails it at once. A worker that dies mid-call leaves the row held: it is sent again
  * once the hold lapses (at least once; the providers offer no idempotency key to do better).
@@ -144,17 +144,20 @@ export async function deliverNotification(
   }
   switch (result.outcome) {
     case "sent": {
-      await remember({ providerMessageId: result.providerMessageId, provider: source.provider }).catch(
-        () => undefined,
-      );
+      const sent = { providerMessageId: result.providerMessageId, provider: source.provider };
       await recordSend(
         deps,
         notification,
         delivery,
-        result.providerMessageId,
-        source.provider,
+        sent.providerMessageId,
+        sent.provider,
         rendered.locale,
-      );
+      ).catch(async (err: unknown) => {
+        // Only a send whose row could not be written is remembered in its job, so that the retry
+        // records it and sends nothing; the rest cost no Redis round trip.
+        await remember(sent).catch(() => undefined);
+        throw err;
+      });
       return { status: "sent", channel, sinceDueMs: Date.now() - dueAt(notification) };
     }
     case "permanent":

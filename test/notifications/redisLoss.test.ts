@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { deliverNotification } from "../../src/notifications/deliver.js";
 import { silentInAppAnnouncer } from "../../src/notifications/inApp/announcer.js";
@@ -111,28 +112,56 @@ describe("Redis losing its data", () => {
 });
 
 describe("the send step", () => {
-  it("each job remembers its own provider id, written together under load", async () => {
-    // Queued together and let go at once: their memos are written in shared round trips.
-    const created = await withQueuesPaused(hub, ["notify-sms", "notify-email"], async () => {
-      const posted: NotificationJson[] = [];
-      for (let i = 0; i < 12; i++)
-        posted.push((await postNotification(hub, tenant.key, otp(`60000${i}`))).body.data);
-      return posted;
-    });
+  it("a send whose row cannot be written is remembered in its job, and the retry records it without sending again", async () => {
+    // Every SMS row refuses to become sent (a check added NOT VALID: the rows already sent stay).
+    await hub.db.execute(
+      sql.raw(
+        "ALTER TABLE notification_deliveries ADD CONSTRAINT test_sms_unrecordable CHECK (channel <> 'sms' OR status <> 'sent') NOT VALID",
+      ),
+    );
+    let created: NotificationJson[] = [];
+    try {
+      // Queued together and let go at once: the failed records' memos go in shared round trips.
+      created = await withQueuesPaused(hub, ["notify-sms", "notify-email"], async () => {
+        const posted: NotificationJson[] = [];
+        for (let i = 0; i < 12; i++)
+          posted.push((await postNotification(hub, tenant.key, otp(`60000${i}`))).body.data);
+        return posted;
+      });
+      const sms = created.flatMap((n) => n.deliveries.filter((d) => d.channel === "sms"));
+      await vi.waitFor(
+        async () => {
+          for (const d of sms) {
+            const job = await hub.producer.queues["notify-sms"].getJob(d.id);
+            expect(job?.data.sent, d.id).toMatchObject({ provider: "scripted" });
+            expect((await deliveryRow(hub, d.id))?.status, d.id).toBe("pending");
+          }
+        },
+        { timeout: 15_000, interval: 100 },
+      );
+    } finally {
+      await hub.db.execute(
+        sql.raw("ALTER TABLE notification_deliveries DROP CONSTRAINT test_sms_unrecordable"),
+      );
+    }
     const ids = created.flatMap((n) => n.deliveries.map((d) => d.id));
     await vi.waitFor(
       async () => {
         for (const id of ids) expect((await deliveryRow(hub, id))?.status, id).toBe("sent");
       },
-      { timeout: 15_000, interval: 100 },
+      { timeout: 20_000, interval: 100 },
     );
     for (const d of created.flatMap((n) => n.deliveries)) {
+      expect(provider.acceptedFor(d.id), d.id).toHaveLength(1);
       const job = await hub.producer.queues[d.channel === "sms" ? "notify-sms" : "notify-email"].getJob(d.id);
       const row = await deliveryRow(hub, d.id);
-      expect(job?.data, d.id).toEqual({
-        deliveryId: d.id,
-        sent: { providerMessageId: row?.externalId, provider: row?.provider },
-      });
+      // The retry recorded the id the provider gave the one send; a send recorded at once left no memo.
+      if (d.channel === "sms")
+        expect(job?.data, d.id).toEqual({
+          deliveryId: d.id,
+          sent: { providerMessageId: row?.externalId, provider: "scripted" },
+        });
+      else expect(job?.data, d.id).toEqual({ deliveryId: d.id });
     }
   });
 
