@@ -14,9 +14,13 @@ export const twilioAccount = {
 /** The clock arrivals are stamped with, in every process: epoch milliseconds, sub-millisecond. */
 export const epochNow = () => performance.timeOrigin + performance.now();
 
+/** The channels both sides send each notification on. */
+export type BenchChannel = "email" | "sms";
+export type Arrival = { at: number; channel: BenchChannel };
+
 type FromFakes =
   | { ready: { smtp: { host: string; port: number }; twilioUrl: string } }
-  | { arrivals: Array<[string, number]> };
+  | { arrivals: Array<[string, number, BenchChannel]> };
 
 /**
  * The fake providers both sides send to (notificationFakesProcess.ts), in a process of their own:
@@ -29,7 +33,7 @@ export async function startNotificationFakes() {
     execArgv: ["--import", "tsx"],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const arrivals = new Map<string, number[]>();
+  const arrivals = new Map<string, Arrival[]>();
   let count = 0;
   const exited = new Promise<void>((done) => child.once("exit", () => done()));
   const ready = await new Promise<Extract<FromFakes, { ready: unknown }>["ready"]>((done, fail) => {
@@ -38,10 +42,10 @@ export async function startNotificationFakes() {
     );
     child.on("message", (message: FromFakes) => {
       if ("ready" in message) return done(message.ready);
-      for (const [token, at] of message.arrivals) {
+      for (const [token, at, channel] of message.arrivals) {
         const list = arrivals.get(token);
-        if (list) list.push(at);
-        else arrivals.set(token, [at]);
+        if (list) list.push({ at, channel });
+        else arrivals.set(token, [{ at, channel }]);
         count++;
       }
     });

@@ -1,6 +1,6 @@
 import { startSmtpFake } from "../../test/support/fakes/smtpServer.js";
 import { startTwilioFake } from "../../test/support/fakes/twilioApi.js";
-import { epochNow, tokenPattern, twilioAccount } from "./notificationFakes.js";
+import { type BenchChannel as Channel, epochNow, tokenPattern, twilioAccount } from "./notificationFakes.js";
 
 /**
  * The notification benchmark's fake providers in a process of their own, as real providers are
@@ -12,21 +12,21 @@ const send = (message: unknown) => process.send?.(message);
 
 const smtp = await startSmtpFake();
 const twilio = await startTwilioFake(twilioAccount);
-let pending: Array<[string, number]> = [];
-const stamp = (text: string | undefined) => {
+let pending: Array<[string, number, Channel]> = [];
+const stamp = (text: string | undefined, channel: Channel) => {
   const token = text ? tokenPattern.exec(text)?.[1] : undefined;
-  if (token) pending.push([token, epochNow()]);
+  if (token) pending.push([token, epochNow(), channel]);
 };
 // Stamp instead of keep: the fakes push what they received onto these arrays.
 Object.defineProperty(smtp.received, "push", {
   value: (...mails: Array<{ parsed: { subject?: string } }>) => {
-    for (const mail of mails) stamp(mail.parsed.subject);
+    for (const mail of mails) stamp(mail.parsed.subject, "email");
     return 0;
   },
 });
 Object.defineProperty(twilio.messages, "push", {
   value: (...messages: Array<{ body: string }>) => {
-    for (const message of messages) stamp(message.body);
+    for (const message of messages) stamp(message.body, "sms");
     return 0;
   },
 });

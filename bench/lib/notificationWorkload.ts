@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { httpPoster } from "./httpPost.js";
 import { throwIfInterrupted } from "./interrupted.js";
 import { progress } from "./log.js";
-import { epochNow, type NotificationFakes } from "./notificationFakes.js";
+import { type BenchChannel, epochNow, type NotificationFakes } from "./notificationFakes.js";
 
 export type Recipient = { id: string; email: string; phone: string };
 
@@ -14,6 +14,8 @@ export type RoundResult = {
   elapsedMs: number;
   /** Each delivery: its creation's start to its arrival at the provider. */
   latenciesMs: number[];
+  /** First creation to each channel's last arrival: which lane ended the round. */
+  lastArrivalMs: Partial<Record<BenchChannel, number>>;
   failures: string[];
 };
 
@@ -39,6 +41,7 @@ async function inParallel(
 
 /** Waits until every token of the round arrived on both channels (or the deadline passes). */
 async function collect(
+  side: "hub" | "baseline",
   fakes: NotificationFakes,
   started: Map<string, number>,
   firstAt: number,
@@ -57,11 +60,13 @@ async function collect(
     await sleep(50);
   }
   const latenciesMs: number[] = [];
+  const lastArrivalMs: Partial<Record<BenchChannel, number>> = {};
   let last = firstAt;
   for (const [token, at] of started) {
     for (const arrival of fakes.arrivals.get(token) ?? []) {
-      latenciesMs.push(arrival - at);
-      last = Math.max(last, arrival);
+      latenciesMs.push(arrival.at - at);
+      last = Math.max(last, arrival.at);
+      lastArrivalMs[arrival.channel] = Math.max(lastArrivalMs[arrival.channel] ?? 0, arrival.at - firstAt);
     }
     fakes.arrivals.delete(token);
   }
@@ -69,7 +74,11 @@ async function collect(
     failures.push(`${expected - latenciesMs.length} of ${expected} deliveries never reached a provider`);
   if (latenciesMs.length > expected)
     failures.push(`${latenciesMs.length - expected} deliveries reached a provider twice`);
-  return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, failures };
+  const lanes = Object.entries(lastArrivalMs).map(
+    ([channel, ms]) => `${channel} ${(ms / 1000).toFixed(1)} s`,
+  );
+  progress(`${side}: last arrival after the first creation: ${lanes.join(", ")}`);
+  return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, lastArrivalMs, failures };
 }
 
 /** The hub: one POST /api/v1/omni/notifications per notification (OTP_CODE on email and sms). */
@@ -112,7 +121,7 @@ export async function hubNotifications(options: {
     if (res.status !== 201 && failures.length < 5) failures.push(`POST answered ${res.status}`);
   }).finally(() => poster.close());
   progress(`hub: ${options.count} notifications created in ${(epochNow() - firstAt).toFixed(0)} ms`);
-  return collect(options.fakes, started, firstAt, options.signal, failures);
+  return collect("hub", options.fakes, started, firstAt, options.signal, failures);
 }
 
 /** The baseline: the same two deliveries as raw BullMQ jobs (one addBulk per notification). */
@@ -145,7 +154,7 @@ export async function baselineNotifications(options: {
         queues.sms.add("sms", { to: recipient.phone, token, deliveryId: `${deliveryId}s` }, opts),
       ]);
     });
-    return await collect(options.fakes, started, firstAt, options.signal, failures);
+    return await collect("baseline", options.fakes, started, firstAt, options.signal, failures);
   } finally {
     await Promise.all([queues.email.close(), queues.sms.close()]);
   }
