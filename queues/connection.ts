@@ -1,4 +1,3 @@
-import type { Socket } from "node:net";
 import { Redis, type RedisOptions } from "ioredis";
 import { gatherWritesPerTick } from "../src/net/gatherWrites.js";
 
@@ -15,7 +14,7 @@ export function createRedisConnection(url: string, purpose: RedisPurpose): Redis
       : { maxRetriesPerRequest: null, connectionName: `switchboard-${purpose}` };
   const connection = new Redis(url, options);
   // Each (re)connect opens a new socket: a batch of jobs finishing together leaves in one write.
-  connection.on("connect", () => gatherWritesPerTick(connection.stream as Socket));
+  connection.on("connect", () => gatherWritesPerTick(connection.stream));
   return connection;
 }
 

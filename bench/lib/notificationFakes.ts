@@ -16,7 +16,7 @@ export const epochNow = () => performance.timeOrigin + performance.now();
 
 /** The channels both sides send each notification on. */
 export type BenchChannel = "email" | "sms";
-export type Arrival = { at: number; channel: BenchChannel };
+type Arrival = { at: number; channel: BenchChannel };
 
 type FromFakes =
   | { ready: { smtp: { host: string; port: number }; twilioUrl: string } }

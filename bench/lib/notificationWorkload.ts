@@ -14,8 +14,6 @@ export type RoundResult = {
   elapsedMs: number;
   /** Each delivery: its creation's start to its arrival at the provider. */
   latenciesMs: number[];
-  /** First creation to each channel's last arrival: which lane ended the round. */
-  lastArrivalMs: Partial<Record<BenchChannel, number>>;
   failures: string[];
 };
 
@@ -60,6 +58,7 @@ async function collect(
     await sleep(50);
   }
   const latenciesMs: number[] = [];
+  // First creation to each channel's last arrival: which lane ended the round.
   const lastArrivalMs: Partial<Record<BenchChannel, number>> = {};
   let last = firstAt;
   for (const [token, at] of started) {
@@ -78,7 +77,7 @@ async function collect(
     ([channel, ms]) => `${channel} ${(ms / 1000).toFixed(1)} s`,
   );
   progress(`${side}: last arrival after the first creation: ${lanes.join(", ")}`);
-  return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, lastArrivalMs, failures };
+  return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, failures };
 }
 
 /** The hub: one POST /api/v1/omni/notifications per notification (OTP_CODE on email and sms). */

@@ -1,9 +1,8 @@
-import type { Socket } from "node:net";
-import { Socket as NetSocket } from "node:net";
+import { Socket } from "node:net";
 
 type AnyArgs = (this: Socket, ...args: unknown[]) => unknown;
-const socketWrite = NetSocket.prototype.write as AnyArgs;
-const socketConnect = NetSocket.prototype.connect as AnyArgs;
+const socketWrite = Socket.prototype.write as AnyArgs;
+const socketConnect = Socket.prototype.connect as AnyArgs;
 
 /** Sockets corked until the next tick. */
 const gathering = new WeakSet<Socket>();
@@ -42,7 +41,7 @@ function releaseGathered(socket: Socket): void {
 }
 
 /** A socket for node-postgres (its `stream` option) that gathers its writes from the start. */
-export class TickGatheringSocket extends NetSocket {
+export class TickGatheringSocket extends Socket {
   override connect(...args: unknown[]): this {
     socketConnect.apply(this, args);
     gatherWritesPerTick(this);

@@ -54,10 +54,10 @@ const reasonOf = (text: string) => scrubText(text).slice(0, 500);
  * One attempt of one delivery. The row is the memo of the send step: only a pending row is sent,
  * and it is held (locked_until) while sending, so a duplicate job (the sweeper's, a stalled one)
  * cannot send it beside this one. If writing the sent row fails, `remember` keeps the provider's id
- * in the job before the attempt fails: the job's retry records that id instead of sending again. A transient
- * failure releases the row for BullMQ's next attempt, until the configured number of attempts; a
- * permanent one fails it at once. A worker that dies mid-call leaves the row held: it is sent again
- * once the hold lapses (at least once; the providers offer no idempotency key to do better).
+ * in the job before the attempt fails: the job's retry records that id instead of sending again. A
+ * transient failure releases the row for BullMQ's next attempt, until the configured number of
+ * attempts; a permanent one fails it at once. A worker that dies mid-call leaves the row held: it is
+ * sent again once the hold lapses (at least once; the providers offer no idempotency key to do better).
  */
 export async function deliverNotification(
   deps: DeliverDeps,
