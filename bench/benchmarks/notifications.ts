@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
+import { type ProcessGroup, startCpuMeter } from "../lib/cpuMeter.js";
 import { createBenchDatabase, vacuumAnalyze } from "../lib/database.js";
 import { pipelineTopology, startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
@@ -20,6 +21,7 @@ import { alternatingRounds, type WorkRound } from "../lib/rounds.js";
 import { repoRoot, startServer } from "../lib/serverProcess.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison } from "../lib/types.js";
+import { percentile } from "../lib/units.js";
 
 // BENCH_NOTIFICATIONS shrinks a round for a quick look; the issue's figure is 20,000.
 const notificationsPerRound = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
@@ -142,13 +144,49 @@ export const benchmark: Benchmark = {
       const baseSide = (round: number, count: number) =>
         baselineNotifications({ ...common, redis, prefix: basePrefix, tokenPrefix: `b${round}`, count });
       const measured = (r: RoundResult): WorkRound => ({ ...r, perSecond: deliveriesPerSecond(r) });
-      return await alternatingRounds({
+      // What each measured round cost in CPU, shared services included: the hub's work is in
+      // PostgreSQL as much as in its own processes, the baseline's in neither.
+      const cpuMsPerDelivery = { hub: [] as number[], baseline: [] as number[] };
+      // The side's own processes by name: a split hub's API and worker apart.
+      const ownProcesses: Record<"hub" | "baseline", Record<string, ProcessGroup>> = {
+        baseline: { baseline: { pids: baseline.pids } },
+        hub:
+          hub.topology === "split" && hub.pids.length === 2
+            ? { "hub api": { pids: hub.pids.slice(0, 1) }, "hub worker": { pids: hub.pids.slice(1) } }
+            : { hub: { pids: hub.pids } },
+      };
+      const shared = { postgres: { server: "postgres" }, redis: { server: "redis-server" } } as const;
+      const metered = async (side: "hub" | "baseline", round: number, work: () => Promise<RoundResult>) => {
+        if (round === 0) return work();
+        const own = ownProcesses[side];
+        const meter = startCpuMeter({
+          ...own,
+          ...shared,
+          fakes: { pids: [fakes.pid] },
+          runner: { pids: [process.pid] },
+        });
+        const result = await work();
+        const used = meter.stop();
+        const seconds = Object.entries(used).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}`);
+        const sideMs = [...Object.keys(own), ...Object.keys(shared)].reduce(
+          (sum, name) => sum + (used[name] ?? 0),
+          0,
+        );
+        const ms = sideMs / Math.max(1, result.deliveries);
+        cpuMsPerDelivery[side].push(ms);
+        progress(
+          `${side}: CPU seconds: ${seconds.join(", ")}; ${ms.toFixed(2)} ms a delivery (${side}, postgres, redis)`,
+        );
+        return result;
+      };
+      const compared = await alternatingRounds({
         rounds: options.rounds,
         warmupUnits: options.warmupS > 0 ? warmupNotifications : 0,
         units: notificationsPerRound,
-        baseline: async (round, count) => measured(await baseSide(round, count)),
+        baseline: async (round, count) =>
+          measured(await metered("baseline", round, () => baseSide(round, count))),
         hub: async (round, count) => {
-          const done = measured(await hubSide(round, count));
+          const done = measured(await metered("hub", round, () => hubSide(round, count)));
           // After the warm-up (round 0), the state a production database would be in.
           if (round === 0) await vacuumAnalyze(database.url);
           return done;
@@ -160,6 +198,19 @@ export const benchmark: Benchmark = {
         },
         latency: "create-to-provider",
       });
+      const median = (values: readonly number[]) => percentile(values, 50);
+      return {
+        ...compared,
+        figures: [
+          ...compared.figures,
+          {
+            key: "cpuMsPerDelivery",
+            label: "CPU ms a delivery (side, postgres, redis)",
+            hub: median(cpuMsPerDelivery.hub),
+            baseline: median(cpuMsPerDelivery.baseline),
+          },
+        ],
+      };
     } finally {
       for (const failure of await teardown.run()) progress(failure);
     }

@@ -51,6 +51,7 @@ export async function startNotificationFakes() {
     });
   });
   return {
+    pid: child.pid ?? -1,
     smtp: ready.smtp,
     twilioUrl: ready.twilioUrl,
     arrivals,

@@ -37,6 +37,8 @@ async function inParallel(
   );
 }
 
+const laneSpanMs = 5000;
+
 /** Waits until every token of the round arrived on both channels (or the deadline passes). */
 async function collect(
   side: "hub" | "baseline",
@@ -60,12 +62,18 @@ async function collect(
   const latenciesMs: number[] = [];
   // First creation to each channel's last arrival: which lane ended the round.
   const lastArrivalMs: Partial<Record<BenchChannel, number>> = {};
+  // Each channel's arrivals per 5 s since the first creation: how fast each lane went, and when.
+  const perSpan: Partial<Record<BenchChannel, number[]>> = {};
   let last = firstAt;
   for (const [token, at] of started) {
     for (const arrival of fakes.arrivals.get(token) ?? []) {
       latenciesMs.push(arrival.at - at);
       last = Math.max(last, arrival.at);
       lastArrivalMs[arrival.channel] = Math.max(lastArrivalMs[arrival.channel] ?? 0, arrival.at - firstAt);
+      const spans = perSpan[arrival.channel] ?? [];
+      perSpan[arrival.channel] = spans;
+      const span = Math.floor((arrival.at - firstAt) / laneSpanMs);
+      spans[span] = (spans[span] ?? 0) + 1;
     }
     fakes.arrivals.delete(token);
   }
@@ -77,6 +85,10 @@ async function collect(
     ([channel, ms]) => `${channel} ${(ms / 1000).toFixed(1)} s`,
   );
   progress(`${side}: last arrival after the first creation: ${lanes.join(", ")}`);
+  const spans = Object.entries(perSpan).map(
+    ([channel, counts]) => `${channel} ${Array.from(counts, (n) => n ?? 0).join(" ")}`,
+  );
+  progress(`${side}: arrivals per ${laneSpanMs / 1000} s: ${spans.join("; ")}`);
   return { deliveries: latenciesMs.length, elapsedMs: last - firstAt, latenciesMs, failures };
 }
 
