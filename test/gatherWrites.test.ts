@@ -3,7 +3,7 @@ import { type AddressInfo, createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisConnection } from "../queues/connection.js";
 import { openPostgres } from "../src/db/client.js";
-import { TickGatheringSocket } from "../src/net/gatherWrites.js";
+import { TickGatheringSocket, TurnGatheringSocket } from "../src/net/gatherWrites.js";
 import { testDatabaseUrl, testRedisUrl } from "./support/env.js";
 
 const received: Buffer[] = [];
@@ -77,5 +77,29 @@ describe("TickGatheringSocket", () => {
     } finally {
       await database.close();
     }
+  });
+});
+
+describe("TurnGatheringSocket", () => {
+  it("holds writes made over several ticks and promise hops of one turn until its check phase", async () => {
+    received.length = 0;
+    const socket = new TurnGatheringSocket();
+    socket.connect((server.address() as AddressInfo).port, "127.0.0.1");
+    await once(socket, "connect");
+
+    // A stream pipeline writes a body this way: a chunk, then the next one a tick or a promise later.
+    socket.write("MIME-Version: 1.0\r\n");
+    await new Promise((resolve) => process.nextTick(resolve));
+    socket.write("Subject: code\r\n");
+    await Promise.resolve();
+    socket.write("\r\nbody\r\n.\r\n");
+    expect(socket.writableCorked).toBe(1);
+
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(socket.writableCorked).toBe(0);
+    const whole = "MIME-Version: 1.0\r\nSubject: code\r\n\r\nbody\r\n.\r\n";
+    while (Buffer.concat(received).length < whole.length) await once(serverSide as Socket, "data");
+    expect(Buffer.concat(received).toString()).toBe(whole);
+    socket.destroy();
   });
 });

@@ -1,5 +1,6 @@
 import { createTransport } from "nodemailer";
 import type { ChannelAccount, Sender, SenderDeps } from "../contract.js";
+import { gatheringSmtpSocket } from "./gatheringSocket.js";
 import { mailOf } from "./message.js";
 import { smtpFailure } from "./smtpOutcome.js";
 
@@ -26,6 +27,7 @@ export function smtpSender(account: ChannelAccount<"email">, deps: SenderDeps): 
     pool: true,
     maxConnections: 5,
     ...smtpOptions(account.settings, deps.timeoutMs),
+    getSocket: gatheringSmtpSocket,
   });
   return {
     channel: "email",

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelAccount, OutboundMessage } from "../../connectors/contract.js";
 import { checkEmailSettings } from "../../connectors/email/check.js";
@@ -103,6 +104,27 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
       await badLogin.close?.();
       await nobody.close?.();
     }
+  });
+
+  it("secure: TLS runs on the sender's own socket from its first byte, never the dialogue in clear", async () => {
+    const firstBytes = new Promise<Buffer>((resolve) => {
+      const server = createServer((socket) => {
+        socket.once("data", (chunk: Buffer) => {
+          resolve(chunk);
+          socket.destroy();
+          server.close();
+        });
+      });
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as AddressInfo;
+        const sender = smtpSender(account({ port, secure: true }), senderDeps());
+        void sender.send(message("a@customer.example")).finally(() => sender.close?.());
+      });
+    });
+    const chunk = await firstBytes;
+    // A TLS record of type handshake (22), version 3.x: a ClientHello, not an SMTP command.
+    expect(chunk[0]).toBe(0x16);
+    expect(chunk[1]).toBe(0x03);
   });
 
   it("checks settings by logging in, naming the field to fix", async () => {
