@@ -9,6 +9,7 @@ import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sw
 import type { DeliveryQueueName, QueueName } from "../catalog.js";
 import { batchedJobDataUpdates } from "../jobDataUpdates.js";
 import type { Producer } from "../producer.js";
+import { putBack } from "./putBack.js";
 
 /** What the notification workers need besides the database and the queues. */
 export type NotificationWorkerDeps = {
@@ -44,7 +45,7 @@ export function notificationDeliveryHandler(deps: Deps) {
       enqueueDeliveries(deps.producer, settings, deliveries),
   };
   const updateJobData = batchedJobDataUpdates(deps.producer);
-  return async (payload: { deliveryId: string; sent?: SendMemo }, job: Job) => {
+  return async (payload: { deliveryId: string; sent?: SendMemo }, job: Job, token: string | undefined) => {
     // This handler serves the channels' queues only (queues/handlers/index.ts).
     const queue = job.queueName as DeliveryQueueName & QueueName;
     const result = await deliverNotification(deliverDeps, payload.deliveryId, payload.sent, (memo) =>
@@ -54,11 +55,33 @@ export function notificationDeliveryHandler(deps: Deps) {
     deps.metrics.notificationDeliveries.inc({ channel: result.channel, status: result.status });
     if (result.status === "sent")
       deps.metrics.notificationProviderLatency.observe({ channel: result.channel }, result.sinceDueMs / 1000);
-    if (result.status === "retry")
+    if (result.status === "retry") {
+      // A provider that says when to come back (a flood limit) is not asked before then; the
+      // delivery's row counts the attempt, so putting the job back costs none of BullMQ's.
+      const wait = providerWaitMs(result, settings);
+      if (wait !== undefined) return putBack(job, token, wait);
       throw new Error(`transient failure, attempt ${result.attempt}: ${result.reason}`);
+    }
     if (result.status === "failed") throw new UnrecoverableError(result.reason);
     return result;
   };
+}
+
+/** The longest a provider's retry-after is honoured; a longer one is read as this (a day). */
+const longestProviderWaitMs = 24 * 3600_000;
+
+/**
+ * How long to wait before the next attempt when the provider named a time: at least that, and
+ * never less than the backoff this attempt would have had (NOTIFICATION_RETRY_DELAY_MS, doubling).
+ * Undefined when it named none: BullMQ's own backoff applies.
+ */
+export function providerWaitMs(
+  result: { attempt: number; retryAfterMs?: number },
+  settings: Pick<NotificationSettings, "retryDelayMs">,
+): number | undefined {
+  if (result.retryAfterMs === undefined || !(result.retryAfterMs > 0)) return undefined;
+  const backoff = settings.retryDelayMs * 2 ** Math.max(0, result.attempt - 1);
+  return Math.min(Math.max(result.retryAfterMs, backoff), longestProviderWaitMs);
 }
 
 /** Expires what outlived its time-to-live, then re-enqueues due deliveries whose job Redis lost. */

@@ -5,7 +5,8 @@ import type { PumpOutcome } from "../../src/webhooks/destinationPumps.js";
 import { openFirstAttempts } from "../../src/webhooks/firstAttempts.js";
 import { deliveryJobId } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
-import { afterAttempt, limitsOf, putBack, type WebhookWorkerDeps } from "./webhooks.js";
+import { putBack } from "./putBack.js";
+import { afterAttempt, limitsOf, type WebhookWorkerDeps } from "./webhooks.js";
 
 /**
  * The first attempts of one relayed batch's deliveries to one destination, in one job: one read of

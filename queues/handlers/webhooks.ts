@@ -1,4 +1,4 @@
-import { DelayedError, type Job } from "bullmq";
+import type { Job } from "bullmq";
 import { eq } from "drizzle-orm";
 import { tenantSettingsCache } from "../../src/cache/tenantSettingsCache.js";
 import type { WebhookSettings } from "../../src/config.js";
@@ -17,6 +17,7 @@ import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
 import { enqueueDeliveries, requeueDeliveries } from "../webhookJobs.js";
 import type { RelaySubscriber } from "./domainEvents.js";
+import { putBack } from "./putBack.js";
 
 /** Deliveries the sweeper looks at per tick; a backlog larger than this is worked through over ticks. */
 const sweepBatch = 1000;
@@ -87,15 +88,6 @@ function deferMs(job: Job, permit: { reason: "concurrency" | "rate"; retryAfterM
 }
 const minDeferMs = 50;
 const maxDeferMs = 3000;
-
-/**
- * Puts the job back as delayed, its worker slot freed at once for other destinations' jobs, and
- * tells BullMQ so (DelayedError): not a failure, no attempt spent.
- */
-export async function putBack(job: Job, token: string | undefined, delayMs: number): Promise<never> {
-  await job.moveToDelayed(Date.now() + delayMs, token);
-  throw new DelayedError();
-}
 
 /**
  * One attempt, within its destination's concurrency and rate limits; a job over them goes back to

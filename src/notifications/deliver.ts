@@ -43,7 +43,14 @@ export type DeliverResult =
   | { status: "busy" }
   | { status: "sent"; channel: Channel; sinceDueMs: number }
   | { status: "failed" | "skipped" | "expired"; channel: Channel; reason: string }
-  | { status: "retry"; channel: Channel; attempt: number; reason: string };
+  | {
+      status: "retry";
+      channel: Channel;
+      attempt: number;
+      reason: string;
+      /** The provider's own wait before the next attempt (Telegram's retry_after, Retry-After). */
+      retryAfterMs?: number;
+    };
 
 /** What a job remembers between its attempts: the provider's id once a send was accepted. */
 export type SendMemo = { providerMessageId: string; provider: string } | undefined;
@@ -169,7 +176,13 @@ export async function deliverNotification(
         .update(notificationDeliveries)
         .set({ lockedUntil: null, reason: reasonOf(result.reason), updatedAt: sql`now()` })
         .where(and(eq(notificationDeliveries.id, delivery.id), stillPending(notificationDeliveries.status)));
-      return { status: "retry", channel, attempt: delivery.attemptCount, reason: reasonOf(result.reason) };
+      return {
+        status: "retry",
+        channel,
+        attempt: delivery.attemptCount,
+        reason: reasonOf(result.reason),
+        ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+      };
     }
     default:
       return unhandled(result);

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { QueueName } from "../../queues/catalog.js";
+import { providerWaitMs } from "../../queues/handlers/notifications.js";
 import { customers, notificationDeliveries, notificationFallbacks } from "../../src/db/schema/index.js";
 import { writeNotification } from "../../src/notifications/create.js";
 import { enqueueDeliveries } from "../../src/notifications/jobs.js";
@@ -187,6 +188,38 @@ describe("delivery", () => {
       deliveryId: email?.id,
       reason: "mailbox does not exist: [email]",
     });
+  });
+
+  it("waits as long as the provider asks (a flood limit's retry-after) before the next attempt", async () => {
+    const calledAt: number[] = [];
+    const created = await paused(["notify-sms"], async () => {
+      const res = await postNotification(hub, tenant.key, stepRequired(customer, ["sms"]));
+      provider.script.set(res.body.data.deliveries[0]?.id ?? "", [
+        async () => {
+          calledAt.push(Date.now());
+          return { outcome: "transient", reason: "HTTP 429", retryAfterMs: 1500 };
+        },
+        async (_message, id) => {
+          calledAt.push(Date.now());
+          return { outcome: "sent", providerMessageId: id };
+        },
+      ]);
+      return res.body.data;
+    });
+    const n = await settled(created.id);
+    expect(n.deliveries[0]).toMatchObject({ status: "sent", attempts: 2 });
+    // NOTIFICATION_RETRY_DELAY_MS is 20 here: only the provider's wait keeps the retry this far off.
+    expect((calledAt[1] ?? 0) - (calledAt[0] ?? 0)).toBeGreaterThanOrEqual(1500);
+  });
+
+  it("a provider's wait counts from the attempt's own backoff, up to a day", () => {
+    const settings = { retryDelayMs: 2000 };
+    expect(providerWaitMs({ attempt: 1 }, settings)).toBeUndefined();
+    expect(providerWaitMs({ attempt: 1, retryAfterMs: 0 }, settings)).toBeUndefined();
+    expect(providerWaitMs({ attempt: 1, retryAfterMs: 30_000 }, settings)).toBe(30_000);
+    // The fourth attempt's backoff (16 s) is longer than the provider's 5 s.
+    expect(providerWaitMs({ attempt: 4, retryAfterMs: 5000 }, settings)).toBe(16_000);
+    expect(providerWaitMs({ attempt: 1, retryAfterMs: 7 * 24 * 3600_000 }, settings)).toBe(24 * 3600_000);
   });
 
   it("gives up after NOTIFICATION_MAX_ATTEMPTS transient failures", async () => {
