@@ -23,7 +23,7 @@ import { deleteBullKeys } from "../lib/redis.js";
 import type { ServerProcess } from "../lib/serverProcess.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, BenchOptions, Comparison, Figure } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import { median } from "../lib/units.js";
 
 const envSchema = z.object({
   /** Tickets per tenant of the large side (two tenants of this size). */
@@ -173,8 +173,6 @@ async function explainReads(sides: readonly Side[], reads: readonly DeskRead[]):
   }
   return lines;
 }
-
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /**
  * Issue 15: the agents' desk at a bank's scale. Two databases, kept between runs: one whose two

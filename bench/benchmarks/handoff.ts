@@ -22,7 +22,7 @@ import { progress } from "../lib/log.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import { median, percentile } from "../lib/units.js";
 
 const pairsPerRound = 1000;
 const customersForSessions = 200;
@@ -30,7 +30,6 @@ const smallEvents = 10_000;
 const largeEvents = 1_000_000;
 const querySamples = 300;
 
-const median = (values: readonly number[]) => percentile(values, 50);
 const perSecond = (r: HandoffResult) => (r.units / r.elapsedMs) * 1000;
 
 /**

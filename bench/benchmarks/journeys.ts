@@ -15,11 +15,10 @@ import { progress } from "../lib/log.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import { median, percentile } from "../lib/units.js";
 
 const journeysPerRound = 1000;
 
-const median = (values: readonly number[]) => percentile(values, 50);
 const perSecond = (r: WorkloadResult) => (r.journeys / r.elapsedMs) * 1000;
 
 /**

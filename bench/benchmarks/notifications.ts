@@ -21,7 +21,7 @@ import { alternatingRounds, type WorkRound } from "../lib/rounds.js";
 import { repoRoot, startServer } from "../lib/serverProcess.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import { median } from "../lib/units.js";
 
 // BENCH_NOTIFICATIONS shrinks a round for a quick look; the figure is 20,000.
 const notificationsPerRound = Number(process.env.BENCH_NOTIFICATIONS ?? 20_000);
@@ -198,7 +198,6 @@ export const benchmark: Benchmark = {
         },
         latency: "create-to-provider",
       });
-      const median = (values: readonly number[]) => percentile(values, 50);
       return {
         ...compared,
         figures: [

@@ -19,7 +19,7 @@ import { readCpuMs } from "../lib/memory.js";
 import { deleteBullKeys } from "../lib/redis.js";
 import { Teardown } from "../lib/teardown.js";
 import type { Benchmark, Comparison, Figure, RowCount } from "../lib/types.js";
-import { percentile } from "../lib/units.js";
+import { median, percentile } from "../lib/units.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../lib/webhookReceiver.js";
 
 /**
@@ -106,7 +106,6 @@ async function runRound(
 }
 
 const newIds = (count: number) => Array.from({ length: count }, () => newId("event"));
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /**
  * 20,000 domain events through the hub's whole webhook path, against raw BullMQ jobs that POST the

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { cpuMsOfStat, statFields } from "./memory.js";
 
 /**
  * Where a group's processes are found at each sample: fixed pids, or a server by its command name
@@ -51,13 +52,10 @@ export function startCpuMeter(groups: Readonly<Record<string, ProcessGroup>>): C
   };
 }
 
-/** utime + stime in ms (clock ticks of 1/100 s); undefined for a process that is gone. */
+/** CPU ms so far; undefined for a process that is gone. */
 function cpuMsOf(pid: number): number | undefined {
   const stat = readOrUndefined(`/proc/${pid}/stat`);
-  if (stat === undefined) return undefined;
-  // The command name may hold spaces and parentheses: fields are counted after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  return stat === undefined ? undefined : cpuMsOfStat(stat);
 }
 
 /** The process of that command whose parent is not of it (a server's first process), if running. */
@@ -66,7 +64,7 @@ function serverPid(command: string): number | undefined {
   const ofCommand = new Set(pids.filter((pid) => readOrUndefined(`/proc/${pid}/comm`)?.trim() === command));
   for (const pid of ofCommand) {
     const stat = readOrUndefined(`/proc/${pid}/stat`);
-    const parent = stat?.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
+    const parent = stat === undefined ? undefined : statFields(stat)[1];
     if (parent !== undefined && !ofCommand.has(parent)) return Number(pid);
   }
   return undefined;

@@ -38,8 +38,19 @@ export async function readCpuMs(pids: readonly number[]): Promise<number> {
 }
 
 async function readCpuMsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses: fields are counted after its closing one.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return cpuMsOfStat(await readFile(`/proc/${pid}/stat`, "utf8"));
+}
+
+/**
+ * The fields of a /proc/<pid>/stat line after the command name (state, ppid, ...), which may hold
+ * spaces and parentheses: they are counted after its closing one.
+ */
+export function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+}
+
+/** utime + stime of a /proc/<pid>/stat line, in ms (clock ticks of 1/100 s). */
+export function cpuMsOfStat(stat: string): number {
+  const fields = statFields(stat);
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -1,6 +1,6 @@
 import { progress } from "./log.js";
 import type { Comparison, Figure } from "./types.js";
-import { percentile } from "./units.js";
+import { median, percentile } from "./units.js";
 
 /** One side's round of a benchmark that pushes a fixed amount of work through and times each unit. */
 export type WorkRound = Readonly<{
@@ -9,8 +9,6 @@ export type WorkRound = Readonly<{
   latenciesMs: readonly number[];
   failures: readonly string[];
 }>;
-
-const median = (values: readonly number[]) => percentile(values, 50);
 
 /**
  * The rounds of a fixed-work benchmark: an unmeasured warm-up of each side, then `rounds` measured

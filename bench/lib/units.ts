@@ -7,6 +7,9 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** The median of values (percentile 50, nearest rank); NaN for none. */
+export const median = (values: readonly number[]) => percentile(values, 50);
+
 export type UnitsResult<A extends string> = Readonly<{
   units: number;
   elapsedMs: number;
