@@ -13,6 +13,7 @@ import { bullPrefix, createRedisConnection } from "../queues/connection.js";
 import type { EventSubscriber } from "../queues/handlers/domainEvents.js";
 import { conversationReplySubscriber, enqueueInbound, enqueueOutbound } from "../queues/handlers/inbound.js";
 import { jobHandlers, outboxRelayPass } from "../queues/handlers/index.js";
+import { notificationTriggerSubscriber } from "../queues/handlers/notificationTriggers.js";
 import { webhookSubscriber } from "../queues/handlers/webhooks.js";
 import { Producer } from "../queues/producer.js";
 import { keepRecurringJobs } from "../queues/recurringJobsKeeper.js";
@@ -22,7 +23,7 @@ import { batchJobRecaller } from "../queues/webhookJobs.js";
 import { startWorkers, type WorkerPool } from "../queues/workerRunner.js";
 import { createFilesystemBlobStore } from "./blobs/filesystem.js";
 import { channelAccountReader } from "./channelAccounts/service.js";
-import { type Config, runsApi, runsGateway, runsWorkers } from "./config.js";
+import { type Config, type NotificationSettings, runsApi, runsGateway, runsWorkers } from "./config.js";
 import { type Database, type DatabaseHandle, openDatabase } from "./db/client.js";
 import { createApp } from "./http/app.js";
 import { createOperationsApp } from "./http/operationsApp.js";
@@ -61,8 +62,21 @@ export type RunningHub = {
 };
 
 /** Subscribers to committed domain events; webhook delivery and notifications register here. */
-function eventSubscribers(deps: { db: Database; producer: Producer }): readonly EventSubscriber[] {
-  return [webhookSubscriber(deps.producer), conversationReplySubscriber(deps.db, deps.producer)];
+function eventSubscribers(deps: {
+  db: Database;
+  producer: Producer;
+  notifications: NotificationSettings;
+  logger: Logger;
+}): readonly EventSubscriber[] {
+  return [
+    webhookSubscriber(deps.producer),
+    conversationReplySubscriber(deps.db, deps.producer),
+    notificationTriggerSubscriber({
+      producer: deps.producer,
+      settings: deps.notifications,
+      logger: deps.logger,
+    }),
+  ];
 }
 
 export type HubOptions = { subscribers?: readonly EventSubscriber[] };
@@ -156,7 +170,9 @@ export async function startHub(
         db: database.db,
         producer,
         metrics,
-        subscribers: options.subscribers ?? eventSubscribers({ db: database.db, producer }),
+        subscribers:
+          options.subscribers ??
+          eventSubscribers({ db: database.db, producer, notifications: config.notifications, logger }),
         webhooks: config.webhooks,
         limiter,
         pumps: destinationPumps({

@@ -56,6 +56,11 @@ export const eventTypes = {
   notificationSkipped: "notification.skipped",
   notificationRead: "notification.read",
   notificationUnread: "notification.unread",
+  // A tenant's notification settings (admin API): event triggers and channel fallbacks.
+  notificationTriggerSaved: "notification_trigger.saved",
+  notificationTriggerDeleted: "notification_trigger.deleted",
+  notificationFallbackSaved: "notification_fallback.saved",
+  notificationFallbackDeleted: "notification_fallback.deleted",
   messageTemplateCreated: "message_template.created",
   messageTemplateUpdated: "message_template.updated",
   messageTemplateArchived: "message_template.archived",

@@ -33,6 +33,7 @@ import { type Metrics, registerQueueDepth, registerWhatsAppWebSessions } from ".
 import { registerLiveTicketRoute } from "../notifications/inApp/ticketRoute.js";
 import { enqueueDeliveries } from "../notifications/jobs.js";
 import { registerNotificationRoutes } from "../notifications/routes.js";
+import { registerNotificationSettingsRoutes } from "../notifications/settings/adminRoutes.js";
 import { registerPushSubscriptionRoutes } from "../pushSubscriptions/routes.js";
 import { journeyApprovalGate } from "../rail/journeyApprovals.js";
 import { queuedDeadlines } from "../rail/journeys/deadlineJobs.js";
@@ -176,6 +177,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<HubEnv> {
     checkTimeoutMs: channels.providerTimeoutMs,
     publicBaseUrl: channels.publicBaseUrl,
   });
+  registerNotificationSettingsRoutes(app, db);
   registerPushSubscriptionRoutes(app, { db, keys: channels.secretKeys, policy: config.webhooks });
   const accounts = channelAccountReader(db, channels.secretKeys);
   const intake = webhookIntake(db, deps.producer, logger);

@@ -9,7 +9,25 @@ import {
   recipientTypes,
 } from "./vocabulary.js";
 
-const channel = z.enum(notificationChannels, { error: `must be one of ${notificationChannels.join(", ")}` });
+export const notificationChannelField = z.enum(notificationChannels, {
+  error: `must be one of ${notificationChannels.join(", ")}`,
+});
+const channel = notificationChannelField;
+
+/** A notification's channels: one or more, none twice. */
+export const notificationChannelsField = z
+  .array(channel, { error: "must be a list of channels" })
+  .min(1, "must name at least one channel")
+  .max(notificationChannels.length, `at most ${notificationChannels.length} channels`)
+  .refine((list) => new Set(list).size === list.length, "names a channel twice")
+  .openapi({ example: ["push", "email"] });
+
+export const notificationPriorityField = z
+  .enum(notificationPriorities, { error: `must be one of ${notificationPriorities.join(", ")}` })
+  .default("normal")
+  .openapi({
+    description: "A BullMQ priority lane: critical is sent before waiting normal and low ones",
+  });
 const status = z.enum(deliveryStatuses, { error: `must be one of ${deliveryStatuses.join(", ")}` });
 
 const recipientId = z
@@ -27,12 +45,7 @@ export const createNotificationBody = z
         .enum(recipientTypes, { error: `must be one of ${recipientTypes.join(", ")}` })
         .default("customer")
         .openapi({ example: "customer" }),
-      channels: z
-        .array(channel, { error: "must be a list of channels" })
-        .min(1, "must name at least one channel")
-        .max(notificationChannels.length, `at most ${notificationChannels.length} channels`)
-        .refine((list) => new Set(list).size === list.length, "names a channel twice")
-        .openapi({ example: ["push", "email"] }),
+      channels: notificationChannelsField,
       templateCode,
       templateData: z
         .record(z.string(), z.unknown(), { error: "must be an object" })
@@ -40,12 +53,7 @@ export const createNotificationBody = z
         .openapi({
           example: { journeyName: "SME Onboarding", stepName: "Document Collection", dueDate: "2024-01-17" },
         }),
-      priority: z
-        .enum(notificationPriorities, { error: `must be one of ${notificationPriorities.join(", ")}` })
-        .default("normal")
-        .openapi({
-          description: "A BullMQ priority lane: critical is sent before waiting normal and low ones",
-        }),
+      priority: notificationPriorityField,
       scheduleAt: z.iso
         .datetime({ offset: true, error: "must be an ISO 8601 date-time, e.g. 2024-01-15T10:30:00Z" })
         .nullable()

@@ -238,11 +238,18 @@ describe("delivery", () => {
     expect(provider.calls.filter((c) => c.deliveryId === created.deliveries[0]?.id)).toHaveLength(3);
   });
 
-  it("a tenant's fallback rule sends on the next channel when push fails or has no address", async () => {
-    await hub.db.insert(notificationFallbacks).values([
-      { tenantId: tenant.tenantId, fromChannel: "push", toChannel: "sms" },
-      { tenantId: tenant.tenantId, fromChannel: "email", toChannel: "whatsapp" },
-    ]);
+  it("a tenant's fallback rule (set through the admin API) sends on the next channel when push fails or has no address", async () => {
+    const fallbacks = `/api/admin/tenants/${tenant.tenantId}/notification-fallbacks`;
+    for (const [from, to] of [
+      ["push", "sms"],
+      ["email", "whatsapp"],
+    ]) {
+      const saved = await hub.adminRequest(`${fallbacks}/${from}`, {
+        method: "PUT",
+        json: { toChannel: to },
+      });
+      expect(saved.status).toBe(201);
+    }
     try {
       const created = await paused(["notify-push"], async () => {
         const res = await postNotification(hub, tenant.key, stepRequired(customer, ["push"]));
@@ -267,7 +274,14 @@ describe("delivery", () => {
         ["whatsapp", "sent", null],
       ]);
     } finally {
-      await hub.db.delete(notificationFallbacks).where(eq(notificationFallbacks.tenantId, tenant.tenantId));
+      for (const from of ["push", "email"])
+        expect((await hub.adminRequest(`${fallbacks}/${from}`, { method: "DELETE" })).status).toBe(204);
+      expect(
+        await hub.db
+          .select()
+          .from(notificationFallbacks)
+          .where(eq(notificationFallbacks.tenantId, tenant.tenantId)),
+      ).toEqual([]);
     }
   });
 

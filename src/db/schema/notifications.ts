@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   bigserial,
+  boolean,
   index,
   integer,
   jsonb,
@@ -142,6 +143,30 @@ export const notificationFallbacks = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.fromChannel] })],
 );
 
+/**
+ * A tenant's notification triggers: when a domain event of the trigger's kind is relayed (a ticket
+ * opened, its status changed), the event's customer is sent the template on the channels. Keyed by
+ * trigger: one rule per kind of event, with the template and channels it sends.
+ */
+export const notificationTriggers = pgTable(
+  "notification_triggers",
+  {
+    tenantId: text("tenant_id")
+      .notNull()
+      .references(() => tenants.id, { onDelete: "cascade" }),
+    trigger: text("trigger").notNull(),
+    templateCode: text("template_code").notNull(),
+    channels: text("channels").array().$type<NotificationChannel[]>().notNull(),
+    priority: text("priority").$type<NotificationPriority>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    createdAt: at("created_at").notNull().defaultNow(),
+    updatedAt: at("updated_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.trigger] })],
+);
+
 export type NotificationRow = typeof notifications.$inferSelect;
 export type NotificationDeliveryRow = typeof notificationDeliveries.$inferSelect;
 export type NotificationReceiptRow = typeof notificationReceipts.$inferSelect;
+export type NotificationFallbackRow = typeof notificationFallbacks.$inferSelect;
+export type NotificationTriggerRow = typeof notificationTriggers.$inferSelect;

@@ -1,0 +1,57 @@
+import { type EventType, eventTypes } from "../../events/catalog.js";
+
+/**
+ * What a tenant's notification trigger reacts to: a kind of domain event about a customer's ticket
+ * or claim. Stored in notification_triggers and shown in the admin API: add, never rename.
+ */
+export const notificationTriggerKinds = ["ticket.created", "claim.created", "ticket.status_changed"] as const;
+export type NotificationTriggerKind = (typeof notificationTriggerKinds)[number];
+
+type TriggerSpec = {
+  /** The domain event it reacts to. */
+  eventType: EventType;
+  /** The template sent unless the tenant names another. */
+  defaultTemplate: string;
+  /** Whether an event of that type is this trigger's (a claim is a ticket whose event says so). */
+  matches(payload: Record<string, unknown>): boolean;
+  /** The template variables it fills: a template requiring another cannot be this trigger's. */
+  gives: readonly string[];
+  description: string;
+};
+
+export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
+  "ticket.created": {
+    eventType: eventTypes.ticketCreated,
+    defaultTemplate: "TICKET_CREATED",
+    matches: (payload) => payload.claim !== true,
+    gives: ["ticketNumber", "title"],
+    description: "a ticket was opened for the customer",
+  },
+  "claim.created": {
+    eventType: eventTypes.ticketCreated,
+    defaultTemplate: "CLAIM_RECEIVED",
+    matches: (payload) => payload.claim === true,
+    gives: ["ticketNumber", "transactionMedia", "amount"],
+    description: "a KLAIM-OMNI claim of the customer was filed",
+  },
+  "ticket.status_changed": {
+    eventType: eventTypes.statusChanged,
+    defaultTemplate: "TICKET_STATUS_CHANGED",
+    matches: () => true,
+    gives: ["ticketNumber", "newStatus", "oldStatus"],
+    description: "a ticket of the customer changed status",
+  },
+};
+
+/** The event types some trigger reacts to: the relay hands the subscriber only these. */
+export const triggeringEventTypes: ReadonlySet<string> = new Set(
+  Object.values(triggerSpecs).map((spec) => spec.eventType),
+);
+
+/** The triggers an event of this type and payload fires. */
+export function triggersOf(type: string, payload: Record<string, unknown>): NotificationTriggerKind[] {
+  return notificationTriggerKinds.filter((kind) => {
+    const spec = triggerSpecs[kind];
+    return spec.eventType === type && spec.matches(payload);
+  });
+}

@@ -1,0 +1,338 @@
+import { Writable } from "node:stream";
+import { and, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { notificationTriggerSubscriber } from "../../queues/handlers/notificationTriggers.js";
+import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
+import { channelAccountReader } from "../../src/channelAccounts/service.js";
+import { events, notifications, tickets } from "../../src/db/schema/index.js";
+import { eventTypes } from "../../src/events/catalog.js";
+import { recordEvent } from "../../src/events/writer.js";
+import { createLogger } from "../../src/logger.js";
+import { accountSenderSource } from "../../src/notifications/senderSource.js";
+import { senderDeps } from "../connectors/senderDeps.js";
+import { startSmtpFake } from "../support/fakes/smtpServer.js";
+import { docExamples, type Partner, partnerOf } from "../support/serviceDesk.js";
+import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
+import { getNotification, loadDefaults, startNotificationWorkers } from "./support.js";
+
+let hub: TestHub;
+let partner: Partner;
+let smtp: Awaited<ReturnType<typeof startSmtpFake>>;
+let workers: ReturnType<typeof startNotificationWorkers>;
+let senders: ReturnType<typeof accountSenderSource>;
+const logLines: string[] = [];
+let subscriber: ReturnType<typeof notificationTriggerSubscriber>;
+
+beforeAll(async () => {
+  smtp = await startSmtpFake();
+  hub = await createTestHub();
+  await loadDefaults(hub);
+  partner = await partnerOf(hub, "trigger-bank", [
+    "omnichannel:create",
+    "omnichannel:read",
+    "omnichannel:update",
+    "omni:read",
+    "admin",
+  ]);
+  const saved = await hub.adminRequest(`/api/admin/tenants/${partner.tenantId}/channels/email`, {
+    method: "PUT",
+    json: {
+      provider: "smtp",
+      settings: { host: smtp.host, port: smtp.port, secure: false, from: "Bank <noreply@bank.example>" },
+    },
+  });
+  if (saved.status !== 201) throw new Error(`email account: ${saved.status} ${await saved.text()}`);
+  senders = accountSenderSource({
+    accounts: channelAccountReader(hub.db, hub.config.channels.secretKeys),
+    senderDeps: senderDeps({ publicBaseUrl: "https://hub.bank.example" }),
+  });
+  workers = startNotificationWorkers(hub, senders);
+  const logs = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  subscriber = notificationTriggerSubscriber({
+    producer: hub.producer,
+    settings: hub.config.notifications,
+    logger: createLogger({ ...hub.config.log, level: "warn" }, logs),
+  });
+});
+afterAll(async () => {
+  await workers?.close();
+  await senders?.close();
+  await hub?.close();
+  await smtp?.close();
+});
+
+type Answer = { data: unknown; error: { fields: Record<string, string> } };
+const answerOf = async (res: Response): Promise<Answer> => (await res.json()) as Answer;
+const triggersPath = (tenant: string) => `/api/admin/tenants/${tenant}/notification-triggers`;
+const putTrigger = (trigger: string, json: unknown, tenant = partner.tenantId) =>
+  hub.adminRequest(`${triggersPath(tenant)}/${trigger}`, { method: "PUT", json });
+/** Runs the relay as the worker does, until the outbox is empty. */
+const relay = async () => {
+  while ((await relayOutbox(hub.db, hub.producer, [subscriber])) > 0);
+};
+const notificationsOfTicket = async (ticketNumber: string) =>
+  (
+    await hub.db
+      .select()
+      .from(notifications)
+      .where(eq(notifications.tenantId, partner.tenantId))
+      .orderBy(notifications.createdAt)
+  ).filter((n) => n.templateData.ticketNumber === ticketNumber);
+
+describe("notification triggers: the admin API", () => {
+  it("creates, replaces, lists and deletes a tenant's trigger, each change with its event", async () => {
+    const created = await putTrigger("ticket.status_changed", { channels: ["in_app"] });
+    expect(created.status).toBe(201);
+    expect((await answerOf(created)).data).toMatchObject({
+      trigger: "ticket.status_changed",
+      templateCode: "TICKET_STATUS_CHANGED",
+      channels: ["in_app"],
+      priority: "normal",
+      enabled: true,
+    });
+    const replaced = await putTrigger("ticket.status_changed", {
+      channels: ["email", "in_app"],
+      priority: "high",
+      enabled: false,
+    });
+    expect(replaced.status).toBe(200);
+    const listed = await hub.adminRequest(triggersPath(partner.tenantId));
+    expect((await answerOf(listed)).data).toEqual([
+      expect.objectContaining({
+        trigger: "ticket.status_changed",
+        channels: ["email", "in_app"],
+        enabled: false,
+      }),
+    ]);
+    const deleted = await hub.adminRequest(`${triggersPath(partner.tenantId)}/ticket.status_changed`, {
+      method: "DELETE",
+    });
+    expect(deleted.status).toBe(204);
+    const again = await hub.adminRequest(`${triggersPath(partner.tenantId)}/ticket.status_changed`, {
+      method: "DELETE",
+    });
+    expect(again.status).toBe(404);
+    const written = await hub.db
+      .select({ type: events.type, payload: events.payload })
+      .from(events)
+      .where(and(eq(events.tenantId, partner.tenantId), eq(events.subjectType, "notification_trigger")))
+      .orderBy(events.occurredAt);
+    expect(written.map((e) => e.type)).toEqual([
+      eventTypes.notificationTriggerSaved,
+      eventTypes.notificationTriggerSaved,
+      eventTypes.notificationTriggerDeleted,
+    ]);
+    expect(written[0]?.payload).toMatchObject({ created: true, templateCode: "TICKET_STATUS_CHANGED" });
+  });
+
+  it("refuses with a 400 naming the field: an unknown trigger, bad channels, a template it cannot fill", async () => {
+    const unknown = await putTrigger("ticket.deleted", { channels: ["email"] });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(await answerOf(unknown))).toContain("trigger");
+
+    const channels = await putTrigger("ticket.created", { channels: ["email", "email"] });
+    expect(channels.status).toBe(400);
+    expect((await answerOf(channels)).error.fields).toHaveProperty("channels");
+
+    const noChannels = await putTrigger("ticket.created", { channels: [] });
+    expect(noChannels.status).toBe(400);
+
+    // AGENT_REPLY requires `message`, which a ticket's creation does not give.
+    const unfillable = await putTrigger("ticket.created", {
+      channels: ["email"],
+      templateCode: "AGENT_REPLY",
+    });
+    expect(unfillable.status).toBe(400);
+    expect((await answerOf(unfillable)).error.fields.templateCode).toMatch(/requires message/);
+
+    const missing = await putTrigger("ticket.created", {
+      channels: ["email"],
+      templateCode: "NO_SUCH_TEMPLATE",
+    });
+    expect(missing.status).toBe(400);
+    expect((await answerOf(missing)).error.fields.templateCode).toMatch(/no template NO_SUCH_TEMPLATE/);
+  });
+
+  it("answers 404 for an unknown tenant and 401 without the admin token", async () => {
+    expect((await putTrigger("ticket.created", { channels: ["email"] }, "ten_nobody")).status).toBe(404);
+    const anonymous = await hub.request(`${triggersPath(partner.tenantId)}/ticket.created`, {
+      method: "PUT",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ channels: ["email"] }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("notification triggers: domain events notify the customer", () => {
+  it("sends a ticket's customer TICKET_CREATED by e-mail once, however often the relay runs", async () => {
+    expect((await putTrigger("ticket.created", { channels: ["email", "in_app"] })).status).toBe(201);
+    const opened = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.ticket,
+      customer: { ...docExamples.ticket.customer, email: "dewi.lestari@example.co.id" },
+      integration: { ...docExamples.ticket.integration, requestId: undefined },
+    });
+    expect(opened.status).toBe(201);
+    const number = String(opened.body.ticketNumber);
+    await relay();
+    await relay();
+    const sent = await notificationsOfTicket(number);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      templateCode: "TICKET_CREATED",
+      recipientType: "customer",
+      channels: ["email", "in_app"],
+      templateData: { ticketNumber: number, title: docExamples.ticket.ticket.title },
+    });
+    const [ticket] = await hub.db.select().from(tickets).where(eq(tickets.id, opened.body.ticketId));
+    expect(sent[0]?.recipientId).toBe(ticket?.customerId);
+
+    await vi.waitFor(
+      async () => {
+        const view = await getNotification(hub, partner.key, sent[0]?.id ?? "");
+        expect(view.deliveries.map((d) => d.status)).toEqual(["sent", "sent"]);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const mail = smtp.received.filter((m) => m.envelope.to.includes("dewi.lestari@example.co.id"));
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.parsed.text).toContain(number);
+  });
+
+  it("sends TICKET_STATUS_CHANGED with the old and new status when the desk moves a ticket", async () => {
+    expect((await putTrigger("ticket.status_changed", { channels: ["in_app"] })).status).toBe(201);
+    const opened = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      integration: undefined,
+    });
+    expect(opened.status).toBe(201);
+    const number = String(opened.body.ticketNumber);
+    const moved = await partner.patch(`/api/omnichannel/tickets/${number}`, {
+      action: "UPDATE_STATUS",
+      status: "CANCELLED",
+    });
+    expect(moved.status).toBe(200);
+    await relay();
+    const changed = (await notificationsOfTicket(number)).filter(
+      (n) => n.templateCode === "TICKET_STATUS_CHANGED",
+    );
+    expect(changed).toHaveLength(1);
+    expect(changed[0]?.templateData).toEqual({
+      ticketNumber: number,
+      newStatus: "CANCELLED",
+      oldStatus: "OPEN",
+    });
+  });
+
+  it("sends a claim's customer CLAIM_RECEIVED with the claim's media and amount, not TICKET_CREATED", async () => {
+    expect((await putTrigger("claim.created", { channels: ["in_app"] })).status).toBe(201);
+    const filed = await partner.post("/api/omnichannel/claims", docExamples.claimUseCase);
+    expect(filed.status).toBe(201);
+    const number = String(filed.body.ticketNumber);
+    await relay();
+    const sent = await notificationsOfTicket(number);
+    expect(sent.map((n) => n.templateCode)).toEqual(["CLAIM_RECEIVED"]);
+    expect(sent[0]?.templateData).toMatchObject({ ticketNumber: number, transactionMedia: "ATM" });
+    expect(String(sent[0]?.templateData.amount)).toMatch(/150\.000/);
+  });
+
+  it("notifies nothing for what the customer did on a channel, nor for a disabled trigger", async () => {
+    const opened = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      integration: undefined,
+    });
+    const number = String(opened.body.ticketNumber);
+    await relay();
+    const before = (await notificationsOfTicket(number)).length;
+    const [ticket] = await hub.db.select().from(tickets).where(eq(tickets.id, opened.body.ticketId));
+    // A ticket a conversation opened is the customer's own act: the router acknowledged it there.
+    await hub.db.transaction((tx) =>
+      recordEvent(tx, {
+        tenantId: partner.tenantId,
+        type: eventTypes.ticketCreated,
+        subject: { type: "ticket", id: opened.body.ticketId },
+        actor: { type: "customer", id: ticket?.customerId },
+        customerId: ticket?.customerId,
+        payload: { ticketNumber: number, status: "OPEN" },
+      }),
+    );
+    await relay();
+    expect(await notificationsOfTicket(number)).toHaveLength(before);
+
+    expect((await putTrigger("ticket.created", { channels: ["in_app"], enabled: false })).status).toBe(200);
+    const quiet = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      integration: undefined,
+    });
+    await relay();
+    expect(await notificationsOfTicket(String(quiet.body.ticketNumber))).toHaveLength(0);
+  });
+
+  it("leaves out, and logs, a notification whose template was archived since, without holding back the relay", async () => {
+    expect(
+      (await putTrigger("ticket.created", { channels: ["in_app"], templateCode: "TICKET_CREATED" })).status,
+    ).toBe(200);
+    const templateAction = (action: string) =>
+      hub.request(`/api/v1/admin/templates/TICKET_CREATED/${action}`, {
+        method: "POST",
+        headers: bearer(partner.key),
+      });
+    expect((await templateAction("archive")).status).toBe(200);
+    try {
+      const opened = await partner.post("/api/omnichannel/tickets", {
+        ...docExamples.complaint,
+        integration: undefined,
+      });
+      await relay();
+      expect(await notificationsOfTicket(String(opened.body.ticketNumber))).toHaveLength(0);
+      expect(logLines.join("")).toContain("a notification trigger fired and sent nothing");
+      const waiting = await hub.db.execute("SELECT count(*)::int AS n FROM event_outbox");
+      expect(JSON.stringify(waiting)).toContain('"n":0');
+    } finally {
+      expect((await templateAction("restore")).status).toBe(200);
+    }
+  });
+});
+
+describe("notification fallbacks: the admin API", () => {
+  const fallbacksPath = () => `/api/admin/tenants/${partner.tenantId}/notification-fallbacks`;
+  const putFallback = (from: string, json: unknown) =>
+    hub.adminRequest(`${fallbacksPath()}/${from}`, { method: "PUT", json });
+
+  it("creates, replaces, lists and deletes the fallback of a channel", async () => {
+    expect((await putFallback("push", { toChannel: "sms" })).status).toBe(201);
+    const replaced = await putFallback("push", { toChannel: "email" });
+    expect(replaced.status).toBe(200);
+    expect((await answerOf(replaced)).data).toMatchObject({ fromChannel: "push", toChannel: "email" });
+    const listed = await answerOf(await hub.adminRequest(fallbacksPath()));
+    expect(listed.data).toEqual([expect.objectContaining({ fromChannel: "push", toChannel: "email" })]);
+    expect((await hub.adminRequest(`${fallbacksPath()}/push`, { method: "DELETE" })).status).toBe(204);
+    expect((await hub.adminRequest(`${fallbacksPath()}/push`, { method: "DELETE" })).status).toBe(404);
+    const written = await hub.db
+      .select({ type: events.type })
+      .from(events)
+      .where(and(eq(events.tenantId, partner.tenantId), eq(events.subjectType, "notification_fallback")));
+    expect(written.map((e) => e.type).sort()).toEqual([
+      eventTypes.notificationFallbackDeleted,
+      eventTypes.notificationFallbackSaved,
+      eventTypes.notificationFallbackSaved,
+    ]);
+  });
+
+  it("refuses a fallback onto the same channel or an unknown one, naming the field", async () => {
+    const same = await putFallback("sms", { toChannel: "sms" });
+    expect(same.status).toBe(400);
+    expect((await answerOf(same)).error.fields).toHaveProperty("toChannel");
+    const unknown = await putFallback("sms", { toChannel: "fax" });
+    expect(unknown.status).toBe(400);
+    expect((await answerOf(unknown)).error.fields).toHaveProperty("toChannel");
+    const badPath = await putFallback("pigeon", { toChannel: "sms" });
+    expect(badPath.status).toBe(400);
+    expect((await answerOf(badPath)).error.fields).toHaveProperty("fromChannel");
+  });
+});
