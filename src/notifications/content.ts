@@ -1,4 +1,4 @@
-import type { Channel, ContentFor, RenderedContent } from "../../connectors/contract.js";
+import type { Channel, ContentFor, RenderedContent, WhatsAppContent } from "../../connectors/contract.js";
 import { unhandled } from "../../connectors/contract.js";
 import { checkData } from "../templates/analysis.js";
 import { renderVariant } from "../templates/engine.js";
@@ -10,8 +10,16 @@ import {
   type TemplateVariant,
 } from "../templates/vocabulary.js";
 
+export type WhatsAppTemplate = Extract<WhatsAppContent, { kind: "template" }>;
+
 export type Rendering =
-  | { ok: true; locale: string; content: RenderedContent }
+  | {
+      ok: true;
+      locale: string;
+      content: RenderedContent;
+      /** WhatsApp: the approved template the variant names, sent instead outside the 24-hour window. */
+      approvedTemplate?: WhatsAppTemplate | undefined;
+    }
   | { ok: false; reason: string };
 
 /**
@@ -55,10 +63,37 @@ export function renderDelivery(
   const link = parts.link || parts.url;
   if (link && !/^(https?:\/\/|\/)/i.test(link))
     return { ok: false, reason: "the link is not an http(s) address or a path" };
-  return { ok: true, locale, content: contentOf(channel, parts) };
+  const approvedTemplate =
+    channel === "whatsapp" && parts.template
+      ? approvedTemplateOf(parts.template, parts.language || locale, parts.parameters)
+      : undefined;
+  const blank = approvedTemplate?.parameters.findIndex((p) => p.length === 0) ?? -1;
+  if (blank >= 0)
+    return { ok: false, reason: `parameter ${blank + 1} of the WhatsApp template rendered empty` };
+  return {
+    ok: true,
+    locale,
+    content: contentOf(channel, parts),
+    ...(approvedTemplate ? { approvedTemplate } : {}),
+  };
 }
 
 const text = (parts: Record<string, string | undefined>, field: string) => parts[field] ?? "";
+
+/** An approved WhatsApp template message: its name, language code (`id`, `en_US`) and body parameters, one a line. */
+function approvedTemplateOf(
+  name: string,
+  language: string,
+  parameters: string | undefined,
+): WhatsAppTemplate {
+  return {
+    channel: "whatsapp",
+    kind: "template",
+    name,
+    language: language.replace("-", "_"),
+    parameters: parameters ? parameters.split("\n").map((line) => line.trim()) : [],
+  };
+}
 
 /** The contract's content shape of each channel, from the rendered parts. Telegram is sent as HTML. */
 function contentOf(channel: Channel, parts: Record<string, string | undefined>): RenderedContent {

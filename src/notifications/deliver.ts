@@ -27,6 +27,7 @@ import { deliveryEventPayload } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import type { InAppAnnouncer, SenderSource } from "./ports.js";
 import { claimDelivery, recordSentBatches, recordSentStatement } from "./statements.js";
+import { whatsappContentFor } from "./whatsappWindow.js";
 
 export type DeliverDeps = {
   db: Database;
@@ -135,11 +136,23 @@ export async function deliverNotification(
 
   const source = await deps.senders.senderFor(notification.tenantId, channel as Exclude<Channel, "in_app">);
   if (!source.ok) return end("failed", source.reason);
+  let content = rendered.content;
+  if (content.channel === "whatsapp" && source.provider === "cloud") {
+    const held = await whatsappContentFor(
+      deps.db,
+      notification.tenantId,
+      address,
+      content,
+      rendered.approvedTemplate,
+    );
+    if (!held.ok) return end("failed", held.reason);
+    content = held.content;
+  }
   const message: OutboundMessage = {
     deliveryId: delivery.id,
     tenantId: notification.tenantId,
     to: address,
-    content: rendered.content,
+    content,
   };
   if (!isContentFor(channel, message.content)) return end("failed", "content does not fit its channel");
   let result: SendResult;

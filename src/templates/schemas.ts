@@ -37,7 +37,7 @@ export const templateVariantSchema = z
       locale: localeTag,
       fields: z.record(z.string(), part, { error: "must be an object of parts" }).openapi({
         description:
-          "The channel's parts in Liquid: email subject, html, text; sms text; push title, body, url (optional); whatsapp text; telegram text (HTML parse mode); in_app title, body, link (optional)",
+          "The channel's parts in Liquid: email subject, html, text; sms text; push title, body, url (optional); whatsapp text, and optionally the approved WhatsApp template sent outside the 24-hour window on the Cloud API: template (its name), language (its code, default the variant's locale) and parameters (one a line, for {{1}}, {{2}}...); telegram text (HTML parse mode); in_app title, body, link (optional)",
         example: { title: "Action needed: {{ stepName }}", body: "{{ stepName }} is waiting for you." },
       }),
     },

@@ -12,7 +12,9 @@ export const channelFields = {
   email: ["subject", "html", "text"],
   sms: ["text"],
   push: ["title", "body", "url"],
-  whatsapp: ["text"],
+  // text: free text, inside WhatsApp's 24-hour window. template, language, parameters: the bank's
+  // approved WhatsApp template sent instead outside it (Cloud API), one parameter a line.
+  whatsapp: ["text", "template", "language", "parameters"],
   telegram: ["text"],
   in_app: ["title", "body", "link"],
 } as const satisfies Record<NotificationChannel, readonly string[]>;
@@ -20,7 +22,13 @@ export const channelFields = {
 export type ChannelField<C extends NotificationChannel> = (typeof channelFields)[C][number];
 
 /** Parts a variant may leave out; every other part is required. */
-export const optionalFields: ReadonlySet<string> = new Set(["in_app.link", "push.url"]);
+export const optionalFields: ReadonlySet<string> = new Set([
+  "in_app.link",
+  "push.url",
+  "whatsapp.template",
+  "whatsapp.language",
+  "whatsapp.parameters",
+]);
 
 /** The rendered parts of one channel's message, each as text. */
 export type RenderedParts<C extends NotificationChannel = NotificationChannel> = {
@@ -48,7 +56,9 @@ export function mediumOf(channel: NotificationChannel, field: string): Medium {
   if (channel === "email" && field === "html") return "html";
   if (channel === "email" && field === "subject") return "singleLine";
   if (channel === "telegram") return "html";
-  if (channel === "whatsapp") return "whatsapp";
+  // An approved template's name, language and parameters are each one line: WhatsApp refuses a
+  // parameter with a line break, and the lines of `parameters` are what separates them.
+  if (channel === "whatsapp") return field === "text" ? "whatsapp" : "singleLine";
   if (channel === "push" && field === "title") return "singleLine";
   return "plain";
 }

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { startGraphFake } from "../support/fakes/graphApi.js";
+import type { TestHub } from "../support/testHub.js";
 import type { InboundHub } from "./support.js";
 
 export const cloudAccount = {
@@ -72,7 +73,12 @@ export const cloudBody = (...entries: ReadonlyArray<ReadonlyArray<Record<string,
 });
 
 /** Meta posting to the hub, signing the raw bytes with the app secret. */
-export function postCloud(t: InboundHub, tenantId: string, body: unknown, secret = cloudAccount.appSecret) {
+export function postCloud(
+  t: { hub: Pick<TestHub, "request"> },
+  tenantId: string,
+  body: unknown,
+  secret = cloudAccount.appSecret,
+) {
   const raw = JSON.stringify(body);
   return t.hub.request(`/api/webhooks/whatsapp/${tenantId}`, {
     method: "POST",

@@ -4,6 +4,7 @@ import type { DeliveryReceipt, ReceiptSink } from "../../connectors/contract.js"
 import { channelAccountReader } from "../../src/channelAccounts/service.js";
 import { accountSenderSource } from "../../src/notifications/senderSource.js";
 import { senderDeps } from "../connectors/senderDeps.js";
+import { cloudBody, cloudText, messagesChange, postCloud } from "../inbound/whatsappSupport.js";
 import { startGraphFake } from "../support/fakes/graphApi.js";
 import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { startTwilioFake } from "../support/fakes/twilioApi.js";
@@ -97,6 +98,11 @@ describe("a notification, end to end", () => {
       phone: "+6281234567890",
       language: "id-ID",
     });
+    // Budi wrote to the bank's WhatsApp number an hour ago: its 24-hour window is open for free text.
+    const wrote = cloudBody([
+      messagesChange([cloudText("6281234567890", "halo", new Date(Date.now() - 3600_000))]),
+    ]);
+    expect((await postCloud({ hub }, tenant.tenantId, wrote)).status).toBe(200);
     const created = await postNotification(hub, tenant.key, {
       recipientId: customer,
       channels: ["email", "sms", "whatsapp", "in_app"],
