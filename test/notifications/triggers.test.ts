@@ -4,11 +4,13 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { notificationTriggerSubscriber } from "../../queues/handlers/notificationTriggers.js";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
 import { channelAccountReader } from "../../src/channelAccounts/service.js";
-import { events, notifications, tickets } from "../../src/db/schema/index.js";
+import { conversationTickets, events, notifications, tickets } from "../../src/db/schema/index.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { createLogger } from "../../src/logger.js";
 import { accountSenderSource } from "../../src/notifications/senderSource.js";
+import { maskCardNumbers } from "../../src/privacy/cardNumbers.js";
+import { addComment } from "../../src/tickets/updates.js";
 import { senderDeps } from "../connectors/senderDeps.js";
 import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { docExamples, type Partner, partnerOf } from "../support/serviceDesk.js";
@@ -239,6 +241,80 @@ describe("notification triggers: domain events notify the customer", () => {
     expect(sent.map((n) => n.templateCode)).toEqual(["CLAIM_RECEIVED"]);
     expect(sent[0]?.templateData).toMatchObject({ ticketNumber: number, transactionMedia: "ATM" });
     expect(String(sent[0]?.templateData.amount)).toMatch(/150\.000/);
+  });
+
+  it("sends an agent's public reply as AGENT_REPLY; an internal note, or a conversation's ticket, sends nothing", async () => {
+    expect((await putTrigger("ticket.agent_replied", { channels: ["in_app"] })).status).toBe(201);
+    const opened = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      integration: undefined,
+    });
+    const number = String(opened.body.ticketNumber);
+    const agent = {
+      tenantId: partner.tenantId,
+      actor: { type: "agent" as const, id: "usr_rina" },
+      by: "agent" as const,
+    };
+    const comment = (content: string, isInternal: boolean) =>
+      addComment(
+        { db: hub.db, blobs: hub.blobs },
+        agent,
+        { ticketNumber: number },
+        {
+          content,
+          author: { id: "usr_rina", name: "Rina" },
+          authorType: "agent",
+          isFromSupport: true,
+          isInternal,
+        },
+      );
+    expect((await comment("Kartu baru dikirim besok. 4111 1111 1111 1111", false)).ok).toBe(true);
+    expect((await comment("Nasabah prioritas; eskalasi", true)).ok).toBe(true);
+    // The customer's own comment (the partner's, for the customer) is not a reply either.
+    expect((await partner.patch(`/api/omnichannel/tickets/${number}`, docExamples.addComment)).status).toBe(
+      200,
+    );
+    await relay();
+    const replies = (await notificationsOfTicket(number)).filter((n) => n.templateCode === "AGENT_REPLY");
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.templateData).toEqual({
+      ticketNumber: number,
+      // Stored as every comment is, card number masked.
+      message: maskCardNumbers("Kartu baru dikirim besok. 4111 1111 1111 1111"),
+      agentName: "Rina",
+    });
+    expect(JSON.stringify(replies[0]?.templateData)).not.toContain("4111 1111 1111 1111");
+
+    // A ticket a conversation opened: the reply goes back on the conversation's channel instead.
+    const quiet = await partner.post("/api/omnichannel/tickets", {
+      ...docExamples.complaint,
+      integration: undefined,
+    });
+    await hub.db.insert(conversationTickets).values({
+      ticketId: quiet.body.ticketId,
+      tenantId: partner.tenantId,
+      conversationId: "cnv_elsewhere",
+    });
+    const quietNumber = String(quiet.body.ticketNumber);
+    expect(
+      (
+        await addComment(
+          { db: hub.db, blobs: hub.blobs },
+          agent,
+          { ticketNumber: quietNumber },
+          {
+            content: "Sudah kami proses",
+            author: { id: "usr_rina", name: "Rina" },
+            authorType: "agent",
+            isFromSupport: true,
+          },
+        )
+      ).ok,
+    ).toBe(true);
+    await relay();
+    expect(
+      (await notificationsOfTicket(quietNumber)).filter((n) => n.templateCode === "AGENT_REPLY"),
+    ).toEqual([]);
   });
 
   it("notifies nothing for what the customer did on a channel, nor for a disabled trigger", async () => {

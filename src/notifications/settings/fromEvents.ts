@@ -1,7 +1,14 @@
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import type { Tx } from "../../db/client.js";
-import { claims, events, notificationTriggers, tickets } from "../../db/schema/index.js";
+import {
+  claims,
+  comments,
+  conversationTickets,
+  events,
+  notificationTriggers,
+  tickets,
+} from "../../db/schema/index.js";
 import type { Actor } from "../../events/catalog.js";
 import { formatRupiah } from "../../inbound/claimDialogue/prompts.js";
 import type { Logger } from "../../logger.js";
@@ -26,6 +33,11 @@ type TicketEvent = {
   customerId: string;
   claimMedia: string | null;
   claimAmount: number | null;
+  /** A comment event's comment: what the agent wrote, and their name. */
+  commentText: string | null;
+  commentAuthor: string | null;
+  /** A conversation opened the ticket: its customer is answered on the conversation's channel. */
+  fromConversation: boolean;
 };
 
 const systemActor: Actor = { type: "system" };
@@ -74,6 +86,8 @@ export async function notificationsFromEvents(
     // What customers do themselves on a channel was answered there (the router's acknowledgement).
     if (event.actorType === "customer") continue;
     for (const kind of triggersOf(event.type, event.payload)) {
+      // An agent's reply on a conversation's ticket goes back on its channel (conversation replies).
+      if (kind === "ticket.agent_replied" && (event.fromConversation || event.commentText === null)) continue;
       const rule = ruleOf.get(`${event.tenantId}/${kind}`);
       if (!rule) continue;
       const skip = (reason: string) =>
@@ -106,14 +120,24 @@ export async function notificationsFromEvents(
         skip("the ticket's customer no longer exists");
         continue;
       }
-      const written = await writeNotification(
-        tx,
-        event.tenantId,
-        systemActor,
-        input,
-        { template, customerId: customer.id },
-        now,
-      );
+      // In a savepoint: a notification that cannot be written is left out, and the relay's batch
+      // (every subscriber's work for it) still commits, instead of failing again on every pass.
+      const written = await tx
+        .transaction((sp) =>
+          writeNotification(
+            sp,
+            event.tenantId,
+            systemActor,
+            input,
+            { template, customerId: customer.id },
+            now,
+          ),
+        )
+        .catch((err: unknown) => {
+          skip(`writing it failed: ${err instanceof Error ? err.message : String(err)}`);
+          return undefined;
+        });
+      if (!written) continue;
       for (const d of written.deliveries)
         queued.push({
           id: d.id,
@@ -140,10 +164,18 @@ async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEve
       customerId: tickets.customerId,
       claimMedia: claims.mediaTransaksi,
       claimAmount: claims.nominal,
+      commentText: comments.content,
+      commentAuthor: comments.authorName,
+      fromConversation: sql<boolean>`${conversationTickets.ticketId} IS NOT NULL`,
     })
     .from(events)
     .innerJoin(tickets, and(eq(tickets.id, events.subjectId), eq(tickets.tenantId, events.tenantId)))
     .leftJoin(claims, eq(claims.ticketId, tickets.id))
+    .leftJoin(
+      comments,
+      and(eq(comments.id, sql`${events.payload}->>'commentId'`), eq(comments.tenantId, events.tenantId)),
+    )
+    .leftJoin(conversationTickets, eq(conversationTickets.ticketId, tickets.id))
     .where(and(inArray(events.id, [...ids]), eq(events.subjectType, "ticket")));
   const order = new Map(ids.map((id, i) => [id, i]));
   return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
@@ -160,6 +192,12 @@ function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<strin
         ticketNumber,
         ...(event.claimMedia ? { transactionMedia: event.claimMedia } : {}),
         ...(event.claimAmount !== null ? { amount: formatRupiah(event.claimAmount) } : {}),
+      };
+    case "ticket.agent_replied":
+      return {
+        ticketNumber,
+        message: event.commentText,
+        ...(event.commentAuthor ? { agentName: event.commentAuthor } : {}),
       };
     case "ticket.status_changed":
       return {

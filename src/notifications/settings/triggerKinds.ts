@@ -4,7 +4,12 @@ import { type EventType, eventTypes } from "../../events/catalog.js";
  * What a tenant's notification trigger reacts to: a kind of domain event about a customer's ticket
  * or claim. Stored in notification_triggers and shown in the admin API: add, never rename.
  */
-export const notificationTriggerKinds = ["ticket.created", "claim.created", "ticket.status_changed"] as const;
+export const notificationTriggerKinds = [
+  "ticket.created",
+  "claim.created",
+  "ticket.status_changed",
+  "ticket.agent_replied",
+] as const;
 export type NotificationTriggerKind = (typeof notificationTriggerKinds)[number];
 
 type TriggerSpec = {
@@ -40,6 +45,15 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     matches: () => true,
     gives: ["ticketNumber", "newStatus", "oldStatus"],
     description: "a ticket of the customer changed status",
+  },
+  "ticket.agent_replied": {
+    eventType: eventTypes.commentAdded,
+    defaultTemplate: "AGENT_REPLY",
+    // A support comment the customer may read; an internal note or the customer's own is not a reply.
+    matches: (payload) => payload.isFromSupport === true && payload.isInternal !== true,
+    gives: ["ticketNumber", "message", "agentName"],
+    description:
+      "an agent answered a ticket the service desk API opened (a conversation's ticket is answered on its channel)",
   },
 };
 
