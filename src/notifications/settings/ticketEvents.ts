@@ -1,0 +1,82 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Tx } from "../../db/client.js";
+import { claims, comments, conversationTickets, events, tickets } from "../../db/schema/index.js";
+import { formatRupiah } from "../../inbound/claimDialogue/prompts.js";
+import type { NotificationTriggerKind } from "./triggerKinds.js";
+
+/** A triggering event with the ticket it is about, as one read gives them. */
+export type TicketEvent = {
+  id: string;
+  tenantId: string;
+  type: string;
+  actorType: string;
+  payload: Record<string, unknown>;
+  ticketNumber: number;
+  title: string;
+  customerId: string;
+  claimMedia: string | null;
+  claimAmount: number | null;
+  /** A comment event's comment: what the agent wrote, and their name. */
+  commentText: string | null;
+  commentAuthor: string | null;
+  /** A conversation opened the ticket: its customer is answered on the conversation's channel. */
+  fromConversation: boolean;
+};
+
+/** The events with their tickets (and a claim's fields), in the batch's order. */
+export async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEvent[]> {
+  const rows = await tx
+    .select({
+      id: events.id,
+      tenantId: events.tenantId,
+      type: events.type,
+      actorType: events.actorType,
+      payload: events.payload,
+      ticketNumber: tickets.number,
+      title: tickets.title,
+      customerId: tickets.customerId,
+      claimMedia: claims.mediaTransaksi,
+      claimAmount: claims.nominal,
+      commentText: comments.content,
+      commentAuthor: comments.authorName,
+      fromConversation: sql<boolean>`${conversationTickets.ticketId} IS NOT NULL`,
+    })
+    .from(events)
+    .innerJoin(tickets, and(eq(tickets.id, events.subjectId), eq(tickets.tenantId, events.tenantId)))
+    .leftJoin(claims, eq(claims.ticketId, tickets.id))
+    .leftJoin(
+      comments,
+      and(eq(comments.id, sql`${events.payload}->>'commentId'`), eq(comments.tenantId, events.tenantId)),
+    )
+    .leftJoin(conversationTickets, eq(conversationTickets.ticketId, tickets.id))
+    .where(and(inArray(events.id, [...ids]), eq(events.subjectType, "ticket")));
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+}
+
+/** The template variables a trigger fills from its event and ticket (triggerKinds.ts `gives`). */
+export function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<string, unknown> {
+  const ticketNumber = String(event.ticketNumber);
+  switch (kind) {
+    case "ticket.created":
+      return { ticketNumber, title: event.title };
+    case "claim.created":
+      return {
+        ticketNumber,
+        ...(event.claimMedia ? { transactionMedia: event.claimMedia } : {}),
+        ...(event.claimAmount !== null ? { amount: formatRupiah(event.claimAmount) } : {}),
+      };
+    case "ticket.agent_replied":
+      return {
+        ticketNumber,
+        message: event.commentText,
+        ...(event.commentAuthor ? { agentName: event.commentAuthor } : {}),
+      };
+    case "ticket.status_changed":
+      return {
+        ticketNumber,
+        newStatus: event.payload.newStatus,
+        ...(typeof event.payload.oldStatus === "string" ? { oldStatus: event.payload.oldStatus } : {}),
+      };
+  }
+}
