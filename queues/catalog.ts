@@ -22,7 +22,10 @@ const notificationDelivery = {
   options: {
     attempts: 8,
     backoff: { type: "exponential", delay: 2000 },
-    removeOnComplete: { age: 3600, count: 10_000 },
+    // The delivery's row holds its outcome, and the API reads it there: a completed job kept in
+    // Redis would be a copy no one reads, kept and trimmed on every completion. Failed jobs stay
+    // for the dashboard. The sweeper re-adds a pending delivery whatever its old job's state.
+    removeOnComplete: true,
     removeOnFail: { age: 7 * 24 * 3600 },
   },
 } as const;
