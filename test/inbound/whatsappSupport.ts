@@ -15,10 +15,13 @@ export type GraphFake = Awaited<ReturnType<typeof startGraphFake>>;
 
 export const startCloudGraph = () => startGraphFake(cloudAccount);
 
-/** A tenant (with the desk's agents) whose WhatsApp account is the Cloud API on the fake Graph API. */
-export async function tenantWithWhatsAppCloud(t: InboundHub, graph: GraphFake, slug: string) {
-  const credentials = await t.tenantWithTelegram(slug);
-  const res = await t.hub.adminRequest(`/api/admin/tenants/${credentials.tenantId}/channels/whatsapp`, {
+/** Gives a tenant a WhatsApp account on the Cloud API, pointed at the fake Graph API. */
+export async function saveCloudAccount(
+  hub: Pick<TestHub, "adminRequest">,
+  tenantId: string,
+  graph: GraphFake,
+) {
+  const res = await hub.adminRequest(`/api/admin/tenants/${tenantId}/channels/whatsapp`, {
     method: "PUT",
     json: {
       provider: "cloud",
@@ -33,6 +36,12 @@ export async function tenantWithWhatsAppCloud(t: InboundHub, graph: GraphFake, s
     },
   });
   if (res.status !== 201) throw new Error(`whatsapp account: ${res.status} ${await res.text()}`);
+}
+
+/** A tenant (with the desk's agents) whose WhatsApp account is the Cloud API on the fake Graph API. */
+export async function tenantWithWhatsAppCloud(t: InboundHub, graph: GraphFake, slug: string) {
+  const credentials = await t.tenantWithTelegram(slug);
+  await saveCloudAccount(t.hub, credentials.tenantId, graph);
   return credentials;
 }
 

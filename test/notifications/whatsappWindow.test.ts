@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { channelAccountReader } from "../../src/channelAccounts/service.js";
 import { accountSenderSource } from "../../src/notifications/senderSource.js";
 import { senderDeps } from "../connectors/senderDeps.js";
-import { cloudAccount, cloudBody, cloudText, messagesChange, postCloud } from "../inbound/whatsappSupport.js";
+import {
+  cloudAccount,
+  cloudBody,
+  cloudText,
+  messagesChange,
+  postCloud,
+  saveCloudAccount,
+} from "../inbound/whatsappSupport.js";
 import { startGraphFake } from "../support/fakes/graphApi.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
 import {
@@ -24,20 +31,7 @@ beforeAll(async () => {
   hub = await createTestHub();
   await loadDefaults(hub);
   tenant = await hub.createTenantWithKey("wa-window-bank", ["omni:read", "omni:write", "admin"]);
-  const saved = await hub.adminRequest(`/api/admin/tenants/${tenant.tenantId}/channels/whatsapp`, {
-    method: "PUT",
-    json: {
-      provider: "cloud",
-      settings: {
-        phoneNumberId: cloudAccount.phoneNumberId,
-        accessToken: cloudAccount.accessToken,
-        appSecret: cloudAccount.appSecret,
-        verifyToken: cloudAccount.verifyToken,
-        graphBaseUrl: `${graph.url}/${cloudAccount.version}`,
-      },
-    },
-  });
-  if (saved.status !== 201) throw new Error(`whatsapp account: ${saved.status} ${await saved.text()}`);
+  await saveCloudAccount(hub, tenant.tenantId, graph);
   senders = accountSenderSource({
     accounts: channelAccountReader(hub.db, hub.config.channels.secretKeys),
     senderDeps: senderDeps({ publicBaseUrl: "https://hub.bank.example" }),
