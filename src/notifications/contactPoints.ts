@@ -32,7 +32,7 @@ const profileChannel = {
  * so a notification reaches a customer where the service desk, SCT07 and the inbound channels know
  * them, and a merged customer's id reaches the survivor. Push and in-app are addressed by the
  * customer's id: the push sender finds the customer's browser subscriptions itself. A user (staff)
- * is reached in-app. Returns undefined when the tenant has no such recipient.
+ * is reached in-app, and by e-mail at their work address when the tenant gave one. Returns undefined when the tenant has no such recipient.
  */
 export async function contactPointsOf(
   db: Database | Tx,
@@ -41,12 +41,12 @@ export async function contactPointsOf(
 ): Promise<ContactPoints | undefined> {
   if (recipient.type === "user") {
     const [user] = await db
-      .select({ id: users.id })
+      .select({ id: users.id, email: users.email })
       .from(users)
       .where(and(eq(users.tenantId, tenantId), eq(users.id, recipient.id)));
-    return user
-      ? { customerId: null, language: null, addresses: { in_app: user.id }, optedOut: new Set() }
-      : undefined;
+    if (!user) return undefined;
+    const addresses = { in_app: user.id, ...(user.email ? { email: user.email } : {}) };
+    return { customerId: null, language: null, addresses, optedOut: new Set() };
   }
   const profile = await customerContactPoints(db, tenantId, recipient.id);
   return profile ? notificationContactPoints(profile) : undefined;

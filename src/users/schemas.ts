@@ -46,6 +46,17 @@ export const saveUserBody = z
         .nullable()
         .optional()
         .openapi({ description: "An existing team; null or absent: none" }),
+      email: z
+        .email("must be an e-mail address")
+        .max(254)
+        .transform((a) => a.toLowerCase())
+        .nullable()
+        .optional()
+        .openapi({
+          example: "ahmed.rashidi@bank.example",
+          description:
+            "The user's work address: notifications to the user on email go there. Null or absent: none",
+        }),
       active: z.boolean({ error: "must be true or false" }).optional().openapi({
         description:
           "false: the user stays on record (decisions and timelines name them) but can act no more",
@@ -70,6 +81,7 @@ export const userSchema = z
     name: z.string(),
     role: z.string(),
     teamId: z.string().nullable(),
+    email: z.string().nullable(),
     active: z.boolean(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -91,6 +103,7 @@ export function userView(u: UserRow): z.infer<typeof userSchema> {
     name: u.name,
     role: u.role,
     teamId: u.teamId,
+    email: u.email,
     active: u.active,
     createdAt: u.createdAt.toISOString(),
     updatedAt: u.updatedAt.toISOString(),

@@ -16,6 +16,8 @@ export type UserInput = {
   name: string;
   role: string;
   teamId?: string | null | undefined;
+  /** The user's work e-mail address, lower-cased; absent or null: none. */
+  email?: string | null | undefined;
   active?: boolean | undefined;
 };
 export type UserFilter = { teamId?: string | undefined; role?: string | undefined };
@@ -61,7 +63,13 @@ export async function saveUser(db: Database, tenantId: string, id: string, input
         .for("share");
       if (!team) throw errors.validation({ teamId: `unknown team ${teamId}` });
     }
-    const values = { name: input.name, role: input.role, teamId, active: input.active ?? true };
+    const values = {
+      name: input.name,
+      role: input.role,
+      teamId,
+      email: input.email ?? null,
+      active: input.active ?? true,
+    };
     const [row] = await tx
       .insert(users)
       .values({ tenantId, id, ...values })

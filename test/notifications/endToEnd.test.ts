@@ -186,4 +186,64 @@ describe("a notification, end to end", () => {
     expect(delivery?.attempts).toBe(1);
     expect(delivery?.reason).toMatch(/21211/);
   });
+
+  it("reaches a user (staff) by e-mail at the work address the admin API saved, and skips one without", async () => {
+    const users = `/api/admin/tenants/${tenant.tenantId}/users`;
+    const saved = await hub.adminRequest(`${users}/usr_rm_001`, {
+      method: "PUT",
+      json: { name: "Rina Wulandari", role: "relationship_manager", email: "Rina.Wulandari@Bank.example" },
+    });
+    expect(saved.status).toBe(201);
+    expect(((await saved.json()) as { data: { email: string } }).data.email).toBe(
+      "rina.wulandari@bank.example",
+    );
+    const bad = await hub.adminRequest(`${users}/usr_rm_002`, {
+      method: "PUT",
+      json: { name: "Tono", role: "agent", email: "not-an-address" },
+    });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("email");
+    expect(
+      (
+        await hub.adminRequest(`${users}/usr_rm_003`, {
+          method: "PUT",
+          json: { name: "Tono", role: "agent" },
+        })
+      ).status,
+    ).toBe(201);
+
+    const approval = { approvalType: "Credit limit increase", requesterName: "Ahmed" };
+    const toRina = await postNotification(hub, tenant.key, {
+      recipientId: "usr_rm_001",
+      recipientType: "user",
+      channels: ["email", "in_app"],
+      templateCode: "APPROVAL_REQUESTED",
+      templateData: approval,
+    });
+    const toTono = await postNotification(hub, tenant.key, {
+      recipientId: "usr_rm_003",
+      recipientType: "user",
+      channels: ["email"],
+      templateCode: "APPROVAL_REQUESTED",
+      templateData: approval,
+    });
+    expect([toRina.status, toTono.status]).toEqual([201, 201]);
+    await vi.waitFor(
+      async () => {
+        const rina = await getNotification(hub, tenant.key, toRina.body.data.id);
+        expect(rina.deliveries.map((d) => [d.channel, d.status])).toEqual([
+          ["email", "sent"],
+          ["in_app", "sent"],
+        ]);
+        const tono = await getNotification(hub, tenant.key, toTono.body.data.id);
+        expect(tono.deliveries.map((d) => [d.status, d.reason])).toEqual([
+          ["skipped", "the recipient has no email address"],
+        ]);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const mail = smtp.received.filter((m) => m.envelope.to.includes("rina.wulandari@bank.example"));
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.parsed.text).toContain("Credit limit increase");
+  });
 });

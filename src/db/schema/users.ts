@@ -30,6 +30,8 @@ export const users = pgTable(
     name: text("name").notNull(),
     role: text("role").notNull(),
     teamId: text("team_id"),
+    /** Where notifications for the user go by e-mail (their work address); null: in-app only. */
+    email: text("email"),
     // A user who left stays (decisions and timelines still name them) but can act no more.
     active: boolean("active").notNull().default(true),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date" }).notNull().defaultNow(),
