@@ -12,10 +12,12 @@ import { accountSenderSource } from "../../src/notifications/senderSource.js";
 import { maskCardNumbers } from "../../src/privacy/cardNumbers.js";
 import { addComment } from "../../src/tickets/updates.js";
 import { senderDeps } from "../connectors/senderDeps.js";
+import { railClient, railExamples } from "../rail/railClient.js";
+import { seedUsers } from "../rail/railSupport.js";
 import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { docExamples, type Partner, partnerOf } from "../support/serviceDesk.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
-import { getNotification, loadDefaults, startNotificationWorkers } from "./support.js";
+import { getNotification, loadDefaults, newCustomer, startNotificationWorkers } from "./support.js";
 
 let hub: TestHub;
 let partner: Partner;
@@ -34,6 +36,7 @@ beforeAll(async () => {
     "omnichannel:read",
     "omnichannel:update",
     "omni:read",
+    "omni:write",
     "admin",
   ]);
   const saved = await hub.adminRequest(`/api/admin/tenants/${partner.tenantId}/channels/email`, {
@@ -315,6 +318,48 @@ describe("notification triggers: domain events notify the customer", () => {
     expect(
       (await notificationsOfTicket(quietNumber)).filter((n) => n.templateCode === "AGENT_REPLY"),
     ).toEqual([]);
+  });
+
+  it("tells a journey's customer of each step they must do: JOURNEY_STEP_REQUIRED, not the bank's own steps", async () => {
+    expect((await putTrigger("journey.step_required", { channels: ["in_app"] })).status).toBe(201);
+    await seedUsers(hub, partner.tenantId, { usr_rm_001: "Rina" });
+    const rail = railClient(hub, partner.key);
+    // The documents are due 72 hours after the step begins: the notice says by when.
+    const templateId = await rail.activeTemplate({
+      ...railExamples.template,
+      steps: railExamples.template.steps.map((step) =>
+        step.id === "step_docs" ? { ...step, timeoutHours: 72 } : step,
+      ),
+    });
+    const customer = await newCustomer(hub, partner.tenantId, { email: "sari@example.co.id" });
+    const stepNotices = async () =>
+      (await hub.db.select().from(notifications).where(eq(notifications.recipientId, customer))).filter(
+        (n) => n.templateCode === "JOURNEY_STEP_REQUIRED",
+      );
+    // Created at KYC (the bank's check): nothing for the customer to do yet.
+    const journey = await rail.newJourney(templateId, { customerId: customer });
+    await relay();
+    expect(await stepNotices()).toEqual([]);
+    // KYC passed: the journey waits for the customer's documents.
+    const before = Date.now();
+    expect((await rail.advance(journey, "step_kyc")).status).toBe(200);
+    const after = Date.now();
+    await relay();
+    const notices = await stepNotices();
+    const day = (ms: number) => new Date(ms + 72 * 3600_000).toISOString().slice(0, 10);
+    expect(notices.map((n) => n.templateData)).toEqual([
+      { stepName: "Document Collection", journeyName: "SME Onboarding", dueDate: expect.any(String) },
+    ]);
+    expect([day(before), day(after)]).toContain(notices[0]?.templateData.dueDate);
+    // Documents in: the credit approval is the bank's.
+    expect((await rail.advance(journey, "step_docs")).status).toBe(200);
+    await relay();
+    expect(await stepNotices()).toHaveLength(1);
+    // A journey whose customer reference is not one of the tenant's customers notifies no one.
+    const elsewhere = await rail.newJourney(templateId, { customerId: "ent_not_a_customer" });
+    expect((await rail.advance(elsewhere, "step_kyc")).status).toBe(200);
+    await relay();
+    expect(logLines.join("")).toContain("the tenant has no such customer");
   });
 
   it("notifies nothing for what the customer did on a channel, nor for a disabled trigger", async () => {

@@ -8,8 +8,9 @@ import { checkData } from "../../templates/analysis.js";
 import { type EffectiveTemplate, findEffectiveTemplate } from "../../templates/service.js";
 import { type NewNotification, writeNotification } from "../create.js";
 import type { QueuedDelivery } from "../jobs.js";
-import { dataOf, ticketEventsOf } from "./ticketEvents.js";
-import { triggeringEventTypes, triggersOf } from "./triggerKinds.js";
+import { journeyTriggerings } from "./journeyEvents.js";
+import { ticketTriggerings } from "./ticketEvents.js";
+import { triggeringEventTypes } from "./triggerKinds.js";
 
 /** What the relay knows of an event (queues/handlers/domainEvents.ts RelayedEvent). */
 type Relayed = { id: string; tenantId: string; type: string };
@@ -53,73 +54,60 @@ export async function notificationsFromEvents(
     return templates.get(key);
   };
   const queued: QueuedDelivery[] = [];
-  for (const event of await ticketEventsOf(
-    tx,
-    withRules.map((e) => e.id),
-  )) {
-    // What customers do themselves on a channel was answered there (the router's acknowledgement).
-    if (event.actorType === "customer") continue;
-    for (const kind of triggersOf(event.type, event.payload)) {
-      // An agent's reply on a conversation's ticket goes back on its channel (conversation replies).
-      if (kind === "ticket.agent_replied" && (event.fromConversation || event.commentText === null)) continue;
-      const rule = ruleOf.get(`${event.tenantId}/${kind}`);
-      if (!rule) continue;
-      const skip = (reason: string) =>
-        logger.warn(
-          { tenantId: event.tenantId, eventId: event.id, trigger: kind, reason },
-          "a notification trigger fired and sent nothing",
-        );
-      const template = await templateFor(event.tenantId, rule.templateCode);
-      if (template?.row.status !== "active") {
-        skip(`template ${rule.templateCode} is missing or archived`);
-        continue;
-      }
-      const input: NewNotification = {
-        recipientId: event.customerId,
-        recipientType: "customer",
-        channels: rule.channels,
-        templateCode: rule.templateCode,
-        templateData: dataOf(kind, event),
-        priority: rule.priority,
-        scheduleAt: null,
-        ttlSeconds: null,
-      };
-      const { missing } = checkData(template.version.variables, input.templateData);
-      if (missing.length > 0) {
-        skip(`the template requires ${missing.join(", ")}`);
-        continue;
-      }
-      const customer = await liveCustomer(tx, event.tenantId, event.customerId);
-      if (!customer) {
-        skip("the ticket's customer no longer exists");
-        continue;
-      }
-      // In a savepoint: a notification that cannot be written is left out, and the relay's batch
-      // (every subscriber's work for it) still commits, instead of failing again on every pass.
-      const written = await tx
-        .transaction((sp) =>
-          writeNotification(
-            sp,
-            event.tenantId,
-            systemActor,
-            input,
-            { template, customerId: customer.id },
-            now,
-          ),
-        )
-        .catch((err: unknown) => {
-          skip(`writing it failed: ${err instanceof Error ? err.message : String(err)}`);
-          return undefined;
-        });
-      if (!written) continue;
-      for (const d of written.deliveries)
-        queued.push({
-          id: d.id,
-          channel: d.channel,
-          priority: written.notification.priority,
-          dueAt: d.dueAt,
-        });
+  // One read per family of events the batch holds: tickets' (the desk's) and journeys' (the Rail's).
+  const journeyEvent = (e: Relayed) => e.type.startsWith("omni.journey.");
+  const ticketIds = withRules.filter((e) => !journeyEvent(e)).map((e) => e.id);
+  const journeyIds = withRules.filter(journeyEvent).map((e) => e.id);
+  const fired = [
+    ...(ticketIds.length > 0 ? await ticketTriggerings(tx, ticketIds) : []),
+    ...(journeyIds.length > 0 ? await journeyTriggerings(tx, journeyIds) : []),
+  ];
+  for (const { eventId, tenantId, kind, customerId, data } of fired) {
+    const rule = ruleOf.get(`${tenantId}/${kind}`);
+    if (!rule) continue;
+    const skip = (reason: string) =>
+      logger.warn(
+        { tenantId, eventId, trigger: kind, reason },
+        "a notification trigger fired and sent nothing",
+      );
+    const template = await templateFor(tenantId, rule.templateCode);
+    if (template?.row.status !== "active") {
+      skip(`template ${rule.templateCode} is missing or archived`);
+      continue;
     }
+    const input: NewNotification = {
+      recipientId: customerId,
+      recipientType: "customer",
+      channels: rule.channels,
+      templateCode: rule.templateCode,
+      templateData: data,
+      priority: rule.priority,
+      scheduleAt: null,
+      ttlSeconds: null,
+    };
+    const { missing } = checkData(template.version.variables, input.templateData);
+    if (missing.length > 0) {
+      skip(`the template requires ${missing.join(", ")}`);
+      continue;
+    }
+    const customer = await liveCustomer(tx, tenantId, customerId);
+    if (!customer) {
+      skip("the tenant has no such customer");
+      continue;
+    }
+    // In a savepoint: a notification that cannot be written is left out, and the relay's batch
+    // (every subscriber's work for it) still commits, instead of failing again on every pass.
+    const written = await tx
+      .transaction((sp) =>
+        writeNotification(sp, tenantId, systemActor, input, { template, customerId: customer.id }, now),
+      )
+      .catch((err: unknown) => {
+        skip(`writing it failed: ${err instanceof Error ? err.message : String(err)}`);
+        return undefined;
+      });
+    if (!written) continue;
+    for (const d of written.deliveries)
+      queued.push({ id: d.id, channel: d.channel, priority: written.notification.priority, dueAt: d.dueAt });
   }
   return queued;
 }

@@ -2,10 +2,10 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { claims, comments, conversationTickets, events, tickets } from "../../db/schema/index.js";
 import { formatRupiah } from "../../inbound/claimDialogue/prompts.js";
-import type { NotificationTriggerKind } from "./triggerKinds.js";
+import { type NotificationTriggerKind, type Triggering, triggersOf } from "./triggerKinds.js";
 
 /** A triggering event with the ticket it is about, as one read gives them. */
-export type TicketEvent = {
+type TicketEvent = {
   id: string;
   tenantId: string;
   type: string;
@@ -23,8 +23,27 @@ export type TicketEvent = {
   fromConversation: boolean;
 };
 
+/**
+ * The triggers a batch's ticket events fire, with each one's data. What customers do themselves on
+ * a channel was answered there (the router's acknowledgement); an agent's reply on a conversation's
+ * ticket goes back on its channel (conversation replies): neither notifies.
+ */
+export async function ticketTriggerings(tx: Tx, ids: readonly string[]): Promise<Triggering[]> {
+  const fired: Triggering[] = [];
+  for (const event of await ticketEventsOf(tx, ids)) {
+    if (event.actorType === "customer") continue;
+    for (const kind of triggersOf(event.type, event.payload)) {
+      if (kind === "ticket.agent_replied" && (event.fromConversation || event.commentText === null)) continue;
+      const data = dataOf(kind, event);
+      if (data)
+        fired.push({ eventId: event.id, tenantId: event.tenantId, kind, customerId: event.customerId, data });
+    }
+  }
+  return fired;
+}
+
 /** The events with their tickets (and a claim's fields), in the batch's order. */
-export async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEvent[]> {
+async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEvent[]> {
   const rows = await tx
     .select({
       id: events.id,
@@ -55,7 +74,7 @@ export async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<Ti
 }
 
 /** The template variables a trigger fills from its event and ticket (triggerKinds.ts `gives`). */
-export function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<string, unknown> {
+function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<string, unknown> | undefined {
   const ticketNumber = String(event.ticketNumber);
   switch (kind) {
     case "ticket.created":
@@ -78,5 +97,7 @@ export function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Recor
         newStatus: event.payload.newStatus,
         ...(typeof event.payload.oldStatus === "string" ? { oldStatus: event.payload.oldStatus } : {}),
       };
+    case "journey.step_required":
+      return undefined;
   }
 }

@@ -1,20 +1,21 @@
 import { type EventType, eventTypes } from "../../events/catalog.js";
 
 /**
- * What a tenant's notification trigger reacts to: a kind of domain event about a customer's ticket
- * or claim. Stored in notification_triggers and shown in the admin API: add, never rename.
+ * What a tenant's notification trigger reacts to: a kind of domain event about a customer's ticket,
+ * claim or journey. Stored in notification_triggers and shown in the admin API: add, never rename.
  */
 export const notificationTriggerKinds = [
   "ticket.created",
   "claim.created",
   "ticket.status_changed",
   "ticket.agent_replied",
+  "journey.step_required",
 ] as const;
 export type NotificationTriggerKind = (typeof notificationTriggerKinds)[number];
 
 type TriggerSpec = {
-  /** The domain event it reacts to. */
-  eventType: EventType;
+  /** The domain events it reacts to. */
+  eventTypes: readonly EventType[];
   /** The template sent unless the tenant names another. */
   defaultTemplate: string;
   /** Whether an event of that type is this trigger's (a claim is a ticket whose event says so). */
@@ -26,28 +27,28 @@ type TriggerSpec = {
 
 export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
   "ticket.created": {
-    eventType: eventTypes.ticketCreated,
+    eventTypes: [eventTypes.ticketCreated],
     defaultTemplate: "TICKET_CREATED",
     matches: (payload) => payload.claim !== true,
     gives: ["ticketNumber", "title"],
     description: "a ticket was opened for the customer",
   },
   "claim.created": {
-    eventType: eventTypes.ticketCreated,
+    eventTypes: [eventTypes.ticketCreated],
     defaultTemplate: "CLAIM_RECEIVED",
     matches: (payload) => payload.claim === true,
     gives: ["ticketNumber", "transactionMedia", "amount"],
     description: "a KLAIM-OMNI claim of the customer was filed",
   },
   "ticket.status_changed": {
-    eventType: eventTypes.statusChanged,
+    eventTypes: [eventTypes.statusChanged],
     defaultTemplate: "TICKET_STATUS_CHANGED",
     matches: () => true,
     gives: ["ticketNumber", "newStatus", "oldStatus"],
     description: "a ticket of the customer changed status",
   },
   "ticket.agent_replied": {
-    eventType: eventTypes.commentAdded,
+    eventTypes: [eventTypes.commentAdded],
     defaultTemplate: "AGENT_REPLY",
     // A support comment the customer may read; an internal note or the customer's own is not a reply.
     matches: (payload) => payload.isFromSupport === true && payload.isInternal !== true,
@@ -55,17 +56,36 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     description:
       "an agent answered a ticket the service desk API opened (a conversation's ticket is answered on its channel)",
   },
+  "journey.step_required": {
+    eventTypes: [eventTypes.journeyCreated, eventTypes.journeyAdvanced],
+    defaultTemplate: "JOURNEY_STEP_REQUIRED",
+    // Whether the step a journey reaches waits for the customer is read from its template.
+    matches: () => true,
+    gives: ["stepName", "journeyName", "dueDate"],
+    description:
+      "a journey reached a step the customer does (document_upload, signature, form), when the journey's customer is one of the tenant's customers",
+  },
 };
 
 /** The event types some trigger reacts to: the relay hands the subscriber only these. */
 export const triggeringEventTypes: ReadonlySet<string> = new Set(
-  Object.values(triggerSpecs).map((spec) => spec.eventType),
+  Object.values(triggerSpecs).flatMap((spec) => spec.eventTypes),
 );
 
 /** The triggers an event of this type and payload fires. */
 export function triggersOf(type: string, payload: Record<string, unknown>): NotificationTriggerKind[] {
   return notificationTriggerKinds.filter((kind) => {
     const spec = triggerSpecs[kind];
-    return spec.eventType === type && spec.matches(payload);
+    return (spec.eventTypes as readonly string[]).includes(type) && spec.matches(payload);
   });
 }
+
+/** One trigger an event fired: whom it notifies, and the template variables the trigger fills. */
+export type Triggering = {
+  eventId: string;
+  tenantId: string;
+  kind: NotificationTriggerKind;
+  /** The customer reference the event's subject names; the notification goes to them if the tenant has them. */
+  customerId: string;
+  data: Record<string, unknown>;
+};
