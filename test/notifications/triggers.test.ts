@@ -13,7 +13,8 @@ import { maskCardNumbers } from "../../src/privacy/cardNumbers.js";
 import { addComment } from "../../src/tickets/updates.js";
 import { senderDeps } from "../connectors/senderDeps.js";
 import { railClient, railExamples } from "../rail/railClient.js";
-import { seedUsers } from "../rail/railSupport.js";
+import { railDocExamples } from "../rail/railDocExamples.js";
+import { docUsers, seedUsers } from "../rail/railSupport.js";
 import { startSmtpFake } from "../support/fakes/smtpServer.js";
 import { docExamples, type Partner, partnerOf } from "../support/serviceDesk.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
@@ -360,6 +361,58 @@ describe("notification triggers: domain events notify the customer", () => {
     expect((await rail.advance(elsewhere, "step_kyc")).status).toBe(200);
     await relay();
     expect(logLines.join("")).toContain("the tenant has no such customer");
+  });
+
+  it("tells each approver of a requested approval: by e-mail at the work address saved, in-app for all", async () => {
+    expect((await putTrigger("approval.requested", { channels: ["email", "in_app"] })).status).toBe(201);
+    await seedUsers(hub, partner.tenantId, docUsers);
+    const fatima = await hub.adminRequest(`/api/admin/tenants/${partner.tenantId}/users/usr_credit_001`, {
+      method: "PUT",
+      json: { name: "Fatima Credit", role: "credit_analyst", email: "fatima@bank.example" },
+    });
+    expect(fatima.status).toBe(200);
+    const expiresAt = new Date(Date.now() + 48 * 3600_000).toISOString();
+    const rail = railClient(hub, partner.key);
+    const requested = await rail.post<{ id: string }>("/api/v1/omni/approvals", {
+      ...railDocExamples.approval,
+      expiresAt,
+    });
+    expect(requested.status).toBe(201);
+    await relay();
+    const toApprovers = (
+      await hub.db.select().from(notifications).where(eq(notifications.tenantId, partner.tenantId))
+    ).filter((n) => n.templateCode === "APPROVAL_REQUESTED");
+    expect(toApprovers.map((n) => [n.recipientType, n.recipientId]).sort()).toEqual([
+      ["user", "usr_credit_001"],
+      ["user", "usr_credit_002"],
+    ]);
+    expect(toApprovers[0]?.templateData).toEqual({
+      approvalType: "credit_committee",
+      requesterName: "Ahmed Al-Rashidi",
+      expiresAt: new Date(expiresAt).toISOString(),
+    });
+    await vi.waitFor(
+      async () => {
+        const views = await Promise.all(toApprovers.map((n) => getNotification(hub, partner.key, n.id)));
+        const byUser = Object.fromEntries(
+          views.map((v) => [v.recipientId, v.deliveries.map((d) => [d.channel, d.status])]),
+        );
+        expect(byUser).toEqual({
+          usr_credit_001: [
+            ["email", "sent"],
+            ["in_app", "sent"],
+          ],
+          usr_credit_002: [
+            ["email", "skipped"],
+            ["in_app", "sent"],
+          ],
+        });
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const mail = smtp.received.filter((m) => m.envelope.to.includes("fatima@bank.example"));
+    expect(mail).toHaveLength(1);
+    expect(mail[0]?.parsed.text).toContain("credit_committee");
   });
 
   it("notifies nothing for what the customer did on a channel, nor for a disabled trigger", async () => {

@@ -1,16 +1,17 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import type { Tx } from "../../db/client.js";
-import { notificationTriggers } from "../../db/schema/index.js";
+import { notificationTriggers, users } from "../../db/schema/index.js";
 import type { Actor } from "../../events/catalog.js";
 import type { Logger } from "../../logger.js";
 import { checkData } from "../../templates/analysis.js";
 import { type EffectiveTemplate, findEffectiveTemplate } from "../../templates/service.js";
 import { type NewNotification, writeNotification } from "../create.js";
 import type { QueuedDelivery } from "../jobs.js";
+import { approvalTriggerings } from "./approvalEvents.js";
 import { journeyTriggerings } from "./journeyEvents.js";
 import { ticketTriggerings } from "./ticketEvents.js";
-import { triggeringEventTypes } from "./triggerKinds.js";
+import { type Triggering, triggeringEventTypes } from "./triggerKinds.js";
 
 /** What the relay knows of an event (queues/handlers/domainEvents.ts RelayedEvent). */
 type Relayed = { id: string; tenantId: string; type: string };
@@ -54,15 +55,22 @@ export async function notificationsFromEvents(
     return templates.get(key);
   };
   const queued: QueuedDelivery[] = [];
-  // One read per family of events the batch holds: tickets' (the desk's) and journeys' (the Rail's).
-  const journeyEvent = (e: Relayed) => e.type.startsWith("omni.journey.");
-  const ticketIds = withRules.filter((e) => !journeyEvent(e)).map((e) => e.id);
-  const journeyIds = withRules.filter(journeyEvent).map((e) => e.id);
-  const fired = [
-    ...(ticketIds.length > 0 ? await ticketTriggerings(tx, ticketIds) : []),
-    ...(journeyIds.length > 0 ? await journeyTriggerings(tx, journeyIds) : []),
-  ];
-  for (const { eventId, tenantId, kind, customerId, data } of fired) {
+  // One read per family of events the batch holds: tickets' (the desk's), journeys' and approvals'
+  // (the Rail's).
+  const familyOf = (e: Relayed) =>
+    e.type.startsWith("omni.journey.")
+      ? "journey"
+      : e.type.startsWith("omni.approval.")
+        ? "approval"
+        : "ticket";
+  const idsOf = (family: string) => withRules.filter((e) => familyOf(e) === family).map((e) => e.id);
+  const readers = { ticket: ticketTriggerings, journey: journeyTriggerings, approval: approvalTriggerings };
+  const fired: Triggering[] = [];
+  for (const [family, read] of Object.entries(readers)) {
+    const ids = idsOf(family);
+    if (ids.length > 0) fired.push(...(await read(tx, ids)));
+  }
+  for (const { eventId, tenantId, kind, recipient, data } of fired) {
     const rule = ruleOf.get(`${tenantId}/${kind}`);
     if (!rule) continue;
     const skip = (reason: string) =>
@@ -76,8 +84,8 @@ export async function notificationsFromEvents(
       continue;
     }
     const input: NewNotification = {
-      recipientId: customerId,
-      recipientType: "customer",
+      recipientId: recipient.id,
+      recipientType: recipient.type,
       channels: rule.channels,
       templateCode: rule.templateCode,
       templateData: data,
@@ -90,16 +98,23 @@ export async function notificationsFromEvents(
       skip(`the template requires ${missing.join(", ")}`);
       continue;
     }
-    const customer = await liveCustomer(tx, tenantId, customerId);
-    if (!customer) {
-      skip("the tenant has no such customer");
+    const reached = await recipientOf(tx, tenantId, recipient);
+    if (!reached) {
+      skip(`the tenant has no such ${recipient.type}`);
       continue;
     }
     // In a savepoint: a notification that cannot be written is left out, and the relay's batch
     // (every subscriber's work for it) still commits, instead of failing again on every pass.
     const written = await tx
       .transaction((sp) =>
-        writeNotification(sp, tenantId, systemActor, input, { template, customerId: customer.id }, now),
+        writeNotification(
+          sp,
+          tenantId,
+          systemActor,
+          input,
+          { template, customerId: reached.customerId },
+          now,
+        ),
       )
       .catch((err: unknown) => {
         skip(`writing it failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -110,4 +125,21 @@ export async function notificationsFromEvents(
       queued.push({ id: d.id, channel: d.channel, priority: written.notification.priority, dueAt: d.dueAt });
   }
   return queued;
+}
+
+/** The recipient as a notification names it: a live customer (a merge's survivor), or an active user. */
+async function recipientOf(
+  tx: Tx,
+  tenantId: string,
+  recipient: Triggering["recipient"],
+): Promise<{ customerId: string | null } | undefined> {
+  if (recipient.type === "customer") {
+    const customer = await liveCustomer(tx, tenantId, recipient.id);
+    return customer && { customerId: customer.id };
+  }
+  const [user] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, recipient.id), eq(users.active, true)));
+  return user && { customerId: null };
 }

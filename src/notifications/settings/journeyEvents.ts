@@ -51,7 +51,7 @@ export async function journeyTriggerings(tx: Tx, ids: readonly string[]): Promis
       eventId: row.id,
       tenantId: row.tenantId,
       kind: "journey.step_required",
-      customerId: row.customerId,
+      recipient: { type: "customer", id: row.customerId },
       data: {
         stepName: step.name,
         journeyName: row.journeyName,

@@ -36,7 +36,13 @@ export async function ticketTriggerings(tx: Tx, ids: readonly string[]): Promise
       if (kind === "ticket.agent_replied" && (event.fromConversation || event.commentText === null)) continue;
       const data = dataOf(kind, event);
       if (data)
-        fired.push({ eventId: event.id, tenantId: event.tenantId, kind, customerId: event.customerId, data });
+        fired.push({
+          eventId: event.id,
+          tenantId: event.tenantId,
+          kind,
+          recipient: { type: "customer", id: event.customerId },
+          data,
+        });
     }
   }
   return fired;
@@ -97,7 +103,9 @@ function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<strin
         newStatus: event.payload.newStatus,
         ...(typeof event.payload.oldStatus === "string" ? { oldStatus: event.payload.oldStatus } : {}),
       };
+    // Not a ticket's: journeyEvents.ts and approvalEvents.ts fill these.
     case "journey.step_required":
+    case "approval.requested":
       return undefined;
   }
 }

@@ -1,8 +1,9 @@
 import { type EventType, eventTypes } from "../../events/catalog.js";
+import type { RecipientType } from "../vocabulary.js";
 
 /**
  * What a tenant's notification trigger reacts to: a kind of domain event about a customer's ticket,
- * claim or journey. Stored in notification_triggers and shown in the admin API: add, never rename.
+ * claim or journey, or an approval waiting for the tenant's staff. Stored in notification_triggers and shown in the admin API: add, never rename.
  */
 export const notificationTriggerKinds = [
   "ticket.created",
@@ -10,6 +11,7 @@ export const notificationTriggerKinds = [
   "ticket.status_changed",
   "ticket.agent_replied",
   "journey.step_required",
+  "approval.requested",
 ] as const;
 export type NotificationTriggerKind = (typeof notificationTriggerKinds)[number];
 
@@ -65,6 +67,14 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     description:
       "a journey reached a step the customer does (document_upload, signature, form), when the journey's customer is one of the tenant's customers",
   },
+  "approval.requested": {
+    eventTypes: [eventTypes.approvalRequested],
+    defaultTemplate: "APPROVAL_REQUESTED",
+    matches: () => true,
+    gives: ["approvalType", "requesterName", "expiresAt"],
+    description:
+      "an approval was requested: each of its approvers (users: in-app, and e-mail at their work address) is notified",
+  },
 };
 
 /** The event types some trigger reacts to: the relay hands the subscriber only these. */
@@ -85,7 +95,7 @@ export type Triggering = {
   eventId: string;
   tenantId: string;
   kind: NotificationTriggerKind;
-  /** The customer reference the event's subject names; the notification goes to them if the tenant has them. */
-  customerId: string;
+  /** A customer reference the event's subject names, or a user; notified if the tenant has them. */
+  recipient: { type: RecipientType; id: string };
   data: Record<string, unknown>;
 };
