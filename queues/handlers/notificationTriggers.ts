@@ -2,7 +2,7 @@ import type { NotificationSettings } from "../../src/config.js";
 import type { Logger } from "../../src/logger.js";
 import { enqueueDeliveries } from "../../src/notifications/jobs.js";
 import { notificationsFromEvents } from "../../src/notifications/settings/fromEvents.js";
-import { triggeringEventTypes } from "../../src/notifications/settings/triggerKinds.js";
+import { familyOfEventType } from "../../src/notifications/settings/triggerKinds.js";
 import type { Producer } from "../producer.js";
 import type { RelaySubscriber } from "./domainEvents.js";
 
@@ -19,7 +19,7 @@ export function notificationTriggerSubscriber(deps: {
 }): RelaySubscriber {
   return {
     name: "notification-triggers",
-    wants: (type) => triggeringEventTypes.has(type),
+    wants: (type) => familyOfEventType.has(type),
     inRelay: async (tx, events) => {
       const deliveries = await notificationsFromEvents(tx, events, deps.logger);
       if (deliveries.length === 0) return async () => undefined;

@@ -1,4 +1,5 @@
 import { and, eq, inArray } from "drizzle-orm";
+import type { RelayedEvent } from "../../../queues/handlers/domainEvents.js";
 import { liveCustomer } from "../../customers/contactPoints.js";
 import type { Tx } from "../../db/client.js";
 import { notificationTriggers, users } from "../../db/schema/index.js";
@@ -11,12 +12,18 @@ import type { QueuedDelivery } from "../jobs.js";
 import { approvalTriggerings } from "./approvalEvents.js";
 import { journeyTriggerings } from "./journeyEvents.js";
 import { ticketTriggerings } from "./ticketEvents.js";
-import { type Triggering, triggeringEventTypes } from "./triggerKinds.js";
-
-/** What the relay knows of an event (queues/handlers/domainEvents.ts RelayedEvent). */
-type Relayed = { id: string; tenantId: string; type: string };
+import { familyOfEventType, type TriggerFamily, type Triggering } from "./triggerKinds.js";
 
 const systemActor: Actor = { type: "system" };
+
+type TriggerReader = (tx: Tx, eventIds: readonly string[]) => Promise<Triggering[]>;
+
+/** Each family's reader: a family without one is a compile error. */
+const triggerReaders: Record<TriggerFamily, TriggerReader> = {
+  ticket: ticketTriggerings,
+  journey: journeyTriggerings,
+  approval: approvalTriggerings,
+};
 
 /**
  * The notifications a relayed batch of events triggers, written in the relay's transaction: they
@@ -28,11 +35,11 @@ const systemActor: Actor = { type: "system" };
  */
 export async function notificationsFromEvents(
   tx: Tx,
-  relayed: readonly Relayed[],
+  relayed: readonly RelayedEvent[],
   logger: Pick<Logger, "warn">,
   now = new Date(),
 ): Promise<QueuedDelivery[]> {
-  const candidates = relayed.filter((e) => triggeringEventTypes.has(e.type));
+  const candidates = relayed.filter((e) => familyOfEventType.has(e.type));
   if (candidates.length === 0) return [];
   const rules = await tx
     .select()
@@ -57,17 +64,9 @@ export async function notificationsFromEvents(
   const queued: QueuedDelivery[] = [];
   // One read per family of events the batch holds: tickets' (the desk's), journeys' and approvals'
   // (the Rail's).
-  const familyOf = (e: Relayed) =>
-    e.type.startsWith("omni.journey.")
-      ? "journey"
-      : e.type.startsWith("omni.approval.")
-        ? "approval"
-        : "ticket";
-  const idsOf = (family: string) => withRules.filter((e) => familyOf(e) === family).map((e) => e.id);
-  const readers = { ticket: ticketTriggerings, journey: journeyTriggerings, approval: approvalTriggerings };
   const fired: Triggering[] = [];
-  for (const [family, read] of Object.entries(readers)) {
-    const ids = idsOf(family);
+  for (const [family, read] of Object.entries(triggerReaders) as Array<[TriggerFamily, TriggerReader]>) {
+    const ids = withRules.filter((e) => familyOfEventType.get(e.type) === family).map((e) => e.id);
     if (ids.length > 0) fired.push(...(await read(tx, ids)));
   }
   for (const { eventId, tenantId, kind, recipient, data } of fired) {

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import type { NotificationFallbackRow, NotificationTriggerRow } from "../../db/schema/index.js";
 import { templateCode } from "../../templates/schemas.js";
+import { tenantParam } from "../../tenants/adminPath.js";
 import {
   notificationChannelField,
   notificationChannelsField,
@@ -8,12 +9,7 @@ import {
 } from "../schemas.js";
 import { notificationTriggerKinds, triggerSpecs } from "./triggerKinds.js";
 
-const tenantId = z
-  .string()
-  .openapi({ param: { name: "tenantId", in: "path" }, description: "Tenant id or slug" });
-
-export const triggerParam = z.object({
-  tenantId,
+export const triggerParam = tenantParam.extend({
   trigger: z
     .enum(notificationTriggerKinds, { error: `must be one of ${notificationTriggerKinds.join(", ")}` })
     .openapi({
@@ -23,8 +19,7 @@ export const triggerParam = z.object({
     }),
 });
 
-export const fallbackParam = z.object({
-  tenantId,
+export const fallbackParam = tenantParam.extend({
   fromChannel: notificationChannelField.openapi({
     param: { name: "fromChannel", in: "path" },
     example: "push",

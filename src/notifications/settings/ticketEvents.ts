@@ -2,7 +2,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Tx } from "../../db/client.js";
 import { claims, comments, conversationTickets, events, tickets } from "../../db/schema/index.js";
 import { formatRupiah } from "../../inbound/claimDialogue/prompts.js";
-import { type NotificationTriggerKind, type Triggering, triggersOf } from "./triggerKinds.js";
+import { isTicketTrigger, type TicketTriggerKind, type Triggering, triggersOf } from "./triggerKinds.js";
 
 /** A triggering event with the ticket it is about, as one read gives them. */
 type TicketEvent = {
@@ -32,25 +32,23 @@ export async function ticketTriggerings(tx: Tx, ids: readonly string[]): Promise
   const fired: Triggering[] = [];
   for (const event of await ticketEventsOf(tx, ids)) {
     if (event.actorType === "customer") continue;
-    for (const kind of triggersOf(event.type, event.payload)) {
+    for (const kind of triggersOf(event.type, event.payload).filter(isTicketTrigger)) {
       if (kind === "ticket.agent_replied" && (event.fromConversation || event.commentText === null)) continue;
-      const data = dataOf(kind, event);
-      if (data)
-        fired.push({
-          eventId: event.id,
-          tenantId: event.tenantId,
-          kind,
-          recipient: { type: "customer", id: event.customerId },
-          data,
-        });
+      fired.push({
+        eventId: event.id,
+        tenantId: event.tenantId,
+        kind,
+        recipient: { type: "customer", id: event.customerId },
+        data: dataOf(kind, event),
+      });
     }
   }
   return fired;
 }
 
-/** The events with their tickets (and a claim's fields), in the batch's order. */
+/** The events with their tickets (and a claim's fields, a comment's text and author). */
 async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEvent[]> {
-  const rows = await tx
+  return tx
     .select({
       id: events.id,
       tenantId: events.tenantId,
@@ -75,12 +73,10 @@ async function ticketEventsOf(tx: Tx, ids: readonly string[]): Promise<TicketEve
     )
     .leftJoin(conversationTickets, eq(conversationTickets.ticketId, tickets.id))
     .where(and(inArray(events.id, [...ids]), eq(events.subjectType, "ticket")));
-  const order = new Map(ids.map((id, i) => [id, i]));
-  return rows.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
 }
 
 /** The template variables a trigger fills from its event and ticket (triggerKinds.ts `gives`). */
-function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<string, unknown> | undefined {
+function dataOf(kind: TicketTriggerKind, event: TicketEvent): Record<string, unknown> {
   const ticketNumber = String(event.ticketNumber);
   switch (kind) {
     case "ticket.created":
@@ -103,9 +99,5 @@ function dataOf(kind: NotificationTriggerKind, event: TicketEvent): Record<strin
         newStatus: event.payload.newStatus,
         ...(typeof event.payload.oldStatus === "string" ? { oldStatus: event.payload.oldStatus } : {}),
       };
-    // Not a ticket's: journeyEvents.ts and approvalEvents.ts fill these.
-    case "journey.step_required":
-    case "approval.requested":
-      return undefined;
   }
 }

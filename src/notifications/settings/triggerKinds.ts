@@ -15,7 +15,11 @@ export const notificationTriggerKinds = [
 ] as const;
 export type NotificationTriggerKind = (typeof notificationTriggerKinds)[number];
 
+/** Whose events a trigger reads: one read per family a relayed batch holds. */
+export type TriggerFamily = "ticket" | "journey" | "approval";
+
 type TriggerSpec = {
+  family: TriggerFamily;
   /** The domain events it reacts to. */
   eventTypes: readonly EventType[];
   /** The template sent unless the tenant names another. */
@@ -29,6 +33,7 @@ type TriggerSpec = {
 
 export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
   "ticket.created": {
+    family: "ticket",
     eventTypes: [eventTypes.ticketCreated],
     defaultTemplate: "TICKET_CREATED",
     matches: (payload) => payload.claim !== true,
@@ -36,6 +41,7 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     description: "a ticket was opened for the customer",
   },
   "claim.created": {
+    family: "ticket",
     eventTypes: [eventTypes.ticketCreated],
     defaultTemplate: "CLAIM_RECEIVED",
     matches: (payload) => payload.claim === true,
@@ -43,6 +49,7 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     description: "a KLAIM-OMNI claim of the customer was filed",
   },
   "ticket.status_changed": {
+    family: "ticket",
     eventTypes: [eventTypes.statusChanged],
     defaultTemplate: "TICKET_STATUS_CHANGED",
     matches: () => true,
@@ -50,6 +57,7 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
     description: "a ticket of the customer changed status",
   },
   "ticket.agent_replied": {
+    family: "ticket",
     eventTypes: [eventTypes.commentAdded],
     defaultTemplate: "AGENT_REPLY",
     // A support comment the customer may read; an internal note or the customer's own is not a reply.
@@ -59,6 +67,7 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
       "an agent answered a ticket the service desk API opened (a conversation's ticket is answered on its channel)",
   },
   "journey.step_required": {
+    family: "journey",
     eventTypes: [eventTypes.journeyCreated, eventTypes.journeyAdvanced],
     defaultTemplate: "JOURNEY_STEP_REQUIRED",
     // Whether the step a journey reaches waits for the customer is read from its template.
@@ -68,6 +77,7 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
       "a journey reached a step the customer does (document_upload, signature, form), when the journey's customer is one of the tenant's customers",
   },
   "approval.requested": {
+    family: "approval",
     eventTypes: [eventTypes.approvalRequested],
     defaultTemplate: "APPROVAL_REQUESTED",
     matches: () => true,
@@ -77,9 +87,19 @@ export const triggerSpecs: Record<NotificationTriggerKind, TriggerSpec> = {
   },
 };
 
-/** The event types some trigger reacts to: the relay hands the subscriber only these. */
-export const triggeringEventTypes: ReadonlySet<string> = new Set(
-  Object.values(triggerSpecs).flatMap((spec) => spec.eventTypes),
+/** The triggers that read tickets' events (ticketEvents.ts). */
+export type TicketTriggerKind =
+  | "ticket.created"
+  | "claim.created"
+  | "ticket.status_changed"
+  | "ticket.agent_replied";
+
+export const isTicketTrigger = (kind: NotificationTriggerKind): kind is TicketTriggerKind =>
+  triggerSpecs[kind].family === "ticket";
+
+/** The family whose triggers react to an event type, if any. */
+export const familyOfEventType: ReadonlyMap<string, TriggerFamily> = new Map(
+  Object.values(triggerSpecs).flatMap((spec) => spec.eventTypes.map((type) => [type, spec.family] as const)),
 );
 
 /** The triggers an event of this type and payload fires. */
