@@ -115,14 +115,14 @@ export function batchedStatement<Row extends { key: string }>(
     counts.statements++;
     counts.rows += batch.length;
     try {
-      const query = {
-        ...(limits.planEachTime ? {} : { name }),
-        text: statement().text,
-        values: [JSON.stringify(batch.map((call) => call.args))],
-      };
+      const input = JSON.stringify(batch.map((call) => call.args));
       const { rows } = limits.lockKeyOf
-        ? await underLocks<Row>(pool, batch, query)
-        : await pool.query<Row>(query);
+        ? await underLocks<Row>(pool, batch, { name, text: statement().text }, input)
+        : await pool.query<Row>({
+            ...(limits.planEachTime ? {} : { name }),
+            text: statement().text,
+            values: [input],
+          });
       const byKey = new Map(rows.map((row) => [row.key, row]));
       for (const call of batch) call.resolve(byKey.get(call.key));
     } catch (err) {
@@ -239,27 +239,41 @@ export function batchedTemplate<Row>(
   };
 }
 
+/** Connections on which a locked batch's statement is prepared (SQL PREPARE), by statement name. */
+const preparedOn = new Map<string, WeakSet<pg.PoolClient>>();
+
 /**
  * The batch's statement in a transaction that first takes its calls' advisory locks, sorted, so
  * two batches never wait on each other crosswise. The locks are their own statement: the batch's
- * statement starts (takes its snapshot) only once it holds them all. BEGIN and the locks travel in
- * one simple query (the keys as quoted literals: that protocol takes no parameters), one round trip
- * fewer per batch.
+ * statement starts (takes its snapshot) only once it holds them all. BEGIN, the locks, the
+ * statement and COMMIT travel in one simple query, one round trip for the whole transaction (three
+ * before: the statement went apart for its parameter): the statement is prepared on the connection
+ * with SQL's PREPARE, once, and executed with the batch's input as a quoted literal. Each statement
+ * of a simple query takes its own snapshot, as apart; the first that fails skips the rest.
  */
 async function underLocks<Row extends pg.QueryResultRow>(
   pool: pg.Pool,
   batch: ReadonlyArray<{ lock: string | undefined }>,
-  query: pg.QueryConfig,
+  statement: { name: string; text: string },
+  input: string,
 ): Promise<pg.QueryResult<Row>> {
   const client = await pool.connect();
   let broken: Error | undefined;
   try {
+    const prepared = preparedOn.get(statement.name) ?? new WeakSet<pg.PoolClient>();
+    preparedOn.set(statement.name, prepared);
+    const name = client.escapeIdentifier(statement.name);
+    if (!prepared.has(client)) {
+      await client.query(`PREPARE ${name} (jsonb) AS ${statement.text}`);
+      prepared.add(client);
+    }
     const keys = batch.map((call) => client.escapeLiteral(call.lock ?? ""));
-    await client.query(
-      `BEGIN; SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(ARRAY[${keys.join(", ")}]::text[]) AS k ORDER BY 1) AS l`,
-    );
-    const result = await client.query<Row>(query);
-    await client.query("COMMIT");
+    // One result per statement: BEGIN, the locks, the batch's statement, COMMIT.
+    const results = (await client.query(
+      `BEGIN; SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest(ARRAY[${keys.join(", ")}]::text[]) AS k ORDER BY 1) AS l; EXECUTE ${name}(${client.escapeLiteral(input)}); COMMIT`,
+    )) as unknown as Array<pg.QueryResult<Row>>;
+    const result = results[2];
+    if (!result) throw new Error(`${statement.name}: the locked batch answered no statement result`);
     return result;
   } catch (err) {
     await client.query("ROLLBACK").catch((rollbackErr: unknown) => {
