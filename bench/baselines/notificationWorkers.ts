@@ -4,12 +4,13 @@ import { Redis } from "ioredis";
 import type { ChannelAccount, ContentFor, OutboundMessage, SenderDeps } from "../../connectors/contract.js";
 import { smtpSender } from "../../connectors/email/smtpSender.js";
 import { twilioSender } from "../../connectors/sms/twilioSender.js";
+import { jobCatalog } from "../../queues/catalog.js";
 import { isContentFor, renderDelivery } from "../../src/notifications/content.js";
 import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/defaults.js";
 
 /**
  * The notification benchmark's baseline: raw BullMQ workers, one queue per channel with the hub's
- * concurrency (20), each job calling the same senders (nodemailer's pooled SMTP transport, the
+ * concurrency (its job catalog's), each job calling the same senders (nodemailer's pooled SMTP transport, the
  * twilio client) against the same fake providers. No database, no template, no state: the job's
  * data is the address and the token. Each sends the very message the hub sends (its OTP_CODE
  * variant for the recipients' language, rendered once at start with a marker where the code goes),
@@ -99,7 +100,7 @@ const workers = [
       const result = await email.send(message);
       if (result.outcome !== "sent") throw new Error(result.reason);
     },
-    { connection, prefix, concurrency: 20 },
+    { connection, prefix, concurrency: jobCatalog["notify-email"].concurrency },
   ),
   new Worker<Job>(
     "bench-sms",
@@ -113,7 +114,7 @@ const workers = [
       const result = await sms.send(message);
       if (result.outcome !== "sent") throw new Error(result.reason);
     },
-    { connection, prefix, concurrency: 20 },
+    { connection, prefix, concurrency: jobCatalog["notify-sms"].concurrency },
   ),
 ];
 
