@@ -127,6 +127,8 @@ export type EmailSettings = {
   secure: boolean;
   user?: string;
   pass?: string;
+  /** SMTP connections kept open for sending, one message at a time each (nodemailer's 5 when unset). */
+  maxConnections?: number;
   /** The From header, e.g. "Bank Example <noreply@bank.example>". */
   from: string;
   /**

@@ -10,8 +10,8 @@ import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/d
 
 /**
  * The notification benchmark's baseline: raw BullMQ workers, one queue per channel with the hub's
- * concurrency (its job catalog's), each job calling the same senders (nodemailer's pooled SMTP transport, the
- * twilio client) against the same fake providers. No database, no template, no state: the job's
+ * concurrency (its job catalog's), each job calling the same senders (nodemailer's pooled SMTP transport with
+ * the hub's account's connections, the twilio client) against the same fake providers. No database, no template, no state: the job's
  * data is the address and the token. Each sends the very message the hub sends (its OTP_CODE
  * variant for the recipients' language, rendered once at start with a marker where the code goes),
  * as the webhooks baseline posts the hub's body: the comparison is of the pipelines, not of how
@@ -42,6 +42,7 @@ const email = smtpSender(
     settings: {
       host: required("SMTP_HOST"),
       port: Number(required("SMTP_PORT")),
+      maxConnections: Number(required("SMTP_MAX_CONNECTIONS")),
       secure: false,
       from: "Bench <noreply@bank.example>",
     },

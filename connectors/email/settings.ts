@@ -9,6 +9,9 @@ const bareAddress = /^[^\s@<>+"]+@[^\s@<>]+\.[^\s@<>]+$/;
 /** "noreply@bank.example" or "Bank Example <noreply@bank.example>". */
 const fromAddress = /^(?:[^<>\r\n]{1,200}<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)$/;
 
+/** nodemailer's own default: what an account that names no maxConnections gets. */
+export const defaultSmtpConnections = 5;
+
 /** SMTP submission (nodemailer). */
 export const emailSettingsSchema = z.strictObject({
   host: z
@@ -28,6 +31,15 @@ export const emailSettingsSchema = z.strictObject({
     .boolean({ error: "must be true or false" })
     .default(false)
     .openapi({ description: "true: TLS from the first byte (465); false: STARTTLS when offered (587, 25)" }),
+  maxConnections: z
+    .int({ error: (issue) => (issue.code === "invalid_type" ? "must be a whole number" : undefined) })
+    .min(1, "must be 1 to 50")
+    .max(50, "must be 1 to 50")
+    .optional()
+    .openapi({
+      example: 10,
+      description: `SMTP connections the hub keeps open to this server for notifications (default ${defaultSmtpConnections}): as many messages go out at once. Set it to what the server allows one client (a mailbox provider's submission service may allow 3; a bank's own relay, tens).`,
+    }),
   user: z.string().min(1).max(256).optional().openapi({ example: "notifications" }),
   pass: secretText(1, 1024, "app-password").optional(),
   from: z

@@ -269,6 +269,14 @@ describe("channel accounts: PUT / GET / DELETE /api/admin/tenants/{tenantId}/cha
         },
       ],
       [
+        "email",
+        {
+          provider: "smtp",
+          settings: { host: "smtp.bank.example", from: "noreply@bank.example", maxConnections: 0 },
+        },
+        { "settings.maxConnections": "must be 1 to 50" },
+      ],
+      [
         "push",
         { provider: "webpush", settings: { ...newVapidKeys(), subject: "mailto:a@b.example" } },
         {

@@ -65,6 +65,29 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
     }
   });
 
+  it("keeps the account's maxConnections open at most: a burst shares them", async () => {
+    const burst = (sender: ReturnType<typeof smtpSender>, prefix: string) =>
+      Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          sender.send(message(`${prefix}${i}@customer.example`, `dlv_${prefix}${i}`)),
+        ),
+      );
+    const sessionsOf = (prefix: string) =>
+      new Set(smtp.received.filter((m) => m.envelope.to[0]?.startsWith(prefix)).map((m) => m.sessionId));
+    const one = smtpSender(account({ maxConnections: 1 }), senderDeps());
+    const three = smtpSender(account({ maxConnections: 3 }), senderDeps());
+    try {
+      expect((await burst(one, "pool-one-")).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
+      expect(sessionsOf("pool-one-").size).toBe(1);
+      expect((await burst(three, "pool-three-")).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
+      expect(sessionsOf("pool-three-").size).toBeGreaterThan(1);
+      expect(sessionsOf("pool-three-").size).toBeLessThanOrEqual(3);
+    } finally {
+      await one.close?.();
+      await three.close?.();
+    }
+  });
+
   it("sends a retry of one delivery with the same Message-ID", async () => {
     const sender = smtpSender(account(), senderDeps());
     try {

@@ -2,7 +2,13 @@ import type { AddressInfo } from "node:net";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 
-export type ReceivedMail = { envelope: { from: string; to: string[] }; raw: string; parsed: ParsedMail };
+export type ReceivedMail = {
+  envelope: { from: string; to: string[] };
+  raw: string;
+  parsed: ParsedMail;
+  /** The SMTP session (one per connection) that carried it. */
+  sessionId: string;
+};
 
 /**
  * A mail submission server on 127.0.0.1 (smtp-server), parsing each message it accepts with
@@ -45,6 +51,7 @@ export async function startSmtpFake(options: { user?: string; pass?: string } = 
           },
           raw,
           parsed,
+          sessionId: session.id,
         });
         callback();
       });
