@@ -21,6 +21,7 @@ import {
   type DeliveryChange,
   externalIdLockKey,
   lockExternalId,
+  type MovingNotification,
   moveDelivery,
 } from "./deliveryState.js";
 import { deliveryEventPayload } from "./events.js";
@@ -203,15 +204,15 @@ export async function deliverNotification(
 }
 
 /** Create-to-provider latency counts from when the notification was due (now, or its scheduleAt). */
-function dueAt(n: NotificationRow): number {
+function dueAt(n: Pick<NotificationRow, "createdAt" | "scheduleAt">): number {
   return Math.max(n.createdAt.getTime(), n.scheduleAt?.getTime() ?? 0);
 }
 
 /** One change in its own transaction, then the fallback it started (if any) on its queue. */
 async function finish(
   deps: DeliverDeps,
-  notification: NotificationRow,
-  delivery: NotificationDeliveryRow,
+  notification: MovingNotification,
+  delivery: Pick<NotificationDeliveryRow, "id">,
   change: DeliveryChange,
 ): Promise<void> {
   const moved = await deps.db.transaction((tx) => moveDelivery(tx, notification, delivery.id, change));
@@ -233,7 +234,7 @@ const receiptChannels: ReadonlySet<Channel> = new Set(["sms", "whatsapp"]);
  */
 async function recordSend(
   deps: DeliverDeps,
-  notification: NotificationRow,
+  notification: MovingNotification,
   delivery: Pick<NotificationDeliveryRow, "id" | "tenantId" | "channel" | "fallbackFrom">,
   providerMessageId: string,
   provider: string,

@@ -32,6 +32,12 @@ function behind(to: NotificationDeliveryStatus): NotificationDeliveryStatus[] {
 /** Ends that another channel may make up for (a tenant's fallback rule): the message did not reach them. */
 const fallsBack: ReadonlySet<NotificationDeliveryStatus> = new Set(["failed", "skipped"]);
 
+/** What moving a delivery reads of its notification: its events' ids and a fallback's lane. */
+export type MovingNotification = Pick<
+  NotificationRow,
+  "id" | "tenantId" | "recipientType" | "recipientId" | "customerId" | "templateCode" | "priority"
+>;
+
 export type Moved = { delivery: NotificationDeliveryRow; fallback: QueuedDelivery | undefined } | undefined;
 
 /**
@@ -43,7 +49,7 @@ export type Moved = { delivery: NotificationDeliveryRow; fallback: QueuedDeliver
  */
 export async function moveDelivery(
   tx: Tx,
-  notification: NotificationRow,
+  notification: MovingNotification,
   deliveryId: string,
   change: DeliveryChange,
 ): Promise<Moved> {
@@ -82,7 +88,7 @@ export async function moveDelivery(
 
 async function startFallback(
   tx: Tx,
-  notification: NotificationRow,
+  notification: MovingNotification,
   failed: NotificationDeliveryRow,
   at: Date,
 ): Promise<QueuedDelivery | undefined> {
@@ -138,7 +144,7 @@ export const externalIdLockKey = (tenantId: string, channel: string, externalId:
 /** Applies receipts that arrived for a provider id before its delivery knew it; returns fallbacks to enqueue. */
 export async function applyWaitingReceipts(
   tx: Tx,
-  notification: NotificationRow,
+  notification: MovingNotification,
   delivery: Pick<NotificationDeliveryRow, "id" | "tenantId" | "channel">,
   externalId: string,
 ): Promise<QueuedDelivery[]> {
