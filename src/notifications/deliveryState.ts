@@ -9,7 +9,7 @@ import {
   notificationReceipts,
 } from "../db/schema/index.js";
 import { newId } from "../ids.js";
-import { recordDeliveryEvent } from "./events.js";
+import { type NotificationHead, recordDeliveryEvent } from "./events.js";
 import type { QueuedDelivery } from "./jobs.js";
 import { deliveryStatuses, deliveryStatusRank, type NotificationDeliveryStatus } from "./vocabulary.js";
 
@@ -33,10 +33,7 @@ function behind(to: NotificationDeliveryStatus): NotificationDeliveryStatus[] {
 const fallsBack: ReadonlySet<NotificationDeliveryStatus> = new Set(["failed", "skipped"]);
 
 /** What moving a delivery reads of its notification: its events' ids and a fallback's lane. */
-export type MovingNotification = Pick<
-  NotificationRow,
-  "id" | "tenantId" | "recipientType" | "recipientId" | "customerId" | "templateCode" | "priority"
->;
+export type MovingNotification = NotificationHead & Pick<NotificationRow, "priority">;
 
 export type Moved = { delivery: NotificationDeliveryRow; fallback: QueuedDelivery | undefined } | undefined;
 

@@ -13,7 +13,8 @@ export const deliveryEventType: Record<Exclude<NotificationDeliveryStatus, "pend
   skipped: eventTypes.notificationSkipped,
 };
 
-type NotificationHead = Pick<
+/** What a notification's events read of it. */
+export type NotificationHead = Pick<
   NotificationRow,
   "id" | "tenantId" | "recipientType" | "recipientId" | "customerId" | "templateCode"
 >;
