@@ -6,7 +6,7 @@ import type {
   SenderFactory,
   SenderRegistry,
 } from "./contract.js";
-import { smtpSender } from "./email/smtpSender.js";
+import { smtpThreadSender } from "./email/smtpThreadSender.js";
 import { type ProviderName, providers } from "./providers.js";
 import { webPushSender } from "./push/webPushSender.js";
 import { withoutSecrets } from "./settingsFields.js";
@@ -25,7 +25,7 @@ const whatsappSender: SenderFactory<"whatsapp"> = (account, deps) =>
  */
 export function senderRegistry(inApp: SenderFactory<"in_app">): SenderRegistry {
   return {
-    email: smtpSender,
+    email: smtpThreadSender,
     sms: twilioSender,
     telegram: telegramSender,
     whatsapp: whatsappSender,

@@ -2,7 +2,7 @@ import { createServer } from "node:http";
 import { Worker } from "bullmq";
 import { Redis } from "ioredis";
 import type { ChannelAccount, ContentFor, OutboundMessage, SenderDeps } from "../../connectors/contract.js";
-import { smtpSender } from "../../connectors/email/smtpSender.js";
+import { smtpThreadSender } from "../../connectors/email/smtpThreadSender.js";
 import { twilioSender } from "../../connectors/sms/twilioSender.js";
 import { jobCatalog } from "../../queues/catalog.js";
 import { isContentFor, renderDelivery } from "../../src/notifications/content.js";
@@ -10,8 +10,8 @@ import { readDefaultTemplates, shippedTemplatesDir } from "../../src/templates/d
 
 /**
  * The notification benchmark's baseline: raw BullMQ workers, one queue per channel with the hub's
- * concurrency (its job catalog's), each job calling the same senders (nodemailer's pooled SMTP transport with
- * the hub's account's connections, the twilio client) against the same fake providers. No database, no template, no state: the job's
+ * concurrency (its job catalog's), each job calling the same senders (the hub's SMTP thread with nodemailer's
+ * pooled transport on the hub's account's connections, the twilio client) against the same fake providers. No database, no template, no state: the job's
  * data is the address and the token. Each sends the very message the hub sends (its OTP_CODE
  * variant for the recipients' language, rendered once at start with a marker where the code goes),
  * as the webhooks baseline posts the hub's body: the comparison is of the pipelines, not of how
@@ -32,7 +32,7 @@ const deps: SenderDeps = {
   destinations: { allowedNetworks: [], httpsOnly: false },
 };
 const updatedAt = new Date();
-const email = smtpSender(
+const email = smtpThreadSender(
   {
     tenantId: "bench",
     channel: "email",

@@ -25,7 +25,10 @@ export function smtpOptions(settings: ChannelAccount<"email">["settings"], timeo
  * AUTH) per message. Each connection carries one message at a time, so they bound the e-mail lane:
  * 50 jobs in flight against 5 connections sent 320 e-mails a second in the notifications benchmark.
  */
-export function smtpSender(account: ChannelAccount<"email">, deps: SenderDeps): Sender<"email"> {
+export function smtpSender(
+  account: ChannelAccount<"email">,
+  deps: Pick<SenderDeps, "timeoutMs">,
+): Sender<"email"> {
   const transport = createTransport({
     pool: true,
     maxConnections: account.settings.maxConnections ?? defaultSmtpConnections,

@@ -1,8 +1,10 @@
 import { type AddressInfo, createServer } from "node:net";
+import { Worker } from "node:worker_threads";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelAccount, OutboundMessage } from "../../connectors/contract.js";
 import { checkEmailSettings } from "../../connectors/email/check.js";
 import { smtpSender } from "../../connectors/email/smtpSender.js";
+import { SmtpThread, smtpThreadSender } from "../../connectors/email/smtpThreadSender.js";
 import { type SmtpFake, startSmtpFake } from "../support/fakes/smtpServer.js";
 import { closedPort, senderDeps } from "./senderDeps.js";
 
@@ -45,9 +47,14 @@ const message = (to: string, deliveryId = "dlv_0001"): OutboundMessage<"email"> 
   },
 });
 
-describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
+// The hub sends from its SMTP thread (smtpThreadSender, the registry's); the thread runs smtpSender.
+// Both pass the same checks against the same server.
+describe.each([
+  { way: "in the calling thread", tag: "here", makeSender: smtpSender },
+  { way: "from the SMTP thread", tag: "thread", makeSender: smtpThreadSender },
+])("email sender $way: nodemailer over SMTP to a local smtp-server", ({ tag, makeSender }) => {
   it("delivers a multipart message whose headers the receiving server reads back, and records its Message-ID", async () => {
-    const sender = smtpSender(account(), senderDeps());
+    const sender = makeSender(account(), senderDeps());
     try {
       const result = await sender.send(message("budi@customer.example", "dlv_0190abc"));
       expect(result).toEqual({ outcome: "sent", providerMessageId: "<dlv_0190abc@bank.example>" });
@@ -66,7 +73,7 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
   });
 
   it("keeps the account's maxConnections open at most: a burst shares them", async () => {
-    const burst = (sender: ReturnType<typeof smtpSender>, prefix: string) =>
+    const burst = (sender: ReturnType<typeof makeSender>, prefix: string) =>
       Promise.all(
         Array.from({ length: 6 }, (_, i) =>
           sender.send(message(`${prefix}${i}@customer.example`, `dlv_${prefix}${i}`)),
@@ -74,14 +81,14 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
       );
     const sessionsOf = (prefix: string) =>
       new Set(smtp.received.filter((m) => m.envelope.to[0]?.startsWith(prefix)).map((m) => m.sessionId));
-    const one = smtpSender(account({ maxConnections: 1 }), senderDeps());
-    const three = smtpSender(account({ maxConnections: 3 }), senderDeps());
+    const one = makeSender(account({ maxConnections: 1 }), senderDeps());
+    const three = makeSender(account({ maxConnections: 3 }), senderDeps());
     try {
-      expect((await burst(one, "pool-one-")).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
-      expect(sessionsOf("pool-one-").size).toBe(1);
-      expect((await burst(three, "pool-three-")).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
-      expect(sessionsOf("pool-three-").size).toBeGreaterThan(1);
-      expect(sessionsOf("pool-three-").size).toBeLessThanOrEqual(3);
+      expect((await burst(one, `${tag}-pool-one-`)).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
+      expect(sessionsOf(`${tag}-pool-one-`).size).toBe(1);
+      expect((await burst(three, `${tag}-pool-three-`)).map((r) => r.outcome)).toEqual(Array(6).fill("sent"));
+      expect(sessionsOf(`${tag}-pool-three-`).size).toBeGreaterThan(1);
+      expect(sessionsOf(`${tag}-pool-three-`).size).toBeLessThanOrEqual(3);
     } finally {
       await one.close?.();
       await three.close?.();
@@ -89,13 +96,13 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
   });
 
   it("sends a retry of one delivery with the same Message-ID", async () => {
-    const sender = smtpSender(account(), senderDeps());
+    const sender = makeSender(account(), senderDeps());
     try {
-      const first = await sender.send(message("siti@customer.example", "dlv_retry"));
-      const second = await sender.send(message("siti@customer.example", "dlv_retry"));
+      const first = await sender.send(message(`siti.${tag}@customer.example`, "dlv_retry"));
+      const second = await sender.send(message(`siti.${tag}@customer.example`, "dlv_retry"));
       expect(first).toEqual(second);
       const ids = smtp.received
-        .filter((m) => m.envelope.to[0] === "siti@customer.example")
+        .filter((m) => m.envelope.to[0] === `siti.${tag}@customer.example`)
         .map((m) => m.parsed.messageId);
       expect(ids).toEqual(["<dlv_retry@bank.example>", "<dlv_retry@bank.example>"]);
     } finally {
@@ -104,7 +111,7 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
   });
 
   it("maps the server's 5xx for a recipient to permanent and 4xx to transient", async () => {
-    const sender = smtpSender(account(), senderDeps());
+    const sender = makeSender(account(), senderDeps());
     try {
       const refused = await sender.send(message("reject-me@customer.example"));
       expect(refused.outcome).toBe("permanent");
@@ -118,8 +125,8 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
   });
 
   it("a refused login is permanent; a server that is not there is transient", async () => {
-    const badLogin = smtpSender(account({ pass: "wrong" }), senderDeps());
-    const nobody = smtpSender(account({ port: await closedPort() }), senderDeps());
+    const badLogin = makeSender(account({ pass: "wrong" }), senderDeps());
+    const nobody = makeSender(account({ port: await closedPort() }), senderDeps());
     try {
       expect((await badLogin.send(message("a@customer.example"))).outcome).toBe("permanent");
       expect((await nobody.send(message("a@customer.example"))).outcome).toBe("transient");
@@ -140,7 +147,7 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
       });
       server.listen(0, "127.0.0.1", () => {
         const { port } = server.address() as AddressInfo;
-        const sender = smtpSender(account({ port, secure: true }), senderDeps());
+        const sender = makeSender(account({ port, secure: true }), senderDeps());
         void sender.send(message("a@customer.example")).finally(() => sender.close?.());
       });
     });
@@ -149,7 +156,9 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
     expect(chunk[0]).toBe(0x16);
     expect(chunk[1]).toBe(0x03);
   });
+});
 
+describe("email account settings check", () => {
   it("checks settings by logging in, naming the field to fix", async () => {
     expect(await checkEmailSettings(account().settings, 2000)).toEqual({ ok: true });
     expect(await checkEmailSettings({ ...account().settings, pass: "wrong" }, 2000)).toMatchObject({
@@ -168,5 +177,43 @@ describe("email sender: nodemailer over SMTP to a local smtp-server", () => {
       field: "settings.pass",
       reason: "is required when user is set",
     });
+  });
+});
+
+describe("the SMTP thread", () => {
+  it("finishes a send in hand when its account is closed, and a closed sender sends nothing", async () => {
+    const sender = smtpThreadSender(account(), senderDeps());
+    const sending = sender.send(message("closing@customer.example", "dlv_closing"));
+    await sender.close?.();
+    expect(await sending).toEqual({ outcome: "sent", providerMessageId: "<dlv_closing@bank.example>" });
+    expect(smtp.received.some((m) => m.parsed.messageId === "<dlv_closing@bank.example>")).toBe(true);
+    expect(await sender.send(message("closing@customer.example", "dlv_after"))).toMatchObject({
+      outcome: "transient",
+      reason: "the e-mail sender is closed",
+    });
+    // A sender opened after the last one closed starts the thread again.
+    const again = smtpThreadSender(account(), senderDeps());
+    try {
+      expect((await again.send(message("again@customer.example", "dlv_again"))).outcome).toBe("sent");
+    } finally {
+      await again.close?.();
+    }
+  });
+
+  it("a thread that dies answers the sends it held as transient, naming why", async () => {
+    let stopped = 0;
+    // A thread that exits as soon as it is asked anything.
+    const dying = new SmtpThread(
+      () => stopped++,
+      () =>
+        new Worker("require('node:worker_threads').parentPort.once('message', () => process.exit(7))", {
+          eval: true,
+        }),
+    );
+    const open = () => ({ kind: "open" as const, ref: 1, account: account(), timeoutMs: 2000 });
+    const result = await dying.send(1, open, message("lost@customer.example"));
+    expect(result).toEqual({ outcome: "transient", reason: "the SMTP thread exited (7)" });
+    expect(dying.stopped).toBe(true);
+    expect(stopped).toBe(1);
   });
 });
