@@ -17,8 +17,9 @@ function startThread(): Worker {
 
 /**
  * One SMTP thread for the process, shared by every e-mail account's sender. It keeps the process
- * alive only while a send waits for it. If it dies, the sends it held fail as transient (their jobs
- * retry; the delivery row keeps a retry from sending twice) and the next send starts another.
+ * alive only while a send waits for it. If it dies, the sends it held fail as transient and their
+ * jobs retry: as after a worker that dies mid-call, a message the server had already taken is sent
+ * again (at least once). The next send starts another thread.
  */
 export class SmtpThread {
   private readonly worker: Worker;
