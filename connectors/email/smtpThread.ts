@@ -14,53 +14,48 @@ export type FromSmtpThread = { id: number; result: SendResult };
 /**
  * The SMTP thread: each open account's pooled nodemailer transport (smtpSender) lives here, so that
  * every step of an SMTP dialogue is answered as soon as its reply arrives instead of after whatever
- * the hub's own event loop is doing. A closed account's transport closes once the sends it had in
- * hand are answered (nodemailer's pool would fail them); after the last, the thread exits.
+ * the hub's own event loop is doing. A closed account's sender finishes the sends it had in hand
+ * (smtpSender's close waits for them); once no account is open or closing, the thread exits.
  */
 const port = parentPort;
 if (!port) throw new Error("smtpThread.ts runs as a worker thread (see smtpThreadSender.ts)");
-/** Each open account's sender, its sends in hand, and whether it was closed (it closes once they are answered). */
-const accounts = new Map<number, { sender: Sender<"email">; sending: number; closing: boolean }>();
+const senders = new Map<number, Sender<"email">>();
+let closing = 0;
 
-function closeWhenIdle(ref: number) {
-  const account = accounts.get(ref);
-  if (!account?.closing || account.sending > 0) return;
-  accounts.delete(ref);
-  void account.sender.close?.();
-  if (accounts.size === 0) port?.close();
-}
+const answer = (id: number, result: SendResult) => port.postMessage({ id, result } satisfies FromSmtpThread);
 
 port.on("message", (request: ToSmtpThread) => {
   switch (request.kind) {
-    case "open": {
-      const sender = smtpSender(request.account, { timeoutMs: request.timeoutMs });
-      accounts.set(request.ref, { sender, sending: 0, closing: false });
+    case "open":
+      senders.set(request.ref, smtpSender(request.account, { timeoutMs: request.timeoutMs }));
       return;
-    }
     case "send": {
-      const account = accounts.get(request.ref);
-      if (!account || account.closing) {
-        const result: SendResult = { outcome: "transient", reason: "the e-mail account is not open here" };
-        return port.postMessage({ id: request.id, result } satisfies FromSmtpThread);
-      }
-      account.sending++;
-      const answer = (result: SendResult) => {
-        account.sending--;
-        port.postMessage({ id: request.id, result } satisfies FromSmtpThread);
-        closeWhenIdle(request.ref);
-      };
+      const sender = senders.get(request.ref);
+      if (!sender)
+        return answer(request.id, { outcome: "transient", reason: "the e-mail account is not open here" });
       // smtpSender turns every failure into an outcome; anything else is passing trouble.
-      void account.sender
-        .send(request.message)
-        .then(answer, (err: unknown) =>
-          answer({ outcome: "transient", reason: err instanceof Error ? err.message : String(err) }),
-        );
+      void sender.send(request.message).then(
+        (result) => answer(request.id, result),
+        (err: unknown) =>
+          answer(request.id, {
+            outcome: "transient",
+            reason: err instanceof Error ? err.message : String(err),
+          }),
+      );
       return;
     }
     case "close": {
-      const account = accounts.get(request.ref);
-      if (account) account.closing = true;
-      closeWhenIdle(request.ref);
+      const sender = senders.get(request.ref);
+      if (!sender) return;
+      senders.delete(request.ref);
+      closing++;
+      // The close resolves as its last send settles, before that send's answer is posted: the port
+      // closes a turn later, once every answer is out.
+      void Promise.resolve(sender.close?.()).finally(() =>
+        setImmediate(() => {
+          if (--closing === 0 && senders.size === 0) port.close();
+        }),
+      );
       return;
     }
     default:

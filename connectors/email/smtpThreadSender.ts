@@ -90,10 +90,10 @@ function smtpThread(): SmtpThread {
  * E-mail over SMTP as smtpSender sends it, from the process's SMTP thread. An SMTP connection
  * carries one message at a time and each message is a dialogue of several replies; on the hub's
  * own event loop every reply waited for the turn in hand (claims, records, BullMQ), and the
- * account's few connections, not the CPU, bounded the e-mail lane: 800 e-mails a second on 10
- * connections in the notifications benchmark, 1,250 on this thread. The message crosses to the
- * thread in memory only; the account's settings (its password) are given to the thread once, when
- * the account is first used there.
+ * account's few connections, not the CPU, bounded the e-mail lane: 150-200 e-mails a second on
+ * 10 connections while the notifications benchmark was creating, 440-550 on this thread. The
+ * message crosses to the thread in memory only; the account's settings (its password) are given to
+ * the thread once, when the account is first used there.
  */
 export function smtpThreadSender(account: ChannelAccount<"email">, deps: SenderDeps): Sender<"email"> {
   const ref = ++nextRef;

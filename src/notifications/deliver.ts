@@ -87,7 +87,7 @@ export async function deliverNotification(
   const { delivery, notification } = claimed;
   const channel = delivery.channel;
   const end = (status: "failed" | "skipped" | "expired", reason: string) =>
-    finish(deps, notification, delivery, { status, reason: reasonOf(reason), at: new Date() }).then(
+    finish(deps, notification, delivery.id, { status, reason: reasonOf(reason), at: new Date() }).then(
       () => ({ status, channel, reason: reasonOf(reason) }) as const,
     );
 
@@ -212,10 +212,10 @@ function dueAt(n: Pick<NotificationRow, "createdAt" | "scheduleAt">): number {
 async function finish(
   deps: DeliverDeps,
   notification: MovingNotification,
-  delivery: Pick<NotificationDeliveryRow, "id">,
+  deliveryId: string,
   change: DeliveryChange,
 ): Promise<void> {
-  const moved = await deps.db.transaction((tx) => moveDelivery(tx, notification, delivery.id, change));
+  const moved = await deps.db.transaction((tx) => moveDelivery(tx, notification, deliveryId, change));
   if (moved?.fallback) await deps.enqueue([moved.fallback]);
 }
 
