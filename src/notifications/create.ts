@@ -128,6 +128,7 @@ export async function writeNotification(
     attemptCount: 0,
     dueAt,
     lockedUntil: null,
+    expiresAt: notification.expiresAt,
     fallbackFrom: null,
     locale: null,
     provider: null,

@@ -108,6 +108,7 @@ async function startFallback(
       channel: rule.to,
       fallbackFrom: failed.id,
       dueAt: at,
+      expiresAt: failed.expiresAt,
       createdAt: at,
       updatedAt: at,
     })

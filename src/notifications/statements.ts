@@ -20,7 +20,7 @@ import { type ContactPoints, notificationContactPoints } from "./contactPoints.j
  */
 
 /** Notification, deliveries (from arrays: one row per channel) and notification.created. */
-export const createNotificationStatement = statementTemplate("notification_create_v1", (p) => {
+export const createNotificationStatement = statementTemplate("notification_create_v2", (p) => {
   return sql`WITH n AS (
       INSERT INTO notifications (id, tenant_id, recipient_type, recipient_id, customer_id, channels, template_code,
         template_id, template_version, template_data, priority, schedule_at, expires_at, created_by, created_at, updated_at)
@@ -31,8 +31,9 @@ export const createNotificationStatement = statementTemplate("notification_creat
       RETURNING id, customer_id
     ),
     d AS (
-      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, due_at, created_at, updated_at)
-      SELECT u.id, ${p.n_tenant}::text, n.id, u.channel, ${p.d_due}::timestamptz, ${p.n_at}::timestamptz, ${p.n_at}::timestamptz
+      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, due_at, expires_at, created_at, updated_at)
+      SELECT u.id, ${p.n_tenant}::text, n.id, u.channel, ${p.d_due}::timestamptz, ${p.n_expires}::timestamptz,
+        ${p.n_at}::timestamptz, ${p.n_at}::timestamptz
       FROM n, unnest(${p.d_ids}::text[], ${p.d_channels}::text[]) AS u(id, channel)
       RETURNING id
     ),
@@ -117,7 +118,7 @@ const textArray = (column: StatementParams[string] | undefined) =>
  * PostgreSQL commits once for many requests.
  */
 export const createNotificationBatch = batchedStatement<{ key: string }>(
-  "notifications_create_v1",
+  "notifications_create_v2",
   (values) => String(values.n?.id),
   (columns) => {
     const input = columns(batchInput);
@@ -137,8 +138,9 @@ export const createNotificationBatch = batchedStatement<{ key: string }>(
       FROM n JOIN ${sql.identifier(batchInput)} ON ${input.n_id} = n.id
     ),
     d AS (
-      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, due_at, created_at, updated_at)
-      SELECT u.id, ${row.n_tenant}, nr.id, u.channel, ${row.d_due}::timestamptz, ${row.n_at}::timestamptz, ${row.n_at}::timestamptz
+      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, due_at, expires_at, created_at, updated_at)
+      SELECT u.id, ${row.n_tenant}, nr.id, u.channel, ${row.d_due}::timestamptz, ${row.n_expires}::timestamptz,
+        ${row.n_at}::timestamptz, ${row.n_at}::timestamptz
       FROM nr, unnest(${textArray(row.d_ids)}, ${textArray(row.d_channels)}) AS u(id, channel)
     ),
     e AS (${eventInsertSql("te", row, { cte: "nr", customerId: sql`nr.customer_id` })})

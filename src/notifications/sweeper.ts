@@ -1,4 +1,5 @@
 import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { stillPending } from "../db/checkedOnRow.js";
 import type { Database } from "../db/client.js";
 import { notificationDeliveries, notifications } from "../db/schema/index.js";
 import { moveDelivery } from "./deliveryState.js";
@@ -36,7 +37,10 @@ export async function dueDeliveries(db: Database, limit: number): Promise<Queued
 
 /**
  * Expires pending deliveries whose notification's time-to-live passed, whether or not their job is
- * still in Redis: a delayed or lost job must not send an OTP late. Each with its event.
+ * still in Redis: a delayed or lost job must not send an OTP late. Each with its event. Read by the
+ * deliveries' own copy of the time-to-live, through the index of pending deliveries that have one
+ * (whose predicate is stillPending's): each tick reads what expired, not every pending delivery of a
+ * campaign and its notification.
  */
 export async function expireStaleDeliveries(db: Database, limit: number): Promise<number> {
   return db.transaction(async (tx) => {
@@ -45,8 +49,9 @@ export async function expireStaleDeliveries(db: Database, limit: number): Promis
       .from(notificationDeliveries)
       .innerJoin(notifications, eq(notifications.id, notificationDeliveries.notificationId))
       .where(
-        and(eq(notificationDeliveries.status, "pending"), lte(notifications.expiresAt, sql`now()`), unheld),
+        and(stillPending(notificationDeliveries.status), lte(notificationDeliveries.expiresAt, sql`now()`), unheld),
       )
+      .orderBy(asc(notificationDeliveries.expiresAt))
       .limit(limit)
       .for("update", { of: notificationDeliveries, skipLocked: true });
     const at = new Date();

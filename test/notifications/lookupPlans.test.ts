@@ -1,10 +1,11 @@
 import { sql } from "drizzle-orm";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Database, pgClientOf, type Tx } from "../../src/db/client.js";
+import { type Database, pgClientOf, rowsOf, type Tx } from "../../src/db/client.js";
 import type { NotificationRow } from "../../src/db/schema/index.js";
 import { moveDelivery } from "../../src/notifications/deliveryState.js";
 import { claimDelivery } from "../../src/notifications/statements.js";
+import { expireStaleDeliveries } from "../../src/notifications/sweeper.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 
 /**
@@ -135,5 +136,36 @@ describe("a delivery found by id while pending, with statistics from before the 
     });
     expect(plans.flat()).toContain("notification_deliveries_pkey");
     expect(plans.flat()).not.toContain("notification_deliveries_due_idx");
+  });
+});
+
+describe("the sweeper's expiry read, with statistics from before the backlog", () => {
+  it("finds what outlived its time-to-live by the expiry index, not by reading every pending delivery", async () => {
+    // Five notifications whose time-to-live passed, among the 10,000 pending ones that have none.
+    await database.handle.db.execute(sql`
+      WITH n AS (
+        INSERT INTO notifications (id, tenant_id, recipient_type, recipient_id, channels, template_code,
+          template_id, template_version, template_data, expires_at)
+        SELECT 'ntf_x' || i, ${tenantId}, 'customer', 'cus_x' || i, ARRAY['sms'], 'OTP_CODE', 'tpl_p', 1,
+          '{}'::jsonb, now() - interval '1 minute'
+        FROM generate_series(1, 5) AS i
+        RETURNING id, expires_at
+      )
+      INSERT INTO notification_deliveries (id, tenant_id, notification_id, channel, expires_at)
+      SELECT 'ndl_sms_' || substr(n.id, 5), ${tenantId}, n.id, 'sms', n.expires_at FROM n`);
+    let expired = 0;
+    const plans = await indexesRead(async (tx) => {
+      expired = await expireStaleDeliveries(tx as Database, 1000);
+    });
+    expect(expired).toBe(5);
+    const read = plans[0] ?? [];
+    expect(read).toContain("notification_deliveries_expiry_idx");
+    expect(read).not.toContain("notification_deliveries_due_idx");
+    const [left] = rowsOf<{ pending: number }>(
+      await database.handle.db.execute(
+        sql`SELECT count(*)::int AS pending FROM notification_deliveries WHERE id LIKE 'ndl_sms_x%' AND status = 'pending'`,
+      ),
+    );
+    expect(left?.pending).toBe(0);
   });
 });

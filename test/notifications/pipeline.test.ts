@@ -252,7 +252,11 @@ describe("delivery", () => {
     }
     try {
       const created = await paused(["notify-push"], async () => {
-        const res = await postNotification(hub, tenant.key, stepRequired(customer, ["push"]));
+        const res = await postNotification(
+          hub,
+          tenant.key,
+          stepRequired(customer, ["push"], { ttlSeconds: 3600 }),
+        );
         provider.script.set(res.body.data.deliveries[0]?.id ?? "", [
           { outcome: "permanent", reason: "subscription gone (410)" },
         ]);
@@ -265,6 +269,13 @@ describe("delivery", () => {
         status: "sent",
         fallbackFrom: push?.id,
       });
+      // Each delivery, the fallback's too, carries the notification's time-to-live for the sweeper.
+      const rows = await hub.db
+        .select({ expiresAt: notificationDeliveries.expiresAt })
+        .from(notificationDeliveries)
+        .where(eq(notificationDeliveries.notificationId, created.id));
+      expect(n.expiresAt).not.toBeNull();
+      expect(rows.map((r) => r.expiresAt?.toISOString())).toEqual([n.expiresAt, n.expiresAt]);
 
       const noEmail = await newCustomer(hub, tenant.tenantId, { email: null });
       const second = await postNotification(hub, tenant.key, stepRequired(noEmail, ["email"]));
