@@ -5,10 +5,11 @@ import type { Metrics } from "../../src/metrics.js";
 import { deliverNotification, type SendMemo } from "../../src/notifications/deliver.js";
 import { enqueueDeliveries, requeueLostDeliveries } from "../../src/notifications/jobs.js";
 import type { InAppAnnouncer, SenderSource } from "../../src/notifications/ports.js";
-import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sweeper.js";
+import { dueDeliveries, expireStaleDeliveries, type SweptDelivery } from "../../src/notifications/sweeper.js";
 import type { DeliveryQueueName, QueueName } from "../catalog.js";
 import { batchedJobDataUpdates } from "../jobDataUpdates.js";
 import type { Producer } from "../producer.js";
+import { type SweepPages, sweepInPages, sweepPages } from "../sweepInPages.js";
 import { putBack } from "./putBack.js";
 
 /** What the notification workers need besides the database and the queues. */
@@ -22,8 +23,8 @@ export type NotificationWorkerDeps = {
 
 type Deps = { db: Database; producer: Producer; metrics: Metrics; notifications: NotificationWorkerDeps };
 
-/** Deliveries the sweeper looks at per tick; a larger backlog is worked through over ticks. */
-const sweepBatch = 1000;
+/** Expired deliveries the sweeper moves per tick; more are expired on the next ones. */
+const expireBatch = 1000;
 
 /**
  * One attempt of one delivery. A transient failure with attempts left throws, so BullMQ retries it
@@ -85,12 +86,15 @@ export function providerWaitMs(
 }
 
 /** Expires what outlived its time-to-live, then re-enqueues due deliveries whose job Redis lost. */
-export function notificationSweepHandler(deps: Deps) {
+export function notificationSweepHandler(deps: Deps, pages: SweepPages = sweepPages) {
   return async () => {
-    const expired = await expireStaleDeliveries(deps.db, sweepBatch);
+    const expired = await expireStaleDeliveries(deps.db, expireBatch);
     if (expired > 0) deps.metrics.notificationDeliveries.inc({ channel: "any", status: "expired" }, expired);
-    const due = await dueDeliveries(deps.db, sweepBatch);
-    const requeued = await requeueLostDeliveries(deps.producer, deps.notifications.settings, due);
+    const requeued = await sweepInPages<SweptDelivery>(
+      pages,
+      (after, limit) => dueDeliveries(deps.db, limit, after),
+      (due) => requeueLostDeliveries(deps.producer, deps.notifications.settings, due),
+    );
     return { expired, requeued };
   };
 }

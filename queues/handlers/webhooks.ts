@@ -12,15 +12,13 @@ import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/d
 import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
-import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
+import { deliveryJobId, dueDeliveries, type SweptDelivery } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
+import { type SweepPages, sweepInPages, sweepPages } from "../sweepInPages.js";
 import { enqueueDeliveries, requeueDeliveries } from "../webhookJobs.js";
 import type { RelaySubscriber } from "./domainEvents.js";
 import { putBack } from "./putBack.js";
-
-/** Deliveries the sweeper looks at per tick; a backlog larger than this is worked through over ticks. */
-const sweepBatch = 1000;
 
 /**
  * Webhook delivery as a subscriber of domain events: in the relay's transaction it writes one
@@ -148,9 +146,12 @@ export async function afterAttempt(
  * Re-enqueues due deliveries whose job is not in Redis (Redis lost its data, or an enqueue failed
  * after a commit). Rows are due and unheld, so a job still waiting for them is left alone.
  */
-export function webhookSweepHandler(deps: Pick<Deps, "db" | "producer">) {
-  return async () => {
-    const due = await dueDeliveries(deps.db, sweepBatch);
-    return { requeued: await requeueDeliveries(deps.producer, due, { promote: false }) };
-  };
+export function webhookSweepHandler(deps: Pick<Deps, "db" | "producer">, pages: SweepPages = sweepPages) {
+  return async () => ({
+    requeued: await sweepInPages<SweptDelivery>(
+      pages,
+      (after, limit) => dueDeliveries(deps.db, limit, after),
+      (due) => requeueDeliveries(deps.producer, due, { promote: false }),
+    ),
+  });
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { stillPending } from "../db/checkedOnRow.js";
 import type { Database } from "../db/client.js";
 import { notificationDeliveries, notifications } from "../db/schema/index.js";
@@ -11,27 +11,43 @@ const unheld = or(
 );
 
 /**
- * Pending deliveries due now and held by no worker, oldest first: the sweeper's candidates for a
- * job Redis may have lost. The job id is the delivery id, so re-adding one that is queued does nothing.
+ * A due delivery as the sweeper reads it: with its due time as PostgreSQL wrote it (to the
+ * microsecond, which a Date would cut to the millisecond), where the next page starts.
  */
-export async function dueDeliveries(db: Database, limit: number): Promise<QueuedDelivery[]> {
+export type SweptDelivery = QueuedDelivery & { dueKey: string };
+
+/**
+ * Pending deliveries due now and held by no worker, oldest first (by due time, then id), after
+ * `after` when given: the sweeper's candidates for a job Redis may have lost, a page at a time. The
+ * job id is the delivery id, so re-adding one that is queued does nothing.
+ */
+export async function dueDeliveries(
+  db: Database,
+  limit: number,
+  after?: Pick<SweptDelivery, "id" | "dueKey">,
+): Promise<SweptDelivery[]> {
+  const d = notificationDeliveries;
+  const from = after && sql`${after.dueKey}::timestamptz`;
   return db
     .select({
-      id: notificationDeliveries.id,
-      channel: notificationDeliveries.channel,
+      id: d.id,
+      channel: d.channel,
       priority: notifications.priority,
-      dueAt: notificationDeliveries.dueAt,
+      dueAt: d.dueAt,
+      dueKey: sql<string>`${d.dueAt}::text`,
     })
-    .from(notificationDeliveries)
-    .innerJoin(notifications, eq(notifications.id, notificationDeliveries.notificationId))
+    .from(d)
+    .innerJoin(notifications, eq(notifications.id, d.notificationId))
     .where(
       and(
-        eq(notificationDeliveries.status, "pending"),
-        lte(notificationDeliveries.dueAt, sql`now()`),
+        eq(d.status, "pending"),
+        lte(d.dueAt, sql`now()`),
         unheld,
+        // The due index's range starts at the last page's due time; the id orders rows that share it.
+        after && from ? and(gte(d.dueAt, from), or(gt(d.dueAt, from), gt(d.id, after.id))) : undefined,
       ),
     )
-    .orderBy(asc(notificationDeliveries.dueAt))
+    .orderBy(asc(d.dueAt), asc(d.id))
     .limit(limit);
 }
 
@@ -49,7 +65,11 @@ export async function expireStaleDeliveries(db: Database, limit: number): Promis
       .from(notificationDeliveries)
       .innerJoin(notifications, eq(notifications.id, notificationDeliveries.notificationId))
       .where(
-        and(stillPending(notificationDeliveries.status), lte(notificationDeliveries.expiresAt, sql`now()`), unheld),
+        and(
+          stillPending(notificationDeliveries.status),
+          lte(notificationDeliveries.expiresAt, sql`now()`),
+          unheld,
+        ),
       )
       .orderBy(asc(notificationDeliveries.expiresAt))
       .limit(limit)

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { webhookDeliveries } from "../db/schema/index.js";
 import { destinationKeyOf } from "./destinationKey.js";
@@ -18,6 +18,12 @@ export type DueDelivery = {
   attemptCount: number;
   batchJobId: string | null;
 };
+
+/**
+ * A due delivery as the sweeper reads it: with when its attempt was due, as PostgreSQL wrote it (to
+ * the microsecond, which a Date would cut to the millisecond), where the next page starts.
+ */
+export type SweptDelivery = DueDelivery & { dueKey: string };
 
 /** The columns a DueDelivery is made of. */
 export const dueColumns = {
@@ -43,19 +49,34 @@ export function dueDeliveryOf(row: {
   };
 }
 
-/** Deliveries due now and held by no worker, oldest first: the sweeper's candidates. */
-export async function dueDeliveries(db: Database, limit: number): Promise<DueDelivery[]> {
+/**
+ * Deliveries due now and held by no worker, oldest first (by due time, then id), after `after`
+ * when given: the sweeper's candidates, a page at a time.
+ */
+export async function dueDeliveries(
+  db: Database,
+  limit: number,
+  after?: Pick<SweptDelivery, "deliveryId" | "dueKey">,
+): Promise<SweptDelivery[]> {
+  const d = webhookDeliveries;
   const rows = await db
-    .select(dueColumns)
-    .from(webhookDeliveries)
+    .select({ ...dueColumns, dueKey: sql<string>`${d.nextAttemptAt}::text` })
+    .from(d)
     .where(
       and(
-        eq(webhookDeliveries.status, "pending"),
-        lte(webhookDeliveries.nextAttemptAt, sql`now()`),
-        or(isNull(webhookDeliveries.lockedUntil), lt(webhookDeliveries.lockedUntil, sql`now()`)),
+        eq(d.status, "pending"),
+        lte(d.nextAttemptAt, sql`now()`),
+        or(isNull(d.lockedUntil), lt(d.lockedUntil, sql`now()`)),
+        // The due index's range starts at the last page's due time; the id orders rows that share it.
+        after
+          ? and(
+              gte(d.nextAttemptAt, sql`${after.dueKey}::timestamptz`),
+              or(gt(d.nextAttemptAt, sql`${after.dueKey}::timestamptz`), gt(d.id, after.deliveryId)),
+            )
+          : undefined,
       ),
     )
-    .orderBy(asc(webhookDeliveries.nextAttemptAt))
+    .orderBy(asc(d.nextAttemptAt), asc(d.id))
     .limit(limit);
-  return rows.map(dueDeliveryOf);
+  return rows.map((row) => ({ ...dueDeliveryOf(row), dueKey: row.dueKey }));
 }

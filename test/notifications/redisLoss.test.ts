@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { notificationSweepHandler } from "../../queues/handlers/notifications.js";
 import { deliverNotification } from "../../src/notifications/deliver.js";
 import { silentInAppAnnouncer } from "../../src/notifications/inApp/announcer.js";
 import { noSenders, type SenderSource } from "../../src/notifications/ports.js";
@@ -91,6 +92,44 @@ describe("Redis losing its data", () => {
     );
     for (const n of [before.body.data, ...waiting])
       for (const d of n.deliveries) expect(provider.acceptedFor(d.id), d.id).toHaveLength(1);
+  });
+
+  it("a backlog of many pages comes back in one tick, not one page a tick", async () => {
+    // 25 SMS waiting when Redis loses everything; the sweeper reads pages of 10 here (1,000 in the hub).
+    const waiting: NotificationJson[] = await withQueuesPaused(hub, ["notify-sms"], async () => {
+      const posted: NotificationJson[] = [];
+      for (let i = 0; i < 25; i++)
+        posted.push(
+          (await postNotification(hub, tenant.key, { ...otp(`40000${i}`), channels: ["sms"] })).body.data,
+        );
+      await deleteRedisKeys(hub.prefix);
+      return posted;
+    });
+    const tick = notificationSweepHandler(
+      {
+        db: hub.db,
+        producer: hub.producer,
+        metrics: hub.metrics,
+        notifications: {
+          senders: noSenders,
+          inApp: silentInAppAnnouncer,
+          settings: hub.config.notifications,
+          providerTimeoutMs: 1000,
+        },
+      },
+      { size: 10, max: 5 },
+    );
+    expect(await tick()).toEqual({ expired: 0, requeued: 25 });
+    await vi.waitFor(
+      async () => {
+        for (const n of waiting)
+          expect((await getNotification(hub, tenant.key, n.id)).deliveries[0]?.status, n.id).toBe("sent");
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    for (const n of waiting) expect(provider.acceptedFor(n.deliveries[0]?.id ?? "")).toHaveLength(1);
+    // With every job done, a tick reads one page and puts nothing back.
+    expect(await tick()).toEqual({ expired: 0, requeued: 0 });
   });
 
   it("the sweeper leaves a job that is still waiting alone", async () => {

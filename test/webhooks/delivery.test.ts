@@ -2,6 +2,7 @@ import crypto from "node:crypto";
 import { eq } from "drizzle-orm";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { webhookSweepHandler } from "../../queues/handlers/webhooks.js";
 import { webhookAttempts, webhookDeliveries } from "../../src/db/schema/index.js";
 import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { deleteRedisKeys } from "../support/redis.js";
@@ -165,6 +166,38 @@ describe("webhook delivery", () => {
         { timeout: 15_000, interval: 200 },
       );
       for (const id of ids) expect(receiver.of(id).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("a backlog of many pages comes back in one sweep, not one page a tick", async () => {
+    tenantId = await newTenant(hub, "paged");
+    const receiver = await startReceiver(() => 200);
+    await endpointFor(receiver.url);
+    try {
+      const ids: string[] = [];
+      // First attempts go in batch jobs: both queues wait when Redis loses everything.
+      await hub.producer.queues["webhook-batch"].pause();
+      await hub.producer.queues["webhook-delivery"].pause();
+      for (let i = 0; i < 12; i++)
+        ids.push(await commitEvent(hub, workers.subscriber, tenantId, "TICKET_CREATED", { i }));
+      await vi.waitFor(async () =>
+        expect((await Promise.all(ids.map(deliveriesOf))).flat()).toHaveLength(12),
+      );
+      await deleteRedisKeys(hub.prefix);
+      // Pages of 5 here (1,000 in the hub): the 12 lost jobs come back in one tick of three pages.
+      const tick = webhookSweepHandler({ db: hub.db, producer: hub.producer }, { size: 5, max: 5 });
+      // (Other tests' deliveries still due, if any, come back with them.)
+      expect((await tick()).requeued).toBeGreaterThanOrEqual(12);
+      await vi.waitFor(
+        async () => {
+          const statuses = (await Promise.all(ids.map(deliveriesOf))).flat().map((d) => d.status);
+          expect(statuses).toEqual(Array(12).fill("succeeded"));
+        },
+        { timeout: 15_000, interval: 200 },
+      );
+      for (const id of ids) expect(receiver.of(id)).toHaveLength(1);
     } finally {
       await receiver.close();
     }
