@@ -7,6 +7,7 @@ import { type ConversationSender, sendOutbound, strandedOutbound } from "../../s
 import { repliesAmong, replyOutbound } from "../../src/inbound/replies.js";
 import { inboundRouter, markFailed, RoutingError } from "../../src/inbound/router.js";
 import type { Producer } from "../producer.js";
+import { type SweepPages, sweepInPages, sweepPages } from "../sweepInPages.js";
 import type { EventSubscriber } from "./domainEvents.js";
 
 /** Whether this run of the job is its last attempt (the next failure is final). */
@@ -86,24 +87,32 @@ export function conversationReplySubscriber(db: Database, producer: Producer): E
   };
 }
 
-const sweepBatch = 500;
-
 /**
  * Re-enqueues what PostgreSQL says is waiting and Redis may have lost (Producer.requeueLost):
  * inbound messages not routed and outbound messages not sent, `strandedAfterMs` after they were
  * written (a sweep interval: a job that exists is left alone anyway, so the margin only saves
- * lookups).
+ * lookups), each list in pages (sweepInPages).
  */
-export function inboundSweepHandler(deps: { db: Database; producer: Producer; strandedAfterMs: number }) {
+export function inboundSweepHandler(
+  deps: { db: Database; producer: Producer; strandedAfterMs: number },
+  pages: SweepPages = sweepPages,
+) {
   const { strandedAfterMs } = deps;
   return async () => {
-    const inbound = await strandedInbound(deps.db, strandedAfterMs, sweepBatch);
-    const outbound = await strandedOutbound(deps.db, strandedAfterMs, sweepBatch);
     const requeued = await Promise.all([
-      deps.producer.requeueLost("inbound", inbound.map(inboundJob)),
-      deps.producer.requeueLost(
-        "conversation-outbound",
-        outbound.map((o) => outboundJob(o.tenantId, o.id)),
+      sweepInPages(
+        pages,
+        (after, limit) => strandedInbound(deps.db, strandedAfterMs, limit, after),
+        (inbound) => deps.producer.requeueLost("inbound", inbound.map(inboundJob)),
+      ),
+      sweepInPages(
+        pages,
+        (after, limit) => strandedOutbound(deps.db, strandedAfterMs, limit, after),
+        (outbound) =>
+          deps.producer.requeueLost(
+            "conversation-outbound",
+            outbound.map((o) => outboundJob(o.tenantId, o.id)),
+          ),
       ),
     ]);
     return { requeued: requeued[0] + requeued[1] };

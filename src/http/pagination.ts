@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import type { KeysetPosition } from "../db/keyset.js";
 
 /** One pagination shape for every list: ?page=&perPage= in, { page, perPage, total } out. */
 export function paginationQuery(defaults: { perPage: number; maxPerPage: number }) {
@@ -30,19 +31,10 @@ export function paginationOf(request: PageRequest, total: number): Pagination {
   return { page: request.page, perPage: request.perPage, total };
 }
 
-/**
- * Keyset paging, for lists that grow without bound (the desk's tickets, a ticket's comments): a
- * page is the entries after a position in the list's order, newest first by (time, id), so reading
- * page n costs what page 1 costs and entries added meanwhile neither shift nor repeat the others.
- * The position is exact to the database's microsecond: a millisecond Date would skip or repeat
- * rows created within the same millisecond.
- */
-export type KeysetPosition = { at: string; id: string };
-
 const exactTime = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 const plainId = /^[A-Za-z0-9_-]{1,100}$/;
 
-/** An opaque cursor for a position: clients pass it back, never read it. */
+/** An opaque cursor for a keyset position (src/db/keyset.ts): clients pass it back, never read it. */
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(`${position.at}|${position.id}`, "utf8").toString("base64url");
 }

@@ -3,6 +3,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { type BatchLaneLimits, batchLane } from "../db/batchLane.js";
 import { statusAmong } from "../db/checkedOnRow.js";
 import { type Database, rowsOf } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import { inboundMessages } from "../db/schema/index.js";
 import { newId } from "../ids.js";
 import { within } from "../within.js";
@@ -275,27 +276,38 @@ async function stillWaiting(
   }));
 }
 
-/** Messages stored but not routed for longer than `olderThanMs`: their job may be lost with Redis. */
-export async function strandedInbound(db: Database, olderThanMs: number, limit: number) {
+/**
+ * Messages stored but not routed for longer than `olderThanMs`, oldest first (after `after` when
+ * given, a page at a time): their job may be lost with Redis.
+ */
+export async function strandedInbound(
+  db: Database,
+  olderThanMs: number,
+  limit: number,
+  after?: KeysetPosition,
+) {
   const rows = await db
     .select({
       id: inboundMessages.id,
       tenantId: inboundMessages.tenantId,
       channel: inboundMessages.channel,
       providerMessageId: inboundMessages.providerMessageId,
+      at: exactAt(inboundMessages.createdAt),
     })
     .from(inboundMessages)
     .where(
       and(
         eq(inboundMessages.status, "received"),
         sql`${inboundMessages.createdAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        after ? beyond(inboundMessages.createdAt, inboundMessages.id, ">", after) : undefined,
       ),
     )
-    .orderBy(inboundMessages.createdAt)
+    .orderBy(inboundMessages.createdAt, inboundMessages.id)
     .limit(limit);
   return rows.map((r) => ({
     tenantId: r.tenantId,
     messageId: r.id,
     jobId: inboundJobId(r.tenantId, r.channel, r.providerMessageId),
+    position: { at: r.at, id: r.id },
   }));
 }

@@ -1,6 +1,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import type { RenderedContent } from "../../connectors/contract.js";
 import { type Database, onePerDatabase, statementTemplate } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import { type OutboundMessageRow, outboundMessages } from "../db/schema/index.js";
 import { eventTypes } from "../events/catalog.js";
 import { eventInsertSql, eventInsertValues } from "../events/writer.js";
@@ -162,21 +163,31 @@ async function settle(
   });
 }
 
-/** Pending rows older than `olderThanMs`: their job may be lost with Redis (the sweeper's candidates). */
+/**
+ * Pending rows older than `olderThanMs`, oldest first (after `after` when given, a page at a time):
+ * their job may be lost with Redis (the sweeper's candidates).
+ */
 export async function strandedOutbound(
   db: Database,
   olderThanMs: number,
   limit: number,
-): Promise<Array<{ id: string; tenantId: string }>> {
-  return db
-    .select({ id: outboundMessages.id, tenantId: outboundMessages.tenantId })
+  after?: KeysetPosition,
+): Promise<Array<{ id: string; tenantId: string; position: KeysetPosition }>> {
+  const rows = await db
+    .select({
+      id: outboundMessages.id,
+      tenantId: outboundMessages.tenantId,
+      at: exactAt(outboundMessages.createdAt),
+    })
     .from(outboundMessages)
     .where(
       and(
         eq(outboundMessages.status, "pending"),
         sql`${outboundMessages.createdAt} < now() - make_interval(secs => ${olderThanMs / 1000})`,
+        after ? beyond(outboundMessages.createdAt, outboundMessages.id, ">", after) : undefined,
       ),
     )
-    .orderBy(outboundMessages.createdAt)
+    .orderBy(outboundMessages.createdAt, outboundMessages.id)
     .limit(limit);
+  return rows.map(({ at, ...row }) => ({ ...row, position: { at, id: row.id } }));
 }

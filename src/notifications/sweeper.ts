@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import { stillPending } from "../db/checkedOnRow.js";
 import type { Database } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import { notificationDeliveries, notifications } from "../db/schema/index.js";
 import { moveDelivery } from "./deliveryState.js";
 import type { QueuedDelivery } from "./jobs.js";
@@ -10,11 +11,8 @@ const unheld = or(
   lt(notificationDeliveries.lockedUntil, sql`now()`),
 );
 
-/**
- * A due delivery as the sweeper reads it: with its due time as PostgreSQL wrote it (to the
- * microsecond, which a Date would cut to the millisecond), where the next page starts.
- */
-export type SweptDelivery = QueuedDelivery & { dueKey: string };
+/** A due delivery as the sweeper reads it, with its place in the sweeper's pages. */
+export type SweptDelivery = QueuedDelivery & { position: KeysetPosition };
 
 /**
  * Pending deliveries due now and held by no worker, oldest first (by due time, then id), after
@@ -24,17 +22,16 @@ export type SweptDelivery = QueuedDelivery & { dueKey: string };
 export async function dueDeliveries(
   db: Database,
   limit: number,
-  after?: Pick<SweptDelivery, "id" | "dueKey">,
+  after?: KeysetPosition,
 ): Promise<SweptDelivery[]> {
   const d = notificationDeliveries;
-  const from = after && sql`${after.dueKey}::timestamptz`;
-  return db
+  const rows = await db
     .select({
       id: d.id,
       channel: d.channel,
       priority: notifications.priority,
       dueAt: d.dueAt,
-      dueKey: sql<string>`${d.dueAt}::text`,
+      at: exactAt(d.dueAt),
     })
     .from(d)
     .innerJoin(notifications, eq(notifications.id, d.notificationId))
@@ -43,12 +40,12 @@ export async function dueDeliveries(
         eq(d.status, "pending"),
         lte(d.dueAt, sql`now()`),
         unheld,
-        // The due index's range starts at the last page's due time; the id orders rows that share it.
-        after && from ? and(gte(d.dueAt, from), or(gt(d.dueAt, from), gt(d.id, after.id))) : undefined,
+        after ? beyond(d.dueAt, d.id, ">", after) : undefined,
       ),
     )
     .orderBy(asc(d.dueAt), asc(d.id))
     .limit(limit);
+  return rows.map(({ at, ...due }) => ({ ...due, position: { at, id: due.id } }));
 }
 
 /**

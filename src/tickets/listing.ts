@@ -1,7 +1,7 @@
 import { and, type Column, desc, eq, getTableColumns, ilike, inArray, type SQL, sql } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import { type TicketRow, tickets } from "../db/schema/index.js";
-import type { KeysetPosition } from "../http/pagination.js";
 import type { Priority, ServiceType, TicketChannel, TicketStatus } from "./vocabulary.js";
 
 type Reader = Database | Tx;
@@ -114,11 +114,10 @@ function branchesOf(tenantId: string, filter: TicketFilter, now: Date): Branch[]
 }
 
 const newestFirst = [desc(tickets.createdAt), desc(tickets.id)];
-const after = (position: KeysetPosition) =>
-  sql`(${tickets.createdAt}, ${tickets.id}) < (${position.at}::timestamptz, ${position.id}::text)`;
+const after = (position: KeysetPosition) => beyond(tickets.createdAt, tickets.id, "<", position);
 
 /** Where the list stands after a ticket: its created_at exact to the microsecond, and its id. */
-const positionAt = sql<string>`to_char(${tickets.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const positionAt = exactAt(tickets.createdAt);
 
 /**
  * A page of the tenant's tickets that match the filter, newest first (created_at, id), and the

@@ -1,5 +1,6 @@
-import { and, asc, desc, eq, getTableColumns, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns } from "drizzle-orm";
 import type { Database, Tx } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import {
   attachments,
   type CommentRow,
@@ -9,7 +10,6 @@ import {
   type TicketRow,
   tickets,
 } from "../db/schema/index.js";
-import type { KeysetPosition } from "../http/pagination.js";
 
 type Reader = Database | Tx;
 
@@ -66,7 +66,7 @@ export async function findTicket(
 }
 
 /** Where a page of comments stops: the oldest comment's created_at, exact to the microsecond, and id. */
-const commentPosition = sql<string>`to_char(${comments.createdAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+const commentPosition = exactAt(comments.createdAt);
 
 /**
  * A page of a ticket's comments: the newest `limit` of them (before `before`, a position an earlier
@@ -89,9 +89,7 @@ export async function ticketComments(
         eq(comments.tenantId, ticket.tenantId),
         eq(comments.ticketId, ticket.id),
         audience === "public" ? eq(comments.isInternal, false) : undefined,
-        window.before
-          ? sql`(${comments.createdAt}, ${comments.id}) < (${window.before.at}::timestamptz, ${window.before.id}::text)`
-          : undefined,
+        window.before ? beyond(comments.createdAt, comments.id, "<", window.before) : undefined,
       ),
     )
     .orderBy(desc(comments.createdAt), desc(comments.id))

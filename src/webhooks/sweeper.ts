@@ -1,5 +1,6 @@
-import { and, asc, eq, gt, gte, isNull, lt, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, lt, lte, or, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
+import { beyond, exactAt, type KeysetPosition } from "../db/keyset.js";
 import { webhookDeliveries } from "../db/schema/index.js";
 import { destinationKeyOf } from "./destinationKey.js";
 
@@ -19,11 +20,8 @@ export type DueDelivery = {
   batchJobId: string | null;
 };
 
-/**
- * A due delivery as the sweeper reads it: with when its attempt was due, as PostgreSQL wrote it (to
- * the microsecond, which a Date would cut to the millisecond), where the next page starts.
- */
-export type SweptDelivery = DueDelivery & { dueKey: string };
+/** A due delivery as the sweeper reads it, with its place in the sweeper's pages. */
+export type SweptDelivery = DueDelivery & { position: KeysetPosition };
 
 /** The columns a DueDelivery is made of. */
 export const dueColumns = {
@@ -56,27 +54,21 @@ export function dueDeliveryOf(row: {
 export async function dueDeliveries(
   db: Database,
   limit: number,
-  after?: Pick<SweptDelivery, "deliveryId" | "dueKey">,
+  after?: KeysetPosition,
 ): Promise<SweptDelivery[]> {
   const d = webhookDeliveries;
   const rows = await db
-    .select({ ...dueColumns, dueKey: sql<string>`${d.nextAttemptAt}::text` })
+    .select({ ...dueColumns, at: exactAt(d.nextAttemptAt) })
     .from(d)
     .where(
       and(
         eq(d.status, "pending"),
         lte(d.nextAttemptAt, sql`now()`),
         or(isNull(d.lockedUntil), lt(d.lockedUntil, sql`now()`)),
-        // The due index's range starts at the last page's due time; the id orders rows that share it.
-        after
-          ? and(
-              gte(d.nextAttemptAt, sql`${after.dueKey}::timestamptz`),
-              or(gt(d.nextAttemptAt, sql`${after.dueKey}::timestamptz`), gt(d.id, after.deliveryId)),
-            )
-          : undefined,
+        after ? beyond(d.nextAttemptAt, d.id, ">", after) : undefined,
       ),
     )
     .orderBy(asc(d.nextAttemptAt), asc(d.id))
     .limit(limit);
-  return rows.map((row) => ({ ...dueDeliveryOf(row), dueKey: row.dueKey }));
+  return rows.map((row) => ({ ...dueDeliveryOf(row), position: { at: row.at, id: row.id } }));
 }

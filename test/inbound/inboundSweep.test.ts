@@ -41,6 +41,22 @@ describe("Redis losing the inbound queue's jobs", () => {
     expect(await sweep()).toEqual({ requeued: 0 });
   });
 
+  it("a backlog of many pages comes back in one sweep, not one page a tick", async () => {
+    const { tenantId } = await t.tenantWithTelegram("tg-sweep-pages");
+    await t.stopRouterWorkers();
+    for (let i = 0; i < 12; i++)
+      expect((await t.postUpdate(tenantId, textMessage(700900 + i, 1, `Halo ${i}`))).status).toBe(200);
+    await t.hub.producer.queues.inbound.obliterate({ force: true });
+    // Pages of 5 here (1,000 in the hub): the 12 lost jobs come back in one sweep of three pages.
+    const sweep = inboundSweepHandler(
+      { db: t.hub.db, producer: t.hub.producer, strandedAfterMs: 0 },
+      { size: 5, max: 5 },
+    );
+    expect((await sweep()).requeued).toBeGreaterThanOrEqual(12);
+    t.startRouterWorkers();
+    for (let i = 0; i < 12; i++) expect((await t.routed(tenantId, 700900 + i, 1)).status).toBe("routed");
+  });
+
   it("an acknowledgement whose send job Redis lost is sent once the sweeper queues it again", async () => {
     const { tenantId } = await t.tenantWithTelegram("tg-sweep-out");
     await t.stopRouterWorkers();
