@@ -7,11 +7,12 @@ export type SweepPages = { size: number; max: number };
 export const sweepPages: SweepPages = { size: 1000, max: 20 };
 
 /**
- * Reads a sweeper's due rows page after page (oldest first by their keyset position; `read`
- * continues after the position it is given) and hands each page to `requeue`, which answers how many it put back on the queue. A
- * page whose jobs Redis still held ends the tick: the rows after it wait behind those in the queue
- * anyway. A page with lost jobs goes on to the next, so a Redis that restarted empty under a backlog
- * gets it back within a tick or a few, not a thousand rows per tick. Returns how many were put back.
+ * Reads a sweeper's due rows page after page (oldest first by keyset position; `read` continues
+ * after the position it is given) and hands each page to `requeue`, which answers how many jobs it
+ * put back. A page whose jobs Redis still held ends the tick: the rows after it wait behind those
+ * in the queue anyway. A page with lost jobs goes on to the next, so a Redis that restarted empty
+ * under a backlog gets it back within a tick or a few, not a page a tick. Returns how many were
+ * put back.
  */
 export async function sweepInPages<Row extends { position: KeysetPosition }>(
   pages: SweepPages,
