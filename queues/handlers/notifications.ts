@@ -5,7 +5,7 @@ import type { Metrics } from "../../src/metrics.js";
 import { deliverNotification, type SendMemo } from "../../src/notifications/deliver.js";
 import { enqueueDeliveries, requeueLostDeliveries } from "../../src/notifications/jobs.js";
 import type { InAppAnnouncer, SenderSource } from "../../src/notifications/ports.js";
-import { dueDeliveries, expireStaleDeliveries, type SweptDelivery } from "../../src/notifications/sweeper.js";
+import { dueDeliveries, expireStaleDeliveries } from "../../src/notifications/sweeper.js";
 import type { DeliveryQueueName, QueueName } from "../catalog.js";
 import { batchedJobDataUpdates } from "../jobDataUpdates.js";
 import type { Producer } from "../producer.js";
@@ -90,7 +90,7 @@ export function notificationSweepHandler(deps: Deps, pages: SweepPages = sweepPa
   return async () => {
     const expired = await expireStaleDeliveries(deps.db, expireBatch);
     if (expired > 0) deps.metrics.notificationDeliveries.inc({ channel: "any", status: "expired" }, expired);
-    const requeued = await sweepInPages<SweptDelivery>(
+    const requeued = await sweepInPages(
       pages,
       (after, limit) => dueDeliveries(deps.db, limit, after),
       (due) => requeueLostDeliveries(deps.producer, deps.notifications.settings, due),

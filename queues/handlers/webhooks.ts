@@ -12,7 +12,7 @@ import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/d
 import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
-import { deliveryJobId, dueDeliveries, type SweptDelivery } from "../../src/webhooks/sweeper.js";
+import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
 import { type SweepPages, sweepInPages, sweepPages } from "../sweepInPages.js";
@@ -148,7 +148,7 @@ export async function afterAttempt(
  */
 export function webhookSweepHandler(deps: Pick<Deps, "db" | "producer">, pages: SweepPages = sweepPages) {
   return async () => ({
-    requeued: await sweepInPages<SweptDelivery>(
+    requeued: await sweepInPages(
       pages,
       (after, limit) => dueDeliveries(deps.db, limit, after),
       (due) => requeueDeliveries(deps.producer, due, { promote: false }),
