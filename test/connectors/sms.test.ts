@@ -1,3 +1,4 @@
+import { createServer, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChannelAccount, OutboundMessage } from "../../connectors/contract.js";
 import { checkSmsSettings } from "../../connectors/sms/check.js";
@@ -75,6 +76,46 @@ describe("SMS sender: twilio's client against a local fake Twilio API", () => {
       senderDeps(),
     );
     expect(await unreachable.send(sms("+6281234567890"))).toMatchObject({ outcome: "transient" });
+  });
+
+  it("sends the library's own request: its Basic auth, User-Agent and form body, on kept connections", async () => {
+    const sender = twilioSender(account(), senderDeps());
+    const before = twilio.requests.length;
+    await sender.send(sms("+6281234567892"));
+    await sender.send(sms("+6281234567893"));
+    const [first, second] = twilio.requests.slice(before);
+    const basic = Buffer.from(`${credentials.accountSid}:${credentials.authToken}`).toString("base64");
+    expect(first?.method).toBe("POST");
+    expect(first?.headers.authorization).toBe(`Basic ${basic}`);
+    expect(first?.headers["user-agent"]).toMatch(/^twilio-node\//);
+    expect(first?.headers.accept).toBe("application/json");
+    expect(Object.fromEntries(new URLSearchParams(first?.body.toString("utf8")))).toEqual({
+      To: "+6281234567892",
+      From: "+14155550100",
+      Body: "Kode OTP Anda 482913. Jangan berikan kepada siapa pun.",
+      StatusCallback: "https://hub.bank.example/api/webhooks/sms/ten_bank/status",
+    });
+    expect(second?.headers.connection).toBe("keep-alive");
+  });
+
+  it("gives up on a Twilio API that takes the request and never answers, within the provider timeout", async () => {
+    const held: Socket[] = [];
+    const silent = createServer((socket) => held.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const sender = twilioSender(
+        account({ apiBaseUrl: `http://127.0.0.1:${port}` }),
+        senderDeps({ timeoutMs: 300 }),
+      );
+      expect(await sender.send(sms("+6281234567894"))).toMatchObject({
+        outcome: "transient",
+        reason: expect.stringMatching(/did not answer within 300 ms/),
+      });
+    } finally {
+      for (const socket of held) socket.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("checks settings by fetching the account, naming the field to fix", async () => {
