@@ -30,7 +30,7 @@ const benchmarks: Record<string, () => Promise<BenchmarkModule>> = {
 };
 
 const usage =
-  "usage: npm run bench -- <name> [--duration S] [--rounds N] [--connections N] [--warmup S] [--cpu-prof DIR]";
+  "usage: npm run bench -- <name> [--duration S] [--rounds N] [--connections N] [--warmup S] [--cpu-prof DIR] [--perf-map]";
 
 const argsSchema = z.object({
   duration: z.coerce.number().positive().max(600).default(10),
@@ -40,6 +40,7 @@ const argsSchema = z.object({
   // of its steady speed, so the warm-up is long enough to measure the steady state.
   warmup: z.coerce.number().min(0).max(120).default(5),
   "cpu-prof": z.string().min(1).optional(),
+  "perf-map": z.boolean().default(false),
 });
 
 const repeatedSignalMs = 2000;
@@ -80,6 +81,7 @@ type Invocation = Readonly<{
   warmupS: number;
   connections: number;
   cpuProfileDir: string | undefined;
+  perfMap: boolean;
 }>;
 
 /** The command line, or why it cannot be run (the caller lists the benchmarks and exits 2). */
@@ -95,6 +97,7 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
         connections: { type: "string" },
         warmup: { type: "string" },
         "cpu-prof": { type: "string" },
+        "perf-map": { type: "boolean" },
       },
     });
   } catch (err) {
@@ -110,7 +113,8 @@ function parseInvocation(argv: string[]): Invocation | { problem: string | undef
   const { duration, rounds, warmup, connections } = args.data;
   const cpuProf = args.data["cpu-prof"];
   const cpuProfileDir = cpuProf === undefined ? undefined : resolve(cpuProf);
-  return { name, load, durationS: duration, rounds, warmupS: warmup, connections, cpuProfileDir };
+  const perfMap = args.data["perf-map"];
+  return { name, load, durationS: duration, rounds, warmupS: warmup, connections, cpuProfileDir, perfMap };
 }
 
 async function main(): Promise<number> {
@@ -146,7 +150,7 @@ async function main(): Promise<number> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  const { name, rounds, warmupS, cpuProfileDir } = invocation;
+  const { name, rounds, warmupS, cpuProfileDir, perfMap } = invocation;
   const { benchmark } = await invocation.load();
   const durationS = benchmark.fixedLoad?.durationS ?? invocation.durationS;
   const connections = benchmark.fixedLoad?.connections ?? invocation.connections;
@@ -155,6 +159,10 @@ async function main(): Promise<number> {
     mkdirSync(cpuProfileDir, { recursive: true });
     progress(`CPU profiles go to ${cpuProfileDir}; profiled figures are slower than a plain run's`);
   }
+  if (perfMap)
+    progress(
+      "the servers write /tmp/perf-<pid>.map for perf; profiled figures are slower than a plain run's",
+    );
   const comparison = await benchmark.run({
     durationS,
     rounds,
@@ -164,6 +172,7 @@ async function main(): Promise<number> {
     redisUrl: env.data.REDIS_URL,
     signal: interrupt.signal,
     cpuProfileDir,
+    perfMap,
   });
   const verdicts = checkTargets(comparison, benchmark.targets ?? []);
 
@@ -183,7 +192,7 @@ async function main(): Promise<number> {
     rounds,
     warmupS,
     connections,
-    profiled: cpuProfileDir !== undefined,
+    profiled: cpuProfileDir !== undefined || perfMap,
   };
   process.stdout.write(`${formatJsonLine(comparison, context, verdicts)}\n`);
   if (comparison.failures.length > 0) {

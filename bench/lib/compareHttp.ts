@@ -257,15 +257,20 @@ async function settledCount(databaseUrl: string, table: string): Promise<number>
 }
 
 /**
- * `node --cpu-prof` for one child when the run asked for profiles, into `<dir>/<label>-<time>/`.
- * Node names each file itself (`CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`): the tsx loader
+ * The profiling flags of one child, as the run asked: `node --cpu-prof` into `<dir>/<label>-<time>/`
+ * (Node names each file itself, `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`: the tsx loader
  * runs in a thread of its own and writes a second profile, and one fixed name would let the two
- * overwrite each other. The request path is in the thread 0 file.
+ * overwrite each other; the request path is in the thread 0 file), and `--perf-basic-prof` for
+ * `perf` (its map goes to /tmp/perf-<pid>.map, where perf looks).
  */
 export function cpuProfileArgs(options: BenchOptions, label: string): { nodeArgs?: string[] } {
-  if (!options.cpuProfileDir) return {};
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  return { nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`] };
+  const args: string[] = [];
+  if (options.cpuProfileDir) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    args.push("--cpu-prof", `--cpu-prof-dir=${join(options.cpuProfileDir, `${label}-${stamp}`)}`);
+  }
+  if (options.perfMap) args.push("--perf-basic-prof");
+  return args.length > 0 ? { nodeArgs: args } : {};
 }
 
 const mebibyte = 1024 * 1024;

@@ -18,6 +18,11 @@ export type BenchOptions = Readonly<{
   signal: AbortSignal;
   /** When set, both servers run under `node --cpu-prof` and write their profiles here on exit. */
   cpuProfileDir?: string | undefined;
+  /**
+   * Both servers run under `node --perf-basic-prof`: each writes /tmp/perf-<pid>.map, so that a
+   * `perf record -a` around the run names their JavaScript frames (see bench/README.md, Profiling).
+   */
+  perfMap?: boolean | undefined;
 }>;
 
 /** One measured figure of both sides. `key` is the stable name used in the JSON line. */
