@@ -28,19 +28,28 @@ function formBody(data: object): string {
  * Redirects are not followed (twilio asks for none); the whole exchange has one deadline.
  */
 class RoutedRequestClient extends twilio.RequestClient {
-  readonly #base: URL;
-  readonly #agent: http.Agent;
+  /** The account's origin and path prefix, worked out once: only each call's path and body vary. */
+  readonly #origin: http.RequestOptions;
+  readonly #basePath: string;
+  readonly #send: (options: http.RequestOptions) => http.ClientRequest;
   readonly #timeoutMs: number;
 
   constructor(apiBaseUrl: string, timeoutMs: number) {
     super({ timeout: timeoutMs, keepAlive: true });
-    this.#base = new URL(apiBaseUrl);
-    this.#timeoutMs = timeoutMs;
+    const base = new URL(apiBaseUrl);
+    const secure = base.protocol === "https:";
     // Idle connections close before the 5 s servers commonly keep them, so the hub is not the one
     // writing on a socket the other end just closed.
     const agentOptions = { keepAlive: true, timeout: 4000, scheduling: "lifo" as const };
-    this.#agent =
-      this.#base.protocol === "https:" ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+    this.#origin = {
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ""),
+      port: base.port || undefined,
+      agent: secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions),
+    };
+    this.#basePath = base.pathname.replace(/\/$/, "");
+    this.#send = secure ? (options) => https.request(options) : (options) => http.request(options);
+    this.#timeoutMs = timeoutMs;
   }
 
   override async request<TData>(
@@ -60,7 +69,7 @@ class RoutedRequestClient extends twilio.RequestClient {
     const called = new URL(opts.uri);
     const query = opts.params ? formBody(opts.params) : "";
     const search = [called.search.slice(1), query].filter((part) => part.length > 0).join("&");
-    const path = `${this.#base.pathname.replace(/\/$/, "")}${called.pathname}${search ? `?${search}` : ""}`;
+    const path = `${this.#basePath}${called.pathname}${search ? `?${search}` : ""}`;
     return this.#exchange(opts.method.toUpperCase(), path, headers, body, opts.timeout ?? this.#timeoutMs);
   }
 
@@ -71,17 +80,8 @@ class RoutedRequestClient extends twilio.RequestClient {
     body: string | undefined,
     timeoutMs: number,
   ): Promise<TwilioResponse.default<TData>> {
-    const client = this.#base.protocol === "https:" ? https : http;
     return new Promise((resolve, reject) => {
-      const request = client.request({
-        protocol: this.#base.protocol,
-        hostname: this.#base.hostname.replace(/^\[|\]$/g, ""),
-        port: this.#base.port || undefined,
-        method,
-        path,
-        headers,
-        agent: this.#agent,
-      });
+      const request = this.#send({ ...this.#origin, method, path, headers });
       const deadline = setTimeout(
         () => request.destroy(new Error(`Twilio did not answer within ${timeoutMs} ms`)),
         timeoutMs,
