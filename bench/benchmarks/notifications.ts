@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { adminClient } from "../lib/admin.js";
 import { cpuProfileArgs } from "../lib/compareHttp.js";
-import { type ProcessGroup, startCpuMeter } from "../lib/cpuMeter.js";
+import { machineCores, type ProcessGroup, startCpuMeter, startMachineMeter } from "../lib/cpuMeter.js";
 import { createBenchDatabase, vacuumAnalyze } from "../lib/database.js";
 import { pipelineTopology, startHub } from "../lib/hub.js";
 import { progress } from "../lib/log.js";
@@ -155,6 +155,9 @@ export const benchmark: Benchmark = {
       // What each measured round cost in CPU, shared services included: the hub's work is in
       // PostgreSQL as much as in its own processes, the baseline's in neither.
       const cpuMsPerDelivery = { hub: [] as number[], baseline: [] as number[] };
+      // How busy the machine was in each side's rounds: near 100 % a side's rate follows its CPU a
+      // delivery; well under it, the round was waiting (the baseline's on its SMTP round trips).
+      const machineBusyPct = { hub: [] as number[], baseline: [] as number[] };
       // The side's own processes by name: a split hub's API and worker apart.
       const ownProcesses: Record<"hub" | "baseline", Record<string, ProcessGroup>> = {
         baseline: { baseline: { pids: baseline.pids } },
@@ -173,8 +176,10 @@ export const benchmark: Benchmark = {
           fakes: { pids: [fakes.pid] },
           runner: { pids: [process.pid] },
         });
+        const machine = startMachineMeter();
         const result = await work();
         const used = meter.stop();
+        const busy = machine.stop();
         const seconds = Object.entries(used).map(([name, ms]) => `${name} ${(ms / 1000).toFixed(1)}`);
         const sideMs = [...Object.keys(own), ...Object.keys(shared)].reduce(
           (sum, name) => sum + (used[name] ?? 0),
@@ -182,8 +187,11 @@ export const benchmark: Benchmark = {
         );
         const ms = sideMs / Math.max(1, result.deliveries);
         cpuMsPerDelivery[side].push(ms);
+        if (busy !== undefined) machineBusyPct[side].push(busy * 100);
+        const machineNote =
+          busy === undefined ? "" : `; the machine ${(busy * 100).toFixed(0)} % busy (${machineCores} cores)`;
         progress(
-          `${side}: CPU seconds: ${seconds.join(", ")}; ${ms.toFixed(2)} ms a delivery (${side}, postgres, redis)`,
+          `${side}: CPU seconds: ${seconds.join(", ")}; ${ms.toFixed(2)} ms a delivery (${side}, postgres, redis)${machineNote}`,
         );
         return result;
       };
@@ -216,6 +224,16 @@ export const benchmark: Benchmark = {
             hub: median(cpuMsPerDelivery.hub),
             baseline: median(cpuMsPerDelivery.baseline),
           },
+          ...(machineBusyPct.hub.length > 0 && machineBusyPct.baseline.length > 0
+            ? [
+                {
+                  key: "machineBusyPct",
+                  label: `machine busy, % of its ${machineCores} cores' time`,
+                  hub: median(machineBusyPct.hub),
+                  baseline: median(machineBusyPct.baseline),
+                },
+              ]
+            : []),
         ],
       };
     } finally {

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { cpuMsOfStat, statFields } from "./memory.js";
 
 /**
@@ -51,6 +52,45 @@ export function startCpuMeter(groups: Readonly<Record<string, ProcessGroup>>): C
     },
   };
 }
+
+/** How busy the whole machine was over a stretch of a run: every process, the run's and any other. */
+export type MachineMeter = {
+  /** The share of the cores' time spent running anything (0 to 1); undefined without /proc/stat. */
+  stop(): number | undefined;
+};
+
+/**
+ * Whether a stretch was bound by the machine's cores or by waiting: a side whose round kept the
+ * cores nearly always busy goes faster only by spending less CPU on each unit of work, where one
+ * that left them idle was waiting on something (a provider's round trips, a lock), and less CPU
+ * changes little. Counts from /proc/stat's first line: user, nice, system, idle, iowait, irq,
+ * softirq and steal ticks of all cores (guest time is inside user).
+ */
+export function startMachineMeter(): MachineMeter {
+  const before = machineTicks();
+  return {
+    stop() {
+      const after = machineTicks();
+      if (!before || !after || after.total <= before.total) return undefined;
+      return (after.busy - before.busy) / (after.total - before.total);
+    },
+  };
+}
+
+function machineTicks(): { busy: number; total: number } | undefined {
+  const first = readOrUndefined("/proc/stat")?.split("\n", 1)[0];
+  if (!first?.startsWith("cpu ")) return undefined;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = first
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const busy = user + nice + system + irq + softirq;
+  return { busy, total: busy + idle + iowait + steal };
+}
+
+/** The cores a machine-busy share is of. */
+export const machineCores = availableParallelism();
 
 /** CPU ms so far; undefined for a process that is gone. */
 function cpuMsOf(pid: number): number | undefined {
