@@ -55,31 +55,29 @@ export function startCpuMeter(groups: Readonly<Record<string, ProcessGroup>>): C
 
 /** How busy the whole machine was over a stretch of a run: every process, the run's and any other. */
 export type MachineMeter = {
-  /** The share of the cores' time spent running anything (0 to 1); undefined without /proc/stat. */
-  stop(): number | undefined;
+  /** The share of the cores' time spent running anything since the meter started, 0 to 1. */
+  stop(): number;
 };
 
 /**
  * Whether a stretch was bound by the machine's cores or by waiting: a side whose round kept the
  * cores nearly always busy goes faster only by spending less CPU on each unit of work, where one
  * that left them idle was waiting on something (a provider's round trips, a lock), and less CPU
- * changes little. Counts from /proc/stat's first line: user, nice, system, idle, iowait, irq,
- * softirq and steal ticks of all cores (guest time is inside user).
+ * changes little. Counts from /proc/stat's first line (the runner reads /proc throughout): user,
+ * nice, system, idle, iowait, irq, softirq and steal ticks of all cores (guest time is inside user).
  */
 export function startMachineMeter(): MachineMeter {
   const before = machineTicks();
   return {
     stop() {
       const after = machineTicks();
-      if (!before || !after || after.total <= before.total) return undefined;
-      return (after.busy - before.busy) / (after.total - before.total);
+      return (after.busy - before.busy) / Math.max(1, after.total - before.total);
     },
   };
 }
 
-function machineTicks(): { busy: number; total: number } | undefined {
-  const first = readOrUndefined("/proc/stat")?.split("\n", 1)[0];
-  if (!first?.startsWith("cpu ")) return undefined;
+function machineTicks(): { busy: number; total: number } {
+  const first = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = first
     .trim()
     .split(/\s+/)
