@@ -33,6 +33,28 @@ const recipientCount = 1000;
  * suits a mailbox provider. Each connection carries one message at a time.
  */
 const smtpConnections = 10;
+/** The throughput the issue asks of the hub, as a share of the baseline's. */
+const targetRatio = 0.6;
+
+/**
+ * The CPU a delivery that the hub, PostgreSQL and Redis may spend for the hub's round to reach
+ * `targetRate` on this machine: the cores' time at the share the round kept them busy, over the
+ * target rate, less what everything else spent a delivery in that round (the fake providers, the
+ * runner, the kernel). Near 100 % busy a round's rate is its CPU a delivery, so a hub that spends
+ * more than this misses the target here however its work is ordered.
+ */
+function cpuBudgetMsPerDelivery(round: {
+  targetRate: number;
+  busyShare: number;
+  elapsedMs: number;
+  deliveries: number;
+  sideMs: number;
+}): number {
+  const machineMsPerSecond = round.busyShare * machineCores * 1000;
+  const othersMsPerDelivery =
+    ((machineMsPerSecond * round.elapsedMs) / 1000 - round.sideMs) / round.deliveries;
+  return machineMsPerSecond / round.targetRate - othersMsPerDelivery;
+}
 
 /** Customers with an e-mail address and a phone number (profile and identities), written straight into the run's database. */
 async function makeRecipients(databaseUrl: string, tenantId: string): Promise<Recipient[]> {
@@ -75,7 +97,7 @@ export const benchmark: Benchmark = {
   summary:
     "20,000 notifications x (email, sms) through the API and pipeline vs raw BullMQ jobs calling the same senders",
   targets: [
-    { key: "deliveriesPerSec", atLeast: 0.6 },
+    { key: "deliveriesPerSec", atLeast: targetRatio },
     { key: "latencyP99Ms", atMost: 2 },
   ],
   async run(options): Promise<Comparison> {
@@ -158,6 +180,8 @@ export const benchmark: Benchmark = {
       // How busy the machine was in each side's rounds: near 100 % a side's rate follows its CPU a
       // delivery; well under it, the round was waiting (the baseline's on its SMTP round trips).
       const machineBusyPct = { hub: [] as number[], baseline: [] as number[] };
+      // The rate of the baseline's round before each hub round: the target that round is held to.
+      let baselineRate: number | undefined;
       // The side's own processes by name: a split hub's API and worker apart.
       const ownProcesses: Record<"hub" | "baseline", Record<string, ProcessGroup>> = {
         baseline: { baseline: { pids: baseline.pids } },
@@ -191,6 +215,14 @@ export const benchmark: Benchmark = {
         progress(
           `${side}: CPU seconds: ${seconds.join(", ")}; ${ms.toFixed(2)} ms a delivery (${side}, postgres, redis); the machine ${(busy * 100).toFixed(0)} % busy (${machineCores} cores)`,
         );
+        if (side === "baseline") baselineRate = deliveriesPerSecond(result);
+        else if (baselineRate !== undefined) {
+          const targetRate = targetRatio * baselineRate;
+          const budget = cpuBudgetMsPerDelivery({ ...result, targetRate, busyShare: busy, sideMs });
+          progress(
+            `hub: ${targetRatio}x of the baseline's ${baselineRate.toFixed(0)} deliveries/s leaves the hub, postgres and redis ${budget.toFixed(2)} ms a delivery on this machine; they used ${ms.toFixed(2)}`,
+          );
+        }
         return result;
       };
       const compared = await alternatingRounds({
