@@ -48,6 +48,7 @@ import { deliveryHoldMs } from "./webhooks/deliver.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
 import { destinationPumps } from "./webhooks/destinationPumps.js";
 import { PendingWrites } from "./webhooks/pendingWrites.js";
+import { sealWebhookSecretsStoredInClear } from "./webhooks/sealStoredSecrets.js";
 
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
@@ -112,6 +113,8 @@ export async function startHub(
     );
     if (templates.created.length + templates.updated.length > 0)
       logger.info(templates, "default message templates loaded");
+    const sealedSecrets = await sealWebhookSecretsStoredInClear(database.db, config.channels.secretKeys);
+    if (sealedSecrets > 0) logger.info({ rows: sealedSecrets }, "webhook secrets stored in clear are sealed");
 
     const connections: Redis[] = [];
     const connect = (purpose: "producer" | "worker" | "client") => {
@@ -174,6 +177,7 @@ export async function startHub(
           options.subscribers ??
           eventSubscribers({ db: database.db, producer, notifications: config.notifications, logger }),
         webhooks: config.webhooks,
+        webhookSecretKeys: config.channels.secretKeys,
         limiter,
         pumps: destinationPumps({
           limiter,

@@ -147,6 +147,8 @@ export const benchmark: Benchmark = {
           NODE_ENV: "development",
           METRICS_TOKEN: metricsToken,
           WEBHOOK_WORKER_CONCURRENCY: String(concurrency),
+          // As production runs it: endpoints' secrets sealed at rest, opened to sign.
+          CHANNEL_SECRET_KEYS: `bench:${randomBytes(32).toString("base64")}`,
         },
         ...cpuProfileArgs(options, "hub"),
       });

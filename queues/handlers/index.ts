@@ -11,6 +11,7 @@ import { scanSlaBreaches } from "../../src/sla/breachScan.js";
 import type { DestinationLimiter } from "../../src/webhooks/destinationLimiter.js";
 import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
+import type { WebhookSecretKeys } from "../../src/webhooks/storedSecrets.js";
 import type { Producer } from "../producer.js";
 import type { JobHandlers } from "../workerRunner.js";
 import { dispatchDomainEvent, type EventSubscriber } from "./domainEvents.js";
@@ -30,6 +31,8 @@ type HandlerDeps = {
   metrics: Metrics;
   subscribers: readonly EventSubscriber[];
   webhooks: WebhookSettings;
+  /** Open the webhook secrets stored sealed (src/webhooks/storedSecrets.ts). */
+  webhookSecretKeys: WebhookSecretKeys;
   /** Webhook destinations' concurrency and rate limits, shared by every worker through Redis. */
   limiter: DestinationLimiter;
   /** Where this process runs webhook batch jobs' first attempts, per destination. */

@@ -48,12 +48,12 @@ export function webhookBatchHandler(deps: WebhookWorkerDeps) {
     // About two rounds of the destination's attempts claimed ahead of their turns, and no more than
     // its rate starts in a second: a throttled partner's rows are not held long before their turns.
     const window = Math.min(2 * limits.maxConcurrency, limits.ratePerSecond);
-    const claims = claimsAhead(deps.db, deliveryHoldMs(deps.webhooks), ready, window);
+    const claims = claimsAhead(deps.db, deps.webhookSecretKeys, deliveryHoldMs(deps.webhooks), ready, window);
     claims.prime();
     let outcome: PumpOutcome;
     try {
       outcome = await deps.pumps.run(destination, limits, ready, async (deliveryId) => {
-        const result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, {
+        const result = await deliverWebhook(deps.db, deps.webhooks, deps.webhookSecretKeys, deliveryId, {
           handOff: deps.pendingWrites,
           firstOnly: true,
           claimed: claims.take(deliveryId),

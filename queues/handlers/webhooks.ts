@@ -12,6 +12,7 @@ import type { DestinationLimiter, DestinationLimits } from "../../src/webhooks/d
 import type { DestinationPumps } from "../../src/webhooks/destinationPumps.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import type { PendingWrites } from "../../src/webhooks/pendingWrites.js";
+import type { WebhookSecretKeys } from "../../src/webhooks/storedSecrets.js";
 import { deliveryJobId, dueDeliveries } from "../../src/webhooks/sweeper.js";
 import type { JobPayload } from "../catalog.js";
 import type { Producer } from "../producer.js";
@@ -42,6 +43,8 @@ export type WebhookWorkerDeps = {
   producer: Producer;
   metrics: Metrics;
   webhooks: WebhookSettings;
+  /** Open the secrets stored sealed (src/webhooks/storedSecrets.ts). */
+  webhookSecretKeys: WebhookSecretKeys;
   limiter: DestinationLimiter;
   /** Where this process runs batch jobs' first attempts, per destination. */
   pumps: DestinationPumps;
@@ -104,7 +107,9 @@ export function webhookDeliveryHandler(deps: Deps) {
     }
     let result: DeliveryResult;
     try {
-      result = await deliverWebhook(deps.db, deps.webhooks, deliveryId, { handOff: deps.pendingWrites });
+      result = await deliverWebhook(deps.db, deps.webhooks, deps.webhookSecretKeys, deliveryId, {
+        handOff: deps.pendingWrites,
+      });
     } finally {
       permit.release();
     }

@@ -7,6 +7,8 @@ import type { Keyring } from "./keyring.js";
  * row it was sealed for (tenant and channel, say), so copying it into another row does not work.
  */
 const version = "v1";
+/** How every sealed value starts; a value stored in clear before sealing does not. */
+export const sealedPrefix = `${version}.`;
 const ivBytes = 12;
 
 export function seal(keyring: Keyring, plaintext: string, context: string): string {
@@ -42,6 +44,11 @@ export function open(keyring: Keyring, sealed: string, context: string): string 
   } catch (err) {
     throw new SecretUnreadableError("secret does not open with its key and context", { cause: err });
   }
+}
+
+/** Whether a stored value is one `seal` wrote, rather than a value stored in clear before sealing. */
+export function isSealed(value: string): boolean {
+  return value.startsWith(sealedPrefix);
 }
 
 /** The id of the key that sealed a value (for rotation: which rows still need re-sealing). */

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client.js";
 import { type Claimed, claimBatchRows, claimDelivery, releaseHolds } from "./claims.js";
+import type { WebhookSecretKeys } from "./storedSecrets.js";
 
 /**
  * The most claims asked for ahead at once: a batched claim statement's rows (more would be asked
@@ -17,7 +18,13 @@ const maxWindow = claimBatchRows;
  * long in coming is renewed before its POST (see deliverWebhook), and those whose turn never came
  * (the line stopped) are given back by releaseUnused.
  */
-export function claimsAhead(db: Database, holdMs: number, deliveryIds: readonly string[], window: number) {
+export function claimsAhead(
+  db: Database,
+  keys: WebhookSecretKeys,
+  holdMs: number,
+  deliveryIds: readonly string[],
+  window: number,
+) {
   const size = Math.max(1, Math.min(maxWindow, window));
   const chunk = Math.max(1, Math.floor(size / 4));
   const position = new Map(deliveryIds.map((id, i) => [id, i]));
@@ -25,7 +32,7 @@ export function claimsAhead(db: Database, holdMs: number, deliveryIds: readonly 
   let next = 0;
   const ask = () => {
     const id = deliveryIds[next++] as string;
-    const claim = claimDelivery(db, id, holdMs, { firstOnly: true });
+    const claim = claimDelivery(db, keys, id, holdMs, { firstOnly: true });
     // Whoever takes it meets its failure; one never taken is only given back (releaseUnused).
     claim.catch(() => undefined);
     asked.set(id, claim);

@@ -9,6 +9,7 @@ import type { PendingWrites } from "./pendingWrites.js";
 import { nextAttemptDelayMs } from "./retrySchedule.js";
 import { postWebhook, type SendResult } from "./sender.js";
 import { signatureHeaders } from "./signing.js";
+import type { WebhookSecretKeys } from "./storedSecrets.js";
 
 export type DeliveryResult =
   | { status: "not_pending" }
@@ -34,6 +35,7 @@ export function deliveryHoldMs(settings: WebhookSettings): number {
 export async function deliverWebhook(
   db: Database,
   settings: WebhookSettings,
+  keys: WebhookSecretKeys,
   deliveryId: string,
   options: {
     /**
@@ -53,23 +55,27 @@ export async function deliverWebhook(
   const holdMs = deliveryHoldMs(settings);
   let delivery = options.claimed
     ? await options.claimed
-    : await claimDelivery(db, deliveryId, holdMs, { firstOnly });
+    : await claimDelivery(db, keys, deliveryId, holdMs, { firstOnly });
   // A claim made ahead that waited long for its turn has less of its hold left than the POST and
   // its record may take: renewed first (only this very hold can be, so none another worker took).
   if (delivery && performance.now() - delivery.askedAt > settings.timeoutMs / 2)
-    delivery = await claimDelivery(db, deliveryId, holdMs, { firstOnly, renewing: delivery.heldUntil });
+    delivery = await claimDelivery(db, keys, deliveryId, holdMs, {
+      firstOnly,
+      renewing: delivery.heldUntil,
+    });
   if (!delivery) return notClaimed(db, deliveryId, firstOnly);
   const { event, target } = delivery;
   const attempt = delivery.attemptCount + 1;
   const attemptedAt = new Date();
   const body = event ? webhookBody(event) : "";
-  const result: SendResult =
-    event && target
-      ? await postWebhook(target.url, body, signatureHeaders(target.secrets, event.id, attemptedAt, body), {
+  const result: SendResult = !(event && target)
+    ? { kind: "failed", error: event ? "endpoint deleted or disabled" : "event missing", latencyMs: 0 }
+    : "unreadable" in target
+      ? { kind: "failed", error: target.unreadable, latencyMs: 0 }
+      : await postWebhook(target.url, body, signatureHeaders(target.secrets, event.id, attemptedAt, body), {
           timeoutMs: settings.timeoutMs,
           policy: settings,
-        })
-      : { kind: "failed", error: event ? "endpoint deleted or disabled" : "event missing", latencyMs: 0 };
+        });
   const verdict = verdictOf(result, attempt, settings, Boolean(event && target));
   if (verdict.status === "succeeded" && result.kind === "answered") {
     const recorded = recordSuccess(db, delivery, attemptedAt, result);

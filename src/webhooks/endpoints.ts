@@ -7,6 +7,7 @@ import { type PageRequest, pageWindow } from "../http/pagination.js";
 import { newId } from "../ids.js";
 import { judgeEndpointUrl, type WebhookDestinationPolicy } from "./resolvedDestination.js";
 import { newWebhookSecret } from "./signing.js";
+import { secretRows, storedSecret, type WebhookSecretKeys } from "./storedSecrets.js";
 
 export type EndpointInput = {
   url: string;
@@ -20,19 +21,25 @@ export type EndpointInput = {
 
 export type EndpointRefusal = { ok: false; field: "url"; reason: string };
 
-/** Registers an endpoint with a new secret; its URL is judged as written and as it resolves now. */
+/**
+ * Registers an endpoint with a new secret, stored sealed (see storedSecrets.ts) and answered in
+ * clear this once; its URL is judged as written and as it resolves now.
+ */
 export async function createEndpoint(
   db: Database,
   policy: WebhookDestinationPolicy,
+  keys: WebhookSecretKeys,
   tenantId: string,
   input: EndpointInput,
-): Promise<{ ok: true; endpoint: WebhookEndpointRow } | EndpointRefusal> {
+): Promise<{ ok: true; endpoint: WebhookEndpointRow; secret: string } | EndpointRefusal> {
   const verdict = await judgeEndpointUrl(input.url, policy);
   if (!verdict.allowed) return { ok: false, field: "url", reason: verdict.reason };
+  const id = newId("webhookEndpoint");
+  const secret = newWebhookSecret();
   const [endpoint] = await db
     .insert(webhookEndpoints)
     .values({
-      id: newId("webhookEndpoint"),
+      id,
       tenantId,
       url: input.url,
       eventTypes: input.eventTypes,
@@ -40,11 +47,11 @@ export async function createEndpoint(
       enabled: input.enabled ?? true,
       maxConcurrency: input.maxConcurrency ?? null,
       rateLimitPerSecond: input.rateLimitPerSecond ?? null,
-      secret: newWebhookSecret(),
+      secret: storedSecret(keys, secret, secretRows.endpoint(tenantId, id)),
     })
     .returning();
   if (!endpoint) throw new Error("endpoint insert returned nothing");
-  return { ok: true, endpoint };
+  return { ok: true, endpoint, secret };
 }
 
 /**
@@ -79,24 +86,30 @@ export async function updateEndpoint(
   return { ok: true, endpoint };
 }
 
-/** A new secret; the old one keeps signing beside it for overlapMs, so receivers can switch without a gap. */
+/**
+ * A new secret (stored sealed, answered in clear); the old one keeps signing beside it for overlapMs,
+ * so receivers can switch without a gap. Both are sealed for the endpoint's row, so the current one
+ * moves to previous as it is stored.
+ */
 export async function rotateEndpointSecret(
   db: Database,
+  keys: WebhookSecretKeys,
   tenantId: string,
   id: string,
   overlapMs: number,
-): Promise<WebhookEndpointRow | undefined> {
+): Promise<{ endpoint: WebhookEndpointRow; secret: string } | undefined> {
+  const secret = newWebhookSecret();
   const [endpoint] = await db
     .update(webhookEndpoints)
     .set({
       previousSecret: sql`${webhookEndpoints.secret}`,
       previousSecretExpiresAt: new Date(Date.now() + overlapMs),
-      secret: newWebhookSecret(),
+      secret: storedSecret(keys, secret, secretRows.endpoint(tenantId, id)),
       updatedAt: sql`now()`,
     })
     .where(and(eq(webhookEndpoints.id, id), eq(webhookEndpoints.tenantId, tenantId)))
     .returning();
-  return endpoint;
+  return endpoint && { endpoint, secret };
 }
 
 export async function listEndpoints(db: Database, tenantId: string, page: PageRequest) {

@@ -7,12 +7,15 @@ import type { HubEnv } from "../http/env.js";
 import type { WebhookDestinationPolicy } from "./resolvedDestination.js";
 import { registerDeliveryRoutes } from "./routesDeliveries.js";
 import { registerEndpointRoutes } from "./routesEndpoints.js";
+import type { WebhookSecretKeys } from "./storedSecrets.js";
 import type { DueDelivery } from "./sweeper.js";
 
 export type WebhookRouteDeps = {
   db: Database;
   policy: WebhookDestinationPolicy;
   secretOverlapMs: number;
+  /** Seal endpoints' and tenants' secrets at rest (see storedSecrets.ts). */
+  secretKeys: WebhookSecretKeys;
   /** Puts deliveries' next attempts on the queue now (queues/webhookJobs.ts). */
   requeue: (deliveries: readonly DueDelivery[]) => Promise<unknown>;
 };
@@ -29,6 +32,7 @@ export function webhookRouteDeps(db: Database, config: Config, producer: Produce
     db,
     policy: config.webhooks,
     secretOverlapMs: config.webhooks.secretOverlapMs,
+    secretKeys: config.channels.secretKeys,
     requeue: (deliveries) => requeueDeliveries(producer, deliveries, { promote: true }),
   };
 }

@@ -135,6 +135,7 @@ export function registerDeliveryRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
     return c.json({ data: { requeued: replayed.length } }, 202);
   });
   app.openapi(routes.ticketSecret, async (c) => {
-    return c.json({ data: { secret: await tenantWebhookSecret(db, principalOf(c).tenantId) } }, 200);
+    const secret = await tenantWebhookSecret(db, deps.secretKeys, principalOf(c).tenantId);
+    return c.json({ data: { secret } }, 200);
   });
 }

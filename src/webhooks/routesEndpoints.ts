@@ -135,9 +135,15 @@ export function registerEndpointRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
     return c.json({ data: items.map(endpointView), pagination: paginationOf(page, total) }, 200);
   });
   app.openapi(routes.create, async (c) => {
-    const result = await createEndpoint(db, policy, principalOf(c).tenantId, c.req.valid("json"));
+    const result = await createEndpoint(
+      db,
+      policy,
+      deps.secretKeys,
+      principalOf(c).tenantId,
+      c.req.valid("json"),
+    );
     if (!result.ok) throw errors.validation({ [result.field]: result.reason });
-    return c.json({ data: { ...endpointView(result.endpoint), secret: result.endpoint.secret } }, 201);
+    return c.json({ data: { ...endpointView(result.endpoint), secret: result.secret } }, 201);
   });
   app.openapi(routes.get, async (c) => {
     const endpoint = await getEndpoint(db, principalOf(c).tenantId, c.req.valid("param").endpointId);
@@ -158,14 +164,15 @@ export function registerEndpointRoutes(app: OpenAPIHono<HubEnv>, deps: WebhookRo
   });
   app.openapi(routes.rotate, async (c) => {
     const { endpointId } = c.req.valid("param");
-    const endpoint = await rotateEndpointSecret(
+    const rotated = await rotateEndpointSecret(
       db,
+      deps.secretKeys,
       principalOf(c).tenantId,
       endpointId,
       deps.secretOverlapMs,
     );
-    if (!endpoint) throw notFound();
-    return c.json({ data: { ...endpointView(endpoint), secret: endpoint.secret } }, 200);
+    if (!rotated) throw notFound();
+    return c.json({ data: { ...endpointView(rotated.endpoint), secret: rotated.secret } }, 200);
   });
   app.openapi(routes.test, async (c) => {
     const principal = principalOf(c);

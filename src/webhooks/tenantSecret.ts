@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Database, statementTemplate } from "../db/client.js";
 import { newWebhookSecret } from "./signing.js";
+import { readSecret, secretRows, storedSecret, type WebhookSecretKeys } from "./storedSecrets.js";
 
 /**
  * The tenant's secret row, inserted if missing, in one statement. The insert's RETURNING gives a
@@ -20,13 +21,21 @@ const ensureSecret = statementTemplate(
     SELECT secret FROM tenant_webhook_secrets WHERE tenant_id = ${p.t_id}`,
 );
 
-/** The tenant's secret for tickets' own webhook URLs, made the first time it is needed. */
-export async function tenantWebhookSecret(db: Database, tenantId: string): Promise<string> {
+/**
+ * The tenant's secret for tickets' own webhook URLs, made the first time it is needed (stored
+ * sealed, see storedSecrets.ts). Throws SecretUnreadableError when the stored one cannot be opened.
+ */
+export async function tenantWebhookSecret(
+  db: Database,
+  keys: WebhookSecretKeys,
+  tenantId: string,
+): Promise<string> {
+  const row = secretRows.tenant(tenantId);
   for (let tries = 0; tries < 2; tries++) {
-    const [row] = await ensureSecret<{ secret: string }>(db, {
-      t: { id: tenantId, secret: newWebhookSecret() },
+    const [found] = await ensureSecret<{ secret: string }>(db, {
+      t: { id: tenantId, secret: storedSecret(keys, newWebhookSecret(), row) },
     });
-    if (row) return row.secret;
+    if (found) return readSecret(keys, found.secret, row);
   }
   throw new Error(`tenant ${tenantId} has no webhook secret`);
 }

@@ -34,10 +34,16 @@ describe("notification events", () => {
   it("reach a partner's webhook unchanged, and the recipient's timeline", async () => {
     const receiver = await startReceiver(() => 200);
     try {
-      const created = await createEndpoint(hub.db, { ...hub.config.webhooks }, tenant.tenantId, {
-        url: receiver.url,
-        eventTypes: ["notification.*"],
-      });
+      const created = await createEndpoint(
+        hub.db,
+        { ...hub.config.webhooks },
+        hub.config.channels.secretKeys,
+        tenant.tenantId,
+        {
+          url: receiver.url,
+          eventTypes: ["notification.*"],
+        },
+      );
       if (!created.ok) throw new Error(created.reason);
       const customer = await newCustomer(hub, tenant.tenantId);
       const n = (

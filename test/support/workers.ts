@@ -67,6 +67,7 @@ export function startTestWorkers(
       metrics: hub.metrics,
       subscribers: options.subscribers ?? [],
       webhooks,
+      webhookSecretKeys: hub.config.channels.secretKeys,
       limiter,
       pumps,
       pendingWrites,

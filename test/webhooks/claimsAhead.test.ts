@@ -42,7 +42,7 @@ const holdMs = () => deliveryHoldMs(hub.config.webhooks);
 describe("claims made ahead of a batch job's turns", () => {
   it("holds the next deliveries as the first turn comes, and gives back the holds of turns that never came", async () => {
     const { deliveryIds } = await deliveriesTo("ahead-release", "http://127.0.0.1:9/", 6);
-    const claims = claimsAhead(hub.db, holdMs(), deliveryIds, 4);
+    const claims = claimsAhead(hub.db, hub.config.channels.secretKeys, holdMs(), deliveryIds, 4);
     const first = await claims.take(deliveryIds[0] as string);
     expect(first?.id).toBe(deliveryIds[0]);
     // The first turn asked for a window's worth: the four after it are held already.
@@ -65,7 +65,7 @@ describe("claims made ahead of a batch job's turns", () => {
   it("holds a job's first chunk as it joins its line, before any turn, and only that chunk", async () => {
     const { deliveryIds } = await deliveriesTo("ahead-prime", "http://127.0.0.1:9/", 10);
     // A window of 8 is asked for a quarter (2) at a time.
-    const claims = claimsAhead(hub.db, holdMs(), deliveryIds, 8);
+    const claims = claimsAhead(hub.db, hub.config.channels.secretKeys, holdMs(), deliveryIds, 8);
     claims.prime();
     await expect.poll(async () => (await heldUntilOf(deliveryIds.slice(0, 2))).every(Boolean)).toBe(true);
     expect((await heldUntilOf(deliveryIds.slice(2))).every((h) => h === null)).toBe(true);
@@ -81,7 +81,7 @@ describe("claims made ahead of a batch job's turns", () => {
     try {
       const { eventIds, deliveryIds } = await deliveriesTo("ahead-stale", receiver.url, 2);
       const [kept, lost] = deliveryIds as [string, string];
-      const claims = claimsAhead(hub.db, holdMs(), deliveryIds, 2);
+      const claims = claimsAhead(hub.db, hub.config.channels.secretKeys, holdMs(), deliveryIds, 2);
       const keptClaim = await claims.take(kept);
       const lostClaim = await claims.take(lost);
       if (!keptClaim || !lostClaim) throw new Error("both should have been claimed");
@@ -94,17 +94,23 @@ describe("claims made ahead of a batch job's turns", () => {
         .where(eq(webhookDeliveries.id, lost));
 
       const heldBefore = (await heldUntilOf([kept]))[0];
-      const sent = await deliverWebhook(hub.db, hub.config.webhooks, kept, {
+      const sent = await deliverWebhook(hub.db, hub.config.webhooks, hub.config.channels.secretKeys, kept, {
         firstOnly: true,
         claimed: Promise.resolve({ ...keptClaim, askedAt: longAgo }),
       });
       expect(sent.status).toBe("succeeded");
       expect(receiver.of(eventIds[0] as string)).toHaveLength(1);
 
-      const notSent = await deliverWebhook(hub.db, hub.config.webhooks, lost, {
-        firstOnly: true,
-        claimed: Promise.resolve({ ...lostClaim, askedAt: longAgo }),
-      });
+      const notSent = await deliverWebhook(
+        hub.db,
+        hub.config.webhooks,
+        hub.config.channels.secretKeys,
+        lost,
+        {
+          firstOnly: true,
+          claimed: Promise.resolve({ ...lostClaim, askedAt: longAgo }),
+        },
+      );
       expect(notSent.status).toBe("busy");
       expect(receiver.of(eventIds[1] as string)).toEqual([]);
       expect(heldBefore).not.toBeNull();

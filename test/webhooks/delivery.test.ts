@@ -28,9 +28,16 @@ afterAll(async () => {
 });
 
 async function endpointFor(url: string, eventTypes = ["*"]) {
-  const created = await createEndpoint(hub.db, { ...hub.config.webhooks }, tenantId, { url, eventTypes });
+  const created = await createEndpoint(
+    hub.db,
+    { ...hub.config.webhooks },
+    hub.config.channels.secretKeys,
+    tenantId,
+    { url, eventTypes },
+  );
   if (!created.ok) throw new Error(created.reason);
-  return created.endpoint;
+  // Its secret as the tenant is shown it once (stored sealed).
+  return { ...created.endpoint, secret: created.secret };
 }
 
 async function deliveriesOf(eventId: string) {

@@ -45,10 +45,16 @@ describe("where webhooks may go", () => {
     const receiver = await startReceiver(() => 200);
     try {
       // Registered while the allow-list permitted loopback; delivered by a worker whose policy does not.
-      const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-        url: `http://localhost:${receiver.port}/hook`,
-        eventTypes: ["*"],
-      });
+      const created = await createEndpoint(
+        hub.db,
+        hub.config.webhooks,
+        hub.config.channels.secretKeys,
+        tenantId,
+        {
+          url: `http://localhost:${receiver.port}/hook`,
+          eventTypes: ["*"],
+        },
+      );
       if (!created.ok) throw new Error(created.reason);
       const eventId = await hub.db.transaction((tx) =>
         recordEvent(tx, {
@@ -66,6 +72,7 @@ describe("where webhooks may go", () => {
       const result = await deliverWebhook(
         hub.db,
         { ...hub.config.webhooks, allowedNetworks: [] },
+        hub.config.channels.secretKeys,
         deliveryId ?? "",
       );
       expect(result.status).toBe("retry");
@@ -80,7 +87,10 @@ describe("where webhooks may go", () => {
         .update(webhookDeliveries)
         .set({ nextAttemptAt: new Date() })
         .where(eq(webhookDeliveries.id, deliveryId ?? ""));
-      expect((await deliverWebhook(hub.db, hub.config.webhooks, deliveryId ?? "")).status).toBe("succeeded");
+      expect(
+        (await deliverWebhook(hub.db, hub.config.webhooks, hub.config.channels.secretKeys, deliveryId ?? ""))
+          .status,
+      ).toBe("succeeded");
       expect(receiver.of(eventId)).toHaveLength(1);
     } finally {
       await receiver.close();
@@ -93,10 +103,16 @@ describe("endpoint health", () => {
     const tenantId = await newTenant(hub, "failing");
     const receiver = await startReceiver(() => 500);
     try {
-      const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-        url: receiver.url,
-        eventTypes: ["*"],
-      });
+      const created = await createEndpoint(
+        hub.db,
+        hub.config.webhooks,
+        hub.config.channels.secretKeys,
+        tenantId,
+        {
+          url: receiver.url,
+          eventTypes: ["*"],
+        },
+      );
       if (!created.ok) throw new Error(created.reason);
       const eventId = await hub.db.transaction((tx) =>
         recordEvent(tx, {
@@ -114,6 +130,7 @@ describe("endpoint health", () => {
       const result = await deliverWebhook(
         hub.db,
         { ...hub.config.webhooks, disableAfterMs: 0 },
+        hub.config.channels.secretKeys,
         deliveryId ?? "",
       );
       expect(result.status).toBe("retry");

@@ -33,11 +33,17 @@ async function endpointFor(
   url: string,
   limits: { maxConcurrency?: number; rateLimitPerSecond?: number },
 ) {
-  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-    url,
-    eventTypes: ["*"],
-    ...limits,
-  });
+  const created = await createEndpoint(
+    hub.db,
+    hub.config.webhooks,
+    hub.config.channels.secretKeys,
+    tenantId,
+    {
+      url,
+      eventTypes: ["*"],
+      ...limits,
+    },
+  );
   if (!created.ok) throw new Error(created.reason);
   return created.endpoint;
 }

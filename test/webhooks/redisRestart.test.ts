@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { type Config, loadConfig } from "../../src/config.js";
 import { webhookDeliveries } from "../../src/db/schema/index.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { type RunningHub, startHub } from "../../src/hub.js";
@@ -13,17 +13,19 @@ import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { unrelayedEventIds } from "../support/outbox.js";
 import { type RedisServer, startRedisServer } from "../support/redisServer.js";
+import { testChannelSecretKeys } from "../support/testHub.js";
 import { gate, startReceiver } from "./receiver.js";
 
 let redis: RedisServer;
 let database: TestDatabase;
 let hub: RunningHub;
+let config: Config;
 const dataDir = mkdtempSync(join(tmpdir(), "sbt-webhook-restart-"));
 
 beforeAll(async () => {
   redis = await startRedisServer();
   database = await createTestDatabase();
-  const config = loadConfig({
+  config = loadConfig({
     NODE_ENV: "test",
     ROLE: "worker",
     DATA_DIR: dataDir,
@@ -34,6 +36,7 @@ beforeAll(async () => {
     LOG_LEVEL: "silent",
     WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
     WEBHOOK_SWEEP_INTERVAL_MS: "500",
+    CHANNEL_SECRET_KEYS: testChannelSecretKeys,
   });
   // The hub's own workers, relay, keeper and sweeper, as a worker process runs them.
   hub = await startHub(config, createLogger(config.log));
@@ -57,6 +60,7 @@ describe("a delivery run whose Redis restarts empty", { timeout: 120_000 }, () =
       const created = await createEndpoint(
         db,
         { allowedNetworks: [{ address: "127.0.0.0", prefix: 8, family: "ipv4" }], httpsOnly: false },
+        config.channels.secretKeys,
         tenantId,
         { url: receiver.url, eventTypes: ["TICKET_CREATED"], maxConcurrency: 2 },
       );

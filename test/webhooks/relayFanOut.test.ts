@@ -35,10 +35,16 @@ async function commitThenRelay(tenantId: string, count: number): Promise<string[
 }
 
 async function endpoint(tenantId: string, eventTypes: string[]) {
-  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-    url: "http://127.0.0.1:9/hook",
-    eventTypes,
-  });
+  const created = await createEndpoint(
+    hub.db,
+    hub.config.webhooks,
+    hub.config.channels.secretKeys,
+    tenantId,
+    {
+      url: "http://127.0.0.1:9/hook",
+      eventTypes,
+    },
+  );
   if (!created.ok) throw new Error(created.reason);
   return created.endpoint;
 }

@@ -65,10 +65,16 @@ export async function commitEvent(
  */
 export async function endpointWithEvents(hub: TestHub, slug: string, url: string, count: number) {
   const tenantId = await newTenant(hub, slug);
-  const created = await createEndpoint(hub.db, hub.config.webhooks, tenantId, {
-    url,
-    eventTypes: [eventTypes.ticketCreated],
-  });
+  const created = await createEndpoint(
+    hub.db,
+    hub.config.webhooks,
+    hub.config.channels.secretKeys,
+    tenantId,
+    {
+      url,
+      eventTypes: [eventTypes.ticketCreated],
+    },
+  );
   if (!created.ok) throw new Error(created.reason);
   return commitTicketEvents(hub, tenantId, slug, count);
 }

@@ -2,15 +2,19 @@ import { eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { webhookAttempts, webhookDeliveries } from "../../src/db/schema/index.js";
 import { recordEvent } from "../../src/events/writer.js";
+import { parseKeyring } from "../../src/secrets/keyring.js";
 import { createTenant } from "../../src/tenants/service.js";
 import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { createTestDatabase, type TestDatabase } from "../support/database.js";
 import { testRedisUrl } from "../support/env.js";
 import { type Spawned, spawnEntry } from "../support/process.js";
 import { deleteRedisKeys, testRedisPrefix } from "../support/redis.js";
+import { testChannelSecretKeys } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
 
 const prefix = testRedisPrefix();
+const testKeyring = parseKeyring(testChannelSecretKeys);
+if (typeof testKeyring === "string") throw new Error(testKeyring);
 let database: TestDatabase;
 const children: Spawned[] = [];
 
@@ -26,6 +30,8 @@ function startWorker(): Spawned {
     ADMIN_TOKEN: "crash-test-admin-token-0123456789abcdef0123",
     LOG_LEVEL: "info",
     WEBHOOK_ALLOWED_NETWORKS: "127.0.0.0/8",
+    // The keys the test seals the endpoint's secret with: the worker opens it to sign.
+    CHANNEL_SECRET_KEYS: testChannelSecretKeys,
     // The hold on a delivery (and its limiter lease) lasts 2 × timeout + 5 s: 7 s here.
     WEBHOOK_TIMEOUT_MS: "1000",
   });
@@ -62,6 +68,7 @@ describe("a worker killed in the middle of deliveries", { timeout: 180_000 }, ()
       const endpoint = await createEndpoint(
         db,
         { allowedNetworks: [{ address: "127.0.0.0", prefix: 8, family: "ipv4" }], httpsOnly: false },
+        testKeyring,
         tenantId,
         { url: receiver.url, eventTypes: ["TICKET_CREATED"] },
       );
