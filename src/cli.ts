@@ -1,10 +1,12 @@
 import { Command, InvalidArgumentError } from "commander";
 import { createApiKey, listApiKeys, revokeApiKey } from "./apiKeys/service.js";
 import { isScope, type Scope, scopes } from "./auth/scopes.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { type Config, ConfigError, loadConfig } from "./config.js";
 import { type DatabaseHandle, openDatabase } from "./db/client.js";
 import type { Actor } from "./events/catalog.js";
 import { createLogger } from "./logger.js";
+import { resealAll } from "./resealSecrets.js";
+import { resolveChannelSecretKeys } from "./secrets/localKey.js";
 import { createTenant, findTenant, listTenants, setTenantStatus } from "./tenants/service.js";
 
 /**
@@ -41,7 +43,7 @@ function parsePositiveInt(value: string): number {
   return n;
 }
 
-async function withDatabase(run: (handle: DatabaseHandle) => Promise<void>): Promise<void> {
+async function withDatabase(run: (handle: DatabaseHandle, config: Config) => Promise<void>): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
@@ -52,7 +54,7 @@ async function withDatabase(run: (handle: DatabaseHandle) => Promise<void>): Pro
   const handle = openDatabase(config.database, createLogger({ level: "warn", pretty: false }));
   try {
     await handle.migrate();
-    await run(handle);
+    await run(handle, config);
   } finally {
     await handle.close();
   }
@@ -67,6 +69,11 @@ async function requireTenantId(handle: DatabaseHandle, idOrSlug: string): Promis
 const program = new Command("switchboard-cli").description("Manage Switchboard tenants and API keys");
 const tenants = program.command("tenants").description("Tenants");
 const keys = program.command("keys").description("API keys");
+const secrets = program
+  .command("secrets")
+  .description(
+    "Channel credentials, push subscriptions and webhook secrets, sealed with CHANNEL_SECRET_KEYS",
+  );
 
 tenants
   .command("create")
@@ -151,6 +158,26 @@ keys
       const result = await revokeApiKey(db, undefined, keyId, operator);
       if (!result.ok) fail(`API key ${keyId} not found`);
       print(result.apiKey);
+    }),
+  );
+
+secrets
+  .command("reseal")
+  .description(
+    "Seal every stored secret under the first key of CHANNEL_SECRET_KEYS, so that the keys after it can be removed",
+  )
+  .action(() =>
+    withDatabase(async ({ db }, config) => {
+      // The keys `npm start` would use: outside production, the generated local key if the variable is unset.
+      const { keys: keyring } = await resolveChannelSecretKeys(config);
+      if (!keyring) fail("CHANNEL_SECRET_KEYS is not set: there is no key to seal with");
+      const report = await resealAll(db, keyring);
+      print(report);
+      const unreadable = Object.values(report).reduce((sum, outcome) => sum + outcome.unreadable, 0);
+      if (unreadable > 0)
+        fail(
+          `${unreadable} values are sealed under keys CHANNEL_SECRET_KEYS no longer lists; they were left as they are`,
+        );
     }),
   );
 

@@ -48,7 +48,7 @@ import { deliveryHoldMs } from "./webhooks/deliver.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
 import { destinationPumps } from "./webhooks/destinationPumps.js";
 import { PendingWrites } from "./webhooks/pendingWrites.js";
-import { sealWebhookSecretsStoredInClear } from "./webhooks/sealStoredSecrets.js";
+import { sealWebhookSecrets } from "./webhooks/sealStoredSecrets.js";
 
 export type RunningHub = {
   /** The API's base URL, when this process serves the API. */
@@ -113,8 +113,14 @@ export async function startHub(
     );
     if (templates.created.length + templates.updated.length > 0)
       logger.info(templates, "default message templates loaded");
-    const sealedSecrets = await sealWebhookSecretsStoredInClear(database.db, config.channels.secretKeys);
-    if (sealedSecrets > 0) logger.info({ rows: sealedSecrets }, "webhook secrets stored in clear are sealed");
+    const sealed = await sealWebhookSecrets(database.db, config.channels.secretKeys);
+    if (sealed.resealed > 0)
+      logger.info({ rows: sealed.resealed }, "webhook secrets sealed under the current key");
+    if (sealed.unreadable > 0)
+      logger.warn(
+        { rows: sealed.unreadable },
+        "webhook secrets sealed under a key CHANNEL_SECRET_KEYS no longer lists: their endpoints cannot be signed for",
+      );
 
     const connections: Redis[] = [];
     const connect = (purpose: "producer" | "worker" | "client") => {

@@ -1,9 +1,10 @@
 import type { Channel } from "../../connectors/contract.js";
 import type { Keyring } from "../secrets/keyring.js";
+import { resealed } from "../secrets/reseal.js";
 import { open, seal } from "../secrets/secretBox.js";
 
 /** A ciphertext of one account opens only under its own tenant and channel. */
-const contextOf = (tenantId: string, channel: Channel) => `channel_account/${tenantId}/${channel}`;
+const contextOf = (tenantId: string, channel: string) => `channel_account/${tenantId}/${channel}`;
 
 /** Splits full settings into what is stored plain and what is stored sealed. */
 export function splitSecrets(
@@ -29,6 +30,16 @@ export function sealSecrets(
   return Object.keys(secrets).length === 0
     ? null
     : seal(keys, JSON.stringify(secrets), contextOf(tenantId, channel));
+}
+
+/** An account's sealed secrets under the current key; undefined when they are already (see secrets/reseal.ts). */
+export function resealedSecrets(
+  keys: Keyring,
+  tenantId: string,
+  channel: string,
+  sealed: string,
+): string | undefined {
+  return resealed(keys, sealed, contextOf(tenantId, channel));
 }
 
 export function openSecrets(

@@ -8,6 +8,7 @@ import { recordEvent } from "../events/writer.js";
 import { type PageRequest, pageWindow } from "../http/pagination.js";
 import { newId } from "../ids.js";
 import type { Keyring } from "../secrets/keyring.js";
+import { resealed } from "../secrets/reseal.js";
 import { open, seal } from "../secrets/secretBox.js";
 import { judgeEndpointUrl, type WebhookDestinationPolicy } from "../webhooks/resolvedDestination.js";
 
@@ -128,6 +129,16 @@ export async function removeSubscription(
     });
     return true;
   });
+}
+
+/** A subscription's sealed endpoint and keys under the current key; undefined when they are already (see secrets/reseal.ts). */
+export function resealedSubscription(
+  keys: Keyring,
+  tenantId: string,
+  endpointHash: string,
+  sealed: string,
+): string | undefined {
+  return resealed(keys, sealed, contextOf(tenantId, endpointHash));
 }
 
 /** The push sender's view of the table: subscriptions opened, and removal when a push service says gone. */

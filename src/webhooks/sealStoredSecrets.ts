@@ -1,68 +1,96 @@
-import { and, eq, isNull, not, or, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, not, or, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import type { Database } from "../db/client.js";
 import { tenantWebhookSecrets, webhookEndpoints } from "../db/schema/index.js";
-import { isSealed, sealedPrefix } from "../secrets/secretBox.js";
-import { secretRows, storedSecret, type WebhookSecretKeys } from "./storedSecrets.js";
+import type { Keyring } from "../secrets/keyring.js";
+import { currentKeyPattern, type ResealOutcome, resealed, resealInPages } from "../secrets/reseal.js";
+import { secretRows, type WebhookSecretKeys } from "./storedSecrets.js";
 
-/** A secret column holding a value in clear (not NULL, not sealed). */
-const inClear = (column: AnyPgColumn) => not(sql`${column} LIKE ${`${sealedPrefix}%`}`);
+/** A secret column whose value is in clear or sealed under an older key (not NULL). */
+const notUnderCurrentKey = (column: AnyPgColumn, keys: Keyring) =>
+  not(sql`${column} LIKE ${currentKeyPattern(keys)}`);
 
 /**
- * Seals the webhook secrets still stored in clear: stored before sealing existed, or while the hub
- * had no CHANNEL_SECRET_KEYS. Run as the hub starts with keys. Each row is written only if its
- * secrets are still those read, so a rotation or a first ticket secret made meanwhile is kept.
- * Returns how many rows it sealed.
+ * Seals every webhook secret under the current key: those stored in clear (before sealing existed,
+ * or by a hub without CHANNEL_SECRET_KEYS) and those sealed under a key that is no longer first.
+ * Run as the hub starts (webhook secrets are a few per tenant) and by `cli secrets reseal`. Each
+ * row is written only if its secrets are still those read, so a rotation or a first ticket secret
+ * made meanwhile is kept; a secret whose key is no longer listed is counted and left as it is.
  */
-export async function sealWebhookSecretsStoredInClear(
-  db: Database,
-  keys: WebhookSecretKeys,
-): Promise<number> {
-  if (!keys) return 0;
-  let sealed = 0;
-  const endpoints = await db
-    .select({
-      id: webhookEndpoints.id,
-      tenantId: webhookEndpoints.tenantId,
-      secret: webhookEndpoints.secret,
-      previousSecret: webhookEndpoints.previousSecret,
-    })
-    .from(webhookEndpoints)
-    .where(or(inClear(webhookEndpoints.secret), inClear(webhookEndpoints.previousSecret)));
-  for (const endpoint of endpoints) {
-    const row = secretRows.endpoint(endpoint.tenantId, endpoint.id);
-    const seal = (value: string) => (isSealed(value) ? value : storedSecret(keys, value, row));
-    const written = await db
-      .update(webhookEndpoints)
-      .set({
-        secret: seal(endpoint.secret),
-        previousSecret: endpoint.previousSecret === null ? null : seal(endpoint.previousSecret),
-      })
-      .where(
-        and(
-          eq(webhookEndpoints.id, endpoint.id),
-          eq(webhookEndpoints.secret, endpoint.secret),
-          endpoint.previousSecret === null
-            ? isNull(webhookEndpoints.previousSecret)
-            : eq(webhookEndpoints.previousSecret, endpoint.previousSecret),
-        ),
-      )
-      .returning({ id: webhookEndpoints.id });
-    sealed += written.length;
-  }
-  const tenants = await db.select().from(tenantWebhookSecrets).where(inClear(tenantWebhookSecrets.secret));
-  for (const tenant of tenants) {
-    const written = await db
-      .update(tenantWebhookSecrets)
-      .set({ secret: storedSecret(keys, tenant.secret, secretRows.tenant(tenant.tenantId)) })
-      .where(
-        and(
-          eq(tenantWebhookSecrets.tenantId, tenant.tenantId),
-          eq(tenantWebhookSecrets.secret, tenant.secret),
-        ),
-      )
-      .returning({ tenantId: tenantWebhookSecrets.tenantId });
-    sealed += written.length;
-  }
-  return sealed;
+export async function sealWebhookSecrets(db: Database, keys: WebhookSecretKeys): Promise<ResealOutcome> {
+  if (!keys) return { resealed: 0, unreadable: 0 };
+  const endpoints = await resealInPages(
+    (after, limit) =>
+      db
+        .select({
+          id: webhookEndpoints.id,
+          tenantId: webhookEndpoints.tenantId,
+          secret: webhookEndpoints.secret,
+          previousSecret: webhookEndpoints.previousSecret,
+        })
+        .from(webhookEndpoints)
+        .where(
+          and(
+            gt(webhookEndpoints.id, after),
+            or(
+              notUnderCurrentKey(webhookEndpoints.secret, keys),
+              notUnderCurrentKey(webhookEndpoints.previousSecret, keys),
+            ),
+          ),
+        )
+        .orderBy(asc(webhookEndpoints.id))
+        .limit(limit),
+    async (endpoint) => {
+      const row = secretRows.endpoint(endpoint.tenantId, endpoint.id);
+      const secret = resealed(keys, endpoint.secret, row) ?? endpoint.secret;
+      const previous =
+        endpoint.previousSecret === null
+          ? null
+          : (resealed(keys, endpoint.previousSecret, row) ?? endpoint.previousSecret);
+      const written = await db
+        .update(webhookEndpoints)
+        .set({ secret, previousSecret: previous })
+        .where(
+          and(
+            eq(webhookEndpoints.id, endpoint.id),
+            eq(webhookEndpoints.secret, endpoint.secret),
+            endpoint.previousSecret === null
+              ? isNull(webhookEndpoints.previousSecret)
+              : eq(webhookEndpoints.previousSecret, endpoint.previousSecret),
+          ),
+        )
+        .returning({ id: webhookEndpoints.id });
+      return written.length > 0;
+    },
+  );
+  const tenants = await resealInPages(
+    (after, limit) =>
+      db
+        .select({ id: tenantWebhookSecrets.tenantId, secret: tenantWebhookSecrets.secret })
+        .from(tenantWebhookSecrets)
+        .where(
+          and(
+            gt(tenantWebhookSecrets.tenantId, after),
+            notUnderCurrentKey(tenantWebhookSecrets.secret, keys),
+          ),
+        )
+        .orderBy(asc(tenantWebhookSecrets.tenantId))
+        .limit(limit),
+    async (tenant) => {
+      const secret = resealed(keys, tenant.secret, secretRows.tenant(tenant.id));
+      if (secret === undefined) return false;
+      const written = await db
+        .update(tenantWebhookSecrets)
+        .set({ secret })
+        .where(
+          and(eq(tenantWebhookSecrets.tenantId, tenant.id), eq(tenantWebhookSecrets.secret, tenant.secret)),
+        )
+        .returning({ id: tenantWebhookSecrets.tenantId });
+      return written.length > 0;
+    },
+  );
+  return {
+    resealed: endpoints.resealed + tenants.resealed,
+    unreadable: endpoints.unreadable + tenants.unreadable,
+  };
 }

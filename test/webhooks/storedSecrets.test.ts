@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tenantWebhookSecrets, webhookEndpoints } from "../../src/db/schema/index.js";
 import type { Keyring } from "../../src/secrets/keyring.js";
 import { createEndpoint, rotateEndpointSecret } from "../../src/webhooks/endpoints.js";
-import { sealWebhookSecretsStoredInClear } from "../../src/webhooks/sealStoredSecrets.js";
+import { sealWebhookSecrets } from "../../src/webhooks/sealStoredSecrets.js";
 import { readSecret, secretRows } from "../../src/webhooks/storedSecrets.js";
 import { tenantWebhookSecret } from "../../src/webhooks/tenantSecret.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
@@ -104,7 +104,7 @@ describe("webhook secrets at rest", () => {
     const inClear = await storedEndpoint(created.endpoint.id);
     expect([inClear.secret, inClear.previousSecret]).toEqual([rotated?.secret, created.secret]);
 
-    expect(await sealWebhookSecretsStoredInClear(hub.db, keys)).toBe(2);
+    expect(await sealWebhookSecrets(hub.db, keys)).toEqual({ resealed: 2, unreadable: 0 });
     const row = secretRows.endpoint(other, created.endpoint.id);
     const sealed = await storedEndpoint(created.endpoint.id);
     expect(sealed.secret).toMatch(/^v1\./);
@@ -112,7 +112,7 @@ describe("webhook secrets at rest", () => {
     expect(readSecret(keys, sealed.secret, row)).toBe(rotated?.secret);
     expect(readSecret(keys, sealed.previousSecret ?? "", row)).toBe(created.secret);
     expect(await tenantWebhookSecret(hub.db, keys, other)).toBe(ticketSecret);
-    expect(await sealWebhookSecretsStoredInClear(hub.db, keys)).toBe(0);
+    expect(await sealWebhookSecrets(hub.db, keys)).toEqual({ resealed: 0, unreadable: 0 });
   });
 
   it("does not sign with a seal copied from another endpoint's row: the attempt fails, saying why, and is retried", async () => {
