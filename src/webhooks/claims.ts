@@ -187,8 +187,10 @@ async function targetOf(db: Database, keys: WebhookSecretKeys, row: ClaimRow): P
     return { url: row.url, secrets: { current } };
   } catch (err) {
     if (!(err instanceof SecretUnreadableError)) throw err;
+    // The reason lands in the attempts the tenant lists: which key is gone is the operator's to
+    // read (the hub warns at start), not the partner's.
     const url = row.endpointId ? (row.endpointUrl as string) : (row.url as string);
-    return { url, unreadable: `the signing secret cannot be opened: ${err.message}` };
+    return { url, unreadable: "the signing secret cannot be opened with the hub's current keys" };
   }
 }
 
