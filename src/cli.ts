@@ -66,7 +66,9 @@ async function requireTenantId(handle: DatabaseHandle, idOrSlug: string): Promis
   return tenant.id;
 }
 
-const program = new Command("switchboard-cli").description("Manage Switchboard tenants and API keys");
+const program = new Command("switchboard-cli").description(
+  "Manage Switchboard tenants, API keys and sealed secrets",
+);
 const tenants = program.command("tenants").description("Tenants");
 const keys = program.command("keys").description("API keys");
 const secrets = program
