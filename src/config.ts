@@ -237,6 +237,8 @@ const configSchema = z.object({
   WEBCHAT_RATE_WINDOW_MS: z.coerce.number().int().min(100).default(60_000),
   /** Frames refused for a limit before the socket is closed (1008, policy violation). */
   WEBCHAT_MAX_VIOLATIONS: z.coerce.number().int().min(1).default(10),
+  /** Chats one client address may start per minute, per tenant (each may create a customer); 0: no limit. */
+  WEBCHAT_STARTS_PER_MINUTE: z.coerce.number().int().min(0).default(30),
 });
 
 /** `scheme://host[:port]` of an http(s) origin as written, or undefined when it is anything else. */
@@ -294,6 +296,8 @@ export type WebChatSettings = {
   maxMessageBytes: number;
   rate: { maxMessages: number; windowMs: number };
   maxViolations: number;
+  /** Chats one client address may start a minute, per tenant; 0: no limit. */
+  startsPerMinute: number;
 };
 
 /** The conversation router and the channels' receive halves. */
@@ -464,6 +468,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxMessageBytes: v.WEBCHAT_MAX_MESSAGE_BYTES,
       rate: { maxMessages: v.WEBCHAT_RATE_MAX_MESSAGES, windowMs: v.WEBCHAT_RATE_WINDOW_MS },
       maxViolations: v.WEBCHAT_MAX_VIOLATIONS,
+      startsPerMinute: v.WEBCHAT_STARTS_PER_MINUTE,
     },
   };
 }

@@ -44,6 +44,7 @@ import { readDefaultTemplates, shippedTemplatesDir } from "./templates/defaults.
 import { loadDefaultTemplates } from "./templates/service.js";
 import { webchatSender } from "./webchat/outbound.js";
 import { attachWebChatSockets } from "./webchat/sockets.js";
+import { chatStartLimit } from "./webchat/startLimit.js";
 import { deliveryHoldMs } from "./webhooks/deliver.js";
 import { destinationLimiter } from "./webhooks/destinationLimiter.js";
 import { destinationPumps } from "./webhooks/destinationPumps.js";
@@ -360,6 +361,8 @@ export async function startHub(
         handoffTokenTtlMs: config.handoffTokenTtlMs,
         settings: config.webchat,
         intake: (messages) => acceptInbound(database.db, enqueueInbound(producer), messages),
+        startLimit: chatStartLimit(producerConnection, config.redis.prefix, config.webchat.startsPerMinute),
+        trustedProxies: config.auth.trustedProxies,
         subscriber,
         redisPrefix: config.redis.prefix,
         logger,

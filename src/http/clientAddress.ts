@@ -9,16 +9,24 @@ import type { Context } from "hono";
  */
 export function clientAddressOf(trustedProxies: number): (c: Context) => string {
   return function clientAddress(c) {
-    const peer = socketAddress(c) ?? "unknown";
-    if (trustedProxies === 0) return peer;
-    const forwarded = c.req
-      .header("x-forwarded-for")
-      ?.split(",")
-      .map((hop) => hop.trim())
-      .filter((hop) => hop.length > 0);
-    if (!forwarded || forwarded.length === 0) return peer;
-    return forwarded[Math.max(0, forwarded.length - trustedProxies)] ?? peer;
+    return addressBehindProxies(socketAddress(c), c.req.header("x-forwarded-for"), trustedProxies);
   };
+}
+
+/** The same rule for a request Hono does not see (a WebSocket upgrade): its peer and X-Forwarded-For. */
+export function addressBehindProxies(
+  peer: string | undefined,
+  forwardedFor: string | undefined,
+  trustedProxies: number,
+): string {
+  const socketPeer = peer ?? "unknown";
+  if (trustedProxies === 0) return socketPeer;
+  const forwarded = forwardedFor
+    ?.split(",")
+    .map((hop) => hop.trim())
+    .filter((hop) => hop.length > 0);
+  if (!forwarded || forwarded.length === 0) return socketPeer;
+  return forwarded[Math.max(0, forwarded.length - trustedProxies)] ?? socketPeer;
 }
 
 function socketAddress(c: Context): string | undefined {

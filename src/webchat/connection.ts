@@ -20,6 +20,7 @@ import { chatHistory } from "./history.js";
 import { ConnectionLimits } from "./limits.js";
 import { markDelivered } from "./outbound.js";
 import { handoffRefusal, resumeRefusal } from "./refusals.js";
+import type { ChatStartLimit } from "./startLimit.js";
 
 export type ConnectionDeps = ChatDeps & {
   settings: WebChatSettings;
@@ -27,6 +28,8 @@ export type ConnectionDeps = ChatDeps & {
   intake: (messages: readonly InboundMessage[]) => Promise<IntakeResult>;
   /** Puts the socket among its thread's, for messages announced to it; answers how to take it out. */
   join: (tenantId: string, threadRef: string, ws: WebSocket) => () => void;
+  /** Starts per client address (WEBCHAT_STARTS_PER_MINUTE). */
+  startLimit: ChatStartLimit;
   logger: Logger;
 };
 
@@ -41,7 +44,12 @@ const size = (data: RawData) =>
  * the one it breaks, and the socket stays open until it has broken them too often), then handled
  * in order, one at a time, so a message never overtakes the start before it.
  */
-export function serveChat(ws: WebSocket, tenantId: string, deps: ConnectionDeps): void {
+export function serveChat(
+  ws: WebSocket,
+  tenantId: string,
+  clientAddress: string,
+  deps: ConnectionDeps,
+): void {
   const limits = new ConnectionLimits(deps.settings);
   let chat: ChatSession | undefined;
   let language: string | undefined;
@@ -96,6 +104,13 @@ export function serveChat(ws: WebSocket, tenantId: string, deps: ConnectionDeps)
             });
         return resumed(result, frame.sessionToken ? "token" : "handoff");
       }
+      const allowed = await deps.startLimit.take(tenantId, clientAddress);
+      if (!allowed.ok)
+        return fail(
+          "rate_limited",
+          `Too many chats started from this address; try again in ${allowed.retryAfterSeconds} s`,
+          { limit: "WEBCHAT_STARTS_PER_MINUTE" },
+        );
       const started = await startChat(deps, tenantId, frame);
       if (!started.ok)
         return fail(

@@ -3,6 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Redis } from "ioredis";
 import { type WebSocket, WebSocketServer } from "ws";
 import { outboundMessages } from "../db/schema/index.js";
+import { addressBehindProxies } from "../http/clientAddress.js";
 import { addUpgradeRoute, refuseUpgrade } from "../http/upgrades.js";
 import { listenOnChannel } from "../redis/channelListener.js";
 import { findTenant } from "../tenants/service.js";
@@ -12,12 +13,20 @@ import { senderOf } from "./history.js";
 import { originAllowed } from "./origin.js";
 import { markDelivered, webchatAnnouncement, webchatChannel } from "./outbound.js";
 
+/** A header node gives as a list when it came more than once: read as one comma-separated list. */
+const headerText = (value: string | string[] | undefined) => (Array.isArray(value) ? value.join(",") : value);
+
 /** `/api/webchat/{tenantId}/socket` (a tenant's id or slug). */
 export const webchatSocketPath = /^\/api\/webchat\/([^/]+)\/socket$/;
 
 export type WebChatSockets = { readonly connected: number; close(): Promise<void> };
 
-export type WebChatSocketDeps = Omit<ConnectionDeps, "join"> & { subscriber: Redis; redisPrefix: string };
+export type WebChatSocketDeps = Omit<ConnectionDeps, "join"> & {
+  subscriber: Redis;
+  redisPrefix: string;
+  /** TRUST_PROXY: how a client's address is read from X-Forwarded-For (src/http/clientAddress.ts). */
+  trustedProxies: number;
+};
 
 /**
  * The web chat's WebSocket on an API process, beside the in-app one and like it: the upgrade is
@@ -68,7 +77,12 @@ export async function attachWebChatSockets(server: Server, deps: WebChatSocketDe
           wss.handleUpgrade(request, socket, head, (ws) => {
             connected++;
             ws.on("close", () => connected--);
-            serveChat(ws, tenant.id, { ...deps, join });
+            const address = addressBehindProxies(
+              request.socket.remoteAddress,
+              headerText(request.headers["x-forwarded-for"]),
+              deps.trustedProxies,
+            );
+            serveChat(ws, tenant.id, address, { ...deps, join });
           });
         },
         () => refuseUpgrade(socket, 503, "Service Unavailable"),

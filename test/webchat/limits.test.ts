@@ -8,6 +8,7 @@ const settings = (allowedOrigins: "*" | string[] = []) => ({
   maxMessageBytes: 100,
   rate: { maxMessages: 3, windowMs: 1000 },
   maxViolations: 2,
+  startsPerMinute: 0,
 });
 
 describe("a chat socket's limits", () => {

@@ -11,6 +11,7 @@ import { customersByIdentity } from "../../src/inbound/identity/customerIdentiti
 import { acceptInbound, inboundJobId } from "../../src/inbound/intake.js";
 import { createLogger } from "../../src/logger.js";
 import { attachWebChatSockets } from "../../src/webchat/sockets.js";
+import { chatStartLimit } from "../../src/webchat/startLimit.js";
 import { type InboundHub, inboundHub } from "../inbound/support.js";
 import { testRedisUrl } from "../support/env.js";
 
@@ -26,12 +27,15 @@ export async function webchatHub(env: Record<string, string> = {}) {
   const server = serve({ fetch: t.hub.app.fetch, port: 0, hostname: "127.0.0.1" }) as Server;
   await new Promise((resolve) => server.once("listening", resolve));
   const subscriber = createRedisConnection(testRedisUrl, "client");
+  const limits = createRedisConnection(testRedisUrl, "client");
   const sockets = await attachWebChatSockets(server, {
     db: t.hub.db,
     customers: customersByIdentity(t.hub.db),
     handoffTokenTtlMs: t.hub.config.handoffTokenTtlMs,
     settings: t.hub.config.webchat,
     intake: (messages) => acceptInbound(t.hub.db, enqueueInbound(t.hub.producer), messages),
+    startLimit: chatStartLimit(limits, t.hub.prefix, t.hub.config.webchat.startsPerMinute),
+    trustedProxies: t.hub.config.auth.trustedProxies,
     subscriber,
     redisPrefix: t.hub.prefix,
     logger: createLogger({ level: "silent", pretty: false }),
@@ -62,11 +66,13 @@ export async function webchatHub(env: Record<string, string> = {}) {
     httpBase: `http://${address}`,
     sockets,
     routed,
-    open: (tenantId: string, origin: string | null = bankOrigin) => openChat(address, tenantId, origin),
+    open: (tenantId: string, origin: string | null = bankOrigin, headers: Record<string, string> = {}) =>
+      openChat(address, tenantId, origin, headers),
     async close() {
       await sockets.close();
       await new Promise((resolve) => server.close(resolve));
       subscriber.disconnect();
+      limits.disconnect();
       await inboundEvents.close();
       await t.close();
     },
@@ -83,8 +89,16 @@ export type Frame = Record<string, any>;
  * A customer's socket as the widget opens it, with every frame it received. `next` resolves with
  * the first frame after those already taken that matches; `closed` with the close code and reason.
  */
-export function openChat(address: string, tenantId: string, origin: string | null) {
-  const ws = new WebSocket(`ws://${address}/api/webchat/${tenantId}/socket`, origin ? { origin } : {});
+export function openChat(
+  address: string,
+  tenantId: string,
+  origin: string | null,
+  headers: Record<string, string> = {},
+) {
+  const ws = new WebSocket(`ws://${address}/api/webchat/${tenantId}/socket`, {
+    ...(origin ? { origin } : {}),
+    headers,
+  });
   const frames: Frame[] = [];
   const waiters = new Set<() => void>();
   let taken = 0;
