@@ -1,3 +1,6 @@
+import { and, asc, eq, gt, not, type SQL, sql } from "drizzle-orm";
+import type { AnyPgColumn, PgTable } from "drizzle-orm/pg-core";
+import { type Database, rowsOf } from "../db/client.js";
 import type { Keyring } from "./keyring.js";
 import { isSealed, keyIdOf, open, SecretUnreadableError, seal, sealedPrefix } from "./secretBox.js";
 
@@ -16,11 +19,13 @@ export function resealed(keys: Keyring, stored: string, context: string): string
 }
 
 /**
- * A LIKE pattern of the values sealed under the current key: a row whose value does not match it
- * is in clear or sealed under an older key. Key ids may hold `_`, which LIKE reads as any character.
+ * A column whose value is in clear or sealed under an older key (not NULL): it does not match the
+ * LIKE pattern of values sealed under the current key. Key ids may hold `_`, which LIKE reads as
+ * any character.
  */
-export function currentKeyPattern(keys: Keyring): string {
-  return `${sealedPrefix}${keys.current.id.replaceAll("_", "\\_")}.%`;
+export function notSealedUnderCurrentKey(column: AnyPgColumn, keys: Keyring): SQL {
+  const pattern = `${sealedPrefix}${keys.current.id.replaceAll("_", "\\_")}.%`;
+  return not(sql`${column} LIKE ${pattern}`);
 }
 
 /**
@@ -50,4 +55,41 @@ export async function resealInPages<Row extends { id: string }>(
     if (!last || rows.length < limit) return outcome;
     after = last.id;
   }
+}
+
+/**
+ * One sealed column of a table under the current key (resealInPages over the rows it is not yet):
+ * `reseal` re-seals a row's value with the context the owning module binds it to, from the columns
+ * `parts` reads, and each row is written only while its value is still the one read.
+ */
+export function resealColumn<Part extends string>(
+  db: Database,
+  keys: Keyring,
+  spec: {
+    table: PgTable;
+    id: AnyPgColumn;
+    sealed: AnyPgColumn;
+    parts: Record<Part, AnyPgColumn>;
+    reseal: (row: Record<Part | "id", string>, sealed: string) => string | undefined;
+  },
+): Promise<ResealOutcome> {
+  type Row = Record<Part | "id" | "sealed", string>;
+  return resealInPages<Row>(
+    async (after, limit) =>
+      (await db
+        .select({ ...spec.parts, id: spec.id, sealed: spec.sealed })
+        .from(spec.table)
+        .where(and(gt(spec.id, after), notSealedUnderCurrentKey(spec.sealed, keys)))
+        .orderBy(asc(spec.id))
+        .limit(limit)) as unknown as Row[],
+    async (row) => {
+      const sealed = spec.reseal(row, row.sealed);
+      if (sealed === undefined) return false;
+      const written = await db.execute(
+        sql`UPDATE ${spec.table} SET ${sql.identifier(spec.sealed.name)} = ${sealed}
+          WHERE ${eq(spec.id, row.id)} AND ${eq(spec.sealed, row.sealed)} RETURNING 1`,
+      );
+      return rowsOf(written).length > 0;
+    },
+  );
 }

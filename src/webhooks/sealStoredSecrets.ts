@@ -1,14 +1,14 @@
-import { and, asc, eq, gt, isNull, not, or, sql } from "drizzle-orm";
-import type { AnyPgColumn } from "drizzle-orm/pg-core";
+import { and, asc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { tenantWebhookSecrets, webhookEndpoints } from "../db/schema/index.js";
-import type { Keyring } from "../secrets/keyring.js";
-import { currentKeyPattern, type ResealOutcome, resealed, resealInPages } from "../secrets/reseal.js";
+import {
+  notSealedUnderCurrentKey,
+  type ResealOutcome,
+  resealColumn,
+  resealed,
+  resealInPages,
+} from "../secrets/reseal.js";
 import { secretRows, type WebhookSecretKeys } from "./storedSecrets.js";
-
-/** A secret column whose value is in clear or sealed under an older key (not NULL). */
-const notUnderCurrentKey = (column: AnyPgColumn, keys: Keyring) =>
-  not(sql`${column} LIKE ${currentKeyPattern(keys)}`);
 
 /**
  * Seals every webhook secret under the current key: those stored in clear (before sealing existed,
@@ -33,8 +33,8 @@ export async function sealWebhookSecrets(db: Database, keys: WebhookSecretKeys):
           and(
             gt(webhookEndpoints.id, after),
             or(
-              notUnderCurrentKey(webhookEndpoints.secret, keys),
-              notUnderCurrentKey(webhookEndpoints.previousSecret, keys),
+              notSealedUnderCurrentKey(webhookEndpoints.secret, keys),
+              notSealedUnderCurrentKey(webhookEndpoints.previousSecret, keys),
             ),
           ),
         )
@@ -63,32 +63,13 @@ export async function sealWebhookSecrets(db: Database, keys: WebhookSecretKeys):
       return written.length > 0;
     },
   );
-  const tenants = await resealInPages(
-    (after, limit) =>
-      db
-        .select({ id: tenantWebhookSecrets.tenantId, secret: tenantWebhookSecrets.secret })
-        .from(tenantWebhookSecrets)
-        .where(
-          and(
-            gt(tenantWebhookSecrets.tenantId, after),
-            notUnderCurrentKey(tenantWebhookSecrets.secret, keys),
-          ),
-        )
-        .orderBy(asc(tenantWebhookSecrets.tenantId))
-        .limit(limit),
-    async (tenant) => {
-      const secret = resealed(keys, tenant.secret, secretRows.tenant(tenant.id));
-      if (secret === undefined) return false;
-      const written = await db
-        .update(tenantWebhookSecrets)
-        .set({ secret })
-        .where(
-          and(eq(tenantWebhookSecrets.tenantId, tenant.id), eq(tenantWebhookSecrets.secret, tenant.secret)),
-        )
-        .returning({ id: tenantWebhookSecrets.tenantId });
-      return written.length > 0;
-    },
-  );
+  const tenants = await resealColumn(db, keys, {
+    table: tenantWebhookSecrets,
+    id: tenantWebhookSecrets.tenantId,
+    sealed: tenantWebhookSecrets.secret,
+    parts: {},
+    reseal: (row, sealed) => resealed(keys, sealed, secretRows.tenant(row.id)),
+  });
   return {
     resealed: endpoints.resealed + tenants.resealed,
     unreadable: endpoints.unreadable + tenants.unreadable,

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { relayOutbox } from "../../queues/handlers/outboxRelay.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { bearer, createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "../webhooks/receiver.js";
-import { startDeliveryWorkers } from "../webhooks/support.js";
+import { registerEndpoint, startDeliveryWorkers } from "../webhooks/support.js";
 import {
   loadDefaults,
   newCustomer,
@@ -34,17 +33,10 @@ describe("notification events", () => {
   it("reach a partner's webhook unchanged, and the recipient's timeline", async () => {
     const receiver = await startReceiver(() => 200);
     try {
-      const created = await createEndpoint(
-        hub.db,
-        { ...hub.config.webhooks },
-        hub.config.channels.secretKeys,
-        tenant.tenantId,
-        {
-          url: receiver.url,
-          eventTypes: ["notification.*"],
-        },
-      );
-      if (!created.ok) throw new Error(created.reason);
+      await registerEndpoint(hub, tenant.tenantId, {
+        url: receiver.url,
+        eventTypes: ["notification.*"],
+      });
       const customer = await newCustomer(hub, tenant.tenantId);
       const n = (
         await postNotification(hub, tenant.key, {

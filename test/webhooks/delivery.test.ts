@@ -4,11 +4,10 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { webhookSweepHandler } from "../../queues/handlers/webhooks.js";
 import { webhookAttempts, webhookDeliveries } from "../../src/db/schema/index.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { deleteRedisKeys } from "../support/redis.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
-import { commitEvent, newTenant, startDeliveryWorkers } from "./support.js";
+import { commitEvent, newTenant, registerEndpoint, startDeliveryWorkers } from "./support.js";
 
 let hub: TestHub;
 let workers: ReturnType<typeof startDeliveryWorkers>;
@@ -28,14 +27,7 @@ afterAll(async () => {
 });
 
 async function endpointFor(url: string, eventTypes = ["*"]) {
-  const created = await createEndpoint(
-    hub.db,
-    { ...hub.config.webhooks },
-    hub.config.channels.secretKeys,
-    tenantId,
-    { url, eventTypes },
-  );
-  if (!created.ok) throw new Error(created.reason);
+  const created = await registerEndpoint(hub, tenantId, { url, eventTypes });
   // Its secret as the tenant is shown it once (stored sealed).
   return { ...created.endpoint, secret: created.secret };
 }

@@ -3,12 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, webhookAttempts, webhookDeliveries, webhookEndpoints } from "../../src/db/schema/index.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { deliverWebhook } from "../../src/webhooks/deliver.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import { judgeEndpointUrl } from "../../src/webhooks/resolvedDestination.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { startReceiver } from "./receiver.js";
-import { newTenant } from "./support.js";
+import { newTenant, registerEndpoint } from "./support.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -45,17 +44,10 @@ describe("where webhooks may go", () => {
     const receiver = await startReceiver(() => 200);
     try {
       // Registered while the allow-list permitted loopback; delivered by a worker whose policy does not.
-      const created = await createEndpoint(
-        hub.db,
-        hub.config.webhooks,
-        hub.config.channels.secretKeys,
-        tenantId,
-        {
-          url: `http://localhost:${receiver.port}/hook`,
-          eventTypes: ["*"],
-        },
-      );
-      if (!created.ok) throw new Error(created.reason);
+      await registerEndpoint(hub, tenantId, {
+        url: `http://localhost:${receiver.port}/hook`,
+        eventTypes: ["*"],
+      });
       const eventId = await hub.db.transaction((tx) =>
         recordEvent(tx, {
           tenantId,
@@ -103,17 +95,10 @@ describe("endpoint health", () => {
     const tenantId = await newTenant(hub, "failing");
     const receiver = await startReceiver(() => 500);
     try {
-      const created = await createEndpoint(
-        hub.db,
-        hub.config.webhooks,
-        hub.config.channels.secretKeys,
-        tenantId,
-        {
-          url: receiver.url,
-          eventTypes: ["*"],
-        },
-      );
-      if (!created.ok) throw new Error(created.reason);
+      const created = await registerEndpoint(hub, tenantId, {
+        url: receiver.url,
+        eventTypes: ["*"],
+      });
       const eventId = await hub.db.transaction((tx) =>
         recordEvent(tx, {
           tenantId,

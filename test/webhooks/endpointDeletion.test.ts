@@ -4,11 +4,11 @@ import { rowsOf } from "../../src/db/client.js";
 import { webhookAttempts, webhookDeliveries } from "../../src/db/schema/index.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
-import { createEndpoint, deleteEndpoint } from "../../src/webhooks/endpoints.js";
+import { deleteEndpoint } from "../../src/webhooks/endpoints.js";
 import { fanOutEvents } from "../../src/webhooks/fanOut.js";
 import { recordAttempt, recordSuccess } from "../../src/webhooks/outcome.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
-import { newTenant } from "./support.js";
+import { newTenant, registerEndpoint } from "./support.js";
 
 // Deliveries and attempts hold no foreign keys (a check per row on the hot path); these tests hold
 // what the keys did: an endpoint's deletion takes its deliveries and their attempts, whenever it comes.
@@ -19,17 +19,10 @@ beforeAll(async () => {
 afterAll(() => hub.close());
 
 async function endpoint(tenantId: string) {
-  const created = await createEndpoint(
-    hub.db,
-    hub.config.webhooks,
-    hub.config.channels.secretKeys,
-    tenantId,
-    {
-      url: "http://127.0.0.1:9/hook",
-      eventTypes: ["*"],
-    },
-  );
-  if (!created.ok) throw new Error(created.reason);
+  const created = await registerEndpoint(hub, tenantId, {
+    url: "http://127.0.0.1:9/hook",
+    eventTypes: ["*"],
+  });
   return created.endpoint.id;
 }
 

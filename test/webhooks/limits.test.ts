@@ -4,11 +4,10 @@ import { bullPrefix, createRedisConnection } from "../../queues/connection.js";
 import { webhookDeliveries } from "../../src/db/schema/index.js";
 import { createLogger } from "../../src/logger.js";
 import { destinationLimiter } from "../../src/webhooks/destinationLimiter.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { testRedisUrl } from "../support/env.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
 import { gate, startReceiver } from "./receiver.js";
-import { commitEvent, newTenant, startDeliveryWorkers } from "./support.js";
+import { commitEvent, newTenant, registerEndpoint, startDeliveryWorkers } from "./support.js";
 
 let hub: TestHub;
 let workers: ReturnType<typeof startDeliveryWorkers>;
@@ -33,18 +32,11 @@ async function endpointFor(
   url: string,
   limits: { maxConcurrency?: number; rateLimitPerSecond?: number },
 ) {
-  const created = await createEndpoint(
-    hub.db,
-    hub.config.webhooks,
-    hub.config.channels.secretKeys,
-    tenantId,
-    {
-      url,
-      eventTypes: ["*"],
-      ...limits,
-    },
-  );
-  if (!created.ok) throw new Error(created.reason);
+  const created = await registerEndpoint(hub, tenantId, {
+    url,
+    eventTypes: ["*"],
+    ...limits,
+  });
   return created.endpoint;
 }
 

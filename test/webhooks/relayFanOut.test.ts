@@ -8,12 +8,11 @@ import { requeueDeliveries } from "../../queues/webhookJobs.js";
 import { webhookDeliveries } from "../../src/db/schema/index.js";
 import { eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
 import { dueDeliveries } from "../../src/webhooks/sweeper.js";
 import { testRedisUrl } from "../support/env.js";
 import { unrelayedEventIds } from "../support/outbox.js";
 import { createTestHub, type TestHub } from "../support/testHub.js";
-import { commitEvent, commitTicketEvents, newTenant } from "./support.js";
+import { commitEvent, commitTicketEvents, newTenant, registerEndpoint } from "./support.js";
 
 let hub: TestHub;
 beforeAll(async () => {
@@ -35,17 +34,10 @@ async function commitThenRelay(tenantId: string, count: number): Promise<string[
 }
 
 async function endpoint(tenantId: string, eventTypes: string[]) {
-  const created = await createEndpoint(
-    hub.db,
-    hub.config.webhooks,
-    hub.config.channels.secretKeys,
-    tenantId,
-    {
-      url: "http://127.0.0.1:9/hook",
-      eventTypes,
-    },
-  );
-  if (!created.ok) throw new Error(created.reason);
+  const created = await registerEndpoint(hub, tenantId, {
+    url: "http://127.0.0.1:9/hook",
+    eventTypes,
+  });
   return created.endpoint;
 }
 

@@ -5,7 +5,7 @@ import type { WebhookSettings } from "../../src/config.js";
 import { type EventType, eventTypes } from "../../src/events/catalog.js";
 import { recordEvent } from "../../src/events/writer.js";
 import { createTenant } from "../../src/tenants/service.js";
-import { createEndpoint } from "../../src/webhooks/endpoints.js";
+import { createEndpoint, type EndpointInput } from "../../src/webhooks/endpoints.js";
 import { PendingWrites } from "../../src/webhooks/pendingWrites.js";
 import type { TestHub } from "../support/testHub.js";
 import { startTestWorkers } from "../support/workers.js";
@@ -60,22 +60,28 @@ export async function commitEvent(
 }
 
 /**
- * A new tenant with one endpoint at `url` for TICKET_CREATED, and `count` such events committed one
- * by one (not relayed), in order: the ids of the events.
+ * An endpoint registered as the API registers one, under the hub's destination policy and secret
+ * keys (its secret stored sealed); with the secret as the tenant is shown it.
  */
-export async function endpointWithEvents(hub: TestHub, slug: string, url: string, count: number) {
-  const tenantId = await newTenant(hub, slug);
+export async function registerEndpoint(hub: TestHub, tenantId: string, input: EndpointInput) {
   const created = await createEndpoint(
     hub.db,
     hub.config.webhooks,
     hub.config.channels.secretKeys,
     tenantId,
-    {
-      url,
-      eventTypes: [eventTypes.ticketCreated],
-    },
+    input,
   );
   if (!created.ok) throw new Error(created.reason);
+  return created;
+}
+
+/**
+ * A new tenant with one endpoint at `url` for TICKET_CREATED, and `count` such events committed one
+ * by one (not relayed), in order: the ids of the events.
+ */
+export async function endpointWithEvents(hub: TestHub, slug: string, url: string, count: number) {
+  const tenantId = await newTenant(hub, slug);
+  await registerEndpoint(hub, tenantId, { url, eventTypes: [eventTypes.ticketCreated] });
   return commitTicketEvents(hub, tenantId, slug, count);
 }
 
